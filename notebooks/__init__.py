@@ -1,0 +1,1 @@
+"""The workbook notebooks that `selfexplore serve` serves through Voila."""

@@ -1,0 +1,188 @@
+"""The `selfexplore` command. Bad input exits 2 with one line naming the problem, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from selfexplore.content import Content, load_content, validate_content
+from selfexplore.errors import ContentError, InputError, SelfexploreError
+from selfexplore.matching import Kind, Match, rank
+from selfexplore.profile import parse_profile
+from selfexplore.scoring import parse_answers, score_answers
+
+EXIT_INVALID = 2
+
+
+class UsageError(SelfexploreError):
+    """A command line that cannot be carried out."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse prints the whole usage block before its message; one line is easier to act on.
+        raise UsageError(message)
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {number}")
+    return number
+
+
+def _port(text: str) -> int:
+    number = _positive(text)
+    if number > 65535:
+        raise argparse.ArgumentTypeError(f"a port is at most 65535, got {number}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="selfexplore", description="A self-exploration workbook for medical students.")
+    parser.add_argument(
+        "--content", metavar="DIR", help="content pack folder (default: $SELFEXPLORE_CONTENT or the shipped pack)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    validate = commands.add_parser("validate", help="check a content pack and list every problem")
+    validate.add_argument("dir", nargs="?", help="content pack folder (default: the one in use)")
+
+    items = commands.add_parser("items", help="list the questionnaire items")
+    items.add_argument("--json", action="store_true", help="print JSON")
+
+    score = commands.add_parser("score", help="turn answers into a profile")
+    score.add_argument("--answers", required=True, metavar="FILE", help="JSON object of item id: answer")
+    score.add_argument("--json", action="store_true", help="print JSON")
+
+    match = commands.add_parser("match", help="rank specialties or career paths for a profile")
+    match.add_argument("--profile", required=True, metavar="FILE", help="a profile JSON object, or a list of them")
+    match.add_argument("--kind", choices=["specialties", "paths"], default="specialties")
+    match.add_argument("--top", type=_positive, metavar="N", help="show only the best N")
+    match.add_argument("--json", action="store_true", help="print JSON")
+
+    serve = commands.add_parser("serve", help="serve the workbook through Voila")
+    serve.add_argument("--port", type=_port, default=8866, metavar="N")
+    return parser
+
+
+def _read_json(path: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read {path}: {error}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path} is not valid JSON: {error.msg} at line {error.lineno}") from None
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    target = args.dir or args.content
+    problems = validate_content(target)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return EXIT_INVALID
+    content = load_content(target)
+    print(
+        f"content pack is valid: {len(content.dimensions)} dimensions, {len(content.systems)} body systems, "
+        f"{len(content.questionnaire.items)} items, {len(content.specialties)} specialties, "
+        f"{len(content.paths)} career paths"
+    )
+    return 0
+
+
+def _cmd_items(content: Content, args: argparse.Namespace) -> int:
+    questionnaire = content.questionnaire
+    if args.json:
+        _print_json(
+            {
+                "scales": [scale.model_dump(mode="json") for scale in questionnaire.scales],
+                "sections": [section.model_dump(mode="json") for section in questionnaire.sections],
+                "items": [item.model_dump(mode="json", exclude_none=True) for item in questionnaire.items],
+            }
+        )
+        return 0
+    for item in questionnaire.items:
+        keys = ", ".join(("-" if key.reverse else "+") + key.dimension for key in item.keys) or "body systems"
+        print(f"{item.id:>12}  [{item.section}] {item.text}  ({keys})")
+    return 0
+
+
+def _cmd_score(content: Content, args: argparse.Namespace) -> int:
+    scored = score_answers(content, parse_answers(_read_json(args.answers), content))
+    if args.json:
+        _print_json(scored.to_json())
+        return 0
+    for key, score in scored.scores.items():
+        mark = "  (unanswered)" if score.unanswered else ""
+        print(f"{key:>20}  {score.value:.2f}  {score.answered}/{score.total} answered{mark}")
+    print(f"body systems: {', '.join(scored.profile.systems) or 'none chosen'}")
+    return 0
+
+
+def _cmd_match(content: Content, args: argparse.Namespace) -> int:
+    data = _read_json(args.profile)
+    documents = data if isinstance(data, list) else [data]
+    kind: Kind = args.kind
+    results: list[tuple[Kind, tuple[Match, ...]]] = []
+    for index, document in enumerate(documents):
+        try:
+            profile = parse_profile(document, content)
+        except InputError as error:
+            where = f"profile {index + 1}: " if isinstance(data, list) else ""
+            raise InputError(f"{where}{error}") from None
+        results.append((kind, rank(content, profile, kind)[: args.top]))
+    if args.json:
+        documents_out = [{"kind": k, "matches": [m.to_json() for m in matches]} for k, matches in results]
+        _print_json(documents_out if isinstance(data, list) else documents_out[0])
+        return 0
+    for number, (_, matches) in enumerate(results, start=1):
+        if len(results) > 1:
+            print(f"profile {number}")
+        for position, match in enumerate(matches, start=1):
+            supports = ", ".join(reason.key for reason in match.supports[:3]) or "-"
+            conflicts = ", ".join(reason.key for reason in match.conflicts[:3]) or "-"
+            print(f"{position:>3}. {match.name:<36} fit {match.fit:>3}  + {supports}  - {conflicts}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "validate":
+            return _cmd_validate(args)
+        if args.command == "serve":
+            from selfexplore.serve import serve
+
+            return serve(port=args.port, content_dir=args.content)
+        content = load_content(args.content)
+        commands = {"items": _cmd_items, "score": _cmd_score, "match": _cmd_match}
+        return commands[args.command](content, args)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"selfexplore: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except SelfexploreError as error:
+        print(f"selfexplore: error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130

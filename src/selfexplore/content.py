@@ -1,0 +1,582 @@
+"""The content pack: load, validate and hold it as frozen models.
+
+A content pack is a folder of YAML files that career-advising staff edit without writing code:
+
+    dimensions.yaml      the profile dimensions and body systems
+    questionnaire.yaml   scales, sections and items
+    resources.yaml       the school's advising offices, people, events and challenges
+    specialties/*.yaml   one page per specialty
+    paths/*.yaml         one page per career path
+
+Every file carries a `schema_version`. Each version has its own models below; loading checks every file
+against its schema and then checks the pack as a whole (ids unique, references resolve, every page has
+every dimension, facts have sources). All problems are collected, each as file, field and message, so a
+staff member sees the whole list at once. This module is the one loader of the package.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from selfexplore.errors import ContentError, Problem
+
+SCHEMA_VERSIONS = (1,)
+CONTENT_ENV = "SELFEXPLORE_CONTENT"
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=64)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- dimensions.yaml --------------------------------------------------------------------------------
+
+
+class Dimension(_Model):
+    id: Id
+    group: Literal["work", "values"]
+    label: Text
+    description: Text
+    low: Text
+    high: Text
+
+
+class BodySystem(_Model):
+    id: Id
+    label: Text
+    description: Text
+
+
+class DimensionsFile(_Model):
+    schema_version: int
+    dimensions: tuple[Dimension, ...] = Field(min_length=1)
+    systems: tuple[BodySystem, ...] = Field(min_length=1)
+
+
+# --- questionnaire.yaml -----------------------------------------------------------------------------
+
+
+class Scale(_Model):
+    id: Id
+    labels: tuple[Text, ...] = Field(min_length=2, max_length=11)
+
+    @property
+    def points(self) -> int:
+        return len(self.labels)
+
+
+class Section(_Model):
+    id: Id
+    title: Text
+    intro: Text
+
+
+class ItemKey(_Model):
+    dimension: Id
+    reverse: bool = False
+
+
+class Item(_Model):
+    id: Id
+    section: Id
+    text: Text
+    kind: Literal["scale", "systems"] = "scale"
+    scale: Id | None = None
+    keys: tuple[ItemKey, ...] = ()
+    max_choices: int | None = Field(default=None, ge=1)
+
+
+class Questionnaire(_Model):
+    schema_version: int
+    scales: tuple[Scale, ...] = Field(min_length=1)
+    sections: tuple[Section, ...] = Field(min_length=1)
+    items: tuple[Item, ...] = Field(min_length=1)
+
+    @cached_property
+    def scales_by_id(self) -> Mapping[str, Scale]:
+        return {scale.id: scale for scale in self.scales}
+
+    @cached_property
+    def items_by_id(self) -> Mapping[str, Item]:
+        return {item.id: item for item in self.items}
+
+    def scale_of(self, item: Item) -> Scale:
+        if item.scale is None:
+            raise KeyError(f"item {item.id} has no scale")
+        return self.scales_by_id[item.scale]
+
+
+# --- specialty and career-path pages ----------------------------------------------------------------
+
+
+class Source(_Model):
+    id: Id
+    publisher: Text
+    title: Text
+    year: int = Field(ge=1900, le=2100)
+    url: Url
+
+
+class Fact(_Model):
+    """A piece of page text that states facts, with the sources that back it."""
+
+    text: Text
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+
+class Training(Fact):
+    years: float | None = Field(default=None, ge=0, le=12)
+
+
+class ListFact(_Model):
+    items: tuple[Text, ...]
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+
+class Degree(Fact):
+    name: Text
+
+
+class ProfileValue(_Model):
+    value: float = Field(ge=0.0, le=1.0)
+    why: Text
+
+
+class Page(_Model):
+    """A specialty or a career-path page."""
+
+    schema_version: int
+    id: Id
+    kind: Literal["specialty", "path"]
+    name: Text
+    summary: Text
+    day_to_day: Fact
+    patient_population: Fact
+    training: Training
+    fellowships: ListFact
+    lifestyle: Fact
+    related: tuple[Id, ...] = ()
+    systems: tuple[Id, ...] = ()
+    profile: dict[Id, ProfileValue]
+    degrees: tuple[Degree, ...] = ()
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @cached_property
+    def sources_by_id(self) -> Mapping[str, Source]:
+        return {source.id: source for source in self.sources}
+
+    def cited(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """Each fact field with the source ids it cites, as (field path, ids)."""
+        yield "day_to_day.sources", self.day_to_day.sources
+        yield "patient_population.sources", self.patient_population.sources
+        yield "training.sources", self.training.sources
+        yield "fellowships.sources", self.fellowships.sources
+        yield "lifestyle.sources", self.lifestyle.sources
+        for index, degree in enumerate(self.degrees):
+            yield f"degrees[{index}].sources", degree.sources
+
+    def value(self, dimension: str) -> float:
+        return self.profile[dimension].value
+
+
+# --- resources.yaml ---------------------------------------------------------------------------------
+
+
+class School(_Model):
+    name: Text
+    advising_page: Text
+
+
+class Need(_Model):
+    id: Id
+    label: Text
+    description: Text
+
+
+class Support(_Model):
+    id: Id
+    name: Text
+    kind: Literal["office", "person", "program", "online"]
+    what: Text
+    needs: tuple[Id, ...] = Field(min_length=1)
+    how_to_reach: Text
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+
+class Event(_Model):
+    id: Id
+    name: Text
+    format: Literal["talk", "panel", "seminar", "dinner", "mentoring", "week", "session", "group"]
+    when: Text
+    audience: Text
+    what: Text
+    needs: tuple[Id, ...] = Field(min_length=1)
+    sources: tuple[Id, ...] = Field(min_length=1)
+    specialties_per_year: int | None = Field(default=None, ge=1)
+    covers_any_specialty: bool = False
+    questions: tuple[Text, ...] = ()
+    topics: tuple[Text, ...] = ()
+
+
+class Challenge(_Model):
+    id: Id
+    label: Text
+    prompt: Text
+    supports: tuple[Id, ...] = Field(min_length=1)
+    events: tuple[Id, ...] = ()
+
+
+class Resources(_Model):
+    schema_version: int
+    school: School
+    sources: tuple[Source, ...] = Field(min_length=1)
+    needs: tuple[Need, ...] = Field(min_length=1)
+    supports: tuple[Support, ...] = Field(min_length=1)
+    events: tuple[Event, ...] = Field(min_length=1)
+    challenges: tuple[Challenge, ...] = Field(min_length=1)
+
+    @cached_property
+    def supports_by_id(self) -> Mapping[str, Support]:
+        return {support.id: support for support in self.supports}
+
+    @cached_property
+    def events_by_id(self) -> Mapping[str, Event]:
+        return {event.id: event for event in self.events}
+
+
+# --- the pack ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Content:
+    """A whole, validated content pack. Build it with `load_content`."""
+
+    dimensions: tuple[Dimension, ...]
+    systems: tuple[BodySystem, ...]
+    questionnaire: Questionnaire
+    specialties: tuple[Page, ...]
+    paths: tuple[Page, ...]
+    resources: Resources
+    origin: str
+
+    @cached_property
+    def dimension_ids(self) -> tuple[str, ...]:
+        return tuple(dimension.id for dimension in self.dimensions)
+
+    @cached_property
+    def system_ids(self) -> tuple[str, ...]:
+        return tuple(system.id for system in self.systems)
+
+    @cached_property
+    def dimensions_by_id(self) -> Mapping[str, Dimension]:
+        return {dimension.id: dimension for dimension in self.dimensions}
+
+    @cached_property
+    def systems_by_id(self) -> Mapping[str, BodySystem]:
+        return {system.id: system for system in self.systems}
+
+    @cached_property
+    def pages_by_id(self) -> Mapping[str, Page]:
+        return {page.id: page for page in (*self.specialties, *self.paths)}
+
+    def page(self, page_id: str) -> Page:
+        try:
+            return self.pages_by_id[page_id]
+        except KeyError:
+            raise KeyError(f"no specialty or career path with id {page_id!r}") from None
+
+
+def default_content_dir() -> Traversable:
+    """The pack to use: the folder named by SELFEXPLORE_CONTENT, else the pack shipped in the package."""
+    named = os.environ.get(CONTENT_ENV)
+    if named:
+        return Path(named)
+    return resources.files("selfexplore.data")
+
+
+def load_content(source: Traversable | str | os.PathLike[str] | None = None) -> Content:
+    """Load and validate a content pack; raise ContentError listing every problem if it is invalid."""
+    problems, content = _read_pack(_as_traversable(source))
+    if problems or content is None:
+        raise ContentError(problems)
+    return content
+
+
+def validate_content(source: Traversable | str | os.PathLike[str] | None = None) -> list[Problem]:
+    """Every problem in a content pack, in file order; an empty list means the pack is valid."""
+    problems, _ = _read_pack(_as_traversable(source))
+    return problems
+
+
+def _as_traversable(source: Traversable | str | os.PathLike[str] | None) -> Traversable:
+    if source is None:
+        return default_content_dir()
+    if isinstance(source, str | os.PathLike):
+        return Path(source)
+    return source
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, field: str, message: str) -> None:
+        self.problems.append(Problem(file, field, message))
+
+    def parse(self, model: type[_M], file: str, data: Any) -> _M | None:
+        """Validate one file's data against its model; record each schema error as a problem."""
+        if not isinstance(data, dict):
+            self.add(file, "", "expected a mapping of fields at the top of the file")
+            return None
+        version = data.get("schema_version")
+        if version not in SCHEMA_VERSIONS:
+            supported = ", ".join(str(v) for v in SCHEMA_VERSIONS)
+            self.add(file, "schema_version", f"unsupported schema version {version!r} (supported: {supported})")
+            return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            for detail in error.errors():
+                self.add(file, _field_path(detail["loc"]), _plain(detail))
+            return None
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _plain(detail: Mapping[str, Any]) -> str:
+    kind = detail.get("type", "")
+    if kind == "missing":
+        return "is required but missing"
+    if kind == "extra_forbidden":
+        return "is not a known field"
+    if kind == "string_pattern_mismatch":
+        return f"{detail.get('input')!r} is not a valid value here (lower-case words joined by - or _; URLs start with https://)"
+    return str(detail.get("msg", "is not valid"))
+
+
+def _read_yaml(collector: _Collector, node: Traversable, name: str) -> Any:
+    try:
+        with node.open("r", encoding="utf-8") as stream:
+            return yaml.load(stream, Loader=_Loader)  # noqa: S506 - _Loader is a safe loader
+    except FileNotFoundError:
+        collector.add(name, "", "file is missing")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        collector.add(name, where, f"is not valid YAML: {reason}")
+    except (OSError, UnicodeDecodeError) as error:
+        collector.add(name, "", f"cannot be read: {error}")
+    return None
+
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _pages(collector: _Collector, root: Traversable, folder: str, kind: str) -> list[tuple[str, Page]]:
+    directory = root / folder
+    if not directory.is_dir():
+        collector.add(f"{folder}/", "", "folder is missing")
+        return []
+    pages: list[tuple[str, Page]] = []
+    for node in sorted(directory.iterdir(), key=lambda entry: entry.name):
+        if not node.name.endswith((".yaml", ".yml")):
+            continue
+        name = f"{folder}/{node.name}"
+        page = collector.parse(Page, name, _read_yaml(collector, node, name))
+        if page is None:
+            continue
+        stem = node.name.rsplit(".", 1)[0]
+        if page.id != stem:
+            collector.add(name, "id", f"id {page.id!r} must match the file name {stem!r}")
+        if page.kind != kind:
+            collector.add(name, "kind", f"must be {kind!r} for a file in {folder}/")
+        pages.append((name, page))
+    if not pages:
+        collector.add(f"{folder}/", "", "holds no pages")
+    return pages
+
+
+def _read_pack(root: Traversable) -> tuple[list[Problem], Content | None]:
+    collector = _Collector()
+    if not root.is_dir():
+        collector.add(str(root), "", "is not a folder")
+        return collector.problems, None
+    dims = collector.parse(
+        DimensionsFile, "dimensions.yaml", _read_yaml(collector, root / "dimensions.yaml", "dimensions.yaml")
+    )
+    questionnaire = collector.parse(
+        Questionnaire, "questionnaire.yaml", _read_yaml(collector, root / "questionnaire.yaml", "questionnaire.yaml")
+    )
+    resources_file = collector.parse(
+        Resources, "resources.yaml", _read_yaml(collector, root / "resources.yaml", "resources.yaml")
+    )
+    specialties = _pages(collector, root, "specialties", "specialty")
+    paths = _pages(collector, root, "paths", "path")
+
+    if dims is not None:
+        _check_dimensions(collector, dims)
+        if questionnaire is not None:
+            _check_questionnaire(collector, questionnaire, dims)
+        specialty_ids = {page.id for _, page in specialties}
+        _check_unique(collector, [(name, page.id) for name, page in (*specialties, *paths)], "id")
+        for name, page in (*specialties, *paths):
+            _check_page(collector, name, page, dims, specialty_ids)
+    if resources_file is not None:
+        _check_resources(collector, resources_file)
+
+    if collector.problems or dims is None or questionnaire is None or resources_file is None:
+        return collector.problems, None
+    content = Content(
+        dimensions=dims.dimensions,
+        systems=dims.systems,
+        questionnaire=questionnaire,
+        specialties=tuple(page for _, page in specialties),
+        paths=tuple(page for _, page in paths),
+        resources=resources_file,
+        origin=str(root),
+    )
+    return collector.problems, content
+
+
+def _check_unique(collector: _Collector, entries: Iterable[tuple[str, str]], field: str) -> None:
+    seen: set[str] = set()
+    for file, value in entries:
+        if value in seen:
+            collector.add(file, field, f"id {value!r} is used more than once")
+        seen.add(value)
+
+
+def _check_dimensions(collector: _Collector, dims: DimensionsFile) -> None:
+    _check_unique(collector, [("dimensions.yaml", d.id) for d in dims.dimensions], "dimensions")
+    _check_unique(collector, [("dimensions.yaml", s.id) for s in dims.systems], "systems")
+
+
+def _check_questionnaire(collector: _Collector, questionnaire: Questionnaire, dims: DimensionsFile) -> None:
+    file = "questionnaire.yaml"
+    dimension_ids = {d.id for d in dims.dimensions}
+    section_ids = {s.id for s in questionnaire.sections}
+    _check_unique(collector, [(file, s.id) for s in questionnaire.scales], "scales")
+    _check_unique(collector, [(file, s.id) for s in questionnaire.sections], "sections")
+    _check_unique(collector, [(file, i.id) for i in questionnaire.items], "items")
+    coverage = dict.fromkeys(dimension_ids, 0)
+    for index, item in enumerate(questionnaire.items):
+        where = f"items[{index}]"
+        if item.section not in section_ids:
+            collector.add(file, f"{where}.section", f"unknown section {item.section!r}")
+        if item.kind == "systems":
+            if item.scale is not None or item.keys:
+                collector.add(file, where, "a systems item has no scale and no keys")
+            continue
+        if item.scale is None:
+            collector.add(file, f"{where}.scale", "a scale item needs a scale")
+        elif item.scale not in questionnaire.scales_by_id:
+            collector.add(file, f"{where}.scale", f"unknown scale {item.scale!r}")
+        if not item.keys:
+            collector.add(file, f"{where}.keys", "a scale item needs at least one dimension key")
+        for key_index, key in enumerate(item.keys):
+            if key.dimension not in dimension_ids:
+                collector.add(file, f"{where}.keys[{key_index}].dimension", f"unknown dimension {key.dimension!r}")
+            else:
+                coverage[key.dimension] += 1
+    groups = {d.id: d.group for d in dims.dimensions}
+    for dimension_id in sorted(coverage):
+        # Work content is measured with three items at least, values with two: fewer cannot tell a real
+        # preference from one misread statement.
+        needed = 3 if groups[dimension_id] == "work" else 2
+        if coverage[dimension_id] < needed:
+            collector.add(
+                file,
+                "items",
+                f"dimension {dimension_id!r} is covered by {coverage[dimension_id]} item(s); "
+                f"at least {needed} are needed",
+            )
+    systems_items = [item for item in questionnaire.items if item.kind == "systems"]
+    if len(systems_items) > 1:
+        collector.add(file, "items", "there can be only one body-systems item")
+
+
+def _check_page(collector: _Collector, file: str, page: Page, dims: DimensionsFile, specialty_ids: set[str]) -> None:
+    dimension_ids = [d.id for d in dims.dimensions]
+    for dimension_id in dimension_ids:
+        if dimension_id not in page.profile:
+            collector.add(file, f"profile.{dimension_id}", "is required: every page has a value for every dimension")
+    for key in page.profile:
+        if key not in dimension_ids:
+            collector.add(file, f"profile.{key}", "is not a known dimension")
+    system_ids = {s.id for s in dims.systems}
+    for index, system in enumerate(page.systems):
+        if system not in system_ids:
+            collector.add(file, f"systems[{index}]", f"unknown body system {system!r}")
+    for index, related in enumerate(page.related):
+        if related not in specialty_ids:
+            collector.add(file, f"related[{index}]", f"unknown specialty {related!r}")
+        elif related == page.id:
+            collector.add(file, f"related[{index}]", "a page cannot be related to itself")
+    _check_unique(collector, [(file, s.id) for s in page.sources], "sources")
+    _check_citations(collector, file, page.cited(), page.sources)
+    if page.kind == "specialty" and page.degrees:
+        collector.add(file, "degrees", "only career paths list degrees")
+
+
+def _check_citations(
+    collector: _Collector, file: str, cited: Iterable[tuple[str, tuple[str, ...]]], sources: Iterable[Source]
+) -> None:
+    known = {source.id for source in sources}
+    used: set[str] = set()
+    for field, ids in cited:
+        for source_id in ids:
+            if source_id not in known:
+                collector.add(file, field, f"cites {source_id!r}, which is not in the file's sources")
+            used.add(source_id)
+    for source_id in sorted(known - used):
+        collector.add(file, "sources", f"source {source_id!r} is listed but never cited")
+
+
+def _check_resources(collector: _Collector, res: Resources) -> None:
+    file = "resources.yaml"
+    need_ids = {need.id for need in res.needs}
+    _check_unique(collector, [(file, n.id) for n in res.needs], "needs")
+    _check_unique(collector, [(file, s.id) for s in res.supports] + [(file, e.id) for e in res.events], "id")
+    _check_unique(collector, [(file, s.id) for s in res.sources], "sources")
+    _check_unique(collector, [(file, c.id) for c in res.challenges], "challenges")
+    cited: list[tuple[str, tuple[str, ...]]] = []
+    advising: list[tuple[str, Support | Event]] = [(f"supports[{i}]", s) for i, s in enumerate(res.supports)]
+    advising += [(f"events[{i}]", e) for i, e in enumerate(res.events)]
+    for where, entry in advising:
+        for need in entry.needs:
+            if need not in need_ids:
+                collector.add(file, f"{where}.needs", f"unknown need {need!r}")
+        cited.append((f"{where}.sources", entry.sources))
+    _check_citations(collector, file, cited, res.sources)
+    for index, challenge in enumerate(res.challenges):
+        for support in challenge.supports:
+            if support not in res.supports_by_id:
+                collector.add(file, f"challenges[{index}].supports", f"unknown support {support!r}")
+        for event in challenge.events:
+            if event not in res.events_by_id:
+                collector.add(file, f"challenges[{index}].events", f"unknown event {event!r}")

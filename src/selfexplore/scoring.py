@@ -1,0 +1,136 @@
+"""Scoring: a student's answers to the questionnaire -> a profile with a completeness figure per dimension.
+
+The method, in words an adviser can check (docs/matching.md tells it at length):
+
+* An answer on a scale with n points is placed on 0..1: the first label is 0, the last is 1, the others
+  evenly between (on a five-point scale: 0, 0.25, 0.5, 0.75, 1).
+* A reverse-keyed item is turned round (1 - x), so "I would rather not..." counts against the dimension.
+* A dimension's value is the plain mean of its answered items. Every item counts the same: there is no
+  hidden weighting.
+* A dimension with no answered item stays at 0.5, "no preference", and is marked unanswered, so that it
+  carries no weight in matching.
+* Completeness is the share of a dimension's items that were answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from selfexplore.content import Content, Item, Questionnaire
+from selfexplore.errors import InputError
+from selfexplore.profile import NEUTRAL, Profile
+
+Answer = int | tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DimensionScore:
+    """One dimension of a scored profile."""
+
+    value: float
+    answered: int
+    total: int
+
+    @property
+    def completeness(self) -> float:
+        return self.answered / self.total if self.total else 0.0
+
+    @property
+    def unanswered(self) -> bool:
+        return self.answered == 0
+
+
+@dataclass(frozen=True)
+class ScoredProfile:
+    """A profile together with how much of it rests on answers."""
+
+    profile: Profile
+    scores: Mapping[str, DimensionScore]
+
+    @property
+    def unanswered(self) -> tuple[str, ...]:
+        return tuple(key for key, score in self.scores.items() if score.unanswered)
+
+    @property
+    def completeness(self) -> float:
+        """The share of all item keys that were answered, over the whole questionnaire."""
+        total = sum(score.total for score in self.scores.values())
+        answered = sum(score.answered for score in self.scores.values())
+        return answered / total if total else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.profile.to_json(),
+            "completeness": {key: round(score.completeness, 3) for key, score in self.scores.items()},
+            "unanswered": list(self.unanswered),
+        }
+
+
+def item_position(questionnaire: Questionnaire, item: Item, answer: int) -> float:
+    """Where a 1-based answer on the item's scale sits on 0..1."""
+    points = questionnaire.scale_of(item).points
+    return (answer - 1) / (points - 1)
+
+
+def check_answer(content: Content, item_id: str, answer: object) -> Answer:
+    """Validate one answer against its item; return it in canonical form or raise InputError."""
+    questionnaire = content.questionnaire
+    item = questionnaire.items_by_id.get(item_id)
+    if item is None:
+        raise InputError(f"unknown item {item_id!r}")
+    if item.kind == "systems":
+        if not isinstance(answer, list | tuple) or not all(isinstance(s, str) for s in answer):
+            raise InputError(f"item {item_id!r} takes a list of body-system ids")
+        chosen: list[str] = []
+        for system in answer:
+            if system not in content.systems_by_id:
+                raise InputError(f"unknown body system {system!r} in item {item_id!r}")
+            if system not in chosen:
+                chosen.append(system)
+        if item.max_choices is not None and len(chosen) > item.max_choices:
+            raise InputError(f"item {item_id!r} takes at most {item.max_choices} choices, got {len(chosen)}")
+        return tuple(chosen)
+    points = questionnaire.scale_of(item).points
+    if isinstance(answer, bool) or not isinstance(answer, int) or not 1 <= answer <= points:
+        raise InputError(f"item {item_id!r} takes a whole number from 1 to {points}, got {answer!r}")
+    return answer
+
+
+def parse_answers(data: object, content: Content) -> dict[str, Answer]:
+    """Check a decoded answers document ({item id: answer}) and return the answers in canonical form."""
+    if not isinstance(data, dict):
+        raise InputError("answers must be a JSON object of item id: answer")
+    return {str(item_id): check_answer(content, str(item_id), answer) for item_id, answer in data.items()}
+
+
+def score_answers(content: Content, answers: Mapping[str, Answer]) -> ScoredProfile:
+    """Turn answers into a scored profile. Answers must already be checked (see parse_answers)."""
+    questionnaire = content.questionnaire
+    sums = dict.fromkeys(content.dimension_ids, 0.0)
+    answered = dict.fromkeys(content.dimension_ids, 0)
+    totals = dict.fromkeys(content.dimension_ids, 0)
+    systems: tuple[str, ...] = ()
+    for item in questionnaire.items:
+        answer = answers.get(item.id)
+        if item.kind == "systems":
+            if isinstance(answer, tuple):
+                systems = answer
+            continue
+        for key in item.keys:
+            totals[key.dimension] += 1
+            if isinstance(answer, int):
+                position = item_position(questionnaire, item, answer)
+                sums[key.dimension] += 1.0 - position if key.reverse else position
+                answered[key.dimension] += 1
+    scores = {
+        key: DimensionScore(
+            value=sums[key] / answered[key] if answered[key] else NEUTRAL,
+            answered=answered[key],
+            total=totals[key],
+        )
+        for key in content.dimension_ids
+    }
+    profile = Profile({key: score.value for key, score in scores.items() if not score.unanswered}, systems)
+    return ScoredProfile(profile, scores)

@@ -1,0 +1,135 @@
+"""Matching ranks pages by fit and explains each rank with supports and conflicts."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from selfexplore.content import Content
+from selfexplore.matching import SPREAD, explain, fit_from_score, match_page, rank_paths, rank_specialties
+from selfexplore.profile import Profile
+
+_settings = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_values = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+@st.composite
+def profiles(draw: st.DrawFn, content: Content) -> Profile:
+    keys = draw(st.lists(st.sampled_from(content.dimension_ids), unique=True))
+    systems = draw(st.lists(st.sampled_from(content.system_ids), unique=True, max_size=3))
+    return Profile({key: draw(_values) for key in keys}, tuple(systems))
+
+
+class TestFit:
+    def test_no_evidence_gives_fifty(self) -> None:
+        assert fit_from_score(0.0) == 50
+
+    def test_fit_stays_within_zero_and_hundred(self) -> None:
+        assert fit_from_score(1e9) == 100
+        assert fit_from_score(-1e9) == 0
+
+    def test_fit_grows_with_score(self) -> None:
+        fits = [fit_from_score(score / 10) for score in range(-100, 101)]
+        assert fits == sorted(fits)
+        assert fit_from_score(SPREAD) > 80
+
+
+class TestRanking:
+    def test_empty_profile_ranks_by_id_with_fit_fifty_and_no_reasons(self, content: Content) -> None:
+        matches = rank_specialties(content, Profile())
+        assert [m.id for m in matches] == sorted(page.id for page in content.specialties)
+        assert all(m.fit == 50 and not m.supports and not m.conflicts for m in matches)
+
+    def test_paths_are_ranked_separately_from_specialties(self, content: Content) -> None:
+        assert {m.id for m in rank_paths(content, Profile())} == {page.id for page in content.paths}
+
+    def test_a_student_who_values_sleep_most_does_not_get_surgery_first(self, content: Content) -> None:
+        profile = Profile({"lifestyle_control": 1.0, "operating_room": 0.75, "procedures": 0.75})
+        top = rank_specialties(content, profile)[0]
+        assert top.id != "general-surgery"
+        surgery = match_page(profile, content.page("general-surgery"))
+        assert "lifestyle_control" in [reason.key for reason in surgery.conflicts]
+
+    def test_supports_and_conflicts_are_strongest_first(self, content: Content) -> None:
+        profile = Profile({"children": 1.0, "research": 0.6, "operating_room": 0.0, "income": 0.9})
+        for match in rank_specialties(content, profile):
+            for reasons in (match.supports, match.conflicts):
+                strengths = [abs(reason.contribution) for reason in reasons]
+                assert strengths == sorted(strengths, reverse=True)
+
+    def test_chosen_body_systems_a_page_covers_support_it(self, content: Content) -> None:
+        match = match_page(Profile({}, ("eye",)), content.page("ophthalmology"))
+        assert [reason.key for reason in match.supports] == ["system:eye"]
+        assert match.fit > 50
+
+    def test_json_names_reasons_by_key(self, content: Content) -> None:
+        match = match_page(Profile({"children": 1.0}, ("eye",)), content.page("pediatrics"))
+        data = match.to_json()
+        assert set(data) == {"id", "name", "fit", "supports", "conflicts"}
+        assert "children" in data["supports"]
+
+
+class TestProperties:
+    @_settings
+    @given(data=st.data())
+    def test_ranking_is_deterministic(self, content: Content, data: st.DataObject) -> None:
+        profile = data.draw(profiles(content))
+        assert rank_specialties(content, profile) == rank_specialties(content, profile)
+
+    @_settings
+    @given(data=st.data(), seed=st.integers())
+    def test_ranking_does_not_depend_on_key_order(self, content: Content, data: st.DataObject, seed: int) -> None:
+        profile = data.draw(profiles(content))
+        items = list(profile.dimensions.items())
+        random.Random(seed).shuffle(items)
+        shuffled = Profile(dict(items), profile.systems)
+        assert rank_specialties(content, shuffled) == rank_specialties(content, profile)
+
+    @_settings
+    @given(data=st.data())
+    def test_raising_a_dimension_a_page_is_high_on_never_lowers_its_fit(
+        self, content: Content, data: st.DataObject
+    ) -> None:
+        page = data.draw(st.sampled_from(content.specialties + content.paths))
+        high = [key for key in content.dimension_ids if page.value(key) > 0.5]
+        key = data.draw(st.sampled_from(high))
+        profile = data.draw(profiles(content))
+        low, higher = sorted((data.draw(_values), data.draw(_values)))
+        before = match_page(Profile({**profile.dimensions, key: low}, profile.systems), page)
+        after = match_page(Profile({**profile.dimensions, key: higher}, profile.systems), page)
+        assert after.score >= before.score
+        assert after.fit >= before.fit
+
+    @_settings
+    @given(data=st.data())
+    def test_a_neutral_dimension_carries_no_weight(self, content: Content, data: st.DataObject) -> None:
+        profile = data.draw(profiles(content))
+        key = data.draw(st.sampled_from(content.dimension_ids))
+        with_neutral = Profile({**profile.dimensions, key: 0.5}, profile.systems)
+        without = Profile({k: v for k, v in profile.dimensions.items() if k != key}, profile.systems)
+        assert rank_specialties(content, with_neutral) == rank_specialties(content, without)
+
+    @_settings
+    @given(data=st.data())
+    def test_a_stated_dimension_the_page_contradicts_is_a_conflict(self, content: Content, data: st.DataObject) -> None:
+        page = data.draw(st.sampled_from(content.specialties))
+        key = data.draw(st.sampled_from(content.dimension_ids))
+        target = page.value(key)
+        if target == 0.5:
+            return
+        # State the opposite of what the page leans to.
+        stated = data.draw(st.floats(0.0, 0.49)) if target > 0.5 else data.draw(st.floats(0.51, 1.0))
+        match = match_page(Profile({key: stated}), page)
+        assert key in [reason.key for reason in match.conflicts]
+        assert key not in [reason.key for reason in match.supports]
+
+    @_settings
+    @given(data=st.data())
+    def test_score_is_the_sum_of_its_reasons(self, content: Content, data: st.DataObject) -> None:
+        profile = data.draw(profiles(content))
+        page = data.draw(st.sampled_from(content.specialties))
+        score, reasons = explain(profile, page)
+        assert score == pytest.approx(sum(reason.contribution for reason in reasons))
