@@ -341,6 +341,8 @@ class _Collector:
 
     def parse(self, model: type[_M], file: str, data: Any) -> _M | None:
         """Validate one file's data against its model; record each schema error as a problem."""
+        if data is _UNREADABLE:
+            return None  # the reason was recorded when the file was read
         if not isinstance(data, dict):
             self.add(file, "", "expected a mapping of fields at the top of the file")
             return None
@@ -373,9 +375,16 @@ def _plain(detail: Mapping[str, Any]) -> str:
         return "is required but missing"
     if kind == "extra_forbidden":
         return "is not a known field"
+    if kind == "too_short":
+        context = detail.get("ctx", {})
+        least = context.get("min_length")
+        return f"needs at least {least} {'entry' if least == 1 else 'entries'}, has {context.get('actual_length')}"
     if kind == "string_pattern_mismatch":
         return f"{detail.get('input')!r} is not a valid value here (lower-case words joined by - or _; URLs start with https://)"
     return str(detail.get("msg", "is not valid"))
+
+
+_UNREADABLE = object()
 
 
 def _read_yaml(collector: _Collector, node: Traversable, name: str) -> Any:
@@ -391,7 +400,7 @@ def _read_yaml(collector: _Collector, node: Traversable, name: str) -> Any:
         collector.add(name, where, f"is not valid YAML: {reason}")
     except (OSError, UnicodeDecodeError) as error:
         collector.add(name, "", f"cannot be read: {error}")
-    return None
+    return _UNREADABLE
 
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -442,7 +451,9 @@ def _read_pack(root: Traversable) -> tuple[list[Problem], Content | None]:
         _check_dimensions(collector, dims)
         if questionnaire is not None:
             _check_questionnaire(collector, questionnaire, dims)
-        specialty_ids = {page.id for _, page in specialties}
+        # Ids are taken from the file names, so that one broken page does not make every reference to it
+        # a second, misleading problem.
+        specialty_ids = _page_ids(root, "specialties")
         _check_unique(collector, [(name, page.id) for name, page in (*specialties, *paths)], "id")
         for name, page in (*specialties, *paths):
             _check_page(collector, name, page, dims, specialty_ids)
@@ -461,6 +472,13 @@ def _read_pack(root: Traversable) -> tuple[list[Problem], Content | None]:
         origin=str(root),
     )
     return collector.problems, content
+
+
+def _page_ids(root: Traversable, folder: str) -> set[str]:
+    directory = root / folder
+    if not directory.is_dir():
+        return set()
+    return {node.name.rsplit(".", 1)[0] for node in directory.iterdir() if node.name.endswith((".yaml", ".yml"))}
 
 
 def _check_unique(collector: _Collector, entries: Iterable[tuple[str, str]], field: str) -> None:

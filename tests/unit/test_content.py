@@ -256,7 +256,7 @@ MALFORMED: dict[str, tuple[Mutation, str]] = {
     ),
     "fact without sources": (
         _edit(ANES, _set("lifestyle", "sources", [])),
-        "specialties/anesthesiology.yaml: lifestyle.sources: List should have at least 1 item",
+        "specialties/anesthesiology.yaml: lifestyle.sources: needs at least 1 entry, has 0",
     ),
     "fact citing an unknown source": (
         _edit(ANES, _set("day_to_day", "sources", ["nowhere"])),
@@ -308,7 +308,7 @@ MALFORMED: dict[str, tuple[Mutation, str]] = {
     ),
     "scale with a single label": (
         _edit("questionnaire.yaml", _set("scales", 0, "labels", ["Yes"])),
-        "questionnaire.yaml: scales[0].labels: List should have at least 2 items",
+        "questionnaire.yaml: scales[0].labels: needs at least 2 entries, has 1",
     ),
     "scale with an empty label": (
         _edit("questionnaire.yaml", _set("scales", 0, "labels", ["", "Yes"])),
@@ -360,7 +360,7 @@ class TestMalformedPack:
 
     def test_loading_an_invalid_pack_raises_with_every_problem(self, pack: Path) -> None:
         _edit(ANES, _delete("training"))(pack)
-        _edit(ANES, _set("systems", ["liver"]))(pack)
+        _edit("specialties/dermatology.yaml", _set("systems", ["liver"]))(pack)
         with pytest.raises(ContentError) as raised:
             load_content(pack)
         assert len(raised.value.problems) == 2

@@ -1,0 +1,204 @@
+"""The `selfexplore` command: the contract's commands, and one line with exit 2 for bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from selfexplore.cli import main
+from selfexplore.content import Content
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _write(tmp_path: Path, data: object, name: str = "doc.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+class TestValidate:
+    def test_the_shipped_pack_is_valid(self, capsys: pytest.CaptureFixture[str]) -> None:
+        code, out, _ = _run(capsys, "validate")
+        assert code == 0
+        assert out.startswith("content pack is valid: 26 dimensions, 14 body systems")
+
+    def test_an_invalid_pack_lists_its_problems_and_exits_2(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        pack = tmp_path / "pack"
+        shutil.copytree(str(resources.files("selfexplore.data")), pack, ignore=shutil.ignore_patterns("*.py"))
+        (pack / "questionnaire.yaml").unlink()
+        code, out, err = _run(capsys, "validate", str(pack))
+        assert code == 2
+        assert out == ""
+        assert err.splitlines() == ["questionnaire.yaml: file is missing", "1 problem(s) found"]
+
+
+class TestItems:
+    def test_items_json_lists_scales_sections_and_items(
+        self, capsys: pytest.CaptureFixture[str], content: Content
+    ) -> None:
+        code, out, _ = _run(capsys, "items", "--json")
+        data = json.loads(out)
+        assert code == 0
+        assert [item["id"] for item in data["items"]] == [item.id for item in content.questionnaire.items]
+        assert {scale["id"] for scale in data["scales"]} == set(content.questionnaire.scales_by_id)
+
+
+class TestScore:
+    def test_answers_become_a_profile_with_completeness(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: Content
+    ) -> None:
+        item = next(i for i in content.questionnaire.items if i.kind == "scale" and not i.keys[0].reverse)
+        dimension = item.keys[0].dimension
+        path = _write(tmp_path, {item.id: 5, "body_systems": ["eye"]})
+        code, out, _ = _run(capsys, "score", "--answers", path, "--json")
+        data = json.loads(out)
+        assert code == 0
+        assert data["dimensions"][dimension] == 1.0
+        assert data["systems"] == ["eye"]
+        assert data["completeness"][dimension] > 0
+        assert dimension not in data["unanswered"]
+
+    def test_the_output_of_score_can_be_matched(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: Content
+    ) -> None:
+        answers = {item.id: 5 for item in content.questionnaire.items if item.kind == "scale"}
+        _, out, _ = _run(capsys, "score", "--answers", _write(tmp_path, answers), "--json")
+        code, out, _ = _run(capsys, "match", "--profile", _write(tmp_path, json.loads(out), "p.json"), "--json")
+        assert code == 0
+        assert len(json.loads(out)["matches"]) == len(content.specialties)
+
+
+class TestMatch:
+    def test_json_output_follows_the_contract(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        path = _write(tmp_path, {"dimensions": {"children": 1.0, "procedures": 0.9}, "systems": ["nervous_system"]})
+        code, out, _ = _run(capsys, "match", "--profile", path, "--top", "5", "--json")
+        data = json.loads(out)
+        assert code == 0
+        assert data["kind"] == "specialties"
+        assert len(data["matches"]) == 5
+        assert set(data["matches"][0]) == {"id", "name", "fit", "supports", "conflicts"}
+        fits = [match["fit"] for match in data["matches"]]
+        assert fits == sorted(fits, reverse=True)
+        assert all(0 <= fit <= 100 for fit in fits)
+
+    def test_a_list_of_profiles_gives_a_list_of_results_in_order(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        profiles = [{"dimensions": {"children": 1.0}}, {"dimensions": {"laboratory": 1.0, "patient_contact": 0.0}}]
+        code, out, _ = _run(capsys, "match", "--profile", _write(tmp_path, profiles), "--kind", "paths", "--json")
+        data = json.loads(out)
+        assert code == 0
+        assert [result["kind"] for result in data] == ["paths", "paths"]
+        single = [
+            json.loads(
+                _run(capsys, "match", "--profile", _write(tmp_path, p, "one.json"), "--kind", "paths", "--json")[1]
+            )
+            for p in profiles
+        ]
+        assert data == single
+
+    def test_the_same_profile_always_gives_the_same_output(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        path = _write(tmp_path, {"dimensions": {"income": 0.8, "autonomy": 0.3}})
+        assert _run(capsys, "match", "--profile", path, "--json") == _run(capsys, "match", "--profile", path, "--json")
+
+    def test_text_output_shows_rank_fit_and_reasons(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        path = _write(tmp_path, {"dimensions": {"children": 1.0}})
+        code, out, _ = _run(capsys, "match", "--profile", path, "--top", "1")
+        assert code == 0
+        assert out.startswith("  1. ")
+        assert "+ children" in out
+
+
+BAD_PROFILES = [
+    ({"dimensions": {"sleep": 0.3}}, "selfexplore: error: unknown dimension 'sleep'"),
+    ({"dimensions": {"income": 2}}, "selfexplore: error: dimension 'income' must be between 0 and 1, got 2"),
+    ({"systems": ["liver"]}, "selfexplore: error: unknown body system 'liver'"),
+    ([{}, {"systems": ["liver"]}], "selfexplore: error: profile 2: unknown body system 'liver'"),
+]
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(("document", "line"), BAD_PROFILES)
+    def test_a_bad_profile_exits_2_with_one_line(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, document: object, line: str
+    ) -> None:
+        code, out, err = _run(capsys, "match", "--profile", _write(tmp_path, document))
+        assert (code, out, err.splitlines()) == (2, "", [line])
+
+    def test_malformed_json_exits_2(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        path = tmp_path / "broken.json"
+        path.write_text("{nope", encoding="utf-8")
+        code, _, err = _run(capsys, "match", "--profile", str(path))
+        assert code == 2
+        assert err.splitlines() == [
+            f"selfexplore: error: {path} is not valid JSON: Expecting property name enclosed in double quotes at line 1"
+        ]
+
+    def test_a_missing_file_exits_2(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        code, _, err = _run(capsys, "score", "--answers", str(tmp_path / "none.json"))
+        assert code == 2
+        assert err.splitlines() == [f"selfexplore: error: file not found: {tmp_path / 'none.json'}"]
+
+    def test_an_answer_outside_the_scale_exits_2(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: Content
+    ) -> None:
+        item = next(i for i in content.questionnaire.items if i.kind == "scale")
+        code, _, err = _run(capsys, "score", "--answers", _write(tmp_path, {item.id: 9}))
+        assert code == 2
+        assert err.splitlines() == [f"selfexplore: error: item {item.id!r} takes a whole number from 1 to 5, got 9"]
+
+    @pytest.mark.parametrize(
+        ("argv", "line"),
+        [
+            (["match"], "selfexplore: error: the following arguments are required: --profile"),
+            (["match", "--profile", "x", "--top", "0"], "selfexplore: error: argument --top: expected a number"),
+            (["match", "--profile", "x", "--kind", "jobs"], "selfexplore: error: argument --kind: invalid choice"),
+            (["serve", "--port", "70000"], "selfexplore: error: argument --port: a port is at most 65535"),
+            (["dance"], "selfexplore: error: argument command: invalid choice"),
+            ([], "selfexplore: error: the following arguments are required: command"),
+        ],
+    )
+    def test_a_bad_command_line_exits_2_with_one_line(
+        self, capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+    ) -> None:
+        code, _out, err = _run(capsys, *argv)
+        assert code == 2
+        assert len(err.splitlines()) == 1
+        assert err.startswith(line)
+
+    def test_serve_refuses_an_invalid_pack(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        code, _, err = _run(capsys, "--content", str(tmp_path), "serve", "--port", "1")
+        assert code == 2
+        assert "dimensions.yaml: file is missing" in err
+
+
+class TestModule:
+    def test_python_dash_m_is_the_same_command(self, tmp_path: Path) -> None:
+        path = _write(tmp_path, {"dimensions": {"sleep": 1}})
+        result = subprocess.run(
+            [sys.executable, "-m", "selfexplore", "match", "--profile", path],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 2
+        assert result.stderr == "selfexplore: error: unknown dimension 'sleep'\n"
+        ok = subprocess.run(
+            [sys.executable, "-m", "selfexplore", "validate"], capture_output=True, text=True, check=False
+        )
+        assert ok.returncode == 0, ok.stderr
