@@ -34,11 +34,15 @@ class TestDirectoryView:
         view.listing.value = "psychiatry"
         assert '<h2 id="title-psychiatry">Psychiatry</h2>' in view.page.value
 
-    def test_search_narrows_the_list_and_says_how_many(self, view: DirectoryView) -> None:
+    def test_search_narrows_the_list_and_says_how_many(self, view: DirectoryView, content: Content) -> None:
         view.search.value = "surgery"
-        names = [name for name, _ in view.listing.options]
-        assert names and all("surg" in name.casefold() or "Surg" in name for name in names) or names
-        assert f"{len(names)} page(s)" in view.status.value
+        ids = [page_id for _, page_id in view.listing.options]
+        assert 0 < len(ids) < len(content.specialties)
+        for page_id in ids:
+            page = content.page(page_id)
+            assert "surgery" in f"{page.name} {page.summary}".casefold()
+        assert "general-surgery" in ids
+        assert f"{len(ids)} page(s)" in view.status.value
 
     def test_a_search_with_no_match_says_so(self, view: DirectoryView) -> None:
         view.search.value = "zzzz"

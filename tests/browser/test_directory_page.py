@@ -1,0 +1,46 @@
+"""`make run` serves the directory page: checked in headless Chromium against a real server."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from selfexplore.content import Content
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _open(page: Page, server: str) -> None:
+    page.goto(f"{server}/voila/render/specialties.ipynb", wait_until="domcontentloaded")
+    # Widgets appear once the kernel has run the notebook; wait for them, not for a fixed time.
+    expect(page.get_by_role("heading", name="Specialties and career paths")).to_be_visible(timeout=60_000)
+
+
+class TestDirectoryPage:
+    def test_the_page_lists_every_specialty_and_shows_the_first(
+        self, page: Page, server: str, content: Content
+    ) -> None:
+        _open(page, server)
+        listing = page.get_by_label("Pages")
+        expect(listing.locator("option")).to_have_count(len(content.specialties))
+        first = sorted(content.specialties, key=lambda p: p.name.casefold())[0]
+        expect(page.locator(f"#title-{first.id}")).to_have_text(first.name)
+        screenshot(page, "directory-1280")
+
+    def test_a_student_can_open_a_career_path_page(self, page: Page, server: str, content: Content) -> None:
+        _open(page, server)
+        page.get_by_role("button", name="Career paths (8)").click()
+        listing = page.get_by_label("Pages")
+        expect(listing.locator("option")).to_have_count(len(content.paths))
+        listing.select_option(label=content.page("public-health").name)
+        expect(page.locator("#title-public-health")).to_have_text(content.page("public-health").name)
+        expect(page.get_by_text("Degrees and programs that lead here")).to_be_visible()
+
+    def test_search_narrows_the_list(self, page: Page, server: str, content: Content) -> None:
+        _open(page, server)
+        page.get_by_label("Search").fill("neurology")
+        listing = page.get_by_label("Pages")
+        expect(listing.locator("option")).to_have_count(2)
+        listing.select_option(label=content.page("child-neurology").name)
+        expect(page.locator("#title-child-neurology")).to_be_visible()

@@ -1,0 +1,67 @@
+"""An installed wheel, not only the editable install, finds its content pack and notebooks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (built,) = out.glob("selfexplore-*.whl")
+    return built
+
+
+class TestWheel:
+    def test_the_wheel_carries_the_content_pack_and_notebooks(self, wheel: Path) -> None:
+        names = set(zipfile.ZipFile(wheel).namelist())
+        assert "selfexplore/data/dimensions.yaml" in names
+        assert "selfexplore/data/specialties/anesthesiology.yaml" in names
+        assert "selfexplore/data/paths/public-health.yaml" in names
+        assert "selfexplore/notebooks/specialties.ipynb" in names
+        assert "selfexplore/py.typed" in names
+
+    def test_the_installed_wheel_validates_its_own_pack(self, wheel: Path, tmp_path: Path) -> None:
+        target = tmp_path / "site"
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+            check=True,
+            capture_output=True,
+        )
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        env = {**os.environ, "PYTHONPATH": str(target)}
+        env.pop("SELFEXPLORE_CONTENT", None)
+        code = (
+            "import selfexplore, selfexplore.content as c, selfexplore.serve as s;"
+            "print(selfexplore.__file__); print(c.default_content_dir()); print(s.notebooks_dir())"
+        )
+        where = subprocess.run(
+            [sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, check=True
+        )
+        assert all(line.startswith(str(target)) for line in where.stdout.splitlines()), where.stdout
+        result = subprocess.run(
+            [sys.executable, "-m", "selfexplore", "validate"],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "27 specialties, 8 career paths" in result.stdout
