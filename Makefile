@@ -30,7 +30,7 @@ unit: $(VENV)/.installed-test
 	$(BIN)/pytest tests
 
 notebooks: $(VENV)/.installed-test
-	$(BIN)/pytest --nbval-lax -p no:randomly notebooks
+	$(BIN)/pytest --nbval-lax notebooks
 
 test: lint unit notebooks
 

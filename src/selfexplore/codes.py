@@ -1,0 +1,72 @@
+"""Resume codes: at least 80 bits of randomness, easy to write down, checked for typos.
+
+A code is 16 symbols of Crockford's base-32 alphabet (5 bits each, 80 bits from `secrets`) and one check
+symbol, written in groups: `7KQD-9M2X-4TRB-HZ8P-N`. Crockford's alphabet has no I, L, O or U, and reading
+is forgiving: lower case, spaces and hyphens are ignored, O is read as 0 and I or L as 1. The check symbol
+catches a mistyped or swapped symbol before the store is asked, so a typo gets a helpful message instead of
+counting as a failed attempt. Only a hash of the code is ever stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+DATA_SYMBOLS = 16
+BITS = DATA_SYMBOLS * 5
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+class MalformedCode(ValueError):
+    """The text cannot be a resume code (wrong length, a symbol outside the alphabet, a failed check)."""
+
+
+def _check_symbol(symbols: str) -> str:
+    # Position-weighted sum, so that swapping two neighbouring symbols changes the check symbol too.
+    total = sum((index + 1) * ALPHABET.index(symbol) for index, symbol in enumerate(symbols))
+    return ALPHABET[total % 31]
+
+
+def new_code() -> str:
+    symbols = "".join(secrets.choice(ALPHABET) for _ in range(DATA_SYMBOLS))
+    groups = [symbols[i : i + 4] for i in range(0, DATA_SYMBOLS, 4)]
+    return "-".join([*groups, _check_symbol(symbols)])
+
+
+def normalise(text: str) -> str:
+    """The canonical form of a typed code, or MalformedCode saying what is wrong with it."""
+    compact = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
+    if len(compact) != DATA_SYMBOLS + 1:
+        raise MalformedCode(f"a resume code has {DATA_SYMBOLS + 1} letters and digits; this one has {len(compact)}")
+    wrong = sorted({symbol for symbol in compact if symbol not in ALPHABET})
+    if wrong:
+        raise MalformedCode(f"a resume code never contains {', '.join(repr(s) for s in wrong)}")
+    symbols, check = compact[:DATA_SYMBOLS], compact[DATA_SYMBOLS]
+    if _check_symbol(symbols) != check:
+        raise MalformedCode("this resume code has a typing mistake; please check each group")
+    return compact
+
+
+def code_hash(code: str) -> str:
+    """The stored form of a code. 80 random bits cannot be guessed, so a fast hash is enough here."""
+    return hashlib.sha256(b"selfexplore-resume-code:" + normalise(code).encode()).hexdigest()
+
+
+def identity_hash(kind: str, name: str) -> str:
+    """The stored form of a hub or proxy user name: the store keeps no names."""
+    return hashlib.sha256(f"selfexplore-identity:{kind}:{name}".encode()).hexdigest()
+
+
+JOIN_SYMBOLS = 6
+
+
+def new_join_code() -> str:
+    """A short code for a group session, read out in a room: six symbols, shown as `K7Q-D9M`."""
+    symbols = "".join(secrets.choice(ALPHABET) for _ in range(JOIN_SYMBOLS))
+    return f"{symbols[:3]}-{symbols[3:]}"
+
+
+def normalise_join_code(text: str) -> str:
+    compact = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
+    return f"{compact[:3]}-{compact[3:]}" if len(compact) == JOIN_SYMBOLS else compact

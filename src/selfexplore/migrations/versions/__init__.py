@@ -1,0 +1,1 @@
+"""One module per schema version; each upgrades the store from the one before it."""

@@ -1,0 +1,127 @@
+"""The tables of the student data store (SQLAlchemy Core). Migrations in `selfexplore.migrations` build them.
+
+Students are kept by a hash of their identity (a resume code, or a hub or proxy user name), never by name.
+Every row that belongs to a student hangs off `students` with ON DELETE CASCADE, so deleting a student
+removes everything of theirs in one statement.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID_LENGTH = 64
+
+
+def _owner(table: str) -> Column[int]:
+    return Column(f"{table}_id", Integer, ForeignKey(f"{table}s.id", ondelete="CASCADE"), nullable=False)
+
+
+students = Table(
+    "students",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("identity_kind", String(16), nullable=False),
+    Column("identity_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _owner("student"),
+    Column("number", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("student_id", "number"),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_id", String(ID_LENGTH), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+answer_history = Table(
+    "answer_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", String(ID_LENGTH), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+    Index(None, "attempt_id", "item_id"),
+)
+
+reflections = Table(
+    "reflections",
+    metadata,
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True),
+    Column("prompt_id", String(ID_LENGTH), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("share_adviser", Boolean, nullable=False, default=False),
+    Column("share_group", Boolean, nullable=False, default=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+group_sessions = Table(
+    "group_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("held_on", Date, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("session_id", Integer, ForeignKey("group_sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("student_id", Integer, ForeignKey("students.id", ondelete="CASCADE"), primary_key=True),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+)
+
+# Schema version 2: the student's plan, and failed resume-code attempts (to slow down guessing).
+plan_steps = Table(
+    "plan_steps",
+    metadata,
+    Column("attempt_id", Integer, ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True),
+    Column("step_id", String(ID_LENGTH), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("target_month", String(7), nullable=True),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
+failed_logins = Table(
+    "failed_logins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+)

@@ -1,0 +1,588 @@
+"""The student data store: the one facade over the database, for SQLite (default) and PostgreSQL.
+
+Every answer is saved the moment it is given, in its own short transaction, and the call returns only
+after the commit: what the workbook shows as saved is on disk. Every operation checks its input against
+the content pack first and raises a domain error that the UI can show; a refused call changes nothing.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on, and write transactions start with
+BEGIN IMMEDIATE, so that many kernel processes writing at once queue for the lock instead of failing.
+PostgreSQL is used through psycopg 3. The schema is created and upgraded by Alembic when the store opens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
+
+from selfexplore import codes
+from selfexplore.content import Content
+from selfexplore.errors import InputError, SelfexploreError
+from selfexplore.schema import (
+    answer_history,
+    answers,
+    attempts,
+    failed_logins,
+    group_sessions,
+    memberships,
+    plan_steps,
+    reflections,
+    students,
+)
+from selfexplore.scoring import Answer, check_answer
+
+DB_URL_ENV = "SELFEXPLORE_DB_URL"
+REFLECTION_LIMIT = 5000
+NOTE_LIMIT = 1000
+BUSY_TIMEOUT_MS = 30_000
+# Wrong resume codes: after FREE_FAILURES in FAILURE_WINDOW, each further failure waits twice as long as
+# the one before, up to MAX_DELAY seconds. With 80 random bits a guess cannot succeed; the delay keeps a
+# script from filling the log and the CPU.
+FREE_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=10)
+MAX_DELAY = 8.0
+WRONG_CODE = "That resume code was not recognised. Check it and try again."
+
+IdentityKind = Literal["code", "hub", "proxy"]
+PlanStatus = Literal["suggested", "accepted", "edited", "dismissed"]
+_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class StoreError(SelfexploreError):
+    """A store operation was refused; the message says why in words a student can act on."""
+
+
+class IdentityError(StoreError):
+    """A resume code or identity was not accepted. The message never says whether a code exists."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    student_id: int
+    number: int
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class Student:
+    id: int
+    identity_kind: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewStudent:
+    """A student just created with a resume code: the code is shown once and never stored."""
+
+    student: Student
+    code: str
+
+
+@dataclass(frozen=True)
+class SavedAnswer:
+    item_id: str
+    value: Answer
+    saved_at: datetime
+    changed: bool
+
+
+@dataclass(frozen=True)
+class Reflection:
+    prompt_id: str
+    text: str
+    share_adviser: bool
+    share_group: bool
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    step_id: str
+    status: str
+    note: str
+    target_month: str | None
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupSession:
+    id: int
+    code: str
+    name: str
+    held_on: date | None
+    closed: bool
+
+
+def default_url() -> str:
+    """SELFEXPLORE_DB_URL, else an SQLite file in the user's data folder (created when needed)."""
+    named = os.environ.get(DB_URL_ENV)
+    if named:
+        return named
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "selfexplore"
+    return f"sqlite:///{base / 'selfexplore.sqlite3'}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; they were written in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _encode(value: Answer) -> str:
+    return json.dumps(list(value) if isinstance(value, tuple) else value)
+
+
+def _decode(raw: str) -> Answer:
+    value = json.loads(raw)
+    return tuple(value) if isinstance(value, list) else int(value)
+
+
+def _check_id(kind: str, value: object) -> str:
+    if not isinstance(value, str) or len(value) > 64 or not _ID.match(value):
+        raise InputError(f"{kind} {value!r} is not a valid id")
+    return value
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the settings this store relies on, for an SQLite file or a PostgreSQL server."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    if parsed.get_backend_name() != "sqlite":
+        raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        parsed,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
+        poolclass=NullPool if parsed.database in (None, "", ":memory:") else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # In WAL mode NORMAL keeps every committed transaction across a crash of the process (the kill -9
+        # case); only a power loss can cost the last commits.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        # pysqlite's own transaction handling is off (isolation_level=None); a writer takes the write lock
+        # at BEGIN so that it waits for it (busy timeout) instead of failing when it upgrades later.
+        immediate = connection.get_execution_options().get("selfexplore_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("selfexplore.migrations")))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("selfexplore.migrations")))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if head is None:
+        raise StoreError("the store has no migrations")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to `revision`, holding a lock so that many processes may start at once."""
+    if revision == "head" and current_revision(engine) == head_revision():
+        return
+    with engine.connect() as connection:
+        connection.execution_options(selfexplore_write=True)
+        with connection.begin():
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+            command.upgrade(_alembic_config(connection), revision)
+
+
+class Store:
+    """The one way into the student data. Build it with `Store.open`."""
+
+    def __init__(self, engine: Engine, content: Content) -> None:
+        self.engine = engine
+        self.content = content
+
+    @classmethod
+    def open(cls, content: Content, url: str | None = None) -> Store:
+        engine = make_engine(url or default_url())
+        migrate(engine)
+        return cls(engine, content)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            connection.execution_options(selfexplore_write=True)
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    # --- identity ---------------------------------------------------------------------------------
+
+    def create_student(self) -> NewStudent:
+        """A new student known only by a fresh resume code, with a first attempt opened."""
+        for _ in range(3):
+            code = codes.new_code()
+            try:
+                student = self._insert_student("code", codes.code_hash(code))
+            except IntegrityError:  # a collision of 80 random bits: practically never, but never fatal
+                continue
+            return NewStudent(student, code)
+        raise StoreError("could not create a new resume code; please try again")
+
+    def _insert_student(self, kind: IdentityKind, identity: str) -> Student:
+        now = _now()
+        with self._write() as connection:
+            student_id = connection.execute(
+                insert(students)
+                .values(identity_kind=kind, identity_hash=identity, created_at=now)
+                .returning(students.c.id)
+            ).scalar_one()
+            connection.execute(insert(attempts).values(student_id=student_id, number=1, started_at=now))
+        return Student(int(student_id), kind, now)
+
+    def resume(self, code: str) -> Student:
+        """The student with this resume code. A wrong code gets one generic message, and repeated
+        failures are slowed down; a code with a typing mistake says so and does not count as a failure."""
+        try:
+            hashed = codes.code_hash(code)
+        except codes.MalformedCode as error:
+            raise IdentityError(f"{error}.") from None
+        with self._read() as connection:
+            row = connection.execute(select(students).where(students.c.identity_hash == hashed)).first()
+        if row is None:
+            self._fail_slowly()
+            raise IdentityError(WRONG_CODE)
+        return Student(row.id, row.identity_kind, _aware(row.created_at))
+
+    def _fail_slowly(self) -> None:
+        now = _now()
+        with self._write() as connection:
+            connection.execute(delete(failed_logins).where(failed_logins.c.at < now - FAILURE_WINDOW))
+            connection.execute(insert(failed_logins).values(at=now))
+            recent = connection.execute(select(func.count()).select_from(failed_logins)).scalar_one()
+        if recent > FREE_FAILURES:
+            time.sleep(min(MAX_DELAY, 0.25 * 2 ** (recent - FREE_FAILURES - 1)))
+
+    def student_for(self, kind: Literal["hub", "proxy"], name: str) -> Student:
+        """The student signed in as `name` by JupyterHub or a trusted proxy, created on first visit."""
+        if not name or len(name) > 256:
+            raise IdentityError("the sign-in did not give a usable user name")
+        hashed = codes.identity_hash(kind, name)
+        with self._read() as connection:
+            row = connection.execute(select(students).where(students.c.identity_hash == hashed)).first()
+        if row is not None:
+            return Student(row.id, row.identity_kind, _aware(row.created_at))
+        try:
+            return self._insert_student(kind, hashed)
+        except IntegrityError:  # created by another tab of the same student a moment ago
+            return self.student_for(kind, name)
+
+    # --- attempts ---------------------------------------------------------------------------------
+
+    def attempts(self, student: Student) -> list[Attempt]:
+        with self._read() as connection:
+            rows = connection.execute(
+                select(attempts).where(attempts.c.student_id == student.id).order_by(attempts.c.number)
+            ).all()
+        return [Attempt(r.id, r.student_id, r.number, _aware(r.started_at)) for r in rows]
+
+    def latest_attempt(self, student: Student) -> Attempt:
+        found = self.attempts(student)
+        if not found:
+            raise StoreError("this student has no workbook yet")
+        return found[-1]
+
+    def start_attempt(self, student: Student) -> Attempt:
+        """Open a new attempt (a retake); the earlier ones are kept unchanged."""
+        now = _now()
+        with self._write() as connection:
+            number = connection.execute(
+                select(func.coalesce(func.max(attempts.c.number), 0)).where(attempts.c.student_id == student.id)
+            ).scalar_one()
+            attempt_id = connection.execute(
+                insert(attempts)
+                .values(student_id=student.id, number=number + 1, started_at=now)
+                .returning(attempts.c.id)
+            ).scalar_one()
+        return Attempt(int(attempt_id), student.id, number + 1, now)
+
+    # --- answers ----------------------------------------------------------------------------------
+
+    def save_answer(self, attempt: Attempt, item_id: str, value: object) -> SavedAnswer:
+        """Save one answer; returns after the commit. Saving the same value again changes nothing."""
+        checked = check_answer(self.content, item_id, value)
+        encoded = _encode(checked)
+        now = _now()
+        key = (answers.c.attempt_id == attempt.id) & (answers.c.item_id == item_id)
+        with self._write() as connection:
+            current = connection.execute(select(answers.c.value).where(key)).scalar_one_or_none()
+            if current == encoded:
+                return SavedAnswer(item_id, checked, now, changed=False)
+            if current is None:
+                connection.execute(
+                    insert(answers).values(attempt_id=attempt.id, item_id=item_id, value=encoded, saved_at=now)
+                )
+            else:
+                connection.execute(update(answers).where(key).values(value=encoded, saved_at=now))
+            connection.execute(
+                insert(answer_history).values(attempt_id=attempt.id, item_id=item_id, value=encoded, saved_at=now)
+            )
+        return SavedAnswer(item_id, checked, now, changed=True)
+
+    def answers(self, attempt: Attempt) -> dict[str, Answer]:
+        with self._read() as connection:
+            rows = connection.execute(
+                select(answers.c.item_id, answers.c.value).where(answers.c.attempt_id == attempt.id)
+            ).all()
+        return {row.item_id: _decode(row.value) for row in rows}
+
+    def answer_history(self, attempt: Attempt, item_id: str) -> list[tuple[Answer, datetime]]:
+        with self._read() as connection:
+            rows = connection.execute(
+                select(answer_history.c.value, answer_history.c.saved_at)
+                .where((answer_history.c.attempt_id == attempt.id) & (answer_history.c.item_id == item_id))
+                .order_by(answer_history.c.id)
+            ).all()
+        return [(_decode(row.value), _aware(row.saved_at)) for row in rows]
+
+    # --- reflections ------------------------------------------------------------------------------
+
+    def save_reflection(
+        self,
+        attempt: Attempt,
+        prompt_id: str,
+        text_: str,
+        *,
+        share_adviser: bool = False,
+        share_group: bool = False,
+    ) -> Reflection:
+        """Save a private reflection; sharing with an adviser or the group is a separate, explicit choice."""
+        _check_id("reflection prompt", prompt_id)
+        if not isinstance(text_, str):
+            raise InputError("a reflection must be text")
+        if len(text_) > REFLECTION_LIMIT:
+            raise InputError(f"a reflection can be at most {REFLECTION_LIMIT} characters; this one has {len(text_)}")
+        if not isinstance(share_adviser, bool) or not isinstance(share_group, bool):
+            raise InputError("sharing choices must be yes or no")
+        now = _now()
+        values = {"text": text_, "share_adviser": share_adviser, "share_group": share_group, "saved_at": now}
+        key = (reflections.c.attempt_id == attempt.id) & (reflections.c.prompt_id == prompt_id)
+        with self._write() as connection:
+            if connection.execute(select(reflections.c.prompt_id).where(key)).first() is None:
+                connection.execute(insert(reflections).values(attempt_id=attempt.id, prompt_id=prompt_id, **values))
+            else:
+                connection.execute(update(reflections).where(key).values(**values))
+        return Reflection(prompt_id, text_, share_adviser, share_group, now)
+
+    def reflections(self, attempt: Attempt) -> list[Reflection]:
+        with self._read() as connection:
+            rows = connection.execute(
+                select(reflections).where(reflections.c.attempt_id == attempt.id).order_by(reflections.c.prompt_id)
+            ).all()
+        return [Reflection(r.prompt_id, r.text, r.share_adviser, r.share_group, _aware(r.saved_at)) for r in rows]
+
+    # --- plans ------------------------------------------------------------------------------------
+
+    def save_plan_step(
+        self, attempt: Attempt, step_id: str, status: PlanStatus, note: str = "", target_month: str | None = None
+    ) -> PlanStep:
+        _check_id("plan step", step_id)
+        if status not in ("suggested", "accepted", "edited", "dismissed"):
+            raise InputError(f"unknown plan status {status!r}")
+        if not isinstance(note, str) or len(note) > NOTE_LIMIT:
+            raise InputError(f"a plan note is text of at most {NOTE_LIMIT} characters")
+        if target_month is not None and (not isinstance(target_month, str) or not _MONTH.match(target_month)):
+            raise InputError(f"a target month is written YYYY-MM, got {target_month!r}")
+        now = _now()
+        values = {"status": status, "note": note, "target_month": target_month, "saved_at": now}
+        key = (plan_steps.c.attempt_id == attempt.id) & (plan_steps.c.step_id == step_id)
+        with self._write() as connection:
+            if connection.execute(select(plan_steps.c.step_id).where(key)).first() is None:
+                connection.execute(insert(plan_steps).values(attempt_id=attempt.id, step_id=step_id, **values))
+            else:
+                connection.execute(update(plan_steps).where(key).values(**values))
+        return PlanStep(step_id, status, note, target_month, now)
+
+    def plan(self, attempt: Attempt) -> list[PlanStep]:
+        with self._read() as connection:
+            rows = connection.execute(
+                select(plan_steps).where(plan_steps.c.attempt_id == attempt.id).order_by(plan_steps.c.step_id)
+            ).all()
+        return [PlanStep(r.step_id, r.status, r.note, r.target_month, _aware(r.saved_at)) for r in rows]
+
+    # --- group sessions ---------------------------------------------------------------------------
+
+    def create_session(self, name: str, held_on: date | None = None) -> GroupSession:
+        name = name.strip() if isinstance(name, str) else ""
+        if not name or len(name) > 200:
+            raise InputError("a session needs a name of at most 200 characters")
+        for _ in range(5):
+            code = codes.new_join_code()
+            try:
+                with self._write() as connection:
+                    session_id = connection.execute(
+                        insert(group_sessions)
+                        .values(code=code, name=name, held_on=held_on, created_at=_now())
+                        .returning(group_sessions.c.id)
+                    ).scalar_one()
+            except IntegrityError:
+                continue
+            return GroupSession(int(session_id), code, name, held_on, closed=False)
+        raise StoreError("could not create a join code; please try again")
+
+    def sessions(self) -> list[GroupSession]:
+        with self._read() as connection:
+            rows = connection.execute(select(group_sessions).order_by(group_sessions.c.id)).all()
+        return [GroupSession(r.id, r.code, r.name, r.held_on, r.closed_at is not None) for r in rows]
+
+    def _session(self, connection: Connection, code: str) -> Any:
+        canonical = codes.normalise_join_code(code)
+        row = connection.execute(select(group_sessions).where(group_sessions.c.code == canonical)).first()
+        if row is None:
+            raise StoreError("There is no group session with that code. Check it with your facilitator.")
+        return row
+
+    def join_session(self, student: Student, code: str) -> GroupSession:
+        with self._write() as connection:
+            row = self._session(connection, code)
+            if row.closed_at is not None:
+                raise StoreError("That group session has ended; it no longer takes new members.")
+            known = connection.execute(
+                select(memberships.c.session_id).where(
+                    (memberships.c.session_id == row.id) & (memberships.c.student_id == student.id)
+                )
+            ).first()
+            if known is None:
+                connection.execute(
+                    insert(memberships).values(session_id=row.id, student_id=student.id, joined_at=_now())
+                )
+        return GroupSession(row.id, row.code, row.name, row.held_on, closed=False)
+
+    def close_session(self, code: str) -> GroupSession:
+        with self._write() as connection:
+            row = self._session(connection, code)
+            connection.execute(update(group_sessions).where(group_sessions.c.id == row.id).values(closed_at=_now()))
+        return GroupSession(row.id, row.code, row.name, row.held_on, closed=True)
+
+    def sessions_of(self, student: Student) -> list[GroupSession]:
+        with self._read() as connection:
+            rows = connection.execute(
+                select(group_sessions)
+                .join(memberships, memberships.c.session_id == group_sessions.c.id)
+                .where(memberships.c.student_id == student.id)
+                .order_by(group_sessions.c.id)
+            ).all()
+        return [GroupSession(r.id, r.code, r.name, r.held_on, r.closed_at is not None) for r in rows]
+
+    # --- student rights ---------------------------------------------------------------------------
+
+    def export_student(self, student: Student) -> dict[str, Any]:
+        """Everything the store holds about a student, as plain JSON data."""
+        exported_attempts = []
+        for attempt in self.attempts(student):
+            saved = self.answers(attempt)
+            history = {
+                item_id: [
+                    {"value": _json_value(value), "saved_at": at.isoformat()}
+                    for value, at in self.answer_history(attempt, item_id)
+                ]
+                for item_id in sorted(saved)
+            }
+            exported_attempts.append(
+                {
+                    "number": attempt.number,
+                    "started_at": attempt.started_at.isoformat(),
+                    "answers": {key: _json_value(value) for key, value in sorted(saved.items())},
+                    "answer_history": history,
+                    "reflections": [
+                        {
+                            "prompt_id": r.prompt_id,
+                            "text": r.text,
+                            "share_adviser": r.share_adviser,
+                            "share_group": r.share_group,
+                            "saved_at": r.saved_at.isoformat(),
+                        }
+                        for r in self.reflections(attempt)
+                    ],
+                    "plan": [
+                        {
+                            "step_id": s.step_id,
+                            "status": s.status,
+                            "note": s.note,
+                            "target_month": s.target_month,
+                            "saved_at": s.saved_at.isoformat(),
+                        }
+                        for s in self.plan(attempt)
+                    ],
+                }
+            )
+        return {
+            "format": "selfexplore-export",
+            "version": 1,
+            "student": {"identity": student.identity_kind, "created_at": student.created_at.isoformat()},
+            "attempts": exported_attempts,
+            "group_sessions": [{"name": s.name, "code": s.code} for s in self.sessions_of(student)],
+        }
+
+    def delete_student(self, student: Student) -> None:
+        """Remove the student and everything of theirs (attempts, answers, history, reflections, plans,
+        memberships)."""
+        with self._write() as connection:
+            connection.execute(delete(students).where(students.c.id == student.id))
+
+    def counts(self) -> Mapping[str, int]:
+        """Row counts per table (for checks and benchmarks)."""
+        tables = (students, attempts, answers, answer_history, reflections, plan_steps, memberships)
+        with self._read() as connection:
+            return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
+
+
+def _json_value(value: Answer) -> int | list[str]:
+    return list(value) if isinstance(value, tuple) else value

@@ -1,0 +1,371 @@
+"""The store facade on SQLite and PostgreSQL: every operation, bad input, concurrency, crashes, upgrades."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from selfexplore.content import Content
+from selfexplore.errors import InputError
+from selfexplore.store import (
+    REFLECTION_LIMIT,
+    IdentityError,
+    Store,
+    StoreError,
+    current_revision,
+    head_revision,
+    make_engine,
+    migrate,
+)
+from tests.store.writer import planned_answers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _scale_items(content: Content) -> list[str]:
+    return [item.id for item in content.questionnaire.items if item.kind == "scale"]
+
+
+class TestIdentity:
+    def test_a_new_student_gets_a_code_that_resumes_them(self, store: Store) -> None:
+        new = store.create_student()
+        assert store.resume(new.code) == new.student
+        assert store.resume(new.code.lower().replace("-", " ")) == new.student
+
+    def test_the_code_is_not_stored(self, store: Store) -> None:
+        new = store.create_student()
+        compact = new.code.replace("-", "")
+        dump = json.dumps(store.export_student(new.student))
+        assert compact not in dump and new.code not in dump
+        with store.engine.connect() as connection:
+            hashes = [row[0] for row in connection.exec_driver_sql("SELECT identity_hash FROM students")]
+        assert all(compact not in value for value in hashes)
+
+    def test_a_wrong_code_gets_a_generic_message_and_changes_nothing(self, store: Store) -> None:
+        new = store.create_student()
+        before = store.counts()
+        other = store.create_student().code
+        store.delete_student(store.resume(other))
+        with pytest.raises(IdentityError, match="^That resume code was not recognised"):
+            store.resume(other)
+        assert store.counts() == before
+        assert store.resume(new.code) == new.student
+
+    @pytest.mark.parametrize(
+        ("typed", "message"),
+        [("ABCD", "has 17 letters and digits"), ("UUUU-UUUU-UUUU-UUUU-U", "never contains 'U'")],
+    )
+    def test_a_malformed_code_says_what_is_wrong(self, store: Store, typed: str, message: str) -> None:
+        with pytest.raises(IdentityError, match=message):
+            store.resume(typed)
+
+    def test_a_typing_mistake_is_caught_by_the_check_symbol(self, store: Store) -> None:
+        code = store.create_student().code
+        first = code[0]
+        typo = ("1" if first != "1" else "2") + code[1:]
+        with pytest.raises(IdentityError, match="typing mistake"):
+            store.resume(typo)
+
+    def test_repeated_failures_are_slowed_down(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        waits: list[float] = []
+        monkeypatch.setattr("selfexplore.store.time.sleep", waits.append)
+        for _ in range(8):
+            gone = store.create_student()
+            store.delete_student(gone.student)
+            with pytest.raises(IdentityError):
+                store.resume(gone.code)
+        assert waits == [0.25, 0.5, 1.0]
+
+    def test_hub_users_are_kept_by_a_hash_of_their_name(self, store: Store) -> None:
+        first = store.student_for("hub", "student042")
+        assert store.student_for("hub", "student042") == first
+        assert store.student_for("proxy", "student042") != first
+        with store.engine.connect() as connection:
+            stored = [tuple(row) for row in connection.exec_driver_sql("SELECT * FROM students")]
+        assert "student042" not in repr(stored)
+
+
+class TestAttempts:
+    def test_a_new_student_has_one_attempt(self, store: Store) -> None:
+        student = store.create_student().student
+        assert [attempt.number for attempt in store.attempts(student)] == [1]
+
+    def test_a_retake_opens_a_new_attempt_and_keeps_the_old(self, store: Store, content: Content) -> None:
+        student = store.create_student().student
+        first = store.latest_attempt(student)
+        item = _scale_items(content)[0]
+        store.save_answer(first, item, 2)
+        second = store.start_attempt(student)
+        assert second.number == 2
+        assert store.latest_attempt(student) == second
+        assert store.answers(first) == {item: 2}
+        assert store.answers(second) == {}
+
+
+class TestAnswers:
+    def test_an_answer_is_saved_and_read_back(self, store: Store, content: Content) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        item = _scale_items(content)[0]
+        saved = store.save_answer(attempt, item, 4)
+        assert saved.changed
+        assert store.answers(attempt) == {item: 4}
+
+    def test_saving_the_same_value_again_changes_nothing(self, store: Store, content: Content) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        item = _scale_items(content)[0]
+        store.save_answer(attempt, item, 4)
+        before = store.counts()
+        assert not store.save_answer(attempt, item, 4).changed
+        assert store.counts() == before
+
+    def test_a_changed_answer_keeps_its_history(self, store: Store, content: Content) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        item = _scale_items(content)[0]
+        for value in (1, 3, 5):
+            store.save_answer(attempt, item, value)
+        assert store.answers(attempt) == {item: 5}
+        assert [value for value, _ in store.answer_history(attempt, item)] == [1, 3, 5]
+
+    def test_body_systems_are_saved_as_a_list(self, store: Store) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        store.save_answer(attempt, "body_systems", ["eye", "skin"])
+        assert store.answers(attempt) == {"body_systems": ("eye", "skin")}
+
+    @pytest.mark.parametrize(
+        ("item", "value", "message"),
+        [
+            ("nope", 3, "unknown item 'nope'"),
+            ("i01", 9, "whole number from 1 to 5"),
+            ("i01", "5; DROP TABLE answers", "whole number from 1 to 5"),
+            ("body_systems", ["liver"], "unknown body system 'liver'"),
+        ],
+    )
+    def test_bad_answers_are_refused_and_change_nothing(
+        self, store: Store, item: str, value: object, message: str
+    ) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        before = store.counts()
+        with pytest.raises(InputError, match=message):
+            store.save_answer(attempt, item, value)
+        assert store.counts() == before
+
+
+class TestReflections:
+    def test_a_reflection_is_private_by_default(self, store: Store) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        saved = store.save_reflection(attempt, "balance", "Evenings with family matter.")
+        assert (saved.share_adviser, saved.share_group) == (False, False)
+        assert store.reflections(attempt) == [saved]
+
+    def test_sharing_is_an_explicit_choice_per_reflection(self, store: Store) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        store.save_reflection(attempt, "balance", "first")
+        store.save_reflection(attempt, "balance", "<b>second</b>", share_group=True)
+        (only,) = store.reflections(attempt)
+        assert (only.text, only.share_adviser, only.share_group) == ("<b>second</b>", False, True)
+
+    def test_oversized_text_is_refused_and_changes_nothing(self, store: Store) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        store.save_reflection(attempt, "balance", "kept")
+        with pytest.raises(InputError, match=f"at most {REFLECTION_LIMIT} characters"):
+            store.save_reflection(attempt, "balance", "x" * (REFLECTION_LIMIT + 1))
+        assert [r.text for r in store.reflections(attempt)] == ["kept"]
+
+    def test_a_forged_prompt_id_is_refused(self, store: Store) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        with pytest.raises(InputError, match="not a valid id"):
+            store.save_reflection(attempt, "../etc", "text")
+
+
+class TestPlans:
+    def test_plan_steps_are_saved_and_updated(self, store: Store) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        store.save_plan_step(attempt, "meet-society-advisor", "accepted", target_month="2027-02")
+        store.save_plan_step(attempt, "meet-society-advisor", "edited", note="ask about shadowing")
+        (step,) = store.plan(attempt)
+        assert (step.status, step.note, step.target_month) == ("edited", "ask about shadowing", None)
+
+    @pytest.mark.parametrize(
+        ("status", "month", "message"),
+        [("done", None, "unknown plan status"), ("accepted", "Feb 2027", "written YYYY-MM")],
+    )
+    def test_bad_plan_input_is_refused(self, store: Store, status: str, month: str | None, message: str) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        with pytest.raises(InputError, match=message):
+            store.save_plan_step(attempt, "step", status, target_month=month)  # type: ignore[arg-type]
+        assert store.plan(attempt) == []
+
+
+class TestGroupSessions:
+    def test_students_join_a_session_by_its_code(self, store: Store) -> None:
+        session = store.create_session("PDW 2026 group A", date(2026, 12, 1))
+        student = store.create_student().student
+        joined = store.join_session(student, session.code.lower().replace("-", ""))
+        store.join_session(student, session.code)
+        assert joined.id == session.id
+        assert store.sessions_of(student) == [session]
+
+    def test_a_closed_session_takes_no_new_members(self, store: Store) -> None:
+        session = store.create_session("Specialty Interest Series")
+        store.close_session(session.code)
+        with pytest.raises(StoreError, match="has ended"):
+            store.join_session(store.create_student().student, session.code)
+        assert store.sessions()[0].closed
+
+    def test_an_unknown_session_code_is_refused(self, store: Store) -> None:
+        with pytest.raises(StoreError, match="no group session with that code"):
+            store.join_session(store.create_student().student, "ZZZ-ZZZ")
+
+
+class TestStudentRights:
+    def test_export_holds_everything_of_the_student_and_nothing_of_others(self, store: Store, content: Content) -> None:
+        new, other = store.create_student(), store.create_student()
+        item = _scale_items(content)[0]
+        first = store.latest_attempt(new.student)
+        store.save_answer(first, item, 2)
+        store.save_answer(first, item, 5)
+        store.save_reflection(first, "balance", "mine", share_adviser=True)
+        store.save_plan_step(first, "meet-society-advisor", "accepted", target_month="2027-01")
+        store.join_session(new.student, store.create_session("PDW").code)
+        store.save_answer(store.latest_attempt(other.student), item, 1)
+        exported = store.export_student(new.student)
+        (attempt,) = exported["attempts"]
+        assert attempt["answers"] == {item: 5}
+        assert [entry["value"] for entry in attempt["answer_history"][item]] == [2, 5]
+        assert attempt["reflections"][0]["text"] == "mine"
+        assert attempt["plan"][0]["target_month"] == "2027-01"
+        assert exported["group_sessions"][0]["name"] == "PDW"
+        json.dumps(exported)
+
+    def test_delete_removes_every_row_of_the_student_only(self, store: Store, content: Content) -> None:
+        keep, gone = store.create_student(), store.create_student()
+        item = _scale_items(content)[0]
+        for new in (keep, gone):
+            attempt = store.latest_attempt(new.student)
+            store.save_answer(attempt, item, 3)
+            store.save_reflection(attempt, "balance", "text")
+            store.save_plan_step(attempt, "step", "accepted")
+            store.join_session(new.student, store.create_session("S").code)
+        store.delete_student(gone.student)
+        assert store.counts() == {
+            "students": 1,
+            "attempts": 1,
+            "answers": 1,
+            "answer_history": 1,
+            "reflections": 1,
+            "plan_steps": 1,
+            "memberships": 1,
+        }
+        with pytest.raises(IdentityError):
+            store.resume(gone.code)
+
+
+class TestMigrations:
+    def test_a_new_store_is_at_the_latest_schema(self, store: Store) -> None:
+        assert current_revision(store.engine) == head_revision()
+
+    def test_a_store_of_the_first_schema_upgrades_without_losing_data(self, db_url: str, content: Content) -> None:
+        engine = make_engine(db_url)
+        migrate(engine, "0001")
+        assert "plan_steps" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO students (id, identity_kind, identity_hash, created_at) "
+                "VALUES (1, 'hub', 'h1', '2026-01-01 00:00:00')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO attempts (id, student_id, number, started_at) VALUES (1, 1, 1, '2026-01-01 00:00:00')"
+            )
+            connection.exec_driver_sql("INSERT INTO answers VALUES (1, 'i01', '4', '2026-01-01 00:00:00')")
+        engine.dispose()
+        store = Store.open(content, db_url)
+        try:
+            assert current_revision(store.engine) == head_revision()
+            (attempt,) = store.attempts(store_student(store))
+            assert store.answers(attempt) == {"i01": 4}
+            store.save_plan_step(attempt, "step", "accepted")
+            assert len(store.plan(attempt)) == 1
+        finally:
+            store.close()
+
+    def test_opening_again_does_not_migrate_again(self, store: Store, content: Content, db_url: str) -> None:
+        again = Store.open(content, db_url)
+        assert current_revision(again.engine) == head_revision()
+        again.close()
+
+
+def store_student(store: Store):  # type: ignore[no-untyped-def]
+    from selfexplore.store import Student
+
+    with store.engine.connect() as connection:
+        row = connection.exec_driver_sql("SELECT id, identity_kind, created_at FROM students").one()
+    return Student(row[0], row[1], row[2])
+
+
+def _writers(db_url: str, processes: int, count: int) -> list[subprocess.Popen[str]]:
+    start_at = time.time() + 4.0
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.store.writer", db_url, str(count), "--start-at", str(start_at)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(processes)
+    ]
+
+
+@pytest.mark.slow
+class TestConcurrency:
+    PROCESSES = 32
+    ANSWERS = 200
+
+    def test_many_processes_save_at_once_without_errors_or_lost_answers(
+        self, store: Store, db_url: str, content: Content
+    ) -> None:
+        writers = _writers(db_url, self.PROCESSES, self.ANSWERS)
+        outputs = [writer.communicate(timeout=600) for writer in writers]
+        assert [writer.returncode for writer in writers] == [0] * self.PROCESSES, outputs[0][1][-2000:]
+        items = _scale_items(content)
+        expected = dict(planned_answers(items, self.ANSWERS))
+        for stdout, _ in outputs:
+            lines = [json.loads(line) for line in stdout.splitlines()]
+            header, saves = lines[0], lines[1:]
+            assert [line for line in saves if "error" in line] == []
+            assert len(saves) == self.ANSWERS
+            student = store.resume(header["code"])
+            (attempt,) = store.attempts(student)
+            assert store.answers(attempt) == expected
+        counts = store.counts()
+        assert counts["answers"] == self.PROCESSES * len(expected)
+        assert counts["answer_history"] == self.PROCESSES * self.ANSWERS
+
+    def test_a_writer_killed_mid_way_loses_nothing_it_acknowledged(
+        self, store: Store, db_url: str, content: Content
+    ) -> None:
+        (writer,) = _writers(db_url, 1, 5000)
+        assert writer.stdout is not None
+        header = json.loads(writer.stdout.readline())
+        acknowledged: dict[str, int] = {}
+        while len(acknowledged) < 40:
+            line = json.loads(writer.stdout.readline())
+            acknowledged[line["item"]] = line["value"]
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+        student = store.resume(header["code"])
+        (attempt,) = store.attempts(student)
+        saved = store.answers(attempt)
+        # The first pass over the items saves each item once, so every acknowledged answer must be there with
+        # its value; the writer may have committed one more (unacknowledged) answer before it died.
+        assert {item: saved.get(item) for item in acknowledged} == acknowledged
+        assert len(acknowledged) <= len(saved) <= len(acknowledged) + 1
