@@ -14,6 +14,7 @@ from selfexplore.errors import ContentError, InputError, SelfexploreError
 from selfexplore.matching import Kind, Match, rank
 from selfexplore.profile import parse_profile
 from selfexplore.scoring import parse_answers, score_answers
+from selfexplore.store import Store
 
 EXIT_INVALID = 2
 
@@ -47,6 +48,7 @@ def _port(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="selfexplore", description="A self-exploration workbook for medical students.")
+    parser.add_argument("--db", metavar="URL", help="database URL (default: $SELFEXPLORE_DB_URL or an SQLite file)")
     parser.add_argument(
         "--content", metavar="DIR", help="content pack folder (default: $SELFEXPLORE_CONTENT or the shipped pack)"
     )
@@ -67,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--kind", choices=["specialties", "paths"], default="specialties")
     match.add_argument("--top", type=_positive, metavar="N", help="show only the best N")
     match.add_argument("--json", action="store_true", help="print JSON")
+
+    export = commands.add_parser("export", help="all of a student's data as JSON")
+    export.add_argument("--code", required=True, help="the student's resume code")
+    export.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
+
+    remove = commands.add_parser("delete", help="delete all of a student's data")
+    remove.add_argument("--code", required=True, help="the student's resume code")
 
     serve = commands.add_parser("serve", help="serve the workbook through Voila")
     serve.add_argument("--port", type=_port, default=8866, metavar="N")
@@ -162,6 +171,34 @@ def _cmd_match(content: Content, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(content: Content, args: argparse.Namespace) -> int:
+    store = Store.open(content, args.db)
+    try:
+        data = store.export_student(store.resume(args.code))
+    finally:
+        store.close()
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if args.out:
+        try:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"cannot write {args.out}: {error.strerror}") from None
+        print(f"exported to {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def _cmd_delete(content: Content, args: argparse.Namespace) -> int:
+    store = Store.open(content, args.db)
+    try:
+        store.delete_student(store.resume(args.code))
+    finally:
+        store.close()
+    print("deleted: every answer, reflection and plan kept under that resume code is gone")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -170,9 +207,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from selfexplore.serve import serve
 
-            return serve(port=args.port, content_dir=args.content)
+            return serve(port=args.port, content_dir=args.content, db_url=args.db)
         content = load_content(args.content)
-        commands = {"items": _cmd_items, "score": _cmd_score, "match": _cmd_match}
+        commands = {
+            "items": _cmd_items,
+            "score": _cmd_score,
+            "match": _cmd_match,
+            "export": _cmd_export,
+            "delete": _cmd_delete,
+        }
         return commands[args.command](content, args)
     except ContentError as error:
         for problem in error.problems:

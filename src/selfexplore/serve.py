@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
+from selfexplore.store import DB_URL_ENV, Store, default_url
 
 DEFAULT_PORT = 8866
 HOST = "127.0.0.1"
@@ -48,12 +49,15 @@ def page_url(port: int, notebook: str = FIRST_PAGE) -> str:
     return f"http://{HOST}:{port}/voila/render/{notebook}"
 
 
-def serve(port: int = DEFAULT_PORT, content_dir: str | None = None) -> int:
-    """Validate the content pack, then run Voila until it is stopped; return Voila's exit code."""
+def serve(port: int = DEFAULT_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
+    """Validate the content pack, create or upgrade the store, then run Voila until it is stopped."""
     pack = Path(content_dir).resolve() if content_dir else default_content_dir()
-    load_content(pack)  # raises ContentError with every problem: the app does not start on a bad pack
+    content = load_content(pack)  # raises ContentError with every problem: the app does not start on a bad pack
+    url = db_url or default_url()
+    Store.open(content, url).close()  # creates the database and applies migrations once, before any kernel
     env = dict(os.environ)
     env[CONTENT_ENV] = str(pack)
+    env[DB_URL_ENV] = url
     print(f"selfexplore: serving the workbook at {page_url(port)}", flush=True)
     completed = subprocess.run([sys.executable, "-m", "voila", *voila_arguments(port)], env=env, check=False)
     return completed.returncode

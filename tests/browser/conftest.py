@@ -71,8 +71,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "serve.log"
     with log.open("wb") as sink:
+        database = tmp_path_factory.mktemp("db") / "browser.sqlite3"
         process = subprocess.Popen(
-            [sys.executable, "-m", "selfexplore", "serve", "--port", str(port)],
+            [sys.executable, "-m", "selfexplore", "--db", f"sqlite:///{database}", "serve", "--port", str(port)],
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,

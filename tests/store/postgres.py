@@ -6,7 +6,6 @@ on a laptop with a message, and fail under CI (CI=true).
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -27,7 +26,7 @@ def _bindir() -> Path:
     initdb = shutil.which("initdb")
     if initdb:
         return Path(initdb).parent
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     if not found:
         raise PostgresUnavailable("no PostgreSQL server binaries (initdb) found; install Debian's postgresql")
     return Path(found[-1]).parent

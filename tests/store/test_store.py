@@ -21,6 +21,7 @@ from selfexplore.store import (
     IdentityError,
     Store,
     StoreError,
+    Student,
     current_revision,
     head_revision,
     make_engine,
@@ -55,7 +56,7 @@ class TestIdentity:
         before = store.counts()
         other = store.create_student().code
         store.delete_student(store.resume(other))
-        with pytest.raises(IdentityError, match="^That resume code was not recognised"):
+        with pytest.raises(IdentityError, match=r"^That resume code was not recognised"):
             store.resume(other)
         assert store.counts() == before
         assert store.resume(new.code) == new.student
@@ -303,9 +304,7 @@ class TestMigrations:
         again.close()
 
 
-def store_student(store: Store):  # type: ignore[no-untyped-def]
-    from selfexplore.store import Student
-
+def store_student(store: Store) -> Student:
     with store.engine.connect() as connection:
         row = connection.exec_driver_sql("SELECT id, identity_kind, created_at FROM students").one()
     return Student(row[0], row[1], row[2])

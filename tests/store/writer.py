@@ -1,6 +1,6 @@
 """A writer process for the concurrency, crash and benchmark runs: one new student saving N answers.
 
-    python -m tests.store.writer URL N [--start-at EPOCH]
+    python -m tests.store.writer URL N [--start-at EPOCH] [--interval-ms MS]
 
 Each save is printed as one JSON line *after* its commit returned (`{"item":..,"value":..,"ms":..}`), so
 the parent knows exactly which answers were acknowledged. Errors are printed as {"error": ...}.
@@ -28,6 +28,7 @@ def main() -> int:
     parser.add_argument("url")
     parser.add_argument("count", type=int)
     parser.add_argument("--start-at", type=float, default=0.0)
+    parser.add_argument("--interval-ms", type=float, default=0.0, help="pause between saves, as a student would")
     args = parser.parse_args()
     content = load_content()
     store = Store.open(content, args.url)
@@ -42,11 +43,13 @@ def main() -> int:
         began = time.perf_counter()
         try:
             store.save_answer(attempt, item_id, value)
-        except Exception as error:  # noqa: BLE001 - every failure is reported to the parent, none hidden
+        except Exception as error:  # every failure is reported to the parent, none hidden
             print(json.dumps({"error": repr(error)}), flush=True)
             continue
         elapsed = (time.perf_counter() - began) * 1000
         print(json.dumps({"item": item_id, "value": value, "ms": round(elapsed, 3)}), flush=True)
+        if args.interval_ms:
+            time.sleep(args.interval_ms / 1000)
     store.close()
     return 0
 

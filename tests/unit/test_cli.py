@@ -202,3 +202,32 @@ class TestModule:
             [sys.executable, "-m", "selfexplore", "validate"], capture_output=True, text=True, check=False
         )
         assert ok.returncode == 0, ok.stderr
+
+
+class TestStudentRights:
+    def test_export_and_delete_by_resume_code(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: Content
+    ) -> None:
+        from selfexplore.store import Store
+
+        url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+        store = Store.open(content, url)
+        new = store.create_student()
+        store.save_answer(store.latest_attempt(new.student), "body_systems", ["eye"])
+        store.close()
+        out_file = tmp_path / "mine.json"
+        code, out, _ = _run(capsys, "--db", url, "export", "--code", new.code, "--out", str(out_file))
+        assert (code, out) == (0, f"exported to {out_file}\n")
+        assert json.loads(out_file.read_text())["attempts"][0]["answers"] == {"body_systems": ["eye"]}
+        code, out, _ = _run(capsys, "--db", url, "delete", "--code", new.code)
+        assert code == 0
+        assert out.startswith("deleted")
+        code, out, err = _run(capsys, "--db", url, "export", "--code", new.code)
+        assert (code, out) == (2, "")
+        assert err.splitlines() == ["selfexplore: error: That resume code was not recognised. Check it and try again."]
+
+    def test_a_malformed_code_exits_2_with_one_line(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+        code, _, err = _run(capsys, "--db", url, "delete", "--code", "abc")
+        assert code == 2
+        assert err.splitlines() == ["selfexplore: error: a resume code has 17 letters and digits; this one has 3."]

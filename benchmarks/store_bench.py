@@ -1,0 +1,98 @@
+"""Autosave latency of the store: from the call until the commit returns, with 1 and 32 writer processes,
+on an SQLite file and on PostgreSQL.
+
+    .venv/bin/python -m benchmarks.store_bench [--answers 200] [--writers 1 32]
+
+Each writer is a separate process (as each Voila kernel is), a new student saving N answers; the writers
+start together. Prints p50 / p95 / max in milliseconds per engine and writer count, as a Markdown table for
+docs/benchmarks.md. A benchmark, not a test: it never fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from selfexplore.content import load_content
+from selfexplore.store import Store
+from tests.store.postgres import postgres_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def run(url: str, writers: int, answers: int, interval_ms: float) -> list[float]:
+    Store.open(load_content(), url).close()  # schema in place before the writers start
+    start_at = time.time() + 3.0 + writers * 0.15
+    processes = [
+        subprocess.Popen(
+            [
+                *(sys.executable, "-m", "tests.store.writer", url, str(answers)),
+                *("--start-at", str(start_at), "--interval-ms", str(interval_ms)),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(writers)
+    ]
+    latencies: list[float] = []
+    errors = 0
+    for process in processes:
+        stdout, _ = process.communicate()
+        for line in stdout.splitlines()[1:]:
+            record = json.loads(line)
+            if "error" in record:
+                errors += 1
+            else:
+                latencies.append(record["ms"])
+    if errors:
+        print(f"  {errors} save(s) failed", file=sys.stderr)
+    return latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=200)
+    parser.add_argument("--writers", type=int, nargs="+", default=[1, 32])
+    parser.add_argument(
+        "--intervals",
+        type=float,
+        nargs="+",
+        default=[0.0, 50.0],
+        help="pause in ms between one writer's saves: 0 saturates the store, 50 is still far faster than a student",
+    )
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"{args.answers} answers per writer\n")
+    print("| engine | writers | pause between saves | saves | p50 ms | p95 ms | max ms |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder, postgres_server() as postgres:
+        for interval in args.intervals:
+            for writers in args.writers:
+                sqlite = f"sqlite:///{Path(folder) / f'bench-{writers}-{interval:g}.sqlite3'}"
+                for name, url in {"SQLite": sqlite, "PostgreSQL": postgres}.items():
+                    latencies = run(url, writers, args.answers, interval)
+                    print(
+                        f"| {name} | {writers} | {interval:g} ms | {len(latencies)} | "
+                        f"{statistics.median(latencies):.2f} | {_percentile(latencies, 0.95):.2f} | "
+                        f"{max(latencies):.2f} |",
+                        flush=True,
+                    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
