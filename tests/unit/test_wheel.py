@@ -35,6 +35,8 @@ class TestWheel:
         assert "selfexplore/data/paths/public-health.yaml" in names
         assert "selfexplore/notebooks/specialties.ipynb" in names
         assert "selfexplore/py.typed" in names
+        assert "selfexplore/migrations/env.py" in names
+        assert "selfexplore/migrations/versions/0002_plans_and_failed_logins.py" in names
 
     def test_the_installed_wheel_validates_its_own_pack(self, wheel: Path, tmp_path: Path) -> None:
         target = tmp_path / "site"
@@ -65,3 +67,24 @@ class TestWheel:
         )
         assert result.returncode == 0, result.stderr
         assert "27 specialties, 8 career paths" in result.stdout
+        # The installed package finds its migrations too: export on a new database creates the schema.
+        export = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "selfexplore",
+                "--db",
+                f"sqlite:///{tmp_path / 'w.sqlite3'}",
+                "export",
+                "--code",
+                "0000-0000-0000-0000-0",
+            ],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert export.stderr.splitlines() == [
+            "selfexplore: error: That resume code was not recognised. Check it and try again."
+        ]
