@@ -29,7 +29,21 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
@@ -405,12 +419,9 @@ class Store:
             current = connection.execute(select(answers.c.value).where(key)).scalar_one_or_none()
             if current == encoded:
                 return SavedAnswer(item_id, checked, now, changed=False)
-            if current is None:
-                connection.execute(
-                    insert(answers).values(attempt_id=attempt.id, item_id=item_id, value=encoded, saved_at=now)
-                )
-            else:
-                connection.execute(update(answers).where(key).values(value=encoded, saved_at=now))
+            _put(
+                connection, answers, {"attempt_id": attempt.id, "item_id": item_id}, {"value": encoded, "saved_at": now}
+            )
             connection.execute(
                 insert(answer_history).values(attempt_id=attempt.id, item_id=item_id, value=encoded, saved_at=now)
             )
@@ -453,12 +464,8 @@ class Store:
             raise InputError("sharing choices must be yes or no")
         now = _now()
         values = {"text": text_, "share_adviser": share_adviser, "share_group": share_group, "saved_at": now}
-        key = (reflections.c.attempt_id == attempt.id) & (reflections.c.prompt_id == prompt_id)
         with self._write() as connection:
-            if connection.execute(select(reflections.c.prompt_id).where(key)).first() is None:
-                connection.execute(insert(reflections).values(attempt_id=attempt.id, prompt_id=prompt_id, **values))
-            else:
-                connection.execute(update(reflections).where(key).values(**values))
+            _put(connection, reflections, {"attempt_id": attempt.id, "prompt_id": prompt_id}, values)
         return Reflection(prompt_id, text_, share_adviser, share_group, now)
 
     def reflections(self, attempt: Attempt) -> list[Reflection]:
@@ -482,12 +489,8 @@ class Store:
             raise InputError(f"a target month is written YYYY-MM, got {target_month!r}")
         now = _now()
         values = {"status": status, "note": note, "target_month": target_month, "saved_at": now}
-        key = (plan_steps.c.attempt_id == attempt.id) & (plan_steps.c.step_id == step_id)
         with self._write() as connection:
-            if connection.execute(select(plan_steps.c.step_id).where(key)).first() is None:
-                connection.execute(insert(plan_steps).values(attempt_id=attempt.id, step_id=step_id, **values))
-            else:
-                connection.execute(update(plan_steps).where(key).values(**values))
+            _put(connection, plan_steps, {"attempt_id": attempt.id, "step_id": step_id}, values)
         return PlanStep(step_id, status, note, target_month, now)
 
     def plan(self, attempt: Attempt) -> list[PlanStep]:
@@ -622,6 +625,14 @@ class Store:
         tables = (students, attempts, answers, answer_history, reflections, plan_steps, memberships)
         with self._read() as connection:
             return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
+
+
+def _put(connection: Connection, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """Insert the row with this key, or update it, in one statement (INSERT ... ON CONFLICT DO UPDATE), so
+    that two tabs of the same student saving at once cannot collide."""
+    build = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = build(table).values(**key, **values)
+    connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=dict(values)))
 
 
 def _json_value(value: Answer) -> int | list[str]:

@@ -1,0 +1,37 @@
+"""Who the student is, decided in a fixed order without ever asking for a name.
+
+1. Under JupyterHub, the hub's user (JUPYTERHUB_USER, set by the hub in every single-user server).
+2. A user-name header set by a trusted proxy, and only when that header is named explicitly in
+   SELFEXPLORE_TRUSTED_HEADER: otherwise any browser could send the header and claim to be anyone.
+3. Otherwise nobody is known, and the workbook gives the student a resume code (or takes one back).
+The store keeps only a hash of a hub or proxy user name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+HUB_ENV = "JUPYTERHUB_USER"
+TRUSTED_HEADER_ENV = "SELFEXPLORE_TRUSTED_HEADER"
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    kind: Literal["hub", "proxy"]
+    name: str
+
+
+def resolve_identity(environ: Mapping[str, str], headers: Mapping[str, str] | None = None) -> SignedIn | None:
+    """The signed-in user, or None when the student is to be known by a resume code."""
+    hub_user = environ.get(HUB_ENV, "").strip()
+    if hub_user:
+        return SignedIn("hub", hub_user)
+    header = environ.get(TRUSTED_HEADER_ENV, "").strip().lower()
+    if header and headers:
+        lowered = {key.lower(): value for key, value in headers.items()}
+        value = lowered.get(header, "").strip()
+        if value:
+            return SignedIn("proxy", value)
+    return None
