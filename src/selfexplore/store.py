@@ -218,7 +218,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _alembic_config(connection: Connection) -> Config:
+def _alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("selfexplore.migrations")))
     config.attributes["connection"] = connection
@@ -226,9 +226,7 @@ def _alembic_config(connection: Connection) -> Config:
 
 
 def head_revision() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(resources.files("selfexplore.migrations")))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     if head is None:
         raise StoreError("the store has no migrations")
     return head
