@@ -10,6 +10,7 @@ counting as a failed attempt. Only a hash of the code is ever stored.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -70,3 +71,20 @@ def new_join_code() -> str:
 def normalise_join_code(text: str) -> str:
     compact = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
     return f"{compact[:3]}-{compact[3:]}" if len(compact) == JOIN_SYMBOLS else compact
+
+
+# Page passes: 192 random bits in URL-safe base64 (32 characters), carried in a workbook link's query string.
+PASS_LENGTH = 32
+_PASS = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+
+def new_pass() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def looks_like_pass(token: str) -> bool:
+    return bool(_PASS.match(token))
+
+
+def pass_hash(token: str) -> str:
+    return hashlib.sha256(b"selfexplore-pass:" + token.encode()).hexdigest()

@@ -93,10 +93,22 @@ class Item(_Model):
     id: Id
     section: Id
     text: Text
-    kind: Literal["scale", "systems"] = "scale"
+    # scale: one answer on a labelled scale, keyed to dimensions (the only kind that is scored);
+    # systems: up to max_choices body systems; ranking: the values dimensions put in order, most important
+    # first; challenges: any of the challenges in resources.yaml, ticked without being asked why.
+    kind: Literal["scale", "systems", "ranking", "challenges"] = "scale"
     scale: Id | None = None
     keys: tuple[ItemKey, ...] = ()
     max_choices: int | None = Field(default=None, ge=1)
+
+
+class Prompt(_Model):
+    """A reflection question answered in the student's own words; never scored."""
+
+    id: Id
+    section: Id
+    text: Text
+    hint: Text | None = None
 
 
 class Questionnaire(_Model):
@@ -104,6 +116,7 @@ class Questionnaire(_Model):
     scales: tuple[Scale, ...] = Field(min_length=1)
     sections: tuple[Section, ...] = Field(min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)
+    prompts: tuple[Prompt, ...] = ()
 
     @cached_property
     def scales_by_id(self) -> Mapping[str, Scale]:
@@ -112,6 +125,16 @@ class Questionnaire(_Model):
     @cached_property
     def items_by_id(self) -> Mapping[str, Item]:
         return {item.id: item for item in self.items}
+
+    @cached_property
+    def prompts_by_id(self) -> Mapping[str, Prompt]:
+        return {prompt.id: prompt for prompt in self.prompts}
+
+    def items_in(self, section: str) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.section == section)
+
+    def prompts_in(self, section: str) -> tuple[Prompt, ...]:
+        return tuple(prompt for prompt in self.prompts if prompt.section == section)
 
     def scale_of(self, item: Item) -> Scale:
         if item.scale is None:
@@ -506,9 +529,9 @@ def _check_questionnaire(collector: _Collector, questionnaire: Questionnaire, di
         where = f"items[{index}]"
         if item.section not in section_ids:
             collector.add(file, f"{where}.section", f"unknown section {item.section!r}")
-        if item.kind == "systems":
+        if item.kind != "scale":
             if item.scale is not None or item.keys:
-                collector.add(file, where, "a systems item has no scale and no keys")
+                collector.add(file, where, f"a {item.kind} item has no scale and no keys")
             continue
         if item.scale is None:
             collector.add(file, f"{where}.scale", "a scale item needs a scale")
@@ -533,9 +556,13 @@ def _check_questionnaire(collector: _Collector, questionnaire: Questionnaire, di
                 f"dimension {dimension_id!r} is covered by {coverage[dimension_id]} item(s); "
                 f"at least {needed} are needed",
             )
-    systems_items = [item for item in questionnaire.items if item.kind == "systems"]
-    if len(systems_items) > 1:
-        collector.add(file, "items", "there can be only one body-systems item")
+    for kind in ("systems", "ranking", "challenges"):
+        if sum(1 for item in questionnaire.items if item.kind == kind) > 1:
+            collector.add(file, "items", f"there can be only one {kind} item")
+    _check_unique(collector, [(file, p.id) for p in questionnaire.prompts], "prompts")
+    for index, prompt in enumerate(questionnaire.prompts):
+        if prompt.section not in section_ids:
+            collector.add(file, f"prompts[{index}].section", f"unknown section {prompt.section!r}")
 
 
 def _check_page(collector: _Collector, file: str, page: Page, dims: DimensionsFile, specialty_ids: set[str]) -> None:

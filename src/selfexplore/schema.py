@@ -125,3 +125,16 @@ failed_logins = Table(
     Column("id", Integer, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+# Schema version 3: page passes. A pass carries a signed-in student from one workbook page to the next (in
+# the link's query string) without putting the resume code in a URL; only its hash is kept, and it expires.
+passes = Table(
+    "passes",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    _owner("student"),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# The newest migration; the store checks it without loading Alembic (see selfexplore.store.migrate).
+HEAD_REVISION = "0003"

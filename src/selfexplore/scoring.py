@@ -81,21 +81,41 @@ def check_answer(content: Content, item_id: str, answer: object) -> Answer:
     if item is None:
         raise InputError(f"unknown item {item_id!r}")
     if item.kind == "systems":
-        if not isinstance(answer, list | tuple) or not all(isinstance(s, str) for s in answer):
-            raise InputError(f"item {item_id!r} takes a list of body-system ids")
-        chosen: list[str] = []
-        for system in answer:
-            if system not in content.systems_by_id:
-                raise InputError(f"unknown body system {system!r} in item {item_id!r}")
-            if system not in chosen:
-                chosen.append(system)
+        chosen = _choices(item_id, answer, content.systems_by_id, "body system")
         if item.max_choices is not None and len(chosen) > item.max_choices:
             raise InputError(f"item {item_id!r} takes at most {item.max_choices} choices, got {len(chosen)}")
-        return tuple(chosen)
+        return chosen
+    if item.kind == "challenges":
+        return _choices(item_id, answer, {c.id: c for c in content.resources.challenges}, "challenge")
+    if item.kind == "ranking":
+        values = value_ids(content)
+        order = _choices(item_id, answer, dict.fromkeys(values), "value")
+        given = len(answer) if isinstance(answer, list | tuple) else 0
+        if given != len(order) or sorted(order) != sorted(values):
+            raise InputError(f"item {item_id!r} takes every one of the {len(values)} values exactly once, in order")
+        return order
     points = questionnaire.scale_of(item).points
     if isinstance(answer, bool) or not isinstance(answer, int) or not 1 <= answer <= points:
         raise InputError(f"item {item_id!r} takes a whole number from 1 to {points}, got {answer!r}")
     return answer
+
+
+def value_ids(content: Content) -> tuple[str, ...]:
+    """The values dimensions, in content order: the options of the ranking item."""
+    return tuple(d.id for d in content.dimensions if d.group == "values")
+
+
+def _choices(item_id: str, answer: object, known: Mapping[str, object], noun: str) -> tuple[str, ...]:
+    """A list of known ids, in the order given, each once."""
+    if not isinstance(answer, list | tuple) or not all(isinstance(choice, str) for choice in answer):
+        raise InputError(f"item {item_id!r} takes a list of {noun} ids")
+    chosen: list[str] = []
+    for choice in answer:
+        if choice not in known:
+            raise InputError(f"unknown {noun} {choice!r} in item {item_id!r}")
+        if choice not in chosen:
+            chosen.append(choice)
+    return tuple(chosen)
 
 
 def parse_answers(data: object, content: Content) -> dict[str, Answer]:
@@ -117,6 +137,8 @@ def score_answers(content: Content, answers: Mapping[str, Answer]) -> ScoredProf
         if item.kind == "systems":
             if isinstance(answer, tuple):
                 systems = answer
+            continue
+        if item.kind != "scale":  # the ranking and the challenges checklist are never scored
             continue
         for key in item.keys:
             totals[key.dimension] += 1

@@ -23,12 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Connection,
     Engine,
@@ -45,24 +41,29 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from selfexplore import codes
 from selfexplore.content import Content
 from selfexplore.errors import InputError, SelfexploreError
 from selfexplore.schema import (
+    HEAD_REVISION,
     answer_history,
     answers,
     attempts,
     failed_logins,
     group_sessions,
     memberships,
+    passes,
     plan_steps,
     reflections,
     students,
 )
 from selfexplore.scoring import Answer, check_answer
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DB_URL_ENV = "SELFEXPLORE_DB_URL"
 REFLECTION_LIMIT = 5000
@@ -74,6 +75,11 @@ BUSY_TIMEOUT_MS = 30_000
 FREE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=10)
 MAX_DELAY = 8.0
+# A page pass lasts a working day; after that the student resumes with their code.
+PASS_LIFETIME = timedelta(hours=12)
+EXPIRED_PASS = (
+    "This workbook link has expired or was signed out. Open the start page and resume with your code."
+)
 WRONG_CODE = "That resume code was not recognised. Check it and try again."
 
 IdentityKind = Literal["code", "hub", "proxy"]
@@ -219,6 +225,10 @@ def make_engine(url: str) -> Engine:
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
+    # Alembic is imported only when a migration runs: a student's kernel opens an up-to-date store and
+    # never pays for loading it.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("selfexplore.migrations")))
     config.attributes["connection"] = connection
@@ -226,6 +236,8 @@ def _alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     if head is None:
         raise StoreError("the store has no migrations")
@@ -233,14 +245,20 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema revision recorded in the database, or None for an empty database."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+        except (OperationalError, ProgrammingError):  # no alembic_version table yet
+            return None
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Bring the schema up to `revision`, holding a lock so that many processes may start at once."""
-    if revision == "head" and current_revision(engine) == head_revision():
+    if revision in ("head", HEAD_REVISION) and current_revision(engine) == HEAD_REVISION:
         return
+    from alembic import command
+
     with engine.connect() as connection:
         connection.execution_options(selfexplore_write=True)
         with connection.begin():
@@ -376,6 +394,41 @@ class Store:
         except IntegrityError:  # created by another tab of the same student a moment ago
             return self.student_for(kind, name)
 
+    # --- page passes ------------------------------------------------------------------------------
+
+    def issue_pass(self, student: Student) -> str:
+        """A fresh random token for this student's workbook links; only its hash is stored."""
+        token = codes.new_pass()
+        now = _now()
+        with self._write() as connection:
+            connection.execute(delete(passes).where(passes.c.expires_at < now))
+            connection.execute(
+                insert(passes).values(
+                    token_hash=codes.pass_hash(token), student_id=student.id, expires_at=now + PASS_LIFETIME
+                )
+            )
+        return token
+
+    def student_for_pass(self, token: str) -> Student:
+        """The student a pass was issued to; an unknown, malformed or expired pass gets one message."""
+        if not isinstance(token, str) or not codes.looks_like_pass(token):
+            raise IdentityError(EXPIRED_PASS)
+        with self._read() as connection:
+            row = connection.execute(
+                select(students)
+                .join(passes, passes.c.student_id == students.c.id)
+                .where(passes.c.token_hash == codes.pass_hash(token), passes.c.expires_at > _now())
+            ).first()
+        if row is None:
+            raise IdentityError(EXPIRED_PASS)
+        return Student(row.id, row.identity_kind, _aware(row.created_at))
+
+    def revoke_pass(self, token: str) -> None:
+        """Sign out: the pass no longer opens any page."""
+        if isinstance(token, str) and codes.looks_like_pass(token):
+            with self._write() as connection:
+                connection.execute(delete(passes).where(passes.c.token_hash == codes.pass_hash(token)))
+
     # --- attempts ---------------------------------------------------------------------------------
 
     def attempts(self, student: Student) -> list[Attempt]:
@@ -453,7 +506,8 @@ class Store:
         share_group: bool = False,
     ) -> Reflection:
         """Save a private reflection; sharing with an adviser or the group is a separate, explicit choice."""
-        _check_id("reflection prompt", prompt_id)
+        if prompt_id not in self.content.questionnaire.prompts_by_id:
+            raise InputError(f"unknown reflection prompt {prompt_id!r}")
         if not isinstance(text_, str):
             raise InputError("a reflection must be text")
         if len(text_) > REFLECTION_LIMIT:

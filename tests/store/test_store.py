@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,9 @@ from sqlalchemy import inspect
 
 from selfexplore.content import Content
 from selfexplore.errors import InputError
+from selfexplore.schema import HEAD_REVISION
 from selfexplore.store import (
+    PASS_LIFETIME,
     REFLECTION_LIMIT,
     IdentityError,
     Store,
@@ -163,28 +165,31 @@ class TestAnswers:
 class TestReflections:
     def test_a_reflection_is_private_by_default(self, store: Store) -> None:
         attempt = store.latest_attempt(store.create_student().student)
-        saved = store.save_reflection(attempt, "balance", "Evenings with family matter.")
+        saved = store.save_reflection(attempt, "balance_week", "Evenings with family matter.")
         assert (saved.share_adviser, saved.share_group) == (False, False)
         assert store.reflections(attempt) == [saved]
 
     def test_sharing_is_an_explicit_choice_per_reflection(self, store: Store) -> None:
         attempt = store.latest_attempt(store.create_student().student)
-        store.save_reflection(attempt, "balance", "first")
-        store.save_reflection(attempt, "balance", "<b>second</b>", share_group=True)
+        store.save_reflection(attempt, "balance_week", "first")
+        store.save_reflection(attempt, "balance_week", "<b>second</b>", share_group=True)
         (only,) = store.reflections(attempt)
         assert (only.text, only.share_adviser, only.share_group) == ("<b>second</b>", False, True)
 
     def test_oversized_text_is_refused_and_changes_nothing(self, store: Store) -> None:
         attempt = store.latest_attempt(store.create_student().student)
-        store.save_reflection(attempt, "balance", "kept")
+        store.save_reflection(attempt, "balance_week", "kept")
         with pytest.raises(InputError, match=f"at most {REFLECTION_LIMIT} characters"):
-            store.save_reflection(attempt, "balance", "x" * (REFLECTION_LIMIT + 1))
+            store.save_reflection(attempt, "balance_week", "x" * (REFLECTION_LIMIT + 1))
         assert [r.text for r in store.reflections(attempt)] == ["kept"]
 
     def test_a_forged_prompt_id_is_refused(self, store: Store) -> None:
         attempt = store.latest_attempt(store.create_student().student)
-        with pytest.raises(InputError, match="not a valid id"):
+        with pytest.raises(InputError, match="unknown reflection prompt"):
             store.save_reflection(attempt, "../etc", "text")
+        with pytest.raises(InputError, match="unknown reflection prompt"):
+            store.save_reflection(attempt, "no_such_prompt", "text")
+        assert store.reflections(attempt) == []
 
 
 class TestPlans:
@@ -234,7 +239,7 @@ class TestStudentRights:
         first = store.latest_attempt(new.student)
         store.save_answer(first, item, 2)
         store.save_answer(first, item, 5)
-        store.save_reflection(first, "balance", "mine", share_adviser=True)
+        store.save_reflection(first, "balance_week", "mine", share_adviser=True)
         store.save_plan_step(first, "meet-society-advisor", "accepted", target_month="2027-01")
         store.join_session(new.student, store.create_session("PDW").code)
         store.save_answer(store.latest_attempt(other.student), item, 1)
@@ -253,7 +258,7 @@ class TestStudentRights:
         for new in (keep, gone):
             attempt = store.latest_attempt(new.student)
             store.save_answer(attempt, item, 3)
-            store.save_reflection(attempt, "balance", "text")
+            store.save_reflection(attempt, "balance_week", "text")
             store.save_plan_step(attempt, "step", "accepted")
             store.join_session(new.student, store.create_session("S").code)
         store.delete_student(gone.student)
@@ -272,7 +277,7 @@ class TestStudentRights:
 
 class TestMigrations:
     def test_a_new_store_is_at_the_latest_schema(self, store: Store) -> None:
-        assert current_revision(store.engine) == head_revision()
+        assert current_revision(store.engine) == head_revision() == HEAD_REVISION
 
     def test_a_store_of_the_first_schema_upgrades_without_losing_data(self, db_url: str, content: Content) -> None:
         engine = make_engine(db_url)
@@ -368,3 +373,56 @@ class TestConcurrency:
         # its value; the writer may have committed one more (unacknowledged) answer before it died.
         assert {item: saved.get(item) for item in acknowledged} == acknowledged
         assert len(acknowledged) <= len(saved) <= len(acknowledged) + 1
+
+
+class TestPasses:
+    """A page pass carries a student from page to page without the resume code ever being in a link."""
+
+    def test_a_pass_opens_the_workbook_of_the_student_it_was_issued_to(self, store: Store) -> None:
+        student = store.create_student().student
+        token = store.issue_pass(student)
+        assert store.student_for_pass(token).id == student.id
+
+    def test_an_unknown_malformed_or_revoked_pass_gets_one_message(self, store: Store) -> None:
+        student = store.create_student().student
+        token = store.issue_pass(student)
+        store.revoke_pass(token)
+        for wrong in (token, "x" * 32, "short", "../../etc/passwd" + "a" * 16):
+            with pytest.raises(IdentityError, match="expired or was signed out"):
+                store.student_for_pass(wrong)
+
+    def test_an_expired_pass_opens_nothing(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        student = store.create_student().student
+        token = store.issue_pass(student)
+        later = datetime.now(UTC) + PASS_LIFETIME + timedelta(minutes=1)
+        monkeypatch.setattr("selfexplore.store._now", lambda: later)
+        with pytest.raises(IdentityError):
+            store.student_for_pass(token)
+
+    def test_deleting_a_student_removes_their_passes(self, store: Store) -> None:
+        student = store.create_student().student
+        token = store.issue_pass(student)
+        store.delete_student(student)
+        with pytest.raises(IdentityError):
+            store.student_for_pass(token)
+
+
+class TestWorkbookItems:
+    """The values ranking and the challenges checklist are saved and checked like any answer."""
+
+    def test_the_ranking_and_the_checklist_are_saved_in_order(self, store: Store, content: Content) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        values = [d.id for d in content.dimensions if d.group == "values"][::-1]
+        store.save_answer(attempt, "values_ranking", values)
+        store.save_answer(attempt, "challenges", ["time", "information"])
+        assert store.answers(attempt) == {"values_ranking": tuple(values), "challenges": ("time", "information")}
+
+    def test_a_partial_or_repeated_ranking_is_refused(self, store: Store, content: Content) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        values = [d.id for d in content.dimensions if d.group == "values"]
+        for wrong in (values[:-1], [*values, values[0]], [*values[:-1], "income"], ["procedures", *values[1:]]):
+            with pytest.raises(InputError):
+                store.save_answer(attempt, "values_ranking", wrong)
+        with pytest.raises(InputError, match="unknown challenge"):
+            store.save_answer(attempt, "challenges", ["time", "<script>"])
+        assert store.answers(attempt) == {}

@@ -143,7 +143,14 @@ class TestShippedPack:
         assert {page.id for page in content.paths} >= set(PATH_IDS)
 
     def test_questionnaire_fits_in_seventy_items(self, content: Content) -> None:
-        assert len(content.questionnaire.items) <= 70
+        """The interests and values pages (statements, body systems and the values ranking) hold at most 70."""
+        questionnaire = content.questionnaire
+        assert len(questionnaire.items_in("interests")) + len(questionnaire.items_in("values")) <= 70
+
+    def test_the_balance_page_has_prompts_and_the_challenges_checklist(self, content: Content) -> None:
+        questionnaire = content.questionnaire
+        assert [item.kind for item in questionnaire.items_in("balance")] == ["challenges"]
+        assert len(questionnaire.prompts_in("balance")) >= 3
 
     def test_every_dimension_has_enough_items(self, content: Content) -> None:
         counts = dict.fromkeys(content.dimension_ids, 0)

@@ -1,0 +1,97 @@
+"""Charts as inline SVG, each with a text alternative: pure functions of the figures they show.
+
+Inline SVG keeps the student kernel free of a plotting library (and of its memory), needs no request to
+any host, scales with the page (viewBox), and prints. Every chart is a figure with a caption, an SVG that
+has role="img" and a title naming what it shows, and the same figures as a table for screen readers and
+for anyone who prefers numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from html import escape
+
+from selfexplore.content import Content
+from selfexplore.matching import Match
+from selfexplore.scoring import ScoredProfile
+
+_ROW = 22
+_LABEL = 250
+_BAR = 300
+_counter = itertools.count(1)
+
+
+def _figure(caption: str, svg: str, table: str) -> str:
+    return (
+        f'<figure class="se-chart">{svg}<figcaption>{escape(caption)}</figcaption>'
+        f"<details><summary>The same figures as a table</summary>{table}</details></figure>"
+    )
+
+
+def _svg(title: str, rows: int, body: str) -> str:
+    chart_id = f"se-chart-{next(_counter)}"
+    height = rows * _ROW + 24
+    width = _LABEL + _BAR + 60
+    return (
+        f'<svg role="img" aria-labelledby="{chart_id}" viewBox="0 0 {width} {height}" '
+        f'preserveAspectRatio="xMinYMin meet" class="se-svg">'
+        f'<title id="{chart_id}">{escape(title)}</title>{body}</svg>'
+    )
+
+
+def fit_chart(matches: Sequence[Match], caption: str) -> str:
+    """Horizontal bars of fit (0-100), best first."""
+    bars = []
+    for row, match in enumerate(matches):
+        y = row * _ROW + 4
+        length = _BAR * match.fit / 100
+        bars.append(
+            f'<text x="{_LABEL - 8}" y="{y + 15}" text-anchor="end" class="se-svg-label">{escape(match.name)}</text>'
+            f'<rect x="{_LABEL}" y="{y + 3}" width="{length:.1f}" height="{_ROW - 8}" class="se-svg-bar"/>'
+            f'<text x="{_LABEL + length + 6:.1f}" y="{y + 15}" class="se-svg-value">{match.fit}</text>'
+        )
+    midline = (
+        f'<line x1="{_LABEL + _BAR / 2}" x2="{_LABEL + _BAR / 2}" y1="0" y2="{len(matches) * _ROW + 8}" '
+        'class="se-svg-axis"/>'
+    )
+    rows = "".join(f'<tr><th scope="row">{escape(m.name)}</th><td>{m.fit}</td></tr>' for m in matches)
+    table = (
+        '<table><thead><tr><th scope="col">Page</th><th scope="col">Fit (0-100)</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return _figure(
+        caption + " (the line marks 50, no evidence either way)",
+        _svg(caption, len(matches), midline + "".join(bars)),
+        table,
+    )
+
+
+def profile_chart(content: Content, scored: ScoredProfile) -> str:
+    """Each dimension as a bar from the middle (0.5, no preference): right for high, left for low."""
+    middle = _LABEL + _BAR / 2
+    bars = []
+    rows = []
+    for row, dimension in enumerate(content.dimensions):
+        score = scored.scores[dimension.id]
+        y = row * _ROW + 4
+        offset = (score.value - 0.5) * _BAR
+        start = min(middle, middle + offset)
+        shown = "not answered" if score.unanswered else f"{score.value:.2f}"
+        bars.append(
+            f'<text x="{_LABEL - 8}" y="{y + 15}" text-anchor="end" class="se-svg-label">'
+            f"{escape(dimension.label)}</text>"
+            f'<rect x="{start:.1f}" y="{y + 3}" width="{abs(offset):.1f}" height="{_ROW - 8}" '
+            f'class="{"se-svg-bar" if offset >= 0 else "se-svg-bar-low"}"/>'
+        )
+        where = "neither" if score.unanswered or abs(offset) < 1e-9 else ("towards" if offset > 0 else "away")
+        rows.append(f'<tr><th scope="row">{escape(dimension.label)}</th><td>{escape(shown)}</td><td>{where}</td></tr>')
+    axis = f'<line x1="{middle}" x2="{middle}" y1="0" y2="{len(content.dimensions) * _ROW + 8}" class="se-svg-axis"/>'
+    table = (
+        '<table><thead><tr><th scope="col">Dimension</th><th scope="col">Your value (0-1)</th>'
+        f'<th scope="col">You lean</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
+    caption = "Your profile: bars to the right lean towards a dimension, to the left away from it"
+    return _figure(
+        caption, _svg("Your profile across the 26 dimensions", len(content.dimensions), axis + "".join(bars)), table
+    )

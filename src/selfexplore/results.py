@@ -1,0 +1,213 @@
+"""The student's matches, ready to show: ranked pages with reasons in plain words, tensions, suggestions
+outside the top, and a warning when too little was answered to trust the ranking. Pure: no widgets.
+
+Tensions: a value the student *stated* as important (answered high, or put in the top three of the values
+ranking) that one of their top matches works against (the page's value is at most TENSION_PAGE_MAX). The
+match can still be right for them; the tension is something to ask about, not a verdict.
+
+Suggestions outside the top: pages ranked below the top few whose strongest support is a dimension that is
+not the strongest support of any top match, so each suggestion shows another side of the student. When
+there are not enough of those, the next best pages fill the list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from selfexplore.charts import fit_chart, profile_chart
+from selfexplore.content import Content
+from selfexplore.matching import Kind, Match, Reason, rank
+from selfexplore.scoring import Answer, ScoredProfile, score_answers
+
+TOP = 3
+SHOWN = 10
+SUGGESTIONS = 3
+# Below this share of answered statements the ranking rests on too little to trust.
+TRUST_THRESHOLD = 0.6
+TENSION_STUDENT_MIN = 0.75
+TENSION_PAGE_MAX = 0.35
+RANKED_AS_IMPORTANT = 3
+
+
+@dataclass(frozen=True)
+class Tension:
+    value: str
+    page_id: str
+    page_name: str
+    student: float
+    page: float
+    ranked: int | None  # 1-based place in the student's values ranking, when they ranked it
+
+
+@dataclass(frozen=True)
+class Results:
+    scored: ScoredProfile
+    specialties: tuple[Match, ...]
+    paths: tuple[Match, ...]
+    ranking: tuple[str, ...]
+
+    def matches(self, kind: Kind) -> tuple[Match, ...]:
+        return self.specialties if kind == "specialties" else self.paths
+
+    @property
+    def trustworthy(self) -> bool:
+        return self.scored.completeness >= TRUST_THRESHOLD
+
+
+def build_results(content: Content, answers: Mapping[str, Answer]) -> Results:
+    scored = score_answers(content, answers)
+    ranking_items = [item.id for item in content.questionnaire.items if item.kind == "ranking"]
+    ranking = answers.get(ranking_items[0]) if ranking_items else None
+    return Results(
+        scored=scored,
+        specialties=rank(content, scored.profile, "specialties"),
+        paths=rank(content, scored.profile, "paths"),
+        ranking=ranking if isinstance(ranking, tuple) else (),
+    )
+
+
+def tensions(content: Content, results: Results, kind: Kind, top: int = TOP) -> tuple[Tension, ...]:
+    """Stated values that a top match works against, by match rank, then by how far apart they are."""
+    stated: dict[str, int | None] = {}
+    for place, value in enumerate(results.ranking[:RANKED_AS_IMPORTANT], start=1):
+        stated[value] = place
+    for dimension in content.dimensions:
+        score = results.scored.scores[dimension.id]
+        if dimension.group == "values" and not score.unanswered and score.value >= TENSION_STUDENT_MIN:
+            stated.setdefault(dimension.id, None)
+    found: list[Tension] = []
+    for match in results.matches(kind)[:top]:
+        page = content.page(match.id)
+        here = [
+            Tension(value, page.id, page.name, results.scored.profile.value(value), page.value(value), place)
+            for value, place in stated.items()
+            if page.value(value) <= TENSION_PAGE_MAX
+        ]
+        found.extend(sorted(here, key=lambda t: (-(t.student - t.page), t.value)))
+    return tuple(found)
+
+
+def suggestions(matches: Sequence[Match], top: int = TOP, count: int = SUGGESTIONS) -> tuple[Match, ...]:
+    """A few pages outside the top worth a look (see the module's docstring)."""
+    leading = {m.supports[0].key for m in matches[:top] if m.supports}
+    rest = matches[top:]
+    different = [m for m in rest if m.supports and m.supports[0].key not in leading]
+    chosen: list[Match] = []
+    for match in different:
+        if match.supports[0].key not in {c.supports[0].key for c in chosen}:
+            chosen.append(match)
+        if len(chosen) == count:
+            return tuple(chosen)
+    for match in rest:
+        if len(chosen) == count:
+            break
+        if match not in chosen:
+            chosen.append(match)
+    return tuple(sorted(chosen, key=lambda m: matches.index(m)))
+
+
+# --- words ----------------------------------------------------------------------------------------
+
+
+def reason_words(content: Content, name: str, reason: Reason) -> str:
+    """One reason as an escaped HTML sentence a student can check against the page."""
+    if reason.key.startswith("system:"):
+        system = content.systems_by_id[reason.key.removeprefix("system:")]
+        return f"<strong>{escape(system.label)}</strong>: you chose it, and {escape(name)} works with it."
+    dimension = content.dimensions_by_id[reason.key]
+    student = reason.student if reason.student is not None else 0.5
+    page = reason.page if reason.page is not None else 0.5
+    you = "you lean towards it" if student > 0.5 else "you lean away from it"
+    anchor = dimension.high if page > 0.5 else dimension.low
+    joint = "and" if reason.contribution > 0 else "but"
+    return f"<strong>{escape(dimension.label)}</strong>: {you}, {joint} in {escape(name)}: {escape(anchor)}"
+
+
+def tension_words(content: Content, tension: Tension) -> str:
+    label = escape(content.dimensions_by_id[tension.value].label)
+    why = f"you ranked it number {tension.ranked}" if tension.ranked else "you rated it as important"
+    anchor = escape(content.dimensions_by_id[tension.value].low)
+    return (
+        f"<strong>{escape(tension.page_name)}</strong> and <strong>{label}</strong>: {why}, "
+        f"but here: {anchor} Worth asking someone in the field about."
+    )
+
+
+def warning_words(results: Results) -> str:
+    percent = int(100 * results.scored.completeness)
+    return (
+        f"You have answered {percent}% of the statements. Below {int(100 * TRUST_THRESHOLD)}% the ranking "
+        "rests on too little to trust: answer more on the Interests and Values pages, then come back."
+    )
+
+
+# --- the matches page -------------------------------------------------------------------------------
+
+_HEADINGS: Mapping[Kind, tuple[str, str]] = {
+    "specialties": ("Specialties", "specialty"),
+    "paths": ("Career paths", "career path"),
+}
+
+
+def _match_item(content: Content, match: Match, place: int, link: Callable[[str], str], open_: bool) -> str:
+    supports = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.supports[:4])
+    conflicts = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.conflicts[:3])
+    body = (
+        f"<h4>What fits</h4><ul>{supports or '<li>Nothing stands out yet.</li>'}</ul>"
+        f"<h4>What does not</h4><ul>{conflicts or '<li>Nothing stands out.</li>'}</ul>"
+    )
+    name = escape(match.name)
+    href = escape(link(match.id), quote=True)
+    title = f'{place}. <a href="{href}">{name}</a> <span class="se-fit">fit {match.fit} of 100</span>'
+    if open_:
+        return f'<li class="se-match"><h3>{title}</h3>{body}</li>'
+    return f'<li class="se-match"><details><summary>{title}</summary>{body}</details></li>'
+
+
+def render_matches(content: Content, results: Results, kind: Kind, link: Callable[[str], str]) -> str:
+    """The matches of one kind as escaped HTML: warning, top list with reasons, tensions, suggestions, chart."""
+    plural, singular = _HEADINGS[kind]
+    matches = results.matches(kind)
+    parts: list[str] = []
+    if not results.trustworthy:
+        parts.append(
+            '<div class="se-warning" role="note"><p><strong>Too little answered to trust this ranking.</strong> '
+            f"{escape(warning_words(results))}</p></div>"
+        )
+    items = "".join(
+        _match_item(content, match, place, link, open_=place <= TOP)
+        for place, match in enumerate(matches[:SHOWN], start=1)
+    )
+    parts.append(
+        f'<section aria-labelledby="se-top-{kind}"><h2 id="se-top-{kind}">{plural} that fit you best</h2>'
+        f"<p>Fit runs from 0 to 100; 50 means the answers say nothing either way. Open a {singular} to read "
+        f'its page and check the reasons against it.</p><ol class="se-matches">{items}</ol></section>'
+    )
+    found = tensions(content, results, kind)
+    if found:
+        listed = "".join(f"<li>{tension_words(content, t)}</li>" for t in found)
+        parts.append(
+            f'<section aria-labelledby="se-tensions-{kind}"><h2 id="se-tensions-{kind}">Tensions to think about'
+            f"</h2><p>A value you said matters to you that a close match works against.</p><ul>{listed}</ul>"
+            "</section>"
+        )
+    extra = suggestions(matches)
+    if extra:
+        listed = "".join(
+            f'<li><a href="{escape(link(m.id), quote=True)}">{escape(m.name)}</a> (fit {m.fit}): '
+            f"{reason_words(content, m.name, m.supports[0]) if m.supports else ''}</li>"
+            for m in extra
+        )
+        parts.append(
+            f'<section aria-labelledby="se-more-{kind}"><h2 id="se-more-{kind}">Also worth a look</h2>'
+            f"<p>Outside your top {TOP}, but each fits another side of your answers.</p><ul>{listed}</ul></section>"
+        )
+    parts.append(fit_chart(matches[:SHOWN], f"Fit of your top {min(SHOWN, len(matches))} {plural.lower()}"))
+    return "".join(parts)
+
+
+def render_profile(content: Content, results: Results) -> str:
+    """The student's own profile as a chart with a table alternative."""
+    return profile_chart(content, results.scored)
