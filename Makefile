@@ -26,7 +26,16 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-unit: $(VENV)/.installed-test
+# axe-core for the browser tests' accessibility checks, from package-lock.json. Without npm the stamp is
+# left out and those checks skip (CI installs npm, so there they run).
+NPM := $(shell command -v npm 2>/dev/null)
+NODE_PACKAGES := $(if $(NPM),node_modules/.package-lock.json)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+unit: $(VENV)/.installed-test $(NODE_PACKAGES)
 	$(BIN)/pytest tests
 
 notebooks: $(VENV)/.installed-test

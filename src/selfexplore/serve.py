@@ -6,6 +6,7 @@ same messages as `selfexplore validate`), then runs Voila in folder mode over th
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,11 +14,19 @@ from importlib import resources
 from pathlib import Path
 
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
+from selfexplore.identity import TRUSTED_HEADER_ENV
 from selfexplore.store import DB_URL_ENV, Store, default_url
 
 DEFAULT_PORT = 8866
 HOST = "127.0.0.1"
-FIRST_PAGE = "specialties.ipynb"
+FIRST_PAGE = "start.ipynb"
+TEMPLATE = "selfexplore"
+# The pages a student opens, in workbook order: each gets one kernel started and run ahead of time, so the
+# page shows its questions as soon as it is asked for. The directory of pages is not preheated (it is
+# opened from a match, with the page to show in the query string, and a preheated kernel would have to
+# wait for that anyway).
+PREHEATED = ("start.ipynb", "interests.ipynb", "values.ipynb", "balance.ipynb", "matches.ipynb")
+POOL_SIZE = 1
 
 
 def notebooks_dir() -> Path:
@@ -25,15 +34,23 @@ def notebooks_dir() -> Path:
     return Path(str(resources.files("selfexplore.notebooks")))
 
 
-def voila_arguments(port: int) -> list[str]:
+def share_dir() -> Path:
+    """The package's Jupyter data folder: it holds the Voila template `selfexplore` (theme, page script)."""
+    return Path(str(resources.files("selfexplore") / "share"))
+
+
+def voila_arguments(port: int, *, preheat: bool = True, trusted_header: str | None = None) -> list[str]:
     """Command-line settings for Voila: production defaults, kept together so they are easy to review."""
-    return [
+    arguments = [
         str(notebooks_dir()),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={HOST}",
         # A busy port must be an error, not a silent move to another port the student does not know.
         "--Voila.port_retries=0",
+        # The project's own template: its theme, a <main> landmark, no request to any other host.
+        f"--template={TEMPLATE}",
+        "--theme=light",
         # Students see the workbook, never its code or a Python traceback.
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
@@ -43,6 +60,27 @@ def voila_arguments(port: int) -> list[str]:
         "--MappingKernelManager.cull_idle_timeout=1800",
         "--MappingKernelManager.cull_connected=False",
     ]
+    if preheat:
+        pools = {name: {"pool_size": POOL_SIZE} for name in PREHEATED}
+        pools["default"] = {"pool_size": 0}
+        arguments += [
+            "--VoilaConfiguration.preheat_kernel=True",
+            "--VoilaKernelManager.kernel_pools_config=" + json.dumps(pools),
+            "--VoilaKernelManager.fill_delay=0",
+        ]
+    if trusted_header:
+        # Voila hands this one header to the kernel as HTTP_<NAME>; selfexplore.identity trusts it only
+        # because the same name is set in SELFEXPLORE_TRUSTED_HEADER.
+        arguments.append(f"--VoilaConfiguration.http_header_envs={json.dumps([trusted_header])}")
+    return arguments
+
+
+def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment Voila runs in: the package's template folder first on the Jupyter path."""
+    env = dict(os.environ if base is None else base)
+    paths = [str(share_dir()), *filter(None, env.get("JUPYTER_PATH", "").split(os.pathsep))]
+    env["JUPYTER_PATH"] = os.pathsep.join(paths)
+    return env
 
 
 def page_url(port: int, notebook: str = FIRST_PAGE) -> str:
@@ -55,9 +93,12 @@ def serve(port: int = DEFAULT_PORT, content_dir: str | None = None, db_url: str 
     content = load_content(pack)  # raises ContentError with every problem: the app does not start on a bad pack
     url = db_url or default_url()
     Store.open(content, url).close()  # creates the database and applies migrations once, before any kernel
-    env = dict(os.environ)
+    env = voila_environment()
     env[CONTENT_ENV] = str(pack)
     env[DB_URL_ENV] = url
+    header = env.get(TRUSTED_HEADER_ENV, "").strip() or None
     print(f"selfexplore: serving the workbook at {page_url(port)}", flush=True)
-    completed = subprocess.run([sys.executable, "-m", "voila", *voila_arguments(port)], env=env, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-m", "voila", *voila_arguments(port, trusted_header=header)], env=env, check=False
+    )
     return completed.returncode

@@ -77,9 +77,7 @@ FAILURE_WINDOW = timedelta(minutes=10)
 MAX_DELAY = 8.0
 # A page pass lasts a working day; after that the student resumes with their code.
 PASS_LIFETIME = timedelta(hours=12)
-EXPIRED_PASS = (
-    "This workbook link has expired or was signed out. Open the start page and resume with your code."
-)
+EXPIRED_PASS = "This workbook link has expired or was signed out. Open the start page and resume with your code."  # noqa: S105 - a message, not a password
 WRONG_CODE = "That resume code was not recognised. Check it and try again."
 
 IdentityKind = Literal["code", "hub", "proxy"]

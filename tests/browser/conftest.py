@@ -2,6 +2,13 @@
 
 Chromium comes from the system (Debian's package); Playwright cannot download browsers on these machines.
 Set SELFEXPLORE_CHROMIUM to use another binary. Under CI (CI=true) a missing browser fails the run.
+
+Every page a test opens gets the checks any page of the app needs:
+
+- `page` is guarded (see `PageGuard`): a console error, an uncaught exception or a request to any host but
+  this machine fails the test. Requests off the machine are also blocked, so a test never leaks traffic.
+- `assert_no_serious_axe_violations(page)` runs axe-core (from `npm ci`, see package.json) on the page.
+- `screenshots(page, name)` keeps full-page PNGs at desktop and phone widths in test-artifacts/.
 """
 
 from __future__ import annotations
@@ -16,12 +23,30 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    Route,
+    WebError,
+    WebSocketRoute,
+    sync_playwright,
+)
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# Desktop and the narrowest common phone: the two layouts a student is likely to see.
+SCREENSHOT_WIDTHS = (1280, 375)
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -34,15 +59,19 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def _missing(message: str) -> NoReturn:
+    """A tool the browser tests need is absent: fatal under CI, where .ci/run must provide it; a skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 def _chromium() -> str:
     named = os.environ.get("SELFEXPLORE_CHROMIUM")
     found = named or shutil.which("chromium") or shutil.which("chromium-browser")
     if found and Path(found).exists():
         return found
-    message = "no Chromium found (install Debian's chromium package or set SELFEXPLORE_CHROMIUM)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    _missing("no Chromium found (install Debian's chromium package or set SELFEXPLORE_CHROMIUM)")
 
 
 def free_port() -> int:
@@ -100,16 +129,207 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def is_local(url: str) -> bool:
+    """True for URLs that stay on this machine; data:, blob: and about: URLs never touch the network."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https", "ws", "wss"}:
+        return True
+    return parts.hostname in LOCAL_HOSTS
+
+
+@dataclass
+class PageGuard:
+    """What went wrong on the pages of one browser context, collected while a test runs.
+
+    A console error or an uncaught exception is a bug a student would meet even when the test's own
+    assertions pass; a request off the machine leaks a student's visit to a third party (and fails offline),
+    so it is blocked and recorded as a failure too. There is deliberately no allowlist.
+    """
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    checked: bool = False
+
+    @classmethod
+    def install(cls, context: BrowserContext) -> PageGuard:
+        """Listen on the context (so popups are covered too) and abort every request that would leave."""
+        guard = cls()
+        context.on("console", guard._on_console)
+        context.on("weberror", guard._on_page_error)
+        context.on("request", guard._on_request)
+        context.route(lambda url: not is_local(url), guard._block)
+        context.route_web_socket(lambda url: not is_local(url), guard._block_socket)
+        return guard
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            where = message.location
+            self.console_errors.append(f"{message.text} (at {where['url']}:{where['lineNumber']})")
+
+    def _on_page_error(self, error: WebError) -> None:
+        # The exception and the frame it came from: enough to find it, short enough to read in a failure.
+        stack = (error.error.stack or "").strip().splitlines()
+        where = f" {stack[1].strip()}" if len(stack) > 1 else ""
+        self.page_errors.append(f"{error.error.name}: {error.error.message}{where}")
+
+    def _on_request(self, request: Request) -> None:
+        if not is_local(request.url):
+            self.external_requests.append(f"{request.method} {request.url} ({request.resource_type})")
+
+    def _block(self, route: Route) -> None:
+        route.abort("blockedbyclient")
+
+    def _block_socket(self, socket: WebSocketRoute) -> None:
+        # A WebSocket never raises a "request" event: record it here, then refuse it.
+        self.external_requests.append(f"WebSocket {socket.url}")
+        socket.close(code=1008, reason="blocked by the browser tests: off this machine")
+
+    def problems(self) -> str:
+        """Everything recorded, one item a line under a heading per kind; empty when the page was clean."""
+        sections = [
+            ("console errors", self.console_errors),
+            ("uncaught page errors", self.page_errors),
+            ("requests off this machine (blocked)", self.external_requests),
+        ]
+        return "\n".join(
+            f"{title}:\n" + "\n".join(f"  - {item}" for item in items) for title, items in sections if items
+        )
+
+    def check(self) -> None:
+        """Fail with the list of problems, if any; called once the test body has run (see below)."""
+        self.checked = True
+        problems = self.problems()
+        if problems:
+            pytest.fail(f"the page was not clean:\n{problems}", pytrace=False)
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    yield opened
+def browser_context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh context per test: no cookies, storage or cache carried from one test to the next."""
+    context = browser.new_context(viewport={"width": SCREENSHOT_WIDTHS[0], "height": 900})
+    yield context
     context.close()
 
 
+@pytest.fixture
+def guard(browser_context: BrowserContext) -> Iterator[PageGuard]:
+    """The context's `PageGuard`, checked when the test ends.
+
+    After a passing test body the hook below checks it, so a dirty page counts as a failed test. After a
+    failing one it is checked at teardown instead, so its findings (often the cause) show as well.
+    """
+    installed = PageGuard.install(browser_context)
+    yield installed
+    if not installed.checked:
+        installed.check()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Run the `guard` check as the last step of the test itself rather than as a teardown error."""
+    result = yield
+    guard = getattr(item, "funcargs", {}).get("guard")
+    if isinstance(guard, PageGuard):
+        guard.check()
+    return result
+
+
+@pytest.fixture
+def page(browser_context: BrowserContext, guard: PageGuard) -> Page:
+    """A guarded page: every test that opens the app gets the console and network checks for free."""
+    return browser_context.new_page()
+
+
 def screenshot(page: Page, name: str) -> Path:
+    """A full-page PNG at the current viewport, test-artifacts/<name>.png, for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# How much taller than the viewport the tallest inner scroller's content is. Voila's lab template scrolls
+# #rendered_cells, not the document, so Playwright's full_page alone would stop at the first screen.
+# Form controls (a listbox, a textarea) scroll by design and are left out.
+_HIDDEN_HEIGHT = """() => Math.max(0, ...Array.from(document.querySelectorAll('*'), element => {
+    const scrolls = ['auto', 'scroll'].includes(getComputedStyle(element).overflowY);
+    const control = ['SELECT', 'TEXTAREA'].includes(element.tagName);
+    return scrolls && !control ? element.scrollHeight - element.clientHeight : 0;
+}))"""
+_SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# Chromium cannot capture more than 16384 px in one go.
+_MAX_HEIGHT = 16_000
+
+
+def _settle(page: Page) -> None:
+    """Let resize observers and CSS reflow run: two animation frames, then a pause for timer-driven layout."""
+    page.evaluate(_SETTLE)
+    page.wait_for_timeout(250)
+
+
+def screenshots(page: Page, name: str) -> list[Path]:
+    """Full-page PNGs at 1280 px and 375 px wide (<name>-1280.png, <name>-375.png); restores the viewport.
+
+    Layouts break at phone width without any test failing, so a person should be able to look at both.
+    The viewport is stretched to the content's height so that pages that scroll an inner element are
+    captured whole too.
+    """
+    before = page.viewport_size or {"width": SCREENSHOT_WIDTHS[0], "height": 900}
+    paths = []
+    for width in SCREENSHOT_WIDTHS:
+        page.set_viewport_size({"width": width, "height": before["height"]})
+        _settle(page)
+        hidden: int = page.evaluate(_HIDDEN_HEIGHT)
+        if hidden > 0:
+            page.set_viewport_size({"width": width, "height": min(before["height"] + hidden, _MAX_HEIGHT)})
+            _settle(page)
+        paths.append(screenshot(page, f"{name}-{width}"))
+    page.set_viewport_size(before)
+    return paths
+
+
+def _axe_script() -> Path:
+    script = Path(os.environ.get("SELFEXPLORE_AXE", AXE_SCRIPT))
+    if not script.is_file():
+        _missing(f"axe-core not found at {script}: run `npm ci` at the repository root (or set SELFEXPLORE_AXE)")
+    return script
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """axe-core's violations for the whole document as it is now (axe's own dicts: id, impact, help, nodes)."""
+    page.add_script_tag(path=_axe_script())
+    violations: list[dict[str, Any]] = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return violations
+
+
+def describe_violations(violations: list[dict[str, Any]], targets: int = 3) -> str:
+    """One readable line per rule, then the first few offending elements' selectors and HTML."""
+    lines = []
+    for violation in violations:
+        nodes = violation["nodes"]
+        lines.append(f"{violation['id']} [{violation['impact']}]: {violation['help']} ({len(nodes)} element(s))")
+        for node in nodes[:targets]:
+            lines.append(f"    {' '.join(map(str, node['target']))}  {node['html'][:160]}")
+        if len(nodes) > targets:
+            lines.append(f"    ... and {len(nodes) - targets} more")
+    return "\n".join(lines)
+
+
+def assert_no_serious_axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Fail on any axe violation of impact serious or critical; return all violations (minor ones included).
+
+    Serious and critical are the ones that block a keyboard or screen-reader user; moderate and minor
+    findings are returned so a test can report or tighten them later.
+    """
+    violations = axe_violations(page)
+    blocking = [v for v in violations if v["impact"] in {"serious", "critical"}]
+    if blocking:
+        pytest.fail(
+            f"axe-core found {len(blocking)} serious or critical violation(s) on {page.url}:\n"
+            + describe_violations(blocking),
+            pytrace=False,
+        )
+    return violations

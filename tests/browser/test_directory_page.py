@@ -1,4 +1,8 @@
-"""`make run` serves the directory page: checked in headless Chromium against a real server."""
+"""`make run` serves the directory page: checked in headless Chromium against a real server.
+
+Every test uses the `guard` fixture: the page must log no console error, raise no uncaught
+exception and ask no host but this machine for anything (those requests are blocked and fail the test).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from selfexplore.content import Content
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import assert_no_serious_axe_violations, screenshots
 
-pytestmark = pytest.mark.browser
+# `page` already depends on `guard`; naming it here keeps the check in place if `page` ever changes.
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("guard")]
 
 
 def _open(page: Page, server: str) -> None:
@@ -26,7 +31,15 @@ class TestDirectoryPage:
         expect(listing.locator("option")).to_have_count(len(content.specialties))
         first = sorted(content.specialties, key=lambda p: p.name.casefold())[0]
         expect(page.locator(f"#title-{first.id}")).to_have_text(first.name)
-        screenshot(page, "directory-1280")
+        screenshots(page, "directory")
+
+    def test_a_specialty_page_has_no_serious_accessibility_violation(
+        self, page: Page, server: str, content: Content
+    ) -> None:
+        _open(page, server)
+        first = sorted(content.specialties, key=lambda p: p.name.casefold())[0]
+        expect(page.locator(f"#title-{first.id}")).to_have_text(first.name)
+        assert_no_serious_axe_violations(page)
 
     def test_a_student_can_open_a_career_path_page(self, page: Page, server: str, content: Content) -> None:
         _open(page, server)

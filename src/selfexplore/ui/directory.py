@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 import ipywidgets as widgets
 from IPython.display import display
 
+from selfexplore.codes import looks_like_pass
 from selfexplore.content import Content, load_content
 from selfexplore.pages import Section, directory, render_page
+from selfexplore.ui.request import query_parameter, request_environ
+from selfexplore.ui.session import PASS_PARAMETER
 
 _SECTIONS: tuple[tuple[str, Section], ...] = (("Specialties", "specialties"), ("Career paths", "paths"))
 
@@ -74,7 +79,16 @@ class DirectoryView:
 
 
 def directory_page(content: Content | None = None) -> DirectoryView:
-    """Build the directory over the content pack in use and display it."""
+    """Build the directory over the content pack in use and display it, opened at the page named in the
+    query string (`?page=<id>`, as linked from the matches page) when there is one."""
     view = DirectoryView(content if content is not None else load_content())
+    environ = request_environ()
+    page_id = query_parameter(environ, "page")
+    if page_id is not None and page_id in view.content.pages_by_id:
+        view.select(page_id)
+    token = query_parameter(environ, PASS_PARAMETER)
+    if token is not None and looks_like_pass(token):
+        href = escape(f"matches.ipynb?{urlencode({PASS_PARAMETER: token})}", quote=True)
+        view.widget.children = (widgets.HTML(f'<p><a href="{href}">Back to my matches</a></p>'), *view.widget.children)
     display(view.widget)
     return view

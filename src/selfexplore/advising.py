@@ -1,0 +1,53 @@
+"""Who can help with what: the challenges a student ticked, mapped to the supports and events of the school.
+
+The mapping lives in the content pack (resources.yaml, `challenges`), so advising staff change it without
+code. The workbook never asks why a challenge applies; it only points to people and events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from html import escape
+
+from selfexplore.content import Challenge, Content, Event, Support
+
+
+@dataclass(frozen=True)
+class Help:
+    challenge: Challenge
+    supports: tuple[Support, ...]
+    events: tuple[Event, ...]
+
+
+def help_for(content: Content, challenge_ids: Iterable[str]) -> tuple[Help, ...]:
+    """The supports and events for each ticked challenge, in the order of the content pack."""
+    ticked = set(challenge_ids)
+    resources = content.resources
+    return tuple(
+        Help(
+            challenge,
+            tuple(resources.supports_by_id[s] for s in challenge.supports),
+            tuple(resources.events_by_id[e] for e in challenge.events),
+        )
+        for challenge in resources.challenges
+        if challenge.id in ticked
+    )
+
+
+def render_help(content: Content, challenge_ids: Iterable[str]) -> str:
+    """Escaped HTML: for each ticked challenge, who to go to and how to reach them."""
+    found = help_for(content, challenge_ids)
+    if not found:
+        return "<p>Nothing ticked. Whatever comes up later, your Society advisor is a good first person to ask.</p>"
+    parts = []
+    for entry in found:
+        supports = "".join(
+            f"<li><strong>{escape(s.name)}</strong>: {escape(s.what)} <em>How to reach them:</em> "
+            f"{escape(s.how_to_reach)}</li>"
+            for s in entry.supports
+        )
+        events = "".join(f"<li>{escape(e.name)} ({escape(e.when)})</li>" for e in entry.events)
+        events_part = f"<p>Events that can help:</p><ul>{events}</ul>" if events else ""
+        parts.append(f"<h3>{escape(entry.challenge.label)}</h3><ul class='se-supports'>{supports}</ul>{events_part}")
+    return "".join(parts)

@@ -1,0 +1,186 @@
+"""The start page: what the workbook is, how answers are kept and who sees them, a new resume code or
+resuming with one, joining a group session, and the student's own data (download, delete, sign out)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+
+import ipywidgets as widgets
+
+from selfexplore.store import IdentityError
+from selfexplore.ui.chrome import Chrome, frame
+from selfexplore.ui.session import Session
+
+ABOUT = """
+<h1>Explore who you are before you choose</h1>
+<p>This workbook takes about fifteen minutes. It asks what kind of work draws you, what matters to you
+around the work, and how you want to balance work and the rest of your life. It then shows the
+specialties and career paths that fit your answers, with the reasons for each, so you can check them.</p>
+<h2>How your answers are kept</h2>
+<ul>
+<li>Each answer is saved the moment you give it; you can stop at any time and come back.</li>
+<li>You are known only by a resume code (or by your school sign-in when the workbook runs on the school's
+server). The workbook never asks for your name or anything about who you are.</li>
+<li>Nobody sees your answers: not your advisers, not facilitators. A facilitator running a group session
+sees only counts for the whole group, and nothing about groups smaller than five.</li>
+<li>What you write in your own words stays private unless you tick a box to share that one reflection.</li>
+<li>You can download everything the workbook holds about you, or delete it, from this page.</li>
+</ul>
+"""
+
+
+class StartView:
+    def __init__(self, session: Session, chrome: Chrome | None = None) -> None:
+        self.session = session
+        self.chrome = chrome if chrome is not None else Chrome(session, "start")
+        self.about = widgets.HTML(ABOUT)
+        self.message = widgets.HTML()
+        # Not signed in yet: a new workbook, or resume with a code.
+        self.new = widgets.Button(description="Start a new workbook", button_style="primary")
+        self.code = widgets.Text(description="Resume code", placeholder="for example 7KQD-9M2X-4TRB-HZ8P-N")
+        self.resume = widgets.Button(description="Resume")
+        self.new.on_click(lambda _b: self.start_new())
+        self.resume.on_click(lambda _b: self.resume_with_code())
+        self.code.on_submit(lambda _t: self.resume_with_code())
+        self.entry = widgets.VBox(
+            [
+                widgets.HTML("<h2>New here?</h2>"),
+                self.new,
+                widgets.HTML("<h2>Coming back?</h2><p>Type the resume code you were given.</p>"),
+                self.code,
+                self.resume,
+            ]
+        )
+        # Signed in: go on, join a group, your data.
+        self.welcome = widgets.HTML()
+        self.join_code = widgets.Text(description="Group session code", placeholder="for example K7Q-D9M")
+        self.join = widgets.Button(description="Join the session")
+        self.join.on_click(lambda _b: self.join_session())
+        self.download = widgets.Button(description="Prepare a download of my data")
+        self.download_link = widgets.HTML()
+        self.download.on_click(lambda _b: self.prepare_download())
+        self.confirm = widgets.Checkbox(
+            value=False, description="I understand that deleting removes all my answers for good", indent=False
+        )
+        self.delete = widgets.Button(description="Delete all my data", button_style="danger")
+        self.delete.on_click(lambda _b: self.delete_everything())
+        self.sign_out = widgets.Button(description="Sign out on this device")
+        self.sign_out.on_click(lambda _b: self.leave())
+        self.account = widgets.VBox(
+            [
+                self.welcome,
+                widgets.HTML(
+                    "<h2>Joining a group session (optional)</h2><p>If a facilitator gave your group a code, "
+                    "type it here. The group sees only anonymous totals.</p>"
+                ),
+                self.join_code,
+                self.join,
+                widgets.HTML("<h2>Your data</h2>"),
+                self.download,
+                self.download_link,
+                self.confirm,
+                self.delete,
+                self.sign_out,
+            ]
+        )
+        self.body = widgets.VBox()
+        self.widget = frame(self.chrome, self.about, self.message, self.body)
+        self.show()
+
+    # --- what is shown ---------------------------------------------------------------------------
+
+    def show(self) -> None:
+        session = self.session
+        if session.known:
+            self.body.children = [self.account]
+            self.welcome.value = self._welcome()
+            # A hub or proxy sign-in is not ours to end.
+            self.sign_out.layout.display = "none" if session.signed_in_by else None
+        else:
+            self.body.children = [self.entry]
+            if session.problem:
+                self.message.value = f'<p class="se-alert" role="alert">{escape(session.problem)}</p>'
+        self.chrome.refresh()
+
+    def _welcome(self) -> str:
+        href = escape(self.session.link("interests.ipynb"), quote=True)
+        return (
+            '<div class="se-notice"><p>Your workbook is open. Answers are saved as you go.</p>'
+            f'<p><a class="se-button se-next" href="{href}">Continue to the questions</a></p></div>'
+        )
+
+    def _say(self, text: str, alert: bool = False) -> None:
+        role = ' role="alert" class="se-alert"' if alert else ""
+        self.message.value = f"<p{role}>{escape(text)}</p>"
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def start_new(self) -> None:
+        if self.session.known:
+            return
+        try:
+            code = self.session.start_new()
+        except Exception as error:
+            self._say(f"The workbook could not be started: {error}", alert=True)
+            return
+        self.message.value = (
+            '<div class="se-notice"><h2>Your resume code</h2>'
+            f'<p class="se-code" aria-label="Your resume code is {escape(" ".join(code), quote=True)}">'
+            f"{escape(code)}</p><p>Write it down or keep it somewhere safe now. It is the only way back to your "
+            "answers from another browser or another day, and it cannot be shown again: the workbook keeps only "
+            "a scrambled form of it.</p></div>"
+        )
+        self.show()
+
+    def resume_with_code(self) -> None:
+        if self.session.known:
+            return
+        try:
+            self.session.resume(self.code.value)
+        except IdentityError as error:
+            self._say(str(error), alert=True)
+            return
+        self.code.value = ""
+        self._say("Welcome back: your answers are all here.")
+        self.show()
+
+    def join_session(self) -> None:
+        if self.session.student is None:
+            return
+        try:
+            joined = self.session.store.join_session(self.session.student, self.join_code.value)
+        except Exception as error:
+            self._say(str(error), alert=True)
+            return
+        self.join_code.value = ""
+        self._say(f"You joined the group session “{joined.name}”.")
+
+    def prepare_download(self) -> None:
+        if self.session.student is None:
+            return
+        data = json.dumps(self.session.store.export_student(self.session.student), indent=2, ensure_ascii=False)
+        encoded = base64.b64encode(data.encode()).decode()
+        self.download_link.value = (
+            f'<p><a download="selfexplore-my-data.json" href="data:application/json;base64,{encoded}">'
+            "Download my data (JSON)</a></p>"
+        )
+
+    def delete_everything(self) -> None:
+        if self.session.student is None:
+            return
+        if not self.confirm.value:
+            self._say("Tick the box above first, to confirm that you want to delete everything.", alert=True)
+            return
+        self.session.store.delete_student(self.session.student)
+        self.session.sign_out()
+        self.confirm.value = False
+        self.download_link.value = ""
+        self._say("Everything the workbook held about you has been deleted.")
+        self.show()
+
+    def leave(self) -> None:
+        self.session.sign_out()
+        self._say("You are signed out on this device. Your answers stay saved under your resume code.")
+        self.show()
