@@ -33,10 +33,14 @@ class TestWheel:
         assert "selfexplore/data/dimensions.yaml" in names
         assert "selfexplore/data/specialties/anesthesiology.yaml" in names
         assert "selfexplore/data/paths/public-health.yaml" in names
-        assert "selfexplore/notebooks/specialties.ipynb" in names
+        for notebook in ("start", "interests", "values", "balance", "matches", "specialties"):
+            assert f"selfexplore/notebooks/{notebook}.ipynb" in names
+        template = "selfexplore/share/voila/templates/selfexplore/"
+        for part in ("conf.json", "index.html.j2", "static/selfexplore.css", "static/selfexplore.js"):
+            assert template + part in names
         assert "selfexplore/py.typed" in names
         assert "selfexplore/migrations/env.py" in names
-        assert "selfexplore/migrations/versions/0002_plans_and_failed_logins.py" in names
+        assert "selfexplore/migrations/versions/0003_page_passes.py" in names
 
     def test_the_installed_wheel_validates_its_own_pack(self, wheel: Path, tmp_path: Path) -> None:
         target = tmp_path / "site"

@@ -43,7 +43,6 @@ class StartView:
         self.resume = widgets.Button(description="Resume")
         self.new.on_click(lambda _b: self.start_new())
         self.resume.on_click(lambda _b: self.resume_with_code())
-        self.code.on_submit(lambda _t: self.resume_with_code())
         self.entry = widgets.VBox(
             [
                 widgets.HTML("<h2>New here?</h2>"),

@@ -9,6 +9,9 @@
  * 3. When the student changes an answer (a widget marked se-answer), the status line says "Saving..." at once; the kernel replaces it
  *    with "Saved ..." after the commit. If no word comes back (the kernel is gone), the line says so, so
  *    nothing is ever shown as saved that was not.
+ * 4. Voila shuts a page's kernel down when the page is left, with a request that must carry the _xsrf
+ *    cookie; the rendered notebook page never sets that cookie (voila issue 1458), so the request is
+ *    refused and the kernel lingers until culled. Asking the server's front page once sets the cookie.
  */
 (function () {
   "use strict";
@@ -92,7 +95,19 @@
     }, SAVE_TIMEOUT_MS);
   }
 
+  function ensureXsrfCookie() {
+    if (/\b_xsrf=/.test(document.cookie)) {
+      return;
+    }
+    var voilaBase = document.body && document.body.getAttribute("data-base-url");
+    var root = voilaBase ? voilaBase.replace(/voila\/$/, "") : "/";
+    window.fetch(root, { credentials: "same-origin", cache: "no-store" }).catch(function () {
+      /* the kernel is then culled when idle instead */
+    });
+  }
+
   document.addEventListener("change", markSaving, true);
+  ensureXsrfCookie();
   new MutationObserver(schedule).observe(document.documentElement, {
     subtree: true,
     childList: true,

@@ -1,0 +1,145 @@
+"""The workbook's pure parts: progress, matches with reasons, tensions, suggestions, charts, who can help."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from selfexplore.advising import help_for, render_help
+from selfexplore.charts import fit_chart, profile_chart
+from selfexplore.content import Content
+from selfexplore.matching import Match, Reason
+from selfexplore.results import (
+    TRUST_THRESHOLD,
+    build_results,
+    reason_words,
+    render_matches,
+    suggestions,
+    tensions,
+)
+from selfexplore.scoring import Answer, score_answers, value_ids
+from selfexplore.workbook import STEPS, neighbours, progress
+
+
+def answers_leaning(content: Content, high: set[str], low: set[str] = frozenset()) -> dict[str, Answer]:  # type: ignore[assignment]
+    """Answer every statement: agree fully with items keyed to `high`, disagree with `low`, else neutral."""
+    answers: dict[str, Answer] = {}
+    for item in content.questionnaire.items:
+        if item.kind != "scale":
+            continue
+        key = item.keys[0]
+        if key.dimension in high:
+            answers[item.id] = 1 if key.reverse else 5
+        elif key.dimension in low:
+            answers[item.id] = 5 if key.reverse else 1
+        else:
+            answers[item.id] = 3
+    return answers
+
+
+class _Parser(HTMLParser):
+    """Fails on nothing, but records every tag, so that tests can assert no <script> got through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.tags.append(tag)
+
+
+def tags(html: str) -> list[str]:
+    parser = _Parser()
+    parser.feed(html)
+    return parser.tags
+
+
+class TestProgress:
+    def test_the_workbook_has_five_steps_in_order(self) -> None:
+        assert [step.id for step in STEPS] == ["start", "interests", "values", "balance", "matches"]
+        assert neighbours("start") == (None, STEPS[1])
+        assert neighbours("matches") == (STEPS[3], None)
+
+    def test_progress_counts_answered_items_and_names_the_step(self, content: Content) -> None:
+        shown = progress(content, {"i01": 3, "body_systems": ("skin",)}, "values")
+        assert (shown.step_number, shown.step_count, shown.answered) == (3, 5, 2)
+        assert shown.total == len(content.questionnaire.items)
+        assert shown.label().startswith("Step 3 of 5: Values. 2 of")
+
+    def test_the_percentage_reaches_100_only_when_everything_is_answered(self, content: Content) -> None:
+        almost = {item.id: 3 for item in content.questionnaire.items[1:]}
+        assert progress(content, almost, "matches").percent == 98  # 70 of 71, floored
+
+
+class TestResults:
+    def test_a_surgical_profile_ranks_surgery_first_with_reasons_in_plain_words(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, {"procedures", "operating_room", "acuity"}))
+        top = results.specialties[0]
+        assert "surgery" in top.id
+        words = reason_words(content, top.name, top.supports[0])
+        assert words.startswith("<strong>") and "you lean towards it" in words
+
+    def test_few_answers_make_the_ranking_untrustworthy(self, content: Content) -> None:
+        assert not build_results(content, {"i01": 5}).trustworthy
+        assert build_results(content, answers_leaning(content, set())).trustworthy
+        assert TRUST_THRESHOLD == 0.6
+
+    def test_a_top_ranked_value_that_a_top_match_works_against_is_a_tension(self, content: Content) -> None:
+        answers = answers_leaning(content, {"procedures", "operating_room"})
+        ranking = ("short_training", *[v for v in value_ids(content) if v != "short_training"])
+        answers["values_ranking"] = ranking
+        results = build_results(content, answers)
+        found = tensions(content, results, "specialties")
+        assert found, "surgical specialties train long: a student who ranks short training first is told so"
+        assert any(t.value == "short_training" and t.ranked == 1 for t in found)
+        assert all(t.value in ranking[:3] for t in found)
+        assert {t.page_id for t in found} <= {m.id for m in results.specialties[:3]}
+
+    def test_no_stated_value_means_no_tension(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, {"procedures"}))
+        assert tensions(content, results, "specialties") == ()
+
+    def test_suggestions_come_from_outside_the_top_and_show_other_sides(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, {"procedures", "children", "research"}))
+        picked = suggestions(results.specialties)
+        top_ids = {m.id for m in results.specialties[:3]}
+        assert len(picked) == 3
+        assert not top_ids & {m.id for m in picked}
+
+    def test_suggestions_fill_up_in_rank_order_when_nothing_differs(self) -> None:
+        same = Reason("procedures", 1.0, 0.9, 0.9)
+        matches = [Match(f"p{n}", f"P{n}", 60, 1.0 - n / 100, (same,), ()) for n in range(8)]
+        assert [m.id for m in suggestions(matches)] == ["p3", "p4", "p5"]
+
+    def test_the_matches_page_escapes_content_and_links_each_page(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, {"mind_behavior"}))
+        html = render_matches(content, results, "specialties", lambda page_id: f"x.ipynb?page={page_id}&a=<b>")
+        assert "script" not in tags(html)
+        assert "x.ipynb?page=psychiatry&amp;a=&lt;b&gt;" in html
+        assert html.count('class="se-match"') == 10
+
+
+class TestCharts:
+    def test_the_profile_chart_has_a_title_and_a_table_with_every_dimension(self, content: Content) -> None:
+        scored = score_answers(content, {"i01": 5})
+        html = profile_chart(content, scored)
+        assert 'role="img"' in html and "<title" in html
+        assert html.count('<th scope="row">') == len(content.dimensions)
+        assert "not answered" in html
+
+    def test_the_fit_chart_lists_each_match_with_its_fit(self) -> None:
+        matches = [Match("a", "A & B", 70, 1.0, (), ()), Match("c", "C", 40, -1.0, (), ())]
+        html = fit_chart(matches, "Fits")
+        assert "A &amp; B" in html and "<td>70</td>" in html and "<td>40</td>" in html
+
+
+class TestHelp:
+    def test_each_ticked_challenge_lists_its_supports_in_content_order(self, content: Content) -> None:
+        found = help_for(content, ["information", "time"])
+        assert [h.challenge.id for h in found] == ["time", "information"]
+        assert all(h.supports for h in found)
+
+    @pytest.mark.parametrize("ticked", [[], ["unknown"]])
+    def test_nothing_known_ticked_points_to_the_society_advisor(self, content: Content, ticked: list[str]) -> None:
+        assert "Society advisor" in render_help(content, ticked)
