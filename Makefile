@@ -38,10 +38,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 unit: $(VENV)/.installed-test $(NODE_PACKAGES)
 	$(BIN)/pytest tests
 
+# The notebooks run against a throwaway store, never the default one in the user's data folder.
 notebooks: $(VENV)/.installed-test
-	$(BIN)/pytest --nbval-lax notebooks
+	SELFEXPLORE_DB_URL=sqlite:///$$(mktemp -d)/nbval.sqlite3 $(BIN)/pytest --nbval-lax notebooks
 
 test: lint unit notebooks
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts node_modules

@@ -160,10 +160,14 @@ def _match_item(content: Content, match: Match, place: int, link: Callable[[str]
     )
     name = escape(match.name)
     href = escape(link(match.id), quote=True)
-    title = f'{place}. <a href="{href}">{name}</a> <span class="se-fit">fit {match.fit} of 100</span>'
+    fit = f'<span class="se-fit">fit {match.fit} of 100</span>'
     if open_:
-        return f'<li class="se-match"><h3>{title}</h3>{body}</li>'
-    return f'<li class="se-match"><details><summary>{title}</summary>{body}</details></li>'
+        return f'<li class="se-match"><h3>{place}. <a href="{href}">{name}</a> {fit}</h3>{body}</li>'
+    # A link may not sit inside <summary> (itself a control): it goes first in the opened part instead.
+    return (
+        f'<li class="se-match"><details><summary>{place}. {name} {fit}</summary>'
+        f'<p><a href="{href}">Read the page on {name}</a></p>{body}</details></li>'
+    )
 
 
 def render_matches(content: Content, results: Results, kind: Kind, link: Callable[[str], str]) -> str:

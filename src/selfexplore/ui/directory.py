@@ -50,6 +50,7 @@ class DirectoryView:
             ],
             layout=widgets.Layout(max_width="60rem"),
         )
+        self.widget.add_class("se-page-frame")
         self._refresh()
 
     def _count(self, section: Section) -> int:
