@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -73,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="all of a student's data as JSON")
     export.add_argument("--code", required=True, help="the student's resume code")
     export.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
+
+    report = commands.add_parser("report", help="a student's report, as self-contained HTML or as JSON")
+    report.add_argument("--code", required=True, help="the student's resume code")
+    report.add_argument("--out", metavar="FILE", required=True, help="the file to write (.html or .json)")
+    report.add_argument("--format", choices=["html", "json"], help="default: from the file's extension")
 
     remove = commands.add_parser("delete", help="delete all of a student's data")
     remove.add_argument("--code", required=True, help="the student's resume code")
@@ -189,6 +195,27 @@ def _cmd_export(content: Content, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(content: Content, args: argparse.Namespace) -> int:
+    from selfexplore.report import render_report_html, report_for, report_json
+
+    chosen = args.format or ("json" if args.out.lower().endswith(".json") else "html")
+    store = Store.open(content, args.db)
+    try:
+        report = report_for(store, store.resume(args.code), date.today())
+    finally:
+        store.close()
+    if chosen == "json":
+        text = json.dumps(report_json(content, report), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render_report_html(content, report)
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {args.out}: {error.strerror}") from None
+    print(f"report written to {args.out}")
+    return 0
+
+
 def _cmd_delete(content: Content, args: argparse.Namespace) -> int:
     store = Store.open(content, args.db)
     try:
@@ -214,6 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "score": _cmd_score,
             "match": _cmd_match,
             "export": _cmd_export,
+            "report": _cmd_report,
             "delete": _cmd_delete,
         }
         return commands[args.command](content, args)

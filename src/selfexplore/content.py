@@ -193,6 +193,8 @@ class Page(_Model):
     lifestyle: Fact
     related: tuple[Id, ...] = ()
     systems: tuple[Id, ...] = ()
+    # School events (resources.yaml) that suit this page in particular, beyond those for every specialty.
+    events: tuple[Id, ...] = ()
     profile: dict[Id, ProfileValue]
     degrees: tuple[Degree, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
@@ -262,6 +264,18 @@ class Challenge(_Model):
     events: tuple[Id, ...] = ()
 
 
+class Way(_Model):
+    """One way to explore a specialty or a career path at this school, and the plan step it becomes.
+
+    `action` may hold {name}, replaced by the page's name ("Go to the Specialty Interest Series session on
+    {name}"). `id` is short: it names the plan step together with the page's id."""
+
+    id: Id
+    applies_to: Literal["specialty", "path"]
+    ref: Id
+    action: Text
+
+
 class Resources(_Model):
     schema_version: int
     school: School
@@ -270,6 +284,7 @@ class Resources(_Model):
     supports: tuple[Support, ...] = Field(min_length=1)
     events: tuple[Event, ...] = Field(min_length=1)
     challenges: tuple[Challenge, ...] = Field(min_length=1)
+    explore: tuple[Way, ...] = ()
 
     @cached_property
     def supports_by_id(self) -> Mapping[str, Support]:
@@ -314,6 +329,21 @@ class Content:
     @cached_property
     def pages_by_id(self) -> Mapping[str, Page]:
         return {page.id: page for page in (*self.specialties, *self.paths)}
+
+    @cached_property
+    def reflection_prompts(self) -> tuple[Prompt, ...]:
+        """Every prompt a student can answer in their own words: the questionnaire's, then the questions of
+        school events (the career-paths panel's three questions), each with the id `<event id>-q<n>`."""
+        from_events = tuple(
+            Prompt(id=f"{event.id}-q{number}", section="paths", text=question)
+            for event in self.resources.events
+            for number, question in enumerate(event.questions, start=1)
+        )
+        return (*self.questionnaire.prompts, *from_events)
+
+    @cached_property
+    def reflection_prompts_by_id(self) -> Mapping[str, Prompt]:
+        return {prompt.id: prompt for prompt in self.reflection_prompts}
 
     def page(self, page_id: str) -> Page:
         try:
@@ -482,6 +512,10 @@ def _read_pack(root: Traversable) -> tuple[list[Problem], Content | None]:
             _check_page(collector, name, page, dims, specialty_ids)
     if resources_file is not None:
         _check_resources(collector, resources_file)
+        for name, page in (*specialties, *paths):
+            for index, event in enumerate(page.events):
+                if event not in resources_file.events_by_id:
+                    collector.add(name, f"events[{index}]", f"unknown event {event!r} (not in resources.yaml)")
 
     if collector.problems or dims is None or questionnaire is None or resources_file is None:
         return collector.problems, None
@@ -618,6 +652,10 @@ def _check_resources(collector: _Collector, res: Resources) -> None:
                 collector.add(file, f"{where}.needs", f"unknown need {need!r}")
         cited.append((f"{where}.sources", entry.sources))
     _check_citations(collector, file, cited, res.sources)
+    _check_unique(collector, [(file, w.id) for w in res.explore], "explore")
+    for index, way in enumerate(res.explore):
+        if way.ref not in res.supports_by_id and way.ref not in res.events_by_id:
+            collector.add(file, f"explore[{index}].ref", f"unknown support or event {way.ref!r}")
     for index, challenge in enumerate(res.challenges):
         for support in challenge.supports:
             if support not in res.supports_by_id:

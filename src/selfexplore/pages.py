@@ -12,6 +12,9 @@ from html import escape
 from typing import Literal
 
 from selfexplore.content import Content, Fact, Page, Source
+from selfexplore.explore import render_ways
+from selfexplore.matching import lean
+from selfexplore.scoring import ScoredProfile
 
 Section = Literal["specialties", "paths"]
 
@@ -63,8 +66,9 @@ def _years(page: Page) -> str:
     return f"<p><strong>Training after medical school:</strong> {escape(shown)} years</p>"
 
 
-def render_page(content: Content, page: Page) -> str:
-    """The full page for a specialty or a career path, as escaped HTML."""
+def render_page(content: Content, page: Page, scored: ScoredProfile | None = None) -> str:
+    """The full page for a specialty or a career path, as escaped HTML; with the student's scored profile,
+    their own values stand beside the page's, with where and why they agree or differ."""
     parts = [
         f'<article class="se-page" aria-labelledby="title-{escape(page.id)}">',
         f'<h2 id="title-{escape(page.id)}">{escape(page.name)}</h2>',
@@ -92,6 +96,9 @@ def render_page(content: Content, page: Page) -> str:
         names = ", ".join(escape(content.page(r).name) for r in page.related)
         label = "Related specialties" if page.kind == "specialty" else "Specialties that often lead here"
         parts.append(f"<p><strong>{label}:</strong> {names}</p>")
+    parts.append(render_ways(content, page))
+    if scored is not None:
+        parts.append(_beside(content, page, scored))
     parts.append(_profile_table(content, page))
     sources = "".join(_source(page, number, s) for number, s in enumerate(page.sources, start=1))
     parts.append(f'<h3>Sources</h3><ol class="se-sources">{sources}</ol></article>')
@@ -111,4 +118,79 @@ def _profile_table(content: Content, page: Page) -> str:
         "<table><caption>Profile values from 0 (low) to 1 (high); 0.5 is neither</caption>"
         '<thead><tr><th scope="col">Dimension</th><th scope="col">Value</th><th scope="col">Why</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
+    )
+
+
+# A lean (2v - 1) this far from 0 counts as a view either way; closer than that is "no clear view".
+CLEAR = 0.2
+Agreement = Literal["agree", "differ", "neither"]
+
+
+def agreement(student: float | None, page: float) -> Agreement:
+    """Whether a student and a page lean the same way on a dimension (None: the student did not answer)."""
+    if student is None or abs(lean(student)) < CLEAR or abs(lean(page)) < CLEAR:
+        return "neither"
+    return "agree" if (lean(student) > 0) == (lean(page) > 0) else "differ"
+
+
+_AGREEMENT_WORDS = {"agree": "You agree", "differ": "You differ", "neither": "No clear view either way"}
+
+
+def _beside(content: Content, page: Page, scored: ScoredProfile) -> str:
+    rows = []
+    for dimension in content.dimensions:
+        score = scored.scores[dimension.id]
+        student = None if score.unanswered else score.value
+        verdict = agreement(student, page.value(dimension.id))
+        anchor = dimension.high if page.value(dimension.id) > 0.5 else dimension.low
+        shown = "not answered" if student is None else f"{student:.2f}"
+        rows.append(
+            (
+                {"differ": 0, "agree": 1, "neither": 2}[verdict],
+                f'<tr class="se-{verdict}"><th scope="row">{escape(dimension.label)}</th>'
+                f"<td>{page.value(dimension.id):.2f}</td><td>{escape(shown)}</td>"
+                f"<td>{_AGREEMENT_WORDS[verdict]}. {escape(page.name)}: {escape(anchor)}</td></tr>",
+            )
+        )
+    # Differences first: they are what a student most needs to ask about.
+    body = "".join(row for _, row in sorted(rows, key=lambda r: r[0]))
+    return (
+        f'<section aria-labelledby="se-beside-{escape(page.id)}"><h3 id="se-beside-{escape(page.id)}">'
+        "This page beside your own profile</h3><table><caption>Values from 0 (low) to 1 (high); differences "
+        'first</caption><thead><tr><th scope="col">Dimension</th><th scope="col">This page</th>'
+        f'<th scope="col">You</th><th scope="col">Where and why</th></tr></thead><tbody>{body}</tbody></table>'
+        "</section>"
+    )
+
+
+def render_comparison(content: Content, pages: Iterable[Page], scored: ScoredProfile | None = None) -> str:
+    """Two or three pages side by side (training, fellowships, lifestyle, every dimension), escaped HTML."""
+    chosen = list(pages)
+    heads = "".join(f'<th scope="col">{escape(p.name)}</th>' for p in chosen)
+    you = '<th scope="col">You</th>' if scored is not None else ""
+
+    def fact_row(label: str, cells: Iterable[str]) -> str:
+        tds = "".join(f"<td>{cell}</td>" for cell in cells)
+        return f'<tr><th scope="row">{escape(label)}</th>{tds}{"<td></td>" if scored is not None else ""}</tr>'
+
+    rows = [
+        fact_row("In short", (escape(p.summary) for p in chosen)),
+        fact_row(
+            "Training after medical school",
+            (f"{p.training.years:g} years" if p.training.years is not None else "varies" for p in chosen),
+        ),
+        fact_row("Training", (escape(p.training.text) for p in chosen)),
+        fact_row("Fellowships and further training", (escape(", ".join(p.fellowships.items)) for p in chosen)),
+        fact_row("Lifestyle", (escape(p.lifestyle.text) for p in chosen)),
+    ]
+    for dimension in content.dimensions:
+        cells = "".join(f"<td>{p.value(dimension.id):.2f}</td>" for p in chosen)
+        mine = ""
+        if scored is not None:
+            score = scored.scores[dimension.id]
+            mine = f"<td>{'not answered' if score.unanswered else f'{score.value:.2f}'}</td>"
+        rows.append(f'<tr><th scope="row">{escape(dimension.label)}</th>{cells}{mine}</tr>')
+    return (
+        '<table class="se-compare"><caption>Side by side; profile values run from 0 (low) to 1 (high)</caption>'
+        f'<thead><tr><th scope="col">What</th>{heads}{you}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )

@@ -215,3 +215,77 @@ def render_matches(content: Content, results: Results, kind: Kind, link: Callabl
 def render_profile(content: Content, results: Results) -> str:
     """The student's own profile as a chart with a table alternative."""
     return profile_chart(content, results.scored)
+
+
+# --- retakes compared -------------------------------------------------------------------------------
+
+# A dimension "moved" between two attempts when its value changed by at least this much (a whole step on a
+# five-point item moves a one-item mean by 0.25; a two-item mean by 0.125).
+MOVED = 0.15
+
+
+@dataclass(frozen=True)
+class Moved:
+    dimension: str
+    before: float
+    after: float
+
+
+@dataclass(frozen=True)
+class Movement:
+    """How the profile and the top matches changed from one attempt to a later one."""
+
+    before_number: int
+    after_number: int
+    moved: tuple[Moved, ...]
+    top_before: tuple[Match, ...]
+    top_after: tuple[Match, ...]
+
+    @property
+    def entered(self) -> tuple[str, ...]:
+        earlier = {m.id for m in self.top_before}
+        return tuple(m.name for m in self.top_after if m.id not in earlier)
+
+    @property
+    def left(self) -> tuple[str, ...]:
+        later = {m.id for m in self.top_after}
+        return tuple(m.name for m in self.top_before if m.id not in later)
+
+
+def compare_attempts(
+    content: Content, before: Results, after: Results, numbers: tuple[int, int], kind: Kind = "specialties"
+) -> Movement:
+    moved = []
+    for dimension in content.dimensions:
+        old, new = before.scored.scores[dimension.id], after.scored.scores[dimension.id]
+        if old.unanswered or new.unanswered:
+            continue
+        if abs(new.value - old.value) >= MOVED:
+            moved.append(Moved(dimension.id, old.value, new.value))
+    moved.sort(key=lambda m: (-abs(m.after - m.before), m.dimension))
+    return Movement(numbers[0], numbers[1], tuple(moved), before.matches(kind)[:TOP], after.matches(kind)[:TOP])
+
+
+def render_movement(content: Content, movement: Movement) -> str:
+    """Escaped HTML: what moved between two attempts."""
+    tops = (
+        f"<p>Your top {TOP} in attempt {movement.before_number}: "
+        f"{escape(', '.join(m.name for m in movement.top_before))}. In attempt {movement.after_number}: "
+        f"{escape(', '.join(m.name for m in movement.top_after))}.</p>"
+    )
+    changes = []
+    if movement.entered:
+        changes.append(f"<li>New in your top {TOP}: {escape(', '.join(movement.entered))}.</li>")
+    if movement.left:
+        changes.append(f"<li>No longer in your top {TOP}: {escape(', '.join(movement.left))}.</li>")
+    for m in movement.moved:
+        label = escape(content.dimensions_by_id[m.dimension].label)
+        direction = "up" if m.after > m.before else "down"
+        changes.append(f"<li>{label}: {direction} from {m.before:.2f} to {m.after:.2f}.</li>")
+    if not changes:
+        changes.append("<li>Your profile and your top matches stayed much the same.</li>")
+    return (
+        f'<section aria-labelledby="se-movement"><h2 id="se-movement">How your answers moved since attempt '
+        f"{movement.before_number}</h2>{tops}<ul>{''.join(changes)}</ul><p>Interests often change before and "
+        "during clerkships: a change is information, not a mistake.</p></section>"
+    )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -86,6 +87,8 @@ reflections = Table(
     Column("share_adviser", Boolean, nullable=False, default=False),
     Column("share_group", Boolean, nullable=False, default=False),
     Column("saved_at", DateTime(timezone=True), nullable=False),
+    # Schema version 4: whether the student ticked this reflection for their report.
+    Column("in_report", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 group_sessions = Table(
@@ -137,4 +140,4 @@ passes = Table(
 )
 
 # The newest migration; the store checks it without loading Alembic (see selfexplore.store.migrate).
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"

@@ -132,6 +132,7 @@ class Reflection:
     share_adviser: bool
     share_group: bool
     saved_at: datetime
+    in_report: bool = False
 
 
 @dataclass(frozen=True)
@@ -502,28 +503,38 @@ class Store:
         *,
         share_adviser: bool = False,
         share_group: bool = False,
+        in_report: bool = False,
     ) -> Reflection:
         """Save a private reflection; sharing with an adviser or the group is a separate, explicit choice."""
-        if prompt_id not in self.content.questionnaire.prompts_by_id:
+        if prompt_id not in self.content.reflection_prompts_by_id:
             raise InputError(f"unknown reflection prompt {prompt_id!r}")
         if not isinstance(text_, str):
             raise InputError("a reflection must be text")
         if len(text_) > REFLECTION_LIMIT:
             raise InputError(f"a reflection can be at most {REFLECTION_LIMIT} characters; this one has {len(text_)}")
-        if not isinstance(share_adviser, bool) or not isinstance(share_group, bool):
+        if not all(isinstance(choice, bool) for choice in (share_adviser, share_group, in_report)):
             raise InputError("sharing choices must be yes or no")
         now = _now()
-        values = {"text": text_, "share_adviser": share_adviser, "share_group": share_group, "saved_at": now}
+        values = {
+            "text": text_,
+            "share_adviser": share_adviser,
+            "share_group": share_group,
+            "in_report": in_report,
+            "saved_at": now,
+        }
         with self._write() as connection:
             _put(connection, reflections, {"attempt_id": attempt.id, "prompt_id": prompt_id}, values)
-        return Reflection(prompt_id, text_, share_adviser, share_group, now)
+        return Reflection(prompt_id, text_, share_adviser, share_group, now, in_report)
 
     def reflections(self, attempt: Attempt) -> list[Reflection]:
         with self._read() as connection:
             rows = connection.execute(
                 select(reflections).where(reflections.c.attempt_id == attempt.id).order_by(reflections.c.prompt_id)
             ).all()
-        return [Reflection(r.prompt_id, r.text, r.share_adviser, r.share_group, _aware(r.saved_at)) for r in rows]
+        return [
+            Reflection(r.prompt_id, r.text, r.share_adviser, r.share_group, _aware(r.saved_at), r.in_report)
+            for r in rows
+        ]
 
     # --- plans ------------------------------------------------------------------------------------
 
@@ -640,6 +651,7 @@ class Store:
                             "text": r.text,
                             "share_adviser": r.share_adviser,
                             "share_group": r.share_group,
+                            "in_report": r.in_report,
                             "saved_at": r.saved_at.isoformat(),
                         }
                         for r in self.reflections(attempt)

@@ -1,0 +1,68 @@
+"""How to explore a specialty or a career path at this school: the people and events behind each page.
+
+The ways come from the content pack (resources.yaml `explore`, and a page's own `events`), so another
+school changes them by editing one file. Each way has a stable id, `<page id>_<way id>`, which is also the
+id of the plan step it can become.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from selfexplore.content import Content, Event, Page, Support
+
+
+@dataclass(frozen=True)
+class WayHere:
+    """One concrete way to explore one page."""
+
+    step_id: str
+    page_id: str
+    action: str
+    name: str
+    detail: str
+    how: str
+
+
+def _describe(target: Support | Event) -> tuple[str, str]:
+    if isinstance(target, Support):
+        return target.what, target.how_to_reach
+    return target.what, target.when
+
+
+def ways_for(content: Content, page: Page) -> tuple[WayHere, ...]:
+    """The school's ways to explore this page, in content order: the general ones for its kind, then its own."""
+    resources = content.resources
+    kind = "specialty" if page.kind == "specialty" else "path"
+    found: list[WayHere] = []
+    for way in resources.explore:
+        if way.applies_to != kind:
+            continue
+        target: Support | Event = resources.supports_by_id.get(way.ref) or resources.events_by_id[way.ref]
+        detail, how = _describe(target)
+        found.append(
+            WayHere(f"{page.id}_{way.id}", page.id, way.action.replace("{name}", page.name), target.name, detail, how)
+        )
+    for event_id in page.events:
+        event = resources.events_by_id[event_id]
+        if any(w.name == event.name for w in found):
+            continue
+        found.append(
+            WayHere(f"{page.id}_{event.id}", page.id, f"Go to {event.name}.", event.name, event.what, event.when)
+        )
+    return tuple(found)
+
+
+def render_ways(content: Content, page: Page) -> str:
+    """Escaped HTML: the "how to explore it here" section of a page."""
+    items = "".join(
+        f"<li><strong>{escape(way.action)}</strong> <span class='se-way-detail'>{escape(way.name)}: "
+        f"{escape(way.detail)} <em>When or how:</em> {escape(way.how)}</span></li>"
+        for way in ways_for(content, page)
+    )
+    school = escape(content.resources.school.name)
+    return (
+        f'<section aria-labelledby="se-explore-{escape(page.id)}"><h3 id="se-explore-{escape(page.id)}">'
+        f"How to explore it at {school}</h3><ul class='se-ways'>{items}</ul></section>"
+    )

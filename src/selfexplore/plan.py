@@ -1,0 +1,133 @@
+"""The student's plan: next steps suggested from their matches, paths and challenges, and what they chose.
+
+Suggestions, in this order (each with the reason it is there):
+
+* for the closest specialty: every way to explore it at the school (resources.yaml `explore`);
+* for the next SECOND_SPECIALTIES specialties: the Specialty Interest Series session and the interest group;
+* for the closest career path, when it fits at least PATH_FIT_MIN: its ways and its own events;
+* for each challenge the student ticked: a talk with each support the content pack maps it to;
+* always: a meeting with the Society advisor, who coordinates the advising team, to go through the plan.
+
+A step the student saved keeps its place even if it is no longer suggested (answers changed since), so
+nothing the student saw as saved disappears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from selfexplore.content import Content
+from selfexplore.explore import ways_for
+from selfexplore.results import Results
+
+SECOND_SPECIALTIES = 2
+SECOND_WAYS = ("series", "group")
+PATH_FIT_MIN = 55
+ADVISOR_STEP = "society-advisor_meeting"
+MONTHS_AHEAD = 18
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: str
+    title: str
+    why: str
+    how: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """A suggestion together with what the student made of it (status 'suggested' until they choose)."""
+
+    suggestion: Suggestion
+    status: str = "suggested"
+    note: str = ""
+    target_month: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.status in ("accepted", "edited")
+
+
+def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tuple[Suggestion, ...]:
+    found: list[Suggestion] = []
+    specialties = results.specialties
+    for place, match in enumerate(specialties[: 1 + SECOND_SPECIALTIES], start=1):
+        page = content.page(match.id)
+        why = f"{match.name} is your match number {place} (fit {match.fit})."
+        for way in ways_for(content, page):
+            if place == 1 or way.step_id.removeprefix(f"{page.id}_") in SECOND_WAYS:
+                found.append(Suggestion(way.step_id, way.action, why, way.how))
+    if results.paths and results.paths[0].fit >= PATH_FIT_MIN:
+        match = results.paths[0]
+        why = f"{match.name} is your closest career path (fit {match.fit})."
+        found.extend(Suggestion(w.step_id, w.action, why, w.how) for w in ways_for(content, content.page(match.id)))
+    supports = content.resources.supports_by_id
+    ticked = set(challenges)
+    for challenge in content.resources.challenges:
+        if challenge.id not in ticked:
+            continue
+        for support_id in challenge.supports:
+            support = supports[support_id]
+            step_id = f"support_{support.id}"
+            if any(s.id == step_id for s in found):
+                continue
+            found.append(
+                Suggestion(
+                    step_id,
+                    f"Talk with {support.name}.",
+                    f"You ticked “{challenge.label}”; {support.name} can help with it.",
+                    support.how_to_reach,
+                )
+            )
+    advisor = supports.get("society-advisor")
+    found.append(
+        Suggestion(
+            ADVISOR_STEP,
+            "Meet your Society advisor and go through this plan together.",
+            "Your Society advisor coordinates your advising team and helps turn a plan into a timeline.",
+            advisor.how_to_reach if advisor is not None else "",
+        )
+    )
+    return tuple(found)
+
+
+def merge(suggestions: Sequence[Suggestion], saved: Mapping[str, tuple[str, str, str | None]]) -> tuple[Step, ...]:
+    """The plan as shown: each suggestion with the student's choice, then saved steps no longer suggested.
+
+    `saved` maps a step id to (status, note, target month), as the store holds them."""
+    steps = [Step(s, *saved[s.id]) if s.id in saved else Step(s) for s in suggestions]
+    known = {s.id for s in suggestions}
+    for step_id, (status, note, month) in sorted(saved.items()):
+        if step_id not in known:
+            title = step_id.replace("_", ": ").replace("-", " ").capitalize()
+            steps.append(Step(Suggestion(step_id, title, "You chose this step earlier.", ""), status, note, month))
+    return tuple(steps)
+
+
+def month_choices(today: date, months: int = MONTHS_AHEAD) -> tuple[tuple[str, str], ...]:
+    """(label, YYYY-MM) for this month and the next ones, for a target-month choice."""
+    names = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+    choices = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        choices.append((f"{names[month - 1]} {year}", f"{year:04d}-{month:02d}"))
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return tuple(choices)

@@ -1,0 +1,184 @@
+"""The student's report: one self-contained HTML page (with a print stylesheet) and the same as JSON.
+
+It holds the profile, the matches with their reasons, the tensions, the plan steps the student kept, and
+only the reflections the student ticked for the report: a reflection that was not ticked never appears,
+whatever its sharing choices. Nothing identifies the student. Pure: the caller reads the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from typing import Any
+
+from selfexplore.content import Content
+from selfexplore.matching import Kind
+from selfexplore.plan import Step, merge, suggest
+from selfexplore.results import Results, build_results, reason_words, tension_words, tensions
+from selfexplore.scoring import Answer
+from selfexplore.store import Store, Student
+
+SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Reflected:
+    prompt: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Report:
+    school: str
+    attempt: int
+    made_on: date
+    results: Results
+    steps: tuple[Step, ...]
+    reflections: tuple[Reflected, ...]
+
+
+def build_report(
+    content: Content,
+    attempt: int,
+    answers: Mapping[str, Answer],
+    plan: Mapping[str, tuple[str, str, str | None]],
+    reflections: Iterable[tuple[str, str, bool]],
+    made_on: date,
+) -> Report:
+    """`plan` maps step id -> (status, note, month); `reflections` are (prompt id, text, in_report)."""
+    results = build_results(content, answers)
+    challenges = answers.get("challenges", ())
+    steps = merge(suggest(content, results, challenges if isinstance(challenges, tuple) else ()), plan)
+    prompts = content.reflection_prompts_by_id
+    kept = tuple(
+        Reflected(prompts[prompt_id].text if prompt_id in prompts else prompt_id, text)
+        for prompt_id, text, in_report in reflections
+        if in_report and text.strip()
+    )
+    return Report(content.resources.school.name, attempt, made_on, results, tuple(s for s in steps if s.kept), kept)
+
+
+def report_json(content: Content, report: Report) -> dict[str, Any]:
+    def matches(kind: Kind) -> list[dict[str, Any]]:
+        return [m.to_json() for m in report.results.matches(kind)[:SHOWN]]
+
+    return {
+        "format": "selfexplore-report",
+        "version": 1,
+        "attempt": report.attempt,
+        "made_on": report.made_on.isoformat(),
+        "profile": report.results.scored.to_json(),
+        "values_ranking": list(report.results.ranking),
+        "matches": {"specialties": matches("specialties"), "paths": matches("paths")},
+        "tensions": [
+            {"value": t.value, "page": t.page_id, "ranked": t.ranked}
+            for kind in ("specialties", "paths")
+            for t in tensions(content, report.results, kind)
+        ],
+        "plan": [
+            {
+                "id": s.suggestion.id,
+                "step": s.suggestion.title,
+                "status": s.status,
+                "note": s.note,
+                "target_month": s.target_month,
+            }
+            for s in report.steps
+        ],
+        "reflections": [{"prompt": r.prompt, "text": r.text} for r in report.reflections],
+    }
+
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Arial, sans-serif; color: #1b1f24;
+  max-width: 46rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #c9d3dc; }
+table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
+th, td { text-align: left; border-bottom: 1px solid #c9d3dc; padding: 0.25rem 0.4rem; vertical-align: top; }
+.muted { color: #4a5561; } blockquote { margin: 0.5rem 0 1rem; padding-left: 0.75rem; border-left: 3px solid #1d4f73;
+  white-space: pre-wrap; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11pt; }
+  h2 { break-after: avoid; } li, tr, blockquote { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def _matches(content: Content, report: Report, kind: Kind, title: str) -> str:
+    items = []
+    for place, match in enumerate(report.results.matches(kind)[:SHOWN], start=1):
+        fits = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.supports[:3])
+        not_fits = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.conflicts[:2])
+        items.append(
+            f"<li><strong>{place}. {escape(match.name)}</strong> (fit {match.fit} of 100)<ul>{fits}{not_fits}</ul></li>"
+        )
+    return f"<h2>{escape(title)}</h2><ol>{''.join(items)}</ol>"
+
+
+def _steps(steps: Sequence[Step]) -> str:
+    if not steps:
+        return "<p class='muted'>No step kept yet.</p>"
+    rows = "".join(
+        f"<tr><td>{escape(s.suggestion.title)}</td><td>{escape(s.target_month or '')}</td>"
+        f"<td>{escape(s.note)}</td></tr>"
+        for s in steps
+    )
+    return (
+        '<table><thead><tr><th scope="col">Step</th><th scope="col">Month</th><th scope="col">My note</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def render_report_html(content: Content, report: Report) -> str:
+    """A complete HTML document with its styles inline: no script, no request to any host."""
+    results = report.results
+    profile_rows = "".join(
+        f'<tr><th scope="row">{escape(d.label)}</th><td>'
+        f"{'not answered' if results.scored.scores[d.id].unanswered else f'{results.scored.scores[d.id].value:.2f}'}"
+        "</td></tr>"
+        for d in content.dimensions
+    )
+    ranking = ", ".join(content.dimensions_by_id[v].label for v in results.ranking)
+    found = [*tensions(content, results, "specialties"), *tensions(content, results, "paths")]
+    tension_list = "".join(f"<li>{tension_words(content, t)}</li>" for t in found)
+    reflections = "".join(
+        f"<h3>{escape(r.prompt)}</h3><blockquote>{escape(r.text)}</blockquote>" for r in report.reflections
+    )
+    warning = (
+        "<p><strong>Fewer than 60% of the statements were answered: read the matches with care.</strong></p>"
+        if not results.trustworthy
+        else ""
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>My selfexplore report, attempt {report.attempt}</title><style>{_STYLE}</style></head><body><main>"
+        f"<h1>My selfexplore report</h1><p class='muted'>Attempt {report.attempt}, made on "
+        f"{report.made_on.isoformat()}. For my conversations with advisers at {escape(report.school)}.</p>{warning}"
+        + _matches(content, report, "specialties", "Specialties that fit me best")
+        + _matches(content, report, "paths", "Career paths that fit me best")
+        + (f"<h2>Tensions to think about</h2><ul>{tension_list}</ul>" if tension_list else "")
+        + f"<h2>My plan</h2>{_steps(report.steps)}"
+        + (f"<h2>My reflections</h2>{reflections}" if reflections else "")
+        + (f"<h2>What matters most to me, in order</h2><p>{escape(ranking)}</p>" if ranking else "")
+        + "<h2>My profile</h2><table><thead><tr><th scope='col'>Dimension</th><th scope='col'>Value (0-1)</th>"
+        f"</tr></thead><tbody>{profile_rows}</tbody></table>"
+        "<p class='muted'>Values run from 0 (low) to 1 (high); 0.5 means no preference. How the fit is worked out "
+        "is explained in the workbook's documentation.</p></main></body></html>"
+    )
+
+
+def report_for(store: Store, student: Student, made_on: date) -> Report:
+    """Read the student's latest attempt from the store and build its report."""
+    attempt = store.latest_attempt(student)
+    return build_report(
+        store.content,
+        attempt.number,
+        store.answers(attempt),
+        {s.step_id: (s.status, s.note, s.target_month) for s in store.plan(attempt)},
+        [(r.prompt_id, r.text, r.in_report) for r in store.reflections(attempt)],
+        made_on,
+    )
