@@ -51,3 +51,28 @@ def render_help(content: Content, challenge_ids: Iterable[str]) -> str:
         events_part = f"<p>Events that can help:</p><ul>{events}</ul>" if events else ""
         parts.append(f"<h3>{escape(entry.challenge.label)}</h3><ul class='se-supports'>{supports}</ul>{events_part}")
     return "".join(parts)
+
+
+def advising_map(content: Content) -> str:
+    """Escaped HTML: for each need in the content pack, the supports and the events that answer it."""
+    resources = content.resources
+    sections = []
+    for need in resources.needs:
+        supports = [s for s in resources.supports if need.id in s.needs]
+        events = [e for e in resources.events if need.id in e.needs]
+        people = "".join(
+            f"<li><strong>{escape(s.name)}</strong>. <em>How to reach them:</em> {escape(s.how_to_reach)}</li>"
+            for s in supports
+        )
+        happenings = "".join(f"<li>{escape(e.name)} ({escape(e.when)})</li>" for e in events)
+        sections.append(
+            f'<section class="se-need"><h3>{escape(need.label)}</h3><p>{escape(need.description)}</p>'
+            + (f"<p>Go to:</p><ul>{people}</ul>" if people else "")
+            + (f"<p>Events:</p><ul>{happenings}</ul>" if happenings else "")
+            + "</section>"
+        )
+    sources = "".join(
+        f'<li>{escape(s.publisher)}, <a href="{escape(s.url, quote=True)}">{escape(s.title)}</a> ({s.year})</li>'
+        for s in resources.sources
+    )
+    return f"<h2>By what you need</h2>{''.join(sections)}<h2>Sources</h2><ul>{sources}</ul>"

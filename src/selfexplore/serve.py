@@ -25,7 +25,7 @@ TEMPLATE = "selfexplore"
 # page shows its questions as soon as it is asked for. The directory of pages is not preheated (it is
 # opened from a match, with the page to show in the query string, and a preheated kernel would have to
 # wait for that anyway).
-PREHEATED = ("start.ipynb", "interests.ipynb", "values.ipynb", "balance.ipynb", "matches.ipynb")
+PREHEATED = ("start.ipynb", "interests.ipynb", "values.ipynb", "balance.ipynb", "matches.ipynb", "plan.ipynb")
 POOL_SIZE = 1
 
 

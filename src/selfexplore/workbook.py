@@ -1,6 +1,6 @@
 """The workbook's steps, in order, and how far a student has got: pure, no widgets.
 
-The student walks start -> interests -> values -> balance -> matches. Progress counts the items a student
+The student walks start -> interests -> values -> balance -> matches -> plan. Progress counts the items a student
 can answer (statements, the body-systems choice, the values ranking and the challenges checklist); the
 free-text reflections are optional and are not counted, so skipping them never looks like unfinished work.
 """
@@ -30,6 +30,14 @@ STEPS: tuple[Step, ...] = (
     Step("values", "Values"),
     Step("balance", "Balance and challenges"),
     Step("matches", "My matches"),
+    Step("plan", "My plan"),
+)
+# Pages off the main path, linked from every page: (notebook, title).
+EXTRAS: tuple[tuple[str, str], ...] = (
+    ("specialties.ipynb", "Specialty pages"),
+    ("paths.ipynb", "Career paths"),
+    ("compare.ipynb", "Compare"),
+    ("advising.ipynb", "Who can help"),
 )
 STEP_IDS: tuple[str, ...] = tuple(step.id for step in STEPS)
 

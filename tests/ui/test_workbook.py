@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -11,7 +12,18 @@ import pytest
 from selfexplore.content import Content
 from selfexplore.scoring import value_ids
 from selfexplore.store import Store
-from selfexplore.ui import BalanceView, MatchesView, QuestionsView, Session, StartView, build_page
+from selfexplore.ui import (
+    AdvisingView,
+    BalanceView,
+    CompareView,
+    MatchesView,
+    PathsView,
+    PlanView,
+    QuestionsView,
+    Session,
+    StartView,
+    build_page,
+)
 
 
 @pytest.fixture
@@ -221,5 +233,99 @@ class TestMatchesPage:
 
 def test_every_step_builds_for_a_signed_in_student(content: Content, store: Store) -> None:
     session = signed_in(content, store)
-    for step in ("start", "interests", "values", "balance", "matches"):
+    for step in ("start", "interests", "values", "balance", "matches", "plan", "paths", "compare", "advising"):
         assert isinstance(build_page(step, session).widget, widgets.VBox)
+
+
+class TestPlanPage:
+    def test_keeping_a_step_with_a_note_and_a_month_is_saved(self, content: Content, store: Store) -> None:
+        session = signed_in(content, store)
+        for item in content.questionnaire.items:
+            if item.kind == "scale":
+                session.save(item.id, 4)
+        view = PlanView(session, today=date(2026, 11, 25))
+        first = view.steps[0]
+        first.choice.value = "accepted"
+        first.note.value = "email the group's leaders"
+        first.month.value = "2027-01"
+        assert session.attempt is not None
+        (saved,) = store.plan(session.attempt)
+        assert (saved.step_id, saved.status, saved.note, saved.target_month) == (
+            first.step.suggestion.id,
+            "edited",
+            "email the group's leaders",
+            "2027-01",
+        )
+        view.steps[-1].choice.value = "dismissed"
+        assert {s.step_id: s.status for s in store.plan(session.attempt)}["society-advisor_meeting"] == "dismissed"
+
+    def test_a_forged_month_is_refused_and_nothing_is_saved(self, content: Content, store: Store) -> None:
+        session = signed_in(content, store)
+        view = PlanView(session, today=date(2026, 11, 25))
+        view.steps[0].month.value = view.steps[0].month.options[1][1]
+        assert session.attempt is not None
+        before = store.plan(session.attempt)
+        # A forged comm message can only pick an option (traitlets refuses others); a forged note that is
+        # too long is refused in Python, and what was saved stays.
+        view.steps[0].note.value = "x" * 2000
+        assert store.plan(session.attempt) == before
+        assert "shorten" in view.chrome.status.value
+
+    def test_the_report_is_ready_to_download_from_the_plan(self, content: Content, store: Store) -> None:
+        session = signed_in(content, store)
+        view = PlanView(session, today=date(2026, 11, 25))
+        view.prepare.click()
+        assert 'download="selfexplore-report-attempt-1.html"' in view.report_links.value
+        assert "data:application/json;base64," in view.report_links.value
+
+
+class TestExplorePages:
+    def test_career_paths_list_every_path_and_take_the_panel_questions(self, content: Content, store: Store) -> None:
+        session = signed_in(content, store)
+        view = PathsView(session)
+        for page in content.paths:
+            assert page.name in view.paths_html.value
+        assert len(view.reflections) == 3
+        prompt_id = next(iter(view.reflections))
+        view.reflections[prompt_id].text.value = "a rotation at a health department"
+        view.reflections[prompt_id].in_report.value = True
+        assert session.attempt is not None
+        (saved,) = store.reflections(session.attempt)
+        assert (saved.prompt_id, saved.in_report) == (prompt_id, True)
+
+    def test_compare_shows_two_or_three_pages_and_ignores_forged_choices(self, content: Content, store: Store) -> None:
+        view = CompareView(signed_in(content, store), ["pediatrics", "psychiatry", "../etc"])
+        assert "Pediatrics" in view.table.value and "Psychiatry" in view.table.value
+        view.choices[1].value = "none"
+        assert "Choose at least two" in view.table.value
+        view.choices[1].value = "public-health"
+        view.choices[2].value = "dermatology"
+        assert view.table.value.count('<th scope="col">') == 5
+
+    def test_the_advising_map_puts_the_ticked_challenges_first(self, content: Content, store: Store) -> None:
+        session = signed_in(content, store)
+        session.save("challenges", ["belonging"])
+        html = AdvisingView(session).map_html.value
+        assert html.index("For what you ticked") < html.index("By what you need")
+        for need in content.resources.needs:
+            assert need.label.replace("'", "&#x27;") in html
+
+
+class TestRetake:
+    def test_taking_the_workbook_again_keeps_the_first_attempt_and_shows_the_change(
+        self, content: Content, store: Store
+    ) -> None:
+        session = signed_in(content, store)
+        for item in content.questionnaire.items:
+            if item.kind == "scale":
+                session.save(item.id, 5 if item.keys[0].dimension == "procedures" else 3)
+        start = StartView(session)
+        start.retake.click()
+        assert session.attempt is not None and session.attempt.number == 2
+        assert session.answers() == {}
+        for item in content.questionnaire.items:
+            if item.kind == "scale":
+                session.save(item.id, 5 if item.keys[0].dimension == "mind_behavior" else 3)
+        view = MatchesView(session)
+        assert "How your answers moved since attempt 1" in view.movement_html.value
+        assert len(store.attempts(session.student)) == 2  # type: ignore[arg-type]

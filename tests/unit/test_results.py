@@ -56,16 +56,16 @@ def tags(html: str) -> list[str]:
 
 
 class TestProgress:
-    def test_the_workbook_has_five_steps_in_order(self) -> None:
-        assert [step.id for step in STEPS] == ["start", "interests", "values", "balance", "matches"]
+    def test_the_workbook_has_six_steps_in_order(self) -> None:
+        assert [step.id for step in STEPS] == ["start", "interests", "values", "balance", "matches", "plan"]
         assert neighbours("start") == (None, STEPS[1])
-        assert neighbours("matches") == (STEPS[3], None)
+        assert neighbours("plan") == (STEPS[4], None)
 
     def test_progress_counts_answered_items_and_names_the_step(self, content: Content) -> None:
         shown = progress(content, {"i01": 3, "body_systems": ("skin",)}, "values")
-        assert (shown.step_number, shown.step_count, shown.answered) == (3, 5, 2)
+        assert (shown.step_number, shown.step_count, shown.answered) == (3, 6, 2)
         assert shown.total == len(content.questionnaire.items)
-        assert shown.label().startswith("Step 3 of 5: Values. 2 of")
+        assert shown.label().startswith("Step 3 of 6: Values. 2 of")
 
     def test_the_percentage_reaches_100_only_when_everything_is_answered(self, content: Content) -> None:
         almost = {item.id: 3 for item in content.questionnaire.items[1:]}

@@ -39,18 +39,20 @@ class ReflectionControl:
         self.share_group = widgets.Checkbox(
             value=False, description="Share this, without my name, with a group session I join", indent=False
         )
-        for control in (self.text, self.share_adviser, self.share_group):
+        self.in_report = widgets.Checkbox(value=False, description="Include this in my report", indent=False)
+        for control in (self.text, self.share_adviser, self.share_group, self.in_report):
             control.add_class("se-answer")
             control.observe(self._save, names="value")
         self.widget = widgets.VBox(
-            [self.text, self.share_adviser, self.share_group], layout=widgets.Layout(width="100%")
+            [self.text, self.share_adviser, self.share_group, self.in_report], layout=widgets.Layout(width="100%")
         )
         self.widget.add_class("se-reflection")
 
-    def load(self, text: str, share_adviser: bool, share_group: bool) -> None:
+    def load(self, text: str, share_adviser: bool, share_group: bool, in_report: bool = False) -> None:
         self._loading = True
         try:
             self.text.value, self.share_adviser.value, self.share_group.value = text, share_adviser, share_group
+            self.in_report.value = in_report
         finally:
             self._loading = False
 
@@ -68,6 +70,7 @@ class ReflectionControl:
                 text,
                 share_adviser=bool(self.share_adviser.value),
                 share_group=bool(self.share_group.value),
+                in_report=bool(self.in_report.value),
             )
         except Exception as error:
             self.chrome.failed(error)
@@ -150,6 +153,8 @@ class BalanceView:
         self.widget = frame(self.chrome, *body)
         for saved in session.store.reflections(session.attempt):
             if saved.prompt_id in self.reflections:
-                self.reflections[saved.prompt_id].load(saved.text, saved.share_adviser, saved.share_group)
+                self.reflections[saved.prompt_id].load(
+                    saved.text, saved.share_adviser, saved.share_group, saved.in_report
+                )
         if self.challenges is not None:
             self.challenges.load(session.answers().get(self.challenges.item.id))

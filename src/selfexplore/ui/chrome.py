@@ -9,13 +9,14 @@ from html import escape
 import ipywidgets as widgets
 
 from selfexplore.ui.session import Session, failure_message
-from selfexplore.workbook import STEPS, neighbours, progress
+from selfexplore.workbook import EXTRAS, STEPS, neighbours, progress
 
 
 class Chrome:
     """Header (steps and progress), a live status line for saving, and previous/next links."""
 
-    def __init__(self, session: Session, step_id: str) -> None:
+    def __init__(self, session: Session, step_id: str | None) -> None:
+        """`step_id` None: a page off the main path (no step number, no previous/next links)."""
         self.session = session
         self.step_id = step_id
         self.header = widgets.HTML()
@@ -27,27 +28,37 @@ class Chrome:
     def refresh(self) -> None:
         """Redraw steps, progress and links from what the store holds now."""
         session = self.session
-        shown = progress(session.content, session.answers(), self.step_id)
+        current = ' aria-current="page"'
         steps = "".join(
             f'<li><a href="{escape(session.link(step.notebook), quote=True)}"'
-            f"{' aria-current=' + chr(34) + 'step' + chr(34) if step.id == self.step_id else ''}>"
-            f"{number}. {escape(step.title)}</a></li>"
+            f"{current if step.id == self.step_id else ''}>{number}. {escape(step.title)}</a></li>"
             for number, step in enumerate(STEPS, start=1)
         )
-        self.header.value = (
-            f'<nav class="se-steps" aria-label="Workbook steps"><ol>{steps}</ol></nav>'
-            f'<p class="se-progress"><span id="se-progress-label">{escape(shown.label())}</span>'
-            f'<progress aria-labelledby="se-progress-label" max="{shown.total}" value="{shown.answered}">'
-            f"{shown.percent}%</progress></p>"
+        extras = "".join(
+            f'<li><a href="{escape(session.link(notebook), quote=True)}">{escape(title)}</a></li>'
+            for notebook, title in EXTRAS
         )
-        before, after = neighbours(self.step_id)
+        header = (
+            f'<nav class="se-steps" aria-label="Workbook steps"><ol>{steps}</ol></nav>'
+            f'<nav class="se-extras" aria-label="More to explore"><ul>{extras}</ul></nav>'
+        )
+        if self.step_id is not None:
+            shown = progress(session.content, session.answers(), self.step_id)
+            header += (
+                f'<p class="se-progress"><span id="se-progress-label">{escape(shown.label())}</span>'
+                f'<progress aria-labelledby="se-progress-label" max="{shown.total}" value="{shown.answered}">'
+                f"{shown.percent}%</progress></p>"
+            )
+        self.header.value = header
         links = []
-        if before is not None:
-            href = escape(session.link(before.notebook), quote=True)
-            links.append(f'<a class="se-button se-prev" href="{href}">Back: {escape(before.title)}</a>')
-        if after is not None and session.known:
-            href = escape(session.link(after.notebook), quote=True)
-            links.append(f'<a class="se-button se-next" href="{href}">Next: {escape(after.title)}</a>')
+        if self.step_id is not None:
+            before, after = neighbours(self.step_id)
+            if before is not None:
+                href = escape(session.link(before.notebook), quote=True)
+                links.append(f'<a class="se-button se-prev" href="{href}">Back: {escape(before.title)}</a>')
+            if after is not None and session.known:
+                href = escape(session.link(after.notebook), quote=True)
+                links.append(f'<a class="se-button se-next" href="{href}">Next: {escape(after.title)}</a>')
         self.footer.value = f'<nav class="se-pager" aria-label="Previous and next step">{"".join(links)}</nav>'
 
     def saved(self, what: str) -> None:

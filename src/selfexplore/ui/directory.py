@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
-from urllib.parse import urlencode
 
 import ipywidgets as widgets
 from IPython.display import display
 
-from selfexplore.codes import looks_like_pass
-from selfexplore.content import Content, load_content
+from selfexplore.content import Content
 from selfexplore.pages import Section, directory, render_page
-from selfexplore.ui.request import query_parameter, request_environ
-from selfexplore.ui.session import PASS_PARAMETER
+from selfexplore.scoring import ScoredProfile
+from selfexplore.ui.chrome import Chrome
+from selfexplore.ui.session import Session
 
 _SECTIONS: tuple[tuple[str, Section], ...] = (("Specialties", "specialties"), ("Career paths", "paths"))
 
@@ -21,8 +21,13 @@ _SECTIONS: tuple[tuple[str, Section], ...] = (("Specialties", "specialties"), ("
 class DirectoryView:
     """A section switch, a search box, a list of pages and the chosen page."""
 
-    def __init__(self, content: Content) -> None:
+    def __init__(
+        self, content: Content, scored: ScoredProfile | None = None, link: Callable[..., str] | None = None
+    ) -> None:
         self.content = content
+        self.scored = scored
+        self.link = link
+        self.compare = widgets.HTML()
         self.section = widgets.ToggleButtons(
             options=[(f"{label} ({self._count(key)})", key) for label, key in _SECTIONS],
             value="specialties",
@@ -69,7 +74,12 @@ class DirectoryView:
         page_id = self.listing.value
         page = self.content.pages_by_id.get(page_id) if isinstance(page_id, str) else None
         # A value that is not a known page id (for example one forged from the page) shows nothing.
-        self.page.value = render_page(self.content, page) if page is not None else ""
+        self.page.value = render_page(self.content, page, self.scored) if page is not None else ""
+        if self.link is not None and page is not None:
+            href = escape(self.link("compare.ipynb", ids=page.id), quote=True)
+            self.compare.value = f'<p><a href="{href}">Compare {escape(page.name)} with other pages</a></p>'
+        else:
+            self.compare.value = ""
 
     def select(self, page_id: str) -> None:
         """Open a page by id, switching section and clearing the search if needed."""
@@ -80,16 +90,14 @@ class DirectoryView:
 
 
 def directory_page(content: Content | None = None) -> DirectoryView:
-    """Build the directory over the content pack in use and display it, opened at the page named in the
-    query string (`?page=<id>`, as linked from the matches page) when there is one."""
-    view = DirectoryView(content if content is not None else load_content())
-    environ = request_environ()
-    page_id = query_parameter(environ, "page")
+    """Build the directory and display it, opened at the page named in the query string (`?page=<id>`, as
+    linked from the matches page) when there is one; a signed-in student sees their profile beside it."""
+    session = Session.from_request(content)
+    view = DirectoryView(session.content, session.scored(), session.link)
+    page_id = session.query.get("page")
     if page_id is not None and page_id in view.content.pages_by_id:
         view.select(page_id)
-    token = query_parameter(environ, PASS_PARAMETER)
-    if token is not None and looks_like_pass(token):
-        href = escape(f"matches.ipynb?{urlencode({PASS_PARAMETER: token})}", quote=True)
-        view.widget.children = (widgets.HTML(f'<p><a href="{href}">Back to my matches</a></p>'), *view.widget.children)
+    chrome = Chrome(session, None)
+    view.widget.children = (chrome.header, *view.widget.children, view.compare)
     display(view.widget)
     return view

@@ -8,7 +8,14 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from selfexplore.matching import Kind
-from selfexplore.results import Results, build_results, render_matches, render_profile
+from selfexplore.results import (
+    Results,
+    build_results,
+    compare_attempts,
+    render_matches,
+    render_movement,
+    render_profile,
+)
 from selfexplore.ui.chrome import Chrome, frame, not_signed_in, page_heading
 from selfexplore.ui.session import Session
 
@@ -27,6 +34,7 @@ class MatchesView:
         self.kind = widgets.ToggleButtons(options=list(_KINDS), value="specialties", description="Show")
         self.results_html = widgets.HTML()
         self.profile_html = widgets.HTML()
+        self.movement_html = widgets.HTML()
         self.results: Results | None = None
         if not session.known:
             self.widget = frame(self.chrome, heading, not_signed_in(session))
@@ -37,6 +45,7 @@ class MatchesView:
             heading,
             self.kind,
             self.results_html,
+            self.movement_html,
             widgets.HTML("<h2>Your profile</h2>"),
             self.profile_html,
         )
@@ -48,10 +57,24 @@ class MatchesView:
         self.profile_html.value = render_profile(self.session.content, self.results)
         self.show()
 
+    def _movement(self, kind: Kind) -> str:
+        """When the student has taken the workbook more than once: what moved since the attempt before."""
+        attempts = self.session.attempts()
+        current = self.session.attempt
+        earlier = [a for a in attempts if current is not None and a.number < current.number]
+        if not earlier or self.results is None or current is None:
+            return ""
+        before = build_results(self.session.content, self.session.store.answers(earlier[-1]))
+        movement = compare_attempts(
+            self.session.content, before, self.results, (earlier[-1].number, current.number), kind
+        )
+        return render_movement(self.session.content, movement)
+
     def show(self) -> None:
         if self.results is None:
             return
         kind: Kind = "paths" if self.kind.value == "paths" else "specialties"  # anything forged shows specialties
+        self.movement_html.value = self._movement(kind)
         self.results_html.value = render_matches(
             self.session.content,
             self.results,

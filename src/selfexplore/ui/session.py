@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from selfexplore.content import Content, load_content
 from selfexplore.errors import SelfexploreError
 from selfexplore.identity import resolve_identity
-from selfexplore.scoring import Answer
+from selfexplore.scoring import Answer, ScoredProfile, score_answers
 from selfexplore.store import Attempt, IdentityError, SavedAnswer, Store, Student
 from selfexplore.ui.request import forwarded_headers, query_parameter, request_environ
 
@@ -41,7 +41,9 @@ class Session:
         content = content if content is not None else load_content()
         store = store if store is not None else Store.open(content)
         environ = environ if environ is not None else request_environ()
-        query = {name: value for name in ("pass", "page") if (value := query_parameter(environ, name)) is not None}
+        query = {
+            name: value for name in ("pass", "page", "ids") if (value := query_parameter(environ, name)) is not None
+        }
         session = cls(content, store, query=query)
         signed_in = resolve_identity(environ, forwarded_headers(environ))
         if signed_in is not None:
@@ -88,6 +90,20 @@ class Session:
         if self.token:
             self.store.revoke_pass(self.token)
         self.student = self.attempt = self.token = None
+
+    def attempts(self) -> list[Attempt]:
+        return self.store.attempts(self.student) if self.student is not None else []
+
+    def new_attempt(self) -> Attempt:
+        """Take the workbook again: a new, empty attempt; the earlier ones are kept for comparison."""
+        if self.student is None:
+            raise IdentityError("Open the start page first, to start a workbook or resume one.")
+        self.attempt = self.store.start_attempt(self.student)
+        return self.attempt
+
+    def scored(self) -> ScoredProfile | None:
+        """The student's scored profile, when someone is signed in."""
+        return score_answers(self.content, self.answers()) if self.known else None
 
     # --- answers --------------------------------------------------------------------------------
 

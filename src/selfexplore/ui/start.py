@@ -65,6 +65,8 @@ class StartView:
         )
         self.delete = widgets.Button(description="Delete all my data", button_style="danger")
         self.delete.on_click(lambda _b: self.delete_everything())
+        self.retake = widgets.Button(description="Take the workbook again (a new attempt)")
+        self.retake.on_click(lambda _b: self.take_again())
         self.sign_out = widgets.Button(description="Sign out on this device")
         self.sign_out.on_click(lambda _b: self.leave())
         self.account = widgets.VBox(
@@ -76,6 +78,12 @@ class StartView:
                 ),
                 self.join_code,
                 self.join,
+                widgets.HTML(
+                    "<h2>Taking it again</h2><p>Interests change, often more than once before the Match. A new "
+                    "attempt starts with empty answers; your earlier attempts are kept, and the matches page "
+                    "shows how your answers moved.</p>"
+                ),
+                self.retake,
                 widgets.HTML("<h2>Your data</h2>"),
                 self.download,
                 self.download_link,
@@ -105,8 +113,10 @@ class StartView:
 
     def _welcome(self) -> str:
         href = escape(self.session.link("interests.ipynb"), quote=True)
+        number = self.session.attempt.number if self.session.attempt is not None else 1
+        attempt = f" This is attempt {number}." if number > 1 else ""
         return (
-            '<div class="se-notice"><p>Your workbook is open. Answers are saved as you go.</p>'
+            f'<div class="se-notice"><p>Your workbook is open. Answers are saved as you go.{attempt}</p>'
             f'<p><a class="se-button se-next" href="{href}">Continue to the questions</a></p></div>'
         )
 
@@ -155,6 +165,17 @@ class StartView:
             return
         self.join_code.value = ""
         self._say(f"You joined the group session “{joined.name}”.")
+
+    def take_again(self) -> None:
+        if not self.session.known:
+            return
+        try:
+            attempt = self.session.new_attempt()
+        except Exception as error:
+            self._say(str(error), alert=True)
+            return
+        self._say(f"Attempt {attempt.number} has started with empty answers; your earlier attempts are kept.")
+        self.show()
 
     def prepare_download(self) -> None:
         if self.session.student is None:

@@ -1,0 +1,193 @@
+"""Plans, reports, pages with ways to explore them, comparisons and retakes: the pure functions."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from selfexplore.cli import main
+from selfexplore.content import Content, load_content
+from selfexplore.explore import ways_for
+from selfexplore.pages import agreement, render_comparison, render_page
+from selfexplore.plan import ADVISOR_STEP, merge, month_choices, suggest
+from selfexplore.report import build_report, render_report_html, report_json
+from selfexplore.results import build_results, compare_attempts, render_movement
+from selfexplore.scoring import score_answers
+from selfexplore.store import Store
+from tests.unit.test_results import answers_leaning, tags
+
+SURGICAL = {"procedures", "operating_room", "acuity"}
+ALL_PAGES = [page.id for page in (*load_content().specialties, *load_content().paths)]
+
+
+class TestPages:
+    @pytest.mark.parametrize("page_id", ALL_PAGES)
+    def test_every_page_renders_with_and_without_a_student(self, content: Content, page_id: str) -> None:
+        page = content.page(page_id)
+        scored = score_answers(content, answers_leaning(content, SURGICAL))
+        plain, beside = render_page(content, page), render_page(content, page, scored)
+        assert f"How to explore it at {content.resources.school.name}" in plain
+        assert "This page beside your own profile" not in plain
+        assert "This page beside your own profile" in beside
+        assert beside.count("<tr class=") == len(content.dimensions)
+        assert "script" not in tags(beside)
+        assert ways_for(content, page), "every page says how to explore it here"
+
+    def test_a_specialty_is_explored_through_the_series_group_mentors_and_shadowing(self, content: Content) -> None:
+        ways = ways_for(content, content.page("dermatology"))
+        assert [w.step_id for w in ways][:4] == [
+            "dermatology_series",
+            "dermatology_group",
+            "dermatology_mentor",
+            "dermatology_shadow",
+        ]
+        assert all("Dermatology" in w.action for w in ways[:4])
+
+    def test_a_path_adds_its_own_events(self, content: Content) -> None:
+        ids = [w.step_id for w in ways_for(content, content.page("public-health"))]
+        assert "public-health_ose-mph-session" in ids
+        assert all(
+            len(step_id) <= 64
+            for page_id in ALL_PAGES
+            for step_id in [w.step_id for w in ways_for(content, content.page(page_id))]
+        )
+
+    @pytest.mark.parametrize(
+        ("student", "page", "expected"),
+        [
+            (0.9, 0.9, "agree"),
+            (0.1, 0.9, "differ"),
+            (0.5, 0.9, "neither"),
+            (None, 0.9, "neither"),
+            (0.9, 0.55, "neither"),
+        ],
+    )
+    def test_agreement_needs_a_clear_view_on_both_sides(
+        self, student: float | None, page: float, expected: str
+    ) -> None:
+        assert agreement(student, page) == expected
+
+    def test_two_or_three_pages_compare_side_by_side_with_the_student(self, content: Content) -> None:
+        pages = [content.page("pediatrics"), content.page("psychiatry"), content.page("public-health")]
+        scored = score_answers(content, {"i01": 5})
+        html = render_comparison(content, pages, scored)
+        assert html.count('<th scope="col">') == 5  # What, three pages, You
+        assert html.count('<tr><th scope="row">') == 5 + len(content.dimensions)
+
+
+class TestPlan:
+    def test_suggestions_follow_matches_path_and_challenges(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, SURGICAL))
+        steps = suggest(content, results, ["finances"])
+        ids = [s.id for s in steps]
+        top = results.specialties[0].id
+        assert ids[:5] == [f"{top}_{w}" for w in ("series", "group", "mentor", "shadow", "talk")]
+        second = results.specialties[1].id
+        assert f"{second}_series" in ids and f"{second}_mentor" not in ids
+        assert "support_dean-for-students" in ids
+        assert ids[-1] == ADVISOR_STEP
+        assert len(ids) == len(set(ids))
+        assert all(s.why for s in steps)
+
+    def test_a_saved_step_stays_even_when_no_longer_suggested(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, SURGICAL))
+        suggestions = suggest(content, results, [])
+        saved = {
+            suggestions[0].id: ("accepted", "email Dr A", "2027-02"),
+            "psychiatry_series": ("edited", "from my first attempt", None),
+        }
+        plan = merge(suggestions, saved)
+        assert plan[0].kept and plan[0].note == "email Dr A"
+        assert plan[-1].suggestion.id == "psychiatry_series" and plan[-1].kept
+
+    def test_target_months_run_from_this_month(self) -> None:
+        months = month_choices(date(2026, 11, 25), 3)
+        assert months == (("November 2026", "2026-11"), ("December 2026", "2026-12"), ("January 2027", "2027-01"))
+
+
+class TestReport:
+    def report_html(self, content: Content) -> tuple[str, dict[str, object]]:
+        answers = answers_leaning(content, SURGICAL)
+        results = build_results(content, answers)
+        first = suggest(content, results, [])[0]
+        report = build_report(
+            content,
+            2,
+            answers,
+            {first.id: ("accepted", "<b>ask</b> about nights", "2027-01"), ADVISOR_STEP: ("dismissed", "", None)},
+            [
+                ("balance_week", "<script>alert('x')</script> & evenings free", True),
+                ("balance_energy", "this one stays private", False),
+            ],
+            date(2026, 11, 25),
+        )
+        return render_report_html(content, report), report_json(content, report)
+
+    def test_a_ticked_reflection_appears_escaped_and_an_unticked_one_not_at_all(self, content: Content) -> None:
+        html, data = self.report_html(content)
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; evenings free" in html
+        assert "script" not in tags(html)
+        assert "this one stays private" not in html
+        assert "this one stays private" not in json.dumps(data)
+        assert data["reflections"] == [
+            {
+                "prompt": content.reflection_prompts_by_id["balance_week"].text,
+                "text": "<script>alert('x')</script> & evenings free",
+            }
+        ]
+
+    def test_the_report_holds_matches_reasons_and_kept_steps_only(self, content: Content) -> None:
+        html, data = self.report_html(content)
+        assert "Specialties that fit me best" in html and "What fits" not in html
+        assert "&lt;b&gt;ask&lt;/b&gt; about nights" in html
+        assert "Meet your Society advisor" not in html  # set aside by the student
+        assert [step["status"] for step in data["plan"]] == ["accepted"]  # type: ignore[index]
+        assert data["attempt"] == 2 and data["format"] == "selfexplore-report"
+
+    def test_the_report_is_self_contained_and_prints(self, content: Content) -> None:
+        html, _ = self.report_html(content)
+        assert "@media print" in html
+        assert "<script" not in html and "<link" not in html and "http" not in html.split("<body>")[0]
+
+
+class TestRetakes:
+    def test_movement_names_what_changed_between_attempts(self, content: Content) -> None:
+        before = build_results(content, answers_leaning(content, SURGICAL))
+        after = build_results(content, answers_leaning(content, {"mind_behavior", "continuity"}, SURGICAL))
+        movement = compare_attempts(content, before, after, (1, 2))
+        assert {m.dimension for m in movement.moved} >= {"procedures", "operating_room", "mind_behavior"}
+        assert "Psychiatry" in movement.entered
+        html = render_movement(content, movement)
+        assert "since attempt 1" in html and "Hands-on procedures: down from" in html
+
+    def test_the_same_answers_twice_move_nothing(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, SURGICAL))
+        movement = compare_attempts(content, results, results, (1, 2))
+        assert movement.moved == () and movement.entered == () and movement.left == ()
+        assert "stayed much the same" in render_movement(content, movement)
+
+
+class TestReportCommand:
+    def test_report_writes_html_and_json_for_a_resume_code(
+        self, content: Content, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+        store = Store.open(content, url)
+        created = store.create_student()
+        attempt = store.latest_attempt(created.student)
+        store.save_answer(attempt, "i01", 5)
+        store.save_reflection(attempt, "balance_week", "kept for the report", in_report=True)
+        store.close()
+        assert main(["--db", url, "report", "--code", created.code, "--out", str(tmp_path / "r.html")]) == 0
+        assert "kept for the report" in (tmp_path / "r.html").read_text()
+        assert main(["--db", url, "report", "--code", created.code, "--out", str(tmp_path / "r.json")]) == 0
+        assert json.loads((tmp_path / "r.json").read_text())["reflections"][0]["text"] == "kept for the report"
+
+    def test_a_wrong_code_exits_2_with_one_line(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+        assert main(["--db", url, "report", "--code", "0000", "--out", str(tmp_path / "r.html")]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+        assert not (tmp_path / "r.html").exists()
