@@ -89,10 +89,13 @@ def tensions(content: Content, results: Results, kind: Kind, top: int = TOP) -> 
     return tuple(found)
 
 
-def suggestions(matches: Sequence[Match], top: int = TOP, count: int = SUGGESTIONS) -> tuple[Match, ...]:
-    """A few pages outside the top worth a look (see the module's docstring)."""
+def suggestions(
+    matches: Sequence[Match], top: int = TOP, count: int = SUGGESTIONS, shown: int = SHOWN
+) -> tuple[Match, ...]:
+    """A few pages outside the top worth a look (see the module's docstring): first from beyond the list
+    already shown, when they still fit better than not (fit above 50), then from the rest of that list."""
     leading = {m.supports[0].key for m in matches[:top] if m.supports}
-    rest = matches[top:]
+    rest = [*(m for m in matches[shown:] if m.fit > 50), *matches[top:shown]]
     different = [m for m in rest if m.supports and m.supports[0].key not in leading]
     chosen: list[Match] = []
     for match in different:
@@ -105,7 +108,7 @@ def suggestions(matches: Sequence[Match], top: int = TOP, count: int = SUGGESTIO
             break
         if match not in chosen:
             chosen.append(match)
-    return tuple(sorted(chosen, key=lambda m: matches.index(m)))
+    return tuple(sorted(chosen, key=lambda m: list(matches).index(m)))
 
 
 # --- words ----------------------------------------------------------------------------------------
@@ -114,8 +117,10 @@ def suggestions(matches: Sequence[Match], top: int = TOP, count: int = SUGGESTIO
 def reason_words(content: Content, name: str, reason: Reason) -> str:
     """One reason as an escaped HTML sentence a student can check against the page."""
     if reason.key.startswith("system:"):
-        system = content.systems_by_id[reason.key.removeprefix("system:")]
-        return f"<strong>{escape(system.label)}</strong>: you chose it, and {escape(name)} works with it."
+        system_id = reason.key.removeprefix("system:")
+        system = content.systems_by_id.get(system_id)
+        label = system.label if system is not None else system_id
+        return f"<strong>{escape(label)}</strong>: you chose it, and {escape(name)} works with it."
     dimension = content.dimensions_by_id[reason.key]
     student = reason.student if reason.student is not None else 0.5
     page = reason.page if reason.page is not None else 0.5
@@ -136,7 +141,7 @@ def tension_words(content: Content, tension: Tension) -> str:
 
 
 def warning_words(results: Results) -> str:
-    percent = int(100 * results.scored.completeness)
+    percent = int(100 * results.scored.completeness)  # the share of statement keys answered (see scoring)
     return (
         f"You have answered {percent}% of the statements. Below {int(100 * TRUST_THRESHOLD)}% the ranking "
         "rests on too little to trust: answer more on the Interests and Values pages, then come back."

@@ -105,6 +105,13 @@ def value_ids(content: Content) -> tuple[str, ...]:
     return tuple(d.id for d in content.dimensions if d.group == "values")
 
 
+def values_by_score(content: Content, scored: ScoredProfile) -> tuple[str, ...]:
+    """The values, most important first by the student's own answers (unanswered last; ties in content
+    order): where the values ranking starts, so that an order the student did not choose is never invented."""
+    ids = value_ids(content)
+    return tuple(sorted(ids, key=lambda v: (scored.scores[v].unanswered, -scored.scores[v].value, ids.index(v))))
+
+
 def _choices(item_id: str, answer: object, known: Mapping[str, object], noun: str) -> tuple[str, ...]:
     """A list of known ids, in the order given, each once."""
     if not isinstance(answer, list | tuple) or not all(isinstance(choice, str) for choice in answer):

@@ -175,7 +175,17 @@ class TestWorkbook:
         screenshots(page, "start")
         _, questions = start_new_workbook(page, server)
         pass_query = questions.split("?", 1)[1]
-        for name in ("interests", "values", "balance", "matches", "specialties"):
+        for name in (
+            "interests",
+            "values",
+            "balance",
+            "matches",
+            "plan",
+            "paths",
+            "compare",
+            "advising",
+            "specialties",
+        ):
             open_page(page, f"{server}/voila/render/{name}.ipynb?{pass_query}")
             expect(page.locator(".se-status-line, .se-page").first).to_be_attached(timeout=60_000)
             page.wait_for_timeout(500)

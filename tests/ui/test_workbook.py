@@ -329,3 +329,46 @@ class TestRetake:
         view = MatchesView(session)
         assert "How your answers moved since attempt 1" in view.movement_html.value
         assert len(store.attempts(session.student)) == 2  # type: ignore[arg-type]
+
+
+class TestReviewFixes:
+    def test_the_ranking_starts_from_the_students_own_answers_and_is_saved_only_when_chosen(
+        self, content: Content, store: Store
+    ) -> None:
+        session = signed_in(content, store)
+        income_items = [i for i in content.questionnaire.items if i.keys and i.keys[0].dimension == "income"]
+        view = QuestionsView(session, "values")
+        for item in income_items:
+            control = view.controls[item.id]
+            control.value = 1 if item.keys[0].reverse else 5  # type: ignore[attr-defined]
+        assert view.ranking is not None
+        assert view.ranking.listing.options[0][1] == "income"
+        assert session.attempt is not None
+        assert "values_ranking" not in store.answers(session.attempt)
+
+    def test_none_of_these_is_an_answer_and_unticks_the_rest(self, content: Content, store: Store) -> None:
+        session = signed_in(content, store)
+        view = BalanceView(session)
+        assert view.challenges is not None
+        view.challenges.boxes["time"].value = True
+        view.challenges.none.value = True
+        assert session.attempt is not None
+        assert store.answers(session.attempt)["challenges"] == ()
+        assert not view.challenges.boxes["time"].value
+        view.challenges.boxes["family"].value = True
+        assert view.challenges.none.value is False
+        assert store.answers(session.attempt)["challenges"] == ("family",)
+        assert 'data-item="challenges"' in view.chrome.status.value
+
+    def test_a_hub_student_cannot_be_signed_out_by_a_forged_click(self, content: Content, store: Store) -> None:
+        session = Session.from_request(content, store, {"JUPYTERHUB_USER": "student-7"})
+        view = StartView(session)
+        view.sign_out.click()
+        assert session.known and session.signed_in_by == "hub"
+        assert view.account in view.body.children
+
+    def test_every_saved_status_names_the_answer_it_is_about(self, content: Content, store: Store) -> None:
+        session = signed_in(content, store)
+        view = BalanceView(session)
+        view.reflections["balance_week"].text.value = "abc"
+        assert 'data-item="balance_week" data-length="3"' in view.chrome.status.value

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from selfexplore.advising import render_help
 from selfexplore.content import Item, Prompt
 from selfexplore.store import REFLECTION_LIMIT
-from selfexplore.ui.chrome import Chrome, frame, not_signed_in, page_heading
+from selfexplore.ui.chrome import Chrome, frame, mark, not_signed_in, page_heading
 from selfexplore.ui.session import Session
 
 
@@ -41,7 +41,7 @@ class ReflectionControl:
         )
         self.in_report = widgets.Checkbox(value=False, description="Include this in my report", indent=False)
         for control in (self.text, self.share_adviser, self.share_group, self.in_report):
-            control.add_class("se-answer")
+            mark(control, prompt.id)
             control.observe(self._save, names="value")
         self.widget = widgets.VBox(
             [self.text, self.share_adviser, self.share_group, self.in_report], layout=widgets.Layout(width="100%")
@@ -61,7 +61,11 @@ class ReflectionControl:
             return
         text = self.text.value
         if len(text) > REFLECTION_LIMIT:
-            self.chrome.say(f"A reflection can hold {REFLECTION_LIMIT} characters; the rest is not saved yet.")
+            self.chrome.say(
+                f"Not saved: this reflection has {len(text)} characters and can hold {REFLECTION_LIMIT}. "
+                "Your last saved version is kept.",
+                self.prompt.id,
+            )
             return
         try:
             self.session.store.save_reflection(
@@ -73,12 +77,16 @@ class ReflectionControl:
                 in_report=bool(self.in_report.value),
             )
         except Exception as error:
-            self.chrome.failed(error)
+            self.chrome.failed(error, self.prompt.id)
             return
         shared = [
             who for who, on in (("your advisor", self.share_adviser.value), ("a group", self.share_group.value)) if on
         ]
-        self.chrome.saved("your reflection" + (f" (shared with {' and '.join(shared)})" if shared else " (private)"))
+        self.chrome.saved(
+            "your reflection" + (f" (shared with {' and '.join(shared)})" if shared else " (private)"),
+            self.prompt.id,
+            len(text),
+        )
 
 
 class ChallengesControl:
@@ -93,10 +101,15 @@ class ChallengesControl:
         rows: list[widgets.Widget] = [widgets.HTML(f"<h2>What might stand in your way</h2><p>{escape(item.text)}</p>")]
         for challenge in session.content.resources.challenges:
             box = widgets.Checkbox(value=False, description=f"{challenge.label}: {challenge.prompt}", indent=False)
-            box.add_class("se-answer")
+            mark(box, item.id)
             box.observe(self._save, names="value")
             self.boxes[challenge.id] = box
             rows.append(box)
+        # Ticking "none" is an answer too (an empty list), so a student with nothing in the way can finish.
+        self.none = widgets.Checkbox(value=False, description="None of these right now", indent=False)
+        mark(self.none, item.id)
+        self.none.observe(self._none, names="value")
+        rows.append(self.none)
         self.help = widgets.HTML()
         self.widget = widgets.VBox(
             [*rows, widgets.HTML("<h2>Who can help</h2>"), self.help], layout=widgets.Layout(width="100%")
@@ -112,21 +125,38 @@ class ChallengesControl:
             if isinstance(saved, tuple):
                 for challenge_id, box in self.boxes.items():
                     box.value = challenge_id in saved
+                self.none.value = not saved
         finally:
             self._loading = False
         self.help.value = render_help(self.session.content, self.ticked())
+
+    def _none(self, change: dict[str, object]) -> None:
+        if self._loading:
+            return
+        if change["new"] is True:
+            self._loading = True
+            for box in self.boxes.values():
+                box.value = False
+            self._loading = False
+            self._save()
+        elif not self.ticked():
+            self.chrome.say("Tick what applies, or “None of these right now”.", self.item.id)
 
     def _save(self, _change: object = None) -> None:
         if self._loading:
             return
         ticked = self.ticked()
+        if ticked and self.none.value:
+            self._loading = True
+            self.none.value = False
+            self._loading = False
         try:
             self.session.save(self.item.id, ticked)
         except Exception as error:
-            self.chrome.failed(error)
+            self.chrome.failed(error, self.item.id)
             return
         self.help.value = render_help(self.session.content, ticked)
-        self.chrome.saved(f"your checklist ({len(ticked)} ticked)")
+        self.chrome.saved(f"your checklist ({len(ticked)} ticked)", self.item.id)
 
 
 class BalanceView:

@@ -61,27 +61,38 @@ class Chrome:
                 links.append(f'<a class="se-button se-next" href="{href}">Next: {escape(after.title)}</a>')
         self.footer.value = f'<nav class="se-pager" aria-label="Previous and next step">{"".join(links)}</nav>'
 
-    def saved(self, what: str) -> None:
-        self.status.value = _status(f"Saved {what} at {time.strftime('%H:%M:%S')}.", "saved")
+    # `key` names the answer a status line is about (the se-item-<key> class of its widgets): the page
+    # script clears its "Saving..." for that answer only, and for text only when `length` matches.
+
+    def saved(self, what: str, key: str | None = None, length: int | None = None) -> None:
+        self.status.value = _status(f"Saved {what} at {time.strftime('%H:%M:%S')}.", "saved", key, length)
         self.refresh()
 
-    def failed(self, error: Exception) -> None:
-        self.status.value = _status(failure_message(error), "failed")
+    def failed(self, error: Exception, key: str | None = None) -> None:
+        self.status.value = _status(failure_message(error), "failed", key)
 
-    def say(self, text: str) -> None:
-        self.status.value = _status(text, "idle")
+    def say(self, text: str, key: str | None = None) -> None:
+        self.status.value = _status(text, "idle", key)
+
+
+def mark(widget: widgets.DOMWidget, key: str) -> None:
+    """Mark a widget as an answer saved on change, under the key its status lines will name."""
+    widget.add_class("se-answer")
+    widget.add_class(f"se-item-{key}")
 
 
 _updates = itertools.count(1)
 
 
-def _status(text: str, state: str) -> str:
+def _status(text: str, state: str, key: str | None = None, length: int | None = None) -> str:
     # role="status" makes a screen reader announce each save without moving the focus. Every update is a
     # new value (data-update), so the page always hears back, even when the same words are repeated: the
     # page script shows "Saving..." on every change and relies on this reply to clear it.
+    item = f' data-item="{escape(key, quote=True)}"' if key else ""
+    size = f' data-length="{length}"' if length is not None else ""
     return (
-        f'<p class="se-status se-status-{state}" role="status" aria-live="polite" data-update="{next(_updates)}">'
-        f"{escape(text)}</p>"
+        f'<p class="se-status se-status-{state}" role="status" aria-live="polite" data-update="{next(_updates)}"'
+        f"{item}{size}>{escape(text)}</p>"
     )
 
 

@@ -14,7 +14,7 @@ from selfexplore.plan import Step, merge, month_choices, suggest
 from selfexplore.report import render_report_html, report_for, report_json
 from selfexplore.results import build_results
 from selfexplore.store import NOTE_LIMIT
-from selfexplore.ui.chrome import Chrome, frame, not_signed_in, page_heading
+from selfexplore.ui.chrome import Chrome, frame, mark, not_signed_in, page_heading
 from selfexplore.ui.session import Session
 
 _CHOICES = (("Keep this step", "accepted"), ("Not now", "dismissed"))
@@ -53,7 +53,7 @@ class StepControl:
             options.append((step.target_month, step.target_month))  # a month saved earlier stays visible
         self.month = widgets.Dropdown(options=options, value=step.target_month or NO_MONTH, description="Aim for")
         for control in (self.choice, self.note, self.month):
-            control.add_class("se-answer")
+            mark(control, suggestion.id)
             control.observe(self._save, names="value")
         self.widget = widgets.VBox([self.choice, self.info, self.note, self.month], layout=widgets.Layout(width="100%"))
         self.widget.add_class("se-plan-step")
@@ -70,15 +70,15 @@ class StepControl:
             status = "edited"
         month = self.month.value if self.month.value != NO_MONTH else None
         if len(note) > NOTE_LIMIT:
-            self.chrome.say(f"A note can hold {NOTE_LIMIT} characters; shorten it to save it.")
+            self.chrome.say(f"A note can hold {NOTE_LIMIT} characters; shorten it to save it.", self.step.suggestion.id)
             return
         try:
             self.session.store.save_plan_step(self.session.attempt, self.step.suggestion.id, status, note, month)
         except Exception as error:
-            self.chrome.failed(error)
+            self.chrome.failed(error, self.step.suggestion.id)
             return
         words = {"accepted": "kept", "edited": "kept, with your note", "dismissed": "set aside", "suggested": "noted"}
-        self.chrome.saved(f"the step “{self.step.suggestion.title}” ({words[status]})")
+        self.chrome.saved(f"the step “{self.step.suggestion.title}” ({words[status]})", self.step.suggestion.id)
 
 
 class PlanView:

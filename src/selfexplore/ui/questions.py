@@ -14,8 +14,8 @@ from html import escape
 import ipywidgets as widgets
 
 from selfexplore.content import Item
-from selfexplore.scoring import value_ids
-from selfexplore.ui.chrome import Chrome, frame, not_signed_in, page_heading
+from selfexplore.scoring import score_answers, value_ids, values_by_score
+from selfexplore.ui.chrome import Chrome, frame, mark, not_signed_in, page_heading
 from selfexplore.ui.session import Session
 
 
@@ -62,7 +62,7 @@ class QuestionsView:
             layout=widgets.Layout(width="100%"),
         )
         control.add_class("se-question")
-        control.add_class("se-answer")
+        mark(control, item.id)
         control.observe(lambda change: self._answer(item, change["new"]), names="value")
         self.controls[item.id] = control
         return control
@@ -72,7 +72,7 @@ class QuestionsView:
         boxes = []
         for system in self.content.systems:
             box = widgets.Checkbox(value=False, description=system.label, indent=False)
-            box.add_class("se-answer")
+            mark(box, item.id)
             box.observe(lambda change, s=system.id: self._tick_system(item, s, change["new"]), names="value")
             self.systems[system.id] = box
             boxes.append(box)
@@ -94,12 +94,14 @@ class QuestionsView:
         try:
             for item_id, control in self.controls.items():
                 value = saved.get(item_id)
-                if isinstance(control, widgets.RadioButtons) and isinstance(value, int):
+                # An answer that no longer fits the item (the content pack changed since) is not shown.
+                if isinstance(control, widgets.RadioButtons) and value in [v for _, v in control.options]:
                     control.value = value
                 elif item_id in saved and isinstance(value, tuple) and self.systems:
                     for system_id, box in self.systems.items():
                         box.value = system_id in value
             if self.ranking is not None:
+                self.ranking.seed(values_by_score(self.content, score_answers(self.content, saved)))
                 self.ranking.load(saved.get(self.ranking.item.id))
         finally:
             self._loading = False
@@ -110,11 +112,13 @@ class QuestionsView:
         try:
             self.session.save(item.id, value)
         except Exception as error:
-            self.chrome.failed(error)
+            self.chrome.failed(error, item.id)
             return
         number = [i for i in self.content.questionnaire.items_in(self.section.id) if i.kind == "scale"].index(item)
         label = self.content.questionnaire.scale_of(item).labels[int(value) - 1] if isinstance(value, int) else ""
-        self._saved(f"statement {number + 1} ({label})")
+        self.chrome.saved(f"statement {number + 1} ({label})", item.id)
+        if self.ranking is not None and not self.ranking.saved:
+            self.ranking.seed(values_by_score(self.content, score_answers(self.content, self.session.answers())))
 
     def _tick_system(self, item: Item, system_id: str, ticked: bool) -> None:
         if self._loading:
@@ -124,17 +128,14 @@ class QuestionsView:
             self._loading = True
             self.systems[system_id].value = False
             self._loading = False
-            self.chrome.say(f"Choose at most {self._systems_limit}: untick one first.")
+            self.chrome.say(f"Choose at most {self._systems_limit}: untick one first.", item.id)
             return
         try:
             self.session.save(item.id, chosen)
         except Exception as error:
-            self.chrome.failed(error)
+            self.chrome.failed(error, item.id)
             return
-        self._saved(f"your choice of body systems ({len(chosen)} chosen)")
-
-    def _saved(self, what: str) -> None:
-        self.chrome.saved(what)
+        self.chrome.saved(f"your choice of body systems ({len(chosen)} chosen)", item.id)
 
 
 class RankingControl:
@@ -147,6 +148,7 @@ class RankingControl:
         content = session.content
         self.labels = {d.id: d.label for d in content.dimensions}
         self.order: list[str] = list(value_ids(content))
+        self.saved = False
         self.listing = widgets.Select(
             options=self._options(), rows=len(self.order), description="Your order, most important first"
         )
@@ -159,7 +161,11 @@ class RankingControl:
         self.keep.on_click(lambda _b: self.save())
         self.widget = widgets.VBox(
             [
-                widgets.HTML(f"<h2>What matters most</h2><p>{escape(item.text)}</p>"),
+                widgets.HTML(
+                    f"<h2>What matters most</h2><p>{escape(item.text)}</p><p>The list starts in the order of your "
+                    "answers above. Choose a value, move it with the buttons, and save the order when it is right."
+                    "</p>"
+                ),
                 self.listing,
                 widgets.HBox([self.up, self.down, self.keep]),
             ],
@@ -169,11 +175,19 @@ class RankingControl:
     def _options(self) -> list[tuple[str, str]]:
         return [(f"{place}. {self.labels[value]}", value) for place, value in enumerate(self.order, start=1)]
 
+    def seed(self, order: tuple[str, ...]) -> None:
+        """Start from this order (the student's own answers), until the student saves an order of theirs."""
+        if self.saved or sorted(order) != sorted(self.order):
+            return
+        self.order = list(order)
+        self.listing.options = self._options()
+
     def load(self, saved: object) -> None:
         if isinstance(saved, tuple) and sorted(saved) == sorted(self.order):
             self.order = list(saved)
             self.listing.options = self._options()
             self.keep.description = "Order saved"
+            self.saved = True
 
     def move(self, step: int) -> None:
         chosen = self.listing.value
@@ -196,4 +210,5 @@ class RankingControl:
             self.chrome.failed(error)
             return
         self.keep.description = "Order saved"
+        self.saved = True
         self.chrome.saved("your order of values (first: " + self.labels[self.order[0]] + ")")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import threading
 from collections.abc import Mapping, MutableMapping
@@ -44,7 +45,11 @@ def _wait(environ: MutableMapping[str, str]) -> None:
 
     def run() -> None:
         # The kernel's own event loop is busy running this cell: talk to Voila from a thread of our own.
-        result.append(asyncio.run(_receive(_query_url(environ))))
+        try:
+            result.append(asyncio.run(_receive(_query_url(environ))))
+        except Exception as error:
+            # Like Voila's own helper: warn and go on; the page then opens as if nobody were signed in.
+            logging.getLogger(__name__).warning("no page request from Voila: %s", error)
 
     thread = threading.Thread(target=run, name="selfexplore-request", daemon=True)
     thread.start()

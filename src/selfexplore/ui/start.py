@@ -11,7 +11,7 @@ import ipywidgets as widgets
 
 from selfexplore.store import IdentityError
 from selfexplore.ui.chrome import Chrome, frame
-from selfexplore.ui.session import Session
+from selfexplore.ui.session import Session, failure_message
 
 ABOUT = """
 <h1>Explore who you are before you choose</h1>
@@ -151,6 +151,9 @@ class StartView:
         except IdentityError as error:
             self._say(str(error), alert=True)
             return
+        except Exception as error:
+            self._say(failure_message(error), alert=True)
+            return
         self.code.value = ""
         self._say("Welcome back: your answers are all here.")
         self.show()
@@ -180,7 +183,12 @@ class StartView:
     def prepare_download(self) -> None:
         if self.session.student is None:
             return
-        data = json.dumps(self.session.store.export_student(self.session.student), indent=2, ensure_ascii=False)
+        try:
+            exported = self.session.store.export_student(self.session.student)
+        except Exception as error:
+            self._say(failure_message(error), alert=True)
+            return
+        data = json.dumps(exported, indent=2, ensure_ascii=False)
         encoded = base64.b64encode(data.encode()).decode()
         self.download_link.value = (
             f'<p><a download="selfexplore-my-data.json" href="data:application/json;base64,{encoded}">'
@@ -193,14 +201,30 @@ class StartView:
         if not self.confirm.value:
             self._say("Tick the box above first, to confirm that you want to delete everything.", alert=True)
             return
-        self.session.store.delete_student(self.session.student)
+        try:
+            self.session.store.delete_student(self.session.student)
+        except Exception as error:
+            self._say(f"Nothing was deleted. {failure_message(error)}", alert=True)
+            return
+        hosted = self.session.signed_in_by is not None
         self.session.sign_out()
         self.confirm.value = False
         self.download_link.value = ""
+        if hosted:
+            # Signed in by the school's server: a fresh, empty workbook begins at the next page load.
+            self.body.children = []
+            self._say("Everything the workbook held about you has been deleted. Reload the page to begin again.")
+            return
         self._say("Everything the workbook held about you has been deleted.")
         self.show()
 
     def leave(self) -> None:
-        self.session.sign_out()
+        if self.session.signed_in_by is not None:  # the hub's or proxy's sign-in is not ours to end
+            return
+        try:
+            self.session.sign_out()
+        except Exception as error:
+            self._say(failure_message(error), alert=True)
+            return
         self._say("You are signed out on this device. Your answers stay saved under your resume code.")
         self.show()

@@ -6,9 +6,10 @@
  *    hears five unlabelled choices and the arrow keys do not move between them. Here each group of radios
  *    gets role="radiogroup", is labelled by the question's visible text, and shares one name.
  * 2. ToggleButtons get role="group" with their label, and aria-pressed on the chosen button.
- * 3. When the student changes an answer (a widget marked se-answer), the status line says "Saving..." at once; the kernel replaces it
- *    with "Saved ..." after the commit. If no word comes back (the kernel is gone), the line says so, so
- *    nothing is ever shown as saved that was not.
+ * 3. When the student changes an answer (a widget marked se-answer), the status line says "Saving..." at
+ *    once; the kernel replaces it with "Saved ..." after the commit, naming the answer it saved. An answer
+ *    the kernel has not named within 8 seconds (it was culled, restarted or killed) turns the line into a
+ *    warning, so nothing is ever shown as saved that was not.
  * 4. Voila shuts a page's kernel down when the page is left, with a request that must carry the _xsrf
  *    cookie; the rendered notebook page never sets that cookie (voila issue 1458), so the request is
  *    refused and the kernel lingers until culled. Asking the server's front page once sets the cookie.
@@ -67,32 +68,83 @@
       window.requestAnimationFrame(function () {
         scheduled = false;
         enhance();
+        heardBack();
       });
     }
   }
 
+  // Answers waiting for the kernel's word, by key (the widget's se-item-<key> class): when each was last
+  // changed and, for text, how long it was then. The kernel's status line names the key it just saved
+  // (data-item) and, for text, the saved length (data-length); only that clears the wait.
+  var pending = {};
+  var lastUpdate = null;
+
+  function itemKey(element) {
+    var holder = element.closest('[class*="se-item-"]');
+    if (!holder) {
+      return null;
+    }
+    var match = /(?:^|\s)se-item-(\S+)/.exec(holder.className);
+    return match ? match[1] : null;
+  }
+
+  function statusLine(element) {
+    var frame = element.closest(".se-page-frame") || document;
+    return frame.querySelector(".se-status");
+  }
+
   function markSaving(event) {
     var target = event.target;
-    // Only answers are saved on change (widgets marked se-answer); a search box or a code field is not.
+    // Only answers are saved as they change (widgets marked se-answer); a search box or a code field is not.
     if (!target || !target.closest || !target.matches("input, select, textarea") || !target.closest(".se-answer")) {
       return;
     }
-    var frame = target.closest(".se-page-frame");
-    var status = frame && frame.querySelector(".se-status");
-    if (!status) {
+    // A text area is saved as it is typed (on input); other answers when they change.
+    var typed = target.matches("textarea");
+    if ((typed && event.type !== "input") || (!typed && event.type !== "change")) {
       return;
     }
+    var key = itemKey(target);
+    var status = statusLine(target);
+    if (!key || !status) {
+      return;
+    }
+    pending[key] = { since: Date.now(), length: typed ? target.value.length : null };
     status.textContent = "Saving...";
     status.className = "se-status se-status-saving";
-    var marked = status;
-    window.setTimeout(function () {
-      if (marked.isConnected && marked.classList.contains("se-status-saving")) {
-        marked.textContent =
-          "Not saved: the connection to the workbook was lost. Reload the page to go on; " +
-          "every answer shown as saved before this is kept.";
-        marked.className = "se-status se-status-failed";
+    window.setTimeout(checkPending, SAVE_TIMEOUT_MS + 50);
+  }
+
+  function checkPending() {
+    var now = Date.now();
+    var late = Object.keys(pending).some(function (key) {
+      return now - pending[key].since >= SAVE_TIMEOUT_MS;
+    });
+    var status = document.querySelector(".se-status");
+    if (late && status) {
+      status.textContent =
+        "Not saved: the connection to the workbook was lost. Reload the page to go on; " +
+        "every answer shown as saved before this is kept.";
+      status.className = "se-status se-status-failed";
+    }
+  }
+
+  function heardBack() {
+    var status = document.querySelector(".se-status[data-update]");
+    if (!status || status.getAttribute("data-update") === lastUpdate) {
+      return;
+    }
+    lastUpdate = status.getAttribute("data-update");
+    var key = status.getAttribute("data-item");
+    if (key && pending[key]) {
+      var length = status.getAttribute("data-length");
+      if (pending[key].length === null || length === null || Number(length) === pending[key].length) {
+        delete pending[key];
       }
-    }, SAVE_TIMEOUT_MS);
+    }
+    if (Object.keys(pending).length > 0) {
+      status.textContent += " Still saving your latest change...";
+    }
   }
 
   function ensureXsrfCookie() {
@@ -107,6 +159,7 @@
   }
 
   document.addEventListener("change", markSaving, true);
+  document.addEventListener("input", markSaving, true);
   ensureXsrfCookie();
   new MutationObserver(schedule).observe(document.documentElement, {
     subtree: true,
