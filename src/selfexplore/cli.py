@@ -85,7 +85,68 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the workbook through Voila")
     serve.add_argument("--port", type=_port, default=8866, metavar="N")
+
+    session = commands.add_parser("session", help="group sessions: create, list, close, export")
+    actions = session.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    create = actions.add_parser("create", help="open a session and print its join code")
+    create.add_argument("--name", required=True, help="what students will see, e.g. 'PDW, group B'")
+    create.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the day it is held")
+    actions.add_parser("list", help="every session with its code and size")
+    close = actions.add_parser("close", help="stop a session taking new members")
+    close.add_argument("code", help="the session's join code")
+    export_session = actions.add_parser("export", help="the session's anonymous figures as CSV or HTML")
+    export_session.add_argument("code", help="the session's join code")
+    export_session.add_argument("--out", metavar="FILE", required=True, help="the file to write (.csv or .html)")
+
+    facilitate = commands.add_parser("facilitate", help="serve the facilitator dashboard (its own server)")
+    facilitate.add_argument("--port", type=_port, default=8867, metavar="N")
     return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in the form YYYY-MM-DD: {text!r}") from None
+
+
+def _cmd_session(content: Content, args: argparse.Namespace) -> int:
+    store = Store.open(content, args.db)
+    try:
+        if args.action == "create":
+            created = store.create_session(args.name, args.date)
+            print(created.code)
+            print(f"session “{created.name}” is open: students type {created.code} on the start page", file=sys.stderr)
+        elif args.action == "list":
+            for listed in store.sessions():
+                size = len(store.session_rows(listed).members)
+                held = listed.held_on.isoformat() if listed.held_on else "-"
+                state = "closed" if listed.closed else "open"
+                print(f"{listed.code}  {held:<10}  {state:<6}  {size:>4} joined  {listed.name}")
+        elif args.action == "close":
+            closed = store.close_session(args.code)
+            print(f"closed {closed.code}: “{closed.name}” takes no new members")
+        else:
+            return _export_session(content, store, args)
+    finally:
+        store.close()
+    return 0
+
+
+def _export_session(content: Content, store: Store, args: argparse.Namespace) -> int:
+    from selfexplore.aggregate import aggregate, export_html, to_frame
+
+    found = store.session(args.code)
+    dashboard = aggregate(content, store.session_rows(found))
+    try:
+        if args.out.lower().endswith(".csv"):
+            to_frame(dashboard).to_csv(args.out, index=False)
+        else:
+            Path(args.out).write_text(export_html(content, found.name, dashboard), encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {args.out}: {error.strerror}") from None
+    print(f"exported {found.code} to {args.out}")
+    return 0
 
 
 def _read_json(path: str) -> Any:
@@ -235,6 +296,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from selfexplore.serve import serve
 
             return serve(port=args.port, content_dir=args.content, db_url=args.db)
+        if args.command == "facilitate":
+            from selfexplore.serve import facilitate
+
+            return facilitate(port=args.port, content_dir=args.content, db_url=args.db)
         content = load_content(args.content)
         commands = {
             "items": _cmd_items,
@@ -242,6 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "match": _cmd_match,
             "export": _cmd_export,
             "report": _cmd_report,
+            "session": _cmd_session,
             "delete": _cmd_delete,
         }
         return commands[args.command](content, args)

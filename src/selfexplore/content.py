@@ -5,6 +5,7 @@ A content pack is a folder of YAML files that career-advising staff edit without
     dimensions.yaml      the profile dimensions and body systems
     questionnaire.yaml   scales, sections and items
     resources.yaml       the school's advising offices, people, events and challenges
+    facilitation.yaml    plans and discussion prompts for the school's group sessions
     specialties/*.yaml   one page per specialty
     paths/*.yaml         one page per career path
 
@@ -295,6 +296,28 @@ class Resources(_Model):
         return {event.id: event for event in self.events}
 
 
+# --- facilitation.yaml ------------------------------------------------------------------------------
+
+
+class SessionFormat(_Model):
+    """A kind of group session at the school, with a plan and discussion prompts for the facilitator."""
+
+    id: Id
+    name: Text
+    event: Id | None = None  # the school event (resources.yaml) this format runs at
+    length: Text
+    goal: Text
+    plan: tuple[Text, ...] = Field(min_length=2)
+    prompts: tuple[Text, ...] = Field(min_length=1)
+    # Add the event's own questions (resources.yaml `questions`) to the prompts.
+    event_questions: bool = False
+
+
+class FacilitationFile(_Model):
+    schema_version: int
+    formats: tuple[SessionFormat, ...] = Field(min_length=1)
+
+
 # --- the pack ---------------------------------------------------------------------------------------
 
 
@@ -309,6 +332,7 @@ class Content:
     paths: tuple[Page, ...]
     resources: Resources
     origin: str
+    facilitation: tuple[SessionFormat, ...] = ()
 
     @cached_property
     def dimension_ids(self) -> tuple[str, ...]:
@@ -340,6 +364,12 @@ class Content:
             for number, question in enumerate(event.questions, start=1)
         )
         return (*self.questionnaire.prompts, *from_events)
+
+    def format_prompts(self, session_format: SessionFormat) -> tuple[str, ...]:
+        """A session format's discussion prompts, with its event's own questions when it asks for them."""
+        event = self.resources.events_by_id.get(session_format.event or "")
+        extra = event.questions if event is not None and session_format.event_questions else ()
+        return (*session_format.prompts, *extra)
 
     @cached_property
     def reflection_prompts_by_id(self) -> Mapping[str, Prompt]:
@@ -497,6 +527,9 @@ def _read_pack(root: Traversable) -> tuple[list[Problem], Content | None]:
     resources_file = collector.parse(
         Resources, "resources.yaml", _read_yaml(collector, root / "resources.yaml", "resources.yaml")
     )
+    facilitation = collector.parse(
+        FacilitationFile, "facilitation.yaml", _read_yaml(collector, root / "facilitation.yaml", "facilitation.yaml")
+    )
     specialties = _pages(collector, root, "specialties", "specialty")
     paths = _pages(collector, root, "paths", "path")
 
@@ -516,8 +549,17 @@ def _read_pack(root: Traversable) -> tuple[list[Problem], Content | None]:
             for index, event in enumerate(page.events):
                 if event not in resources_file.events_by_id:
                     collector.add(name, f"events[{index}]", f"unknown event {event!r} (not in resources.yaml)")
+        if facilitation is not None:
+            _check_unique(collector, [("facilitation.yaml", f.id) for f in facilitation.formats], "formats")
+            for index, session_format in enumerate(facilitation.formats):
+                if session_format.event is not None and session_format.event not in resources_file.events_by_id:
+                    collector.add(
+                        "facilitation.yaml", f"formats[{index}].event", f"unknown event {session_format.event!r}"
+                    )
+                if session_format.event_questions and session_format.event is None:
+                    collector.add("facilitation.yaml", f"formats[{index}].event_questions", "needs an event")
 
-    if collector.problems or dims is None or questionnaire is None or resources_file is None:
+    if collector.problems or dims is None or questionnaire is None or resources_file is None or facilitation is None:
         return collector.problems, None
     content = Content(
         dimensions=dims.dimensions,
@@ -527,6 +569,7 @@ def _read_pack(root: Traversable) -> tuple[list[Problem], Content | None]:
         paths=tuple(page for _, page in paths),
         resources=resources_file,
         origin=str(root),
+        facilitation=facilitation.formats,
     )
     return collector.problems, content
 

@@ -9,7 +9,9 @@ The store keeps only a hash of a hub or proxy user name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,3 +37,31 @@ def resolve_identity(environ: Mapping[str, str], headers: Mapping[str, str] | No
         if value:
             return SignedIn("proxy", value)
     return None
+
+
+FACILITATOR_GROUP_ENV = "SELFEXPLORE_FACILITATOR_GROUP"
+
+
+def hub_groups(environ: Mapping[str, str], fetch: Callable[[urllib.request.Request], bytes] | None = None) -> set[str]:
+    """The JupyterHub groups of the signed-in hub user, asked of the hub's API with the server's own token."""
+    api = environ.get("JUPYTERHUB_API_URL", "").rstrip("/")
+    token = environ.get("JUPYTERHUB_API_TOKEN", "")
+    if not api.startswith(("http://", "https://")) or not token:
+        return set()
+    request = urllib.request.Request(f"{api}/user", headers={"Authorization": f"token {token}"})  # noqa: S310
+    read = fetch or (lambda r: urllib.request.urlopen(r, timeout=10).read())  # noqa: S310 - the hub's own URL
+    try:
+        user = json.loads(read(request))
+    except (OSError, ValueError):
+        return set()
+    groups = user.get("groups", []) if isinstance(user, dict) else []
+    return {str(group) for group in groups}
+
+
+def may_facilitate(environ: Mapping[str, str], fetch: Callable[[urllib.request.Request], bytes] | None = None) -> bool:
+    """Under JupyterHub, with SELFEXPLORE_FACILITATOR_GROUP set, only members of that hub group may see a
+    dashboard; elsewhere the facilitator server's token is the guard."""
+    group = environ.get(FACILITATOR_GROUP_ENV, "").strip()
+    if not environ.get(HUB_ENV, "").strip() or not group:
+        return True
+    return group in hub_groups(environ, fetch)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -18,7 +20,13 @@ from selfexplore.identity import TRUSTED_HEADER_ENV
 from selfexplore.store import DB_URL_ENV, Store, default_url
 
 DEFAULT_PORT = 8866
+FACILITATOR_PORT = 8867
 HOST = "127.0.0.1"
+DASHBOARD = "dashboard.ipynb"
+# Set only in the facilitator server's kernels: the dashboard refuses to show anything without it.
+ROLE_ENV = "SELFEXPLORE_ROLE"
+FACILITATOR_ROLE = "facilitator"
+TOKEN_ENV = "SELFEXPLORE_FACILITATOR_TOKEN"  # noqa: S105 - the name of a variable, not a token
 FIRST_PAGE = "start.ipynb"
 TEMPLATE = "selfexplore"
 # The pages a student opens, in workbook order: each gets one kernel started and run ahead of time, so the
@@ -39,10 +47,13 @@ def share_dir() -> Path:
     return Path(str(resources.files("selfexplore") / "share"))
 
 
-def voila_arguments(port: int, *, preheat: bool = True, trusted_header: str | None = None) -> list[str]:
-    """Command-line settings for Voila: production defaults, kept together so they are easy to review."""
+def voila_arguments(
+    port: int, *, preheat: bool = True, trusted_header: str | None = None, folder: Path | None = None
+) -> list[str]:
+    """Command-line settings for Voila: production defaults, kept together so they are easy to review.
+    `folder` is the notebooks folder served: the students' by default, the facilitator's for `facilitate`."""
     arguments = [
-        str(notebooks_dir()),
+        str(folder or notebooks_dir()),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={HOST}",
@@ -83,12 +94,17 @@ def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def facilitator_dir() -> Path:
+    """The facilitator's notebooks: a folder of their own, so that the student server cannot render them."""
+    return Path(str(resources.files("selfexplore.facilitator")))
+
+
 def page_url(port: int, notebook: str = FIRST_PAGE) -> str:
     return f"http://{HOST}:{port}/voila/render/{notebook}"
 
 
-def serve(port: int = DEFAULT_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
-    """Validate the content pack, create or upgrade the store, then run Voila until it is stopped."""
+def _prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
+    """Check the content pack and the store before any kernel starts; the environment kernels inherit."""
     pack = Path(content_dir).resolve() if content_dir else default_content_dir()
     content = load_content(pack)  # raises ContentError with every problem: the app does not start on a bad pack
     url = db_url or default_url()
@@ -96,9 +112,36 @@ def serve(port: int = DEFAULT_PORT, content_dir: str | None = None, db_url: str 
     env = voila_environment()
     env[CONTENT_ENV] = str(pack)
     env[DB_URL_ENV] = url
+    env.pop(ROLE_ENV, None)  # only `facilitate` sets the facilitator role
+    return env
+
+
+def serve(port: int = DEFAULT_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
+    """Validate the content pack, create or upgrade the store, then run Voila until it is stopped."""
+    env = _prepare(content_dir, db_url)
     header = env.get(TRUSTED_HEADER_ENV, "").strip() or None
     print(f"selfexplore: serving the workbook at {page_url(port)}", flush=True)
     completed = subprocess.run(
         [sys.executable, "-m", "voila", *voila_arguments(port, trusted_header=header)], env=env, check=False
     )
+    return completed.returncode
+
+
+def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
+    """The facilitator dashboard on a server of its own, behind a token (and a hub group under JupyterHub).
+
+    The token comes from SELFEXPLORE_FACILITATOR_TOKEN or is made afresh; it is handed to Voila in a config
+    file readable only by this user, not on the command line, where other users of the machine could see it.
+    """
+    env = _prepare(content_dir, db_url)
+    env[ROLE_ENV] = FACILITATOR_ROLE
+    token = env.get(TOKEN_ENV, "").strip() or secrets.token_urlsafe(24)
+    with tempfile.TemporaryDirectory(prefix="selfexplore-facilitate-") as config_dir:
+        config = Path(config_dir) / "voila.json"
+        config.touch(mode=0o600)
+        config.write_text(json.dumps({"Voila": {"token": token}}), encoding="utf-8")
+        arguments = voila_arguments(port, preheat=False, folder=facilitator_dir())
+        arguments += ["--Voila.config_file_paths", config_dir]
+        print(f"selfexplore: the facilitator dashboard is at {page_url(port, DASHBOARD)}?token={token}", flush=True)
+        completed = subprocess.run([sys.executable, "-m", "voila", *arguments], env=env, check=False)
     return completed.returncode

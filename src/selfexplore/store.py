@@ -17,7 +17,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -151,6 +151,16 @@ class GroupSession:
     name: str
     held_on: date | None
     closed: bool
+
+
+@dataclass(frozen=True)
+class GroupRows:
+    """What the store holds for a group session's dashboard: its members, their latest attempt's answers
+    (as stored: JSON text) and the reflections they shared with the group."""
+
+    members: tuple[int, ...]
+    answers: Sequence[tuple[int, str, str]]  # (student, item id, stored value)
+    shared: Sequence[tuple[int, str, str]] = ()  # (student, prompt id, text)
 
 
 def default_url() -> str:
@@ -614,6 +624,44 @@ class Store:
             row = self._session(connection, code)
             connection.execute(update(group_sessions).where(group_sessions.c.id == row.id).values(closed_at=_now()))
         return GroupSession(row.id, row.code, row.name, row.held_on, closed=True)
+
+    def session(self, code: str) -> GroupSession:
+        with self._read() as connection:
+            row = self._session(connection, code)
+        return GroupSession(row.id, row.code, row.name, row.held_on, row.closed_at is not None)
+
+    def session_rows(self, session: GroupSession) -> GroupRows:
+        """For a session's dashboard: its members, their latest attempt's answers (as stored), and the
+        reflections of that attempt they shared with the group. Three queries, whatever the group's size."""
+        members = select(memberships.c.student_id).where(memberships.c.session_id == session.id)
+        latest = (
+            select(attempts.c.student_id, func.max(attempts.c.number).label("number"))
+            .where(attempts.c.student_id.in_(members))
+            .group_by(attempts.c.student_id)
+            .subquery()
+        )
+        current = (
+            select(attempts.c.id, attempts.c.student_id)
+            .join(latest, (latest.c.student_id == attempts.c.student_id) & (latest.c.number == attempts.c.number))
+            .subquery()
+        )
+        with self._read() as connection:
+            member_ids = tuple(int(r) for r in connection.execute(members).scalars())
+            answer_rows = connection.execute(
+                select(current.c.student_id, answers.c.item_id, answers.c.value).join(
+                    current, current.c.id == answers.c.attempt_id
+                )
+            ).all()
+            shared_rows = connection.execute(
+                select(current.c.student_id, reflections.c.prompt_id, reflections.c.text)
+                .join(current, current.c.id == reflections.c.attempt_id)
+                .where(reflections.c.share_group.is_(True))
+            ).all()
+        return GroupRows(
+            member_ids,
+            [(int(r[0]), str(r[1]), str(r[2])) for r in answer_rows],
+            [(int(r[0]), str(r[1]), str(r[2])) for r in shared_rows],
+        )
 
     def sessions_of(self, student: Student) -> list[GroupSession]:
         with self._read() as connection:

@@ -1,0 +1,1 @@
+"""The facilitator's notebooks: served only by `selfexplore facilitate`, never by the student server."""

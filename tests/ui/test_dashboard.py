@@ -1,0 +1,109 @@
+"""The facilitator dashboard without a browser: who may see it, and what it shows."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import ipywidgets as widgets
+import pytest
+from traitlets import TraitError
+
+from selfexplore.content import Content
+from selfexplore.identity import may_facilitate
+from selfexplore.serve import FACILITATOR_ROLE, ROLE_ENV
+from selfexplore.store import Store
+from selfexplore.ui.dashboard import DashboardView
+
+FACILITATOR = {ROLE_ENV: FACILITATOR_ROLE}
+
+
+@pytest.fixture
+def store(tmp_path: Path, content: Content) -> Iterator[Store]:
+    opened = Store.open(content, f"sqlite:///{tmp_path / 'dash.sqlite3'}")
+    yield opened
+    opened.close()
+    widgets.Widget.close_all()
+
+
+class _NoReading(Store):
+    def __init__(self) -> None:
+        pass
+
+    def sessions(self) -> list:  # type: ignore[override,type-arg]
+        raise AssertionError("the dashboard read the store without the facilitator role")
+
+
+def group_of(store: Store, size: int) -> str:
+    group = store.create_session("PDW morning")
+    for n in range(size):
+        student = store.create_student().student
+        store.join_session(student, group.code)
+        store.save_answer(store.latest_attempt(student), "challenges", ["time"] if n < 5 else [])
+    return group.code
+
+
+class TestWhoMaySee:
+    def test_without_the_facilitator_role_nothing_is_read_or_shown(self, content: Content) -> None:
+        view = DashboardView(content, _NoReading(), {})
+        assert not view.allowed
+        assert "for facilitators" in view.widget.children[1].value  # type: ignore[attr-defined]
+
+    def test_under_a_hub_only_members_of_the_facilitator_group_may_see(self) -> None:
+        environ = {
+            "JUPYTERHUB_USER": "ana",
+            "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api",
+            "JUPYTERHUB_API_TOKEN": "t",
+            "SELFEXPLORE_FACILITATOR_GROUP": "career-advising",
+        }
+        asked: list[str] = []
+
+        def hub(groups: list[str]) -> object:
+            def fetch(request: urllib.request.Request) -> bytes:
+                asked.append(request.full_url)
+                return json.dumps({"name": "ana", "groups": groups}).encode()
+
+            return fetch
+
+        assert may_facilitate(environ, hub(["career-advising"]))  # type: ignore[arg-type]
+        assert not may_facilitate(environ, hub(["students"]))  # type: ignore[arg-type]
+        assert asked == ["http://127.0.0.1:8081/hub/api/user"] * 2
+        assert may_facilitate({}, hub([]))  # type: ignore[arg-type]
+
+
+class TestDashboard:
+    def test_a_facilitator_sees_the_session_with_its_plan_and_prompts(self, content: Content, store: Store) -> None:
+        code = group_of(store, 6)
+        view = DashboardView(content, store, FACILITATOR)
+        assert view.session.value == code
+        assert "6 joined" in view.figures.value
+        assert "Finding the time" in view.figures.value
+        assert "Prompts for discussion" in view.guide.value
+        view.format.value = "medical-career-paths-panel"
+        panel = content.resources.events_by_id["medical-career-paths-panel"]
+        assert panel.questions[0].replace("'", "&#x27;") in view.guide.value
+
+    def test_the_figures_follow_the_room_when_refreshed(self, content: Content, store: Store) -> None:
+        code = group_of(store, 4)
+        view = DashboardView(content, store, FACILITATOR)
+        assert "Figures appear once 5" in view.figures.value
+        store.join_session(store.create_student().student, code)
+        view.refresh()
+        assert "5 joined" in view.figures.value
+
+    def test_projector_mode_and_exports(self, content: Content, store: Store) -> None:
+        group_of(store, 5)
+        view = DashboardView(content, store, FACILITATOR)
+        view.projector.value = True
+        assert "se-projector" in view.widget._dom_classes
+        view.export_button.click()
+        assert "data:text/csv;base64," in view.exports.value and "data:text/html;base64," in view.exports.value
+
+    def test_a_forged_session_code_shows_nothing(self, content: Content, store: Store) -> None:
+        group_of(store, 5)
+        view = DashboardView(content, store, FACILITATOR)
+        with pytest.raises(TraitError, match="Invalid selection"):  # traitlets refuses unknown options
+            view.session.value = "ZZZ-ZZZ"
+        assert "5 joined" in view.figures.value
