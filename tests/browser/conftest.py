@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -95,19 +96,15 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running `selfexplore serve`, started the way `make run` starts it."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite store shared by the student server and the facilitator server, as on a real machine."""
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'browser.sqlite3'}"
+
+
+@contextmanager
+def _running(command: list[str], base: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     with log.open("wb") as sink:
-        database = tmp_path_factory.mktemp("db") / "browser.sqlite3"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "selfexplore", "--db", f"sqlite:///{database}", "serve", "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        base = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         try:
             _wait_until_up(f"{base}/", process)
             yield base
@@ -118,6 +115,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[str]:
+    """Base URL of a running `selfexplore serve`, started the way `make run` starts it."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    command = [sys.executable, "-m", "selfexplore", "--db", database_url, "serve", "--port", str(port)]
+    with _running(command, f"http://127.0.0.1:{port}", log) as base:
+        yield base
+
+
+FACILITATOR_TOKEN = "browser-test-facilitator-token"  # noqa: S105 - a throwaway test server's token
+
+
+@pytest.fixture(scope="session")
+def facilitator(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[str]:
+    """Base URL of a running `selfexplore facilitate` over the same store, with a known token."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("facilitator") / "facilitate.log"
+    command = [sys.executable, "-m", "selfexplore", "--db", database_url, "facilitate", "--port", str(port)]
+    env = {**os.environ, "SELFEXPLORE_FACILITATOR_TOKEN": FACILITATOR_TOKEN}
+    with _running(command, f"http://127.0.0.1:{port}", log, env) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
