@@ -38,11 +38,10 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.expression import Executable
 
 from selfexplore import codes
 from selfexplore.content import Content
@@ -740,9 +739,24 @@ class Store:
 def _put(connection: Connection, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
     """Insert the row with this key, or update it, in one statement (INSERT ... ON CONFLICT DO UPDATE), so
     that two tabs of the same student saving at once cannot collide."""
-    build = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = build(table).values(**key, **values)
-    connection.execute(statement.on_conflict_do_update(index_elements=list(key), set_=dict(values)))
+    # Each dialect's INSERT is imported only when used: a student kernel on SQLite never loads PostgreSQL's.
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        upsert: Executable = (
+            postgresql.insert(table)
+            .values(**key, **values)
+            .on_conflict_do_update(index_elements=list(key), set_=dict(values))
+        )
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        upsert = (
+            sqlite.insert(table)
+            .values(**key, **values)
+            .on_conflict_do_update(index_elements=list(key), set_=dict(values))
+        )
+    connection.execute(upsert)
 
 
 def _json_value(value: Answer) -> int | list[str]:
