@@ -34,7 +34,6 @@ import argparse
 import contextlib
 import os
 import platform
-import shutil
 import signal
 import statistics
 import subprocess
@@ -56,19 +55,9 @@ from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
 from selfexplore.serve import HOST, PREHEATED, notebooks_dir, voila_arguments, voila_environment
 from selfexplore.store import DB_URL_ENV, Store, Student
+from tests.browser.chromium import CHROMIUM_FLAGS, find_chromium, free_port, is_local
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 STOCK_CELL = "import ipywidgets as widgets\nwidgets.IntSlider()"
 PAGE = "interests.ipynb"
 STOCK_PAGE = "stock.ipynb"
@@ -91,25 +80,10 @@ MEMORY_VS_STOCK = 1.3
 
 
 def _chromium() -> str:
-    named = os.environ.get("SELFEXPLORE_CHROMIUM")
-    found = named or shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-    if not Path(found).exists():
-        raise SystemExit(f"no Chromium at {found} (install Debian's chromium package or set SELFEXPLORE_CHROMIUM)")
+    found = find_chromium()
+    if found is None:
+        raise SystemExit("no Chromium found (install Debian's chromium package or set SELFEXPLORE_CHROMIUM)")
     return found
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme not in {"http", "https", "ws", "wss"} or parts.hostname in LOCAL_HOSTS
 
 
 # --- servers ----------------------------------------------------------------------------------------
@@ -296,7 +270,7 @@ def _navigate(browser: Browser, case: Case) -> Sample:
         case.blocked.add(urlsplit(route.request.url).hostname or route.request.url)
         route.abort("blockedbyclient")
 
-    context.route(lambda target: not _is_local(target), block)
+    context.route(lambda target: not is_local(target), block)
     try:
         page = context.new_page()
         machine, own = _machine_cpu(), _own_cpu()
@@ -450,7 +424,7 @@ def main() -> int:
         for name, preheat in (("interests cold", False), ("interests preheated", True)):
             work = folder / name.replace(" ", "-")
             work.mkdir()
-            port = _free_port()
+            port = free_port()
             command = [sys.executable, "-m", "voila", *voila_arguments(port, preheat=preheat)]
             servers.append(stack.enter_context(_voila(name, command, env, work, port)))
         stock_dir = folder / "stock"
@@ -462,7 +436,7 @@ def main() -> int:
                 ("stock preheated", ["--VoilaConfiguration.preheat_kernel=True", "--VoilaKernelManager.fill_delay=0"])
             )
         for name, extra in stock_variants:
-            port = _free_port()
+            port = free_port()
             stock_command = [
                 *(sys.executable, "-m", "voila", str(stock_dir), "--no-browser", f"--port={port}"),
                 *(f"--Voila.ip={HOST}", "--Voila.port_retries=0", *extra),

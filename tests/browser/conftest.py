@@ -14,9 +14,7 @@ Every page a test opens gets the checks any page of the app needs:
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import (
@@ -42,22 +39,13 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.browser.chromium import CHROMIUM_FLAGS, find_chromium, free_port, is_local
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Desktop and the narrowest common phone: the two layouts a student is likely to see.
 SCREENSHOT_WIDTHS = (1280, 375)
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _missing(message: str) -> NoReturn:
@@ -68,18 +56,10 @@ def _missing(message: str) -> NoReturn:
 
 
 def _chromium() -> str:
-    named = os.environ.get("SELFEXPLORE_CHROMIUM")
-    found = named or shutil.which("chromium") or shutil.which("chromium-browser")
-    if found and Path(found).exists():
-        return found
-    _missing("no Chromium found (install Debian's chromium package or set SELFEXPLORE_CHROMIUM)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    found = find_chromium()
+    if found is None:
+        _missing("no Chromium found (install Debian's chromium package or set SELFEXPLORE_CHROMIUM)")
+    return found
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
@@ -148,14 +128,6 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield launched
         launched.close()
-
-
-def is_local(url: str) -> bool:
-    """True for URLs that stay on this machine; data:, blob: and about: URLs never touch the network."""
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https", "ws", "wss"}:
-        return True
-    return parts.hostname in LOCAL_HOSTS
 
 
 @dataclass

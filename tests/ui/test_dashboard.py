@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
-import ipywidgets as widgets
 import pytest
 from traitlets import TraitError
 
@@ -18,14 +15,6 @@ from selfexplore.store import Store
 from selfexplore.ui.dashboard import DashboardView
 
 FACILITATOR = {ROLE_ENV: FACILITATOR_ROLE}
-
-
-@pytest.fixture
-def store(tmp_path: Path, content: Content) -> Iterator[Store]:
-    opened = Store.open(content, f"sqlite:///{tmp_path / 'dash.sqlite3'}")
-    yield opened
-    opened.close()
-    widgets.Widget.close_all()
 
 
 class _NoReading(Store):

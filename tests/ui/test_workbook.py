@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import ipywidgets as widgets
-import pytest
 
 from selfexplore.content import Content
 from selfexplore.scoring import value_ids
@@ -24,14 +21,6 @@ from selfexplore.ui import (
     StartView,
     build_page,
 )
-
-
-@pytest.fixture
-def store(tmp_path: Path, content: Content) -> Iterator[Store]:
-    opened = Store.open(content, f"sqlite:///{tmp_path / 'ui.sqlite3'}")
-    yield opened
-    opened.close()
-    widgets.Widget.close_all()
 
 
 def signed_in(content: Content, store: Store) -> Session:
