@@ -2,7 +2,8 @@
 
 Suggestions, in this order (each with the reason it is there):
 
-* for the closest specialty: every way to explore it at the school (resources.yaml `explore`);
+* for the closest specialty: every way to explore it at the school (resources.yaml `explore`), as for the
+  steps from matches below only once enough is answered for the ranking to be trusted;
 * for the next SECOND_SPECIALTIES specialties: the Specialty Interest Series session and the interest group;
 * for the closest career path, when it fits at least PATH_FIT_MIN: its ways and its own events;
 * for each challenge the student ticked: a talk with each support the content pack maps it to;
@@ -53,14 +54,15 @@ class Step:
 
 def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tuple[Suggestion, ...]:
     found: list[Suggestion] = []
-    specialties = results.specialties
+    # Steps drawn from matches only when enough was answered for the ranking to mean something.
+    specialties = results.specialties if results.trustworthy else ()
     for place, match in enumerate(specialties[: 1 + SECOND_SPECIALTIES], start=1):
         page = content.page(match.id)
         why = f"{match.name} is your match number {place} (fit {match.fit})."
         for way in ways_for(content, page):
             if place == 1 or way.step_id.removeprefix(f"{page.id}_") in SECOND_WAYS:
                 found.append(Suggestion(way.step_id, way.action, why, way.how))
-    if results.paths and results.paths[0].fit >= PATH_FIT_MIN:
+    if results.trustworthy and results.paths and results.paths[0].fit >= PATH_FIT_MIN:
         match = results.paths[0]
         why = f"{match.name} is your closest career path (fit {match.fit})."
         found.extend(Suggestion(w.step_id, w.action, why, w.how) for w in ways_for(content, content.page(match.id)))

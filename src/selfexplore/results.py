@@ -180,6 +180,12 @@ def render_matches(content: Content, results: Results, kind: Kind, link: Callabl
     plural, singular = _HEADINGS[kind]
     matches = results.matches(kind)
     parts: list[str] = []
+    if results.scored.completeness == 0 and not results.scored.profile.systems:
+        # With nothing answered every page sits at 50: a list would only be alphabetical order.
+        return (
+            '<div class="se-warning" role="note"><p><strong>Nothing answered yet.</strong> Answer the questions '
+            "on the Interests and Values pages, and your matches appear here with the reasons for each.</p></div>"
+        )
     if not results.trustworthy:
         parts.append(
             '<div class="se-warning" role="note"><p><strong>Too little answered to trust this ranking.</strong> '

@@ -92,6 +92,11 @@ class TestPlan:
         assert len(ids) == len(set(ids))
         assert all(s.why for s in steps)
 
+    def test_too_few_answers_suggest_no_step_for_a_specialty_or_path(self, content: Content) -> None:
+        steps = suggest(content, build_results(content, {"i01": 5}), ["time"])
+        assert [s.id for s in steps][-1] == ADVISOR_STEP
+        assert all(s.id.startswith("support_") or s.id == ADVISOR_STEP for s in steps)
+
     def test_a_saved_step_stays_even_when_no_longer_suggested(self, content: Content) -> None:
         results = build_results(content, answers_leaning(content, SURGICAL))
         suggestions = suggest(content, results, [])

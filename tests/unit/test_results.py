@@ -112,6 +112,10 @@ class TestResults:
         matches = [Match(f"p{n}", f"P{n}", 60, 1.0 - n / 100, (same,), ()) for n in range(8)]
         assert [m.id for m in suggestions(matches)] == ["p3", "p4", "p5"]
 
+    def test_with_nothing_answered_no_list_is_shown(self, content: Content) -> None:
+        html = render_matches(content, build_results(content, {}), "specialties", lambda page_id: page_id)
+        assert "Nothing answered yet" in html and 'class="se-match"' not in html
+
     def test_the_matches_page_escapes_content_and_links_each_page(self, content: Content) -> None:
         results = build_results(content, answers_leaning(content, {"mind_behavior"}))
         html = render_matches(content, results, "specialties", lambda page_id: f"x.ipynb?page={page_id}&a=<b>")

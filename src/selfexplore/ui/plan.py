@@ -106,9 +106,16 @@ class PlanView:
         plan = merge(suggest(session.content, results, challenges if isinstance(challenges, tuple) else ()), saved)
         months = month_choices(self.today)
         self.steps = [StepControl(session, step, months, self.chrome) for step in plan]
+        notice = widgets.HTML(
+            ""
+            if results.trustworthy
+            else '<div class="se-notice" role="note"><p>Steps for particular specialties and paths appear once '
+            "you have answered more of the questions on the Interests and Values pages.</p></div>"
+        )
         self.widget = frame(
             self.chrome,
             heading,
+            notice,
             *[control.widget for control in self.steps],
             widgets.HTML(
                 "<h2>My report</h2><p>One page with your matches and their reasons, the steps you kept and the "
