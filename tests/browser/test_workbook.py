@@ -70,6 +70,10 @@ class TestWorkbook:
         self, page: Page, server: str, content: Content, fresh_page: tuple[Page, PageGuard]
     ) -> None:
         code, questions = start_new_workbook(page, server)
+        # A reload of the start page keeps the student signed in (the address took the page pass).
+        expect(page).to_have_url(re.compile(r"start\.ipynb\?pass="))
+        page.reload()
+        expect(page.get_by_role("link", name="Continue to the questions")).to_be_visible(timeout=60_000)
 
         # Interests, by keyboard: Space picks the first answer of a group, the arrow keys move along it,
         # Tab goes on to the next question.

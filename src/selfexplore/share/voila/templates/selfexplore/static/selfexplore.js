@@ -10,7 +10,9 @@
  *    once; the kernel replaces it with "Saved ..." after the commit, naming the answer it saved. An answer
  *    the kernel has not named within 8 seconds (it was culled, restarted or killed) turns the line into a
  *    warning, so nothing is ever shown as saved that was not.
- * 4. Voila shuts a page's kernel down when the page is left, with a request that must carry the _xsrf
+ * 4. Once the start page has signed a student in, its address takes the page pass of its links, so that
+ *    reloading the page keeps the student signed in (the resume code itself is never in an address).
+ * 5. Voila shuts a page's kernel down when the page is left, with a request that must carry the _xsrf
  *    cookie; the rendered notebook page never sets that cookie (voila issue 1458), so the request is
  *    refused and the kernel lingers until culled. Asking the server's front page once sets the cookie.
  */
@@ -69,6 +71,7 @@
         scheduled = false;
         enhance();
         heardBack();
+        keepPassInAddress();
       });
     }
   }
@@ -144,6 +147,20 @@
     }
     if (Object.keys(pending).length > 0) {
       status.textContent += " Still saving your latest change...";
+    }
+  }
+
+  function keepPassInAddress() {
+    var params = new URLSearchParams(window.location.search);
+    if (params.has("pass")) {
+      return;
+    }
+    var link = document.querySelector('.se-page-frame a.se-next[href*="pass="]');
+    var target = link && new URL(link.getAttribute("href"), window.location.href);
+    var token = target && target.searchParams.get("pass");
+    if (token) {
+      params.set("pass", token);
+      window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
     }
   }
 
