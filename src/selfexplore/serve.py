@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -121,10 +122,7 @@ def serve(port: int = DEFAULT_PORT, content_dir: str | None = None, db_url: str 
     env = _prepare(content_dir, db_url)
     header = env.get(TRUSTED_HEADER_ENV, "").strip() or None
     print(f"selfexplore: serving the workbook at {page_url(port)}", flush=True)
-    completed = subprocess.run(
-        [sys.executable, "-m", "voila", *voila_arguments(port, trusted_header=header)], env=env, check=False
-    )
-    return completed.returncode
+    return _run_voila(voila_arguments(port, trusted_header=header), env)
 
 
 def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
@@ -143,5 +141,25 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
         arguments = voila_arguments(port, preheat=False, folder=facilitator_dir())
         arguments += ["--Voila.config_file_paths", config_dir]
         print(f"selfexplore: the facilitator dashboard is at {page_url(port, DASHBOARD)}?token={token}", flush=True)
-        completed = subprocess.run([sys.executable, "-m", "voila", *arguments], env=env, check=False)
-    return completed.returncode
+        return _run_voila(arguments, env)
+
+
+def _run_voila(arguments: list[str], env: dict[str, str]) -> int:
+    """Run Voila until it stops. A stop signal sent to this process (SIGTERM from a service manager, SIGHUP
+    from a closed terminal) is passed on to Voila, so that no server or kernel is left running behind it;
+    Ctrl-C reaches both already, as they share the terminal's process group."""
+    process = subprocess.Popen([sys.executable, "-m", "voila", *arguments], env=env)
+
+    def forward(signum: int, _frame: object) -> None:
+        process.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:
+                continue  # Voila got the same Ctrl-C and is shutting down its kernels: wait for it
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

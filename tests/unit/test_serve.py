@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import psutil
 
 from selfexplore.identity import resolve_identity
 from selfexplore.serve import PREHEATED, TEMPLATE, notebooks_dir, share_dir, voila_arguments, voila_environment
@@ -68,3 +75,26 @@ class TestPageRequest:
         trusted = {**environ, "SELFEXPLORE_TRUSTED_HEADER": "X-Remote-User"}
         signed_in = resolve_identity(trusted, forwarded_headers(trusted))
         assert signed_in is not None and signed_in.name == "student42"
+
+
+class TestStopping:
+    def test_a_stop_signal_to_serve_stops_voila_and_its_kernels(self, tmp_path: Path) -> None:
+        """A service manager stops `selfexplore serve` with SIGTERM to that one process: nothing may outlive it."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        command = [sys.executable, "-m", "selfexplore", "--db", f"sqlite:///{tmp_path / 's.sqlite3'}"]
+        process = subprocess.Popen(
+            [*command, "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        parent = psutil.Process(process.pid)
+        deadline = time.monotonic() + 60
+        children: list[psutil.Process] = []
+        while time.monotonic() < deadline and len(children) < 2:  # Voila and at least one pool kernel
+            time.sleep(0.5)
+            children = parent.children(recursive=True)
+        assert len(children) >= 2, "Voila did not start its kernels"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) is not None
+        _, alive = psutil.wait_procs(children, timeout=30)
+        assert alive == []
