@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Mapping
 from html import escape
 
 import ipywidgets as widgets
 
+from selfexplore.scoring import Answer
 from selfexplore.ui.session import Session, failure_message
 from selfexplore.workbook import EXTRAS, STEPS, neighbours, progress
 
@@ -25,8 +27,9 @@ class Chrome:
         self.footer = widgets.HTML()
         self.refresh()
 
-    def refresh(self) -> None:
-        """Redraw steps, progress and links from what the store holds now."""
+    def refresh(self, answers: Mapping[str, Answer] | None = None) -> None:
+        """Redraw steps, progress and links from what the store holds now (or from `answers`, when the
+        caller has just read them)."""
         session = self.session
         current = ' aria-current="page"'
         steps = "".join(
@@ -43,7 +46,7 @@ class Chrome:
             f'<nav class="se-extras" aria-label="More to explore"><ul>{extras}</ul></nav>'
         )
         if self.step_id is not None:
-            shown = progress(session.content, session.answers(), self.step_id)
+            shown = progress(session.content, session.answers() if answers is None else answers, self.step_id)
             header += (
                 f'<p class="se-progress"><span id="se-progress-label">{escape(shown.label())}</span>'
                 f'<progress aria-labelledby="se-progress-label" max="{shown.total}" value="{shown.answered}">'
@@ -64,9 +67,15 @@ class Chrome:
     # `key` names the answer a status line is about (the se-item-<key> class of its widgets): the page
     # script clears its "Saving..." for that answer only, and for text only when `length` matches.
 
-    def saved(self, what: str, key: str | None = None, length: int | None = None) -> None:
+    def saved(
+        self,
+        what: str,
+        key: str | None = None,
+        length: int | None = None,
+        answers: Mapping[str, Answer] | None = None,
+    ) -> None:
         self.status.value = _status(f"Saved {what} at {time.strftime('%H:%M:%S')}.", "saved", key, length)
-        self.refresh()
+        self.refresh(answers)
 
     def failed(self, error: Exception, key: str | None = None) -> None:
         self.status.value = _status(failure_message(error), "failed", key)

@@ -38,10 +38,10 @@ class QuestionsView:
         body: list[widgets.Widget] = [heading]
         items = self.content.questionnaire.items_in(section_id)
         statements = [item for item in items if item.kind == "scale"]
+        self.numbers = {item.id: number for number, item in enumerate(statements, start=1)}
         for item in items:
             if item.kind == "scale":
-                number = statements.index(item) + 1
-                body.append(self._scale(item, f"{number}. {item.text}"))
+                body.append(self._scale(item, f"{self.numbers[item.id]}. {item.text}"))
             elif item.kind == "systems":
                 body.append(self._systems(item))
             elif item.kind == "ranking":
@@ -114,11 +114,11 @@ class QuestionsView:
         except Exception as error:
             self.chrome.failed(error, item.id)
             return
-        number = [i for i in self.content.questionnaire.items_in(self.section.id) if i.kind == "scale"].index(item)
         label = self.content.questionnaire.scale_of(item).labels[int(value) - 1] if isinstance(value, int) else ""
-        self.chrome.saved(f"statement {number + 1} ({label})", item.id)
+        answers = self.session.answers()  # read once, for the progress bar and the ranking's starting order
+        self.chrome.saved(f"statement {self.numbers[item.id]} ({label})", item.id, answers=answers)
         if self.ranking is not None and not self.ranking.saved:
-            self.ranking.seed(values_by_score(self.content, score_answers(self.content, self.session.answers())))
+            self.ranking.seed(values_by_score(self.content, score_answers(self.content, answers)))
 
     def _tick_system(self, item: Item, system_id: str, ticked: bool) -> None:
         if self._loading:
