@@ -127,10 +127,6 @@ class Questionnaire(_Model):
     def items_by_id(self) -> Mapping[str, Item]:
         return {item.id: item for item in self.items}
 
-    @cached_property
-    def prompts_by_id(self) -> Mapping[str, Prompt]:
-        return {prompt.id: prompt for prompt in self.prompts}
-
     def items_in(self, section: str) -> tuple[Item, ...]:
         return tuple(item for item in self.items if item.section == section)
 
