@@ -4,6 +4,9 @@ Inline SVG keeps the student kernel free of a plotting library (and of its memor
 any host, scales with the page (viewBox), and prints. Every chart is a figure with a caption, an SVG that
 has role="img" and a title naming what it shows, and the same figures as a table for screen readers and
 for anyone who prefers numbers.
+
+Each row puts its label above its bar, so that a long name is never cut off and the chart stays narrow
+enough to read on a phone without scaling its text down.
 """
 
 from __future__ import annotations
@@ -13,28 +16,30 @@ from collections.abc import Sequence
 from html import escape
 
 from selfexplore.content import Content
+from selfexplore.markup import scrolling
 from selfexplore.matching import Match
 from selfexplore.scoring import ScoredProfile
 
-_ROW = 22
-_LABEL = 250
-_BAR = 300
+# Row height, chart width and bar length in the SVG's own units (its text is 13 of them): a label line,
+# then the bar. The longest page name (51 characters) fits in the width.
+_ROW = 38
+_WIDTH = 400
+_BAR = 320
 _counter = itertools.count(1)
 
 
 def _figure(caption: str, svg: str, table: str) -> str:
     return (
         f'<figure class="se-chart">{svg}<figcaption>{escape(caption)}</figcaption>'
-        f"<details><summary>The same figures as a table</summary>{table}</details></figure>"
+        f"<details><summary>The same figures as a table</summary>{scrolling(table, caption)}</details></figure>"
     )
 
 
 def _svg(title: str, rows: int, body: str) -> str:
     chart_id = f"se-chart-{next(_counter)}"
-    height = rows * _ROW + 24
-    width = _LABEL + _BAR + 60
+    height = rows * _ROW + 8
     return (
-        f'<svg role="img" aria-labelledby="{chart_id}" viewBox="0 0 {width} {height}" '
+        f'<svg role="img" aria-labelledby="{chart_id}" viewBox="0 0 {_WIDTH} {height}" '
         f'preserveAspectRatio="xMinYMin meet" class="se-svg">'
         f'<title id="{chart_id}">{escape(title)}</title>{body}</svg>'
     )
@@ -44,17 +49,14 @@ def fit_chart(matches: Sequence[Match], caption: str) -> str:
     """Horizontal bars of fit (0-100), best first."""
     bars = []
     for row, match in enumerate(matches):
-        y = row * _ROW + 4
+        y = row * _ROW
         length = _BAR * match.fit / 100
         bars.append(
-            f'<text x="{_LABEL - 8}" y="{y + 15}" text-anchor="end" class="se-svg-label">{escape(match.name)}</text>'
-            f'<rect x="{_LABEL}" y="{y + 3}" width="{length:.1f}" height="{_ROW - 8}" class="se-svg-bar"/>'
-            f'<text x="{_LABEL + length + 6:.1f}" y="{y + 15}" class="se-svg-value">{match.fit}</text>'
+            f'<text x="0" y="{y + 14}" class="se-svg-label">{escape(match.name)}</text>'
+            f'<rect x="0" y="{y + 20}" width="{length:.1f}" height="12" class="se-svg-bar"/>'
+            f'<text x="{length + 6:.1f}" y="{y + 31}" class="se-svg-value">{match.fit}</text>'
         )
-    midline = (
-        f'<line x1="{_LABEL + _BAR / 2}" x2="{_LABEL + _BAR / 2}" y1="0" y2="{len(matches) * _ROW + 8}" '
-        'class="se-svg-axis"/>'
-    )
+    midline = f'<line x1="{_BAR / 2}" x2="{_BAR / 2}" y1="18" y2="{len(matches) * _ROW + 4}" class="se-svg-axis"/>'
     rows = "".join(f'<tr><th scope="row">{escape(m.name)}</th><td>{m.fit}</td></tr>' for m in matches)
     table = (
         '<table><thead><tr><th scope="col">Page</th><th scope="col">Fit (0-100)</th></tr></thead>'
@@ -69,24 +71,24 @@ def fit_chart(matches: Sequence[Match], caption: str) -> str:
 
 def profile_chart(content: Content, scored: ScoredProfile) -> str:
     """Each dimension as a bar from the middle (0.5, no preference): right for high, left for low."""
-    middle = _LABEL + _BAR / 2
+    middle = _WIDTH / 2
+    half = _WIDTH / 2 - 8
     bars = []
     rows = []
     for row, dimension in enumerate(content.dimensions):
         score = scored.scores[dimension.id]
-        y = row * _ROW + 4
-        offset = (score.value - 0.5) * _BAR
+        y = row * _ROW
+        offset = (score.value - 0.5) * 2 * half
         start = min(middle, middle + offset)
         shown = "not answered" if score.unanswered else f"{score.value:.2f}"
         bars.append(
-            f'<text x="{_LABEL - 8}" y="{y + 15}" text-anchor="end" class="se-svg-label">'
-            f"{escape(dimension.label)}</text>"
-            f'<rect x="{start:.1f}" y="{y + 3}" width="{abs(offset):.1f}" height="{_ROW - 8}" '
+            f'<text x="0" y="{y + 14}" class="se-svg-label">{escape(dimension.label)}</text>'
+            f'<rect x="{start:.1f}" y="{y + 20}" width="{abs(offset):.1f}" height="12" '
             f'class="{"se-svg-bar" if offset >= 0 else "se-svg-bar-low"}"/>'
         )
         where = "neither" if score.unanswered or abs(offset) < 1e-9 else ("towards" if offset > 0 else "away")
         rows.append(f'<tr><th scope="row">{escape(dimension.label)}</th><td>{escape(shown)}</td><td>{where}</td></tr>')
-    axis = f'<line x1="{middle}" x2="{middle}" y1="0" y2="{len(content.dimensions) * _ROW + 8}" class="se-svg-axis"/>'
+    axis = f'<line x1="{middle}" x2="{middle}" y1="18" y2="{len(content.dimensions) * _ROW + 4}" class="se-svg-axis"/>'
     table = (
         '<table><thead><tr><th scope="col">Dimension</th><th scope="col">Your value (0-1)</th>'
         f'<th scope="col">You lean</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'

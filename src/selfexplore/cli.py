@@ -15,7 +15,9 @@ from selfexplore.errors import ContentError, InputError, SelfexploreError
 from selfexplore.matching import Kind, Match, rank
 from selfexplore.profile import parse_profile
 from selfexplore.scoring import parse_answers, score_answers
+from selfexplore.serve import DEFAULT_POOL, DEFAULT_PORT, FACILITATOR_PORT, POOL_ENV
 from selfexplore.store import Store
+from selfexplore.visit import Visit
 
 EXIT_INVALID = 2
 
@@ -37,6 +39,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {number}")
+    return number
+
+
+def _count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {number}")
     return number
 
 
@@ -84,7 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("--code", required=True, help="the student's resume code")
 
     serve = commands.add_parser("serve", help="serve the workbook through Voila")
-    serve.add_argument("--port", type=_port, default=8866, metavar="N")
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N")
+    serve.add_argument(
+        "--pool",
+        type=_count,
+        metavar="N",
+        help=f"kernels kept ready for students arriving at once (default: ${POOL_ENV} or {DEFAULT_POOL}; 0: none)",
+    )
 
     session = commands.add_parser("session", help="group sessions: create, list, close, export")
     actions = session.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -99,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_session.add_argument("--out", metavar="FILE", required=True, help="the file to write (.csv or .html)")
 
     facilitate = commands.add_parser("facilitate", help="serve the facilitator dashboard (its own server)")
-    facilitate.add_argument("--port", type=_port, default=8867, metavar="N")
+    facilitate.add_argument("--port", type=_port, default=FACILITATOR_PORT, metavar="N")
     return parser
 
 
@@ -111,8 +129,7 @@ def _date(text: str) -> date:
 
 
 def _cmd_session(content: Content, args: argparse.Namespace) -> int:
-    store = Store.open(content, args.db)
-    try:
+    with Store.open(content, args.db) as store:
         if args.action == "create":
             created = store.create_session(args.name, args.date)
             print(created.code)
@@ -128,8 +145,6 @@ def _cmd_session(content: Content, args: argparse.Namespace) -> int:
             print(f"closed {closed.code}: “{closed.name}” takes no new members")
         else:
             return _export_session(content, store, args)
-    finally:
-        store.close()
     return 0
 
 
@@ -239,11 +254,8 @@ def _cmd_match(content: Content, args: argparse.Namespace) -> int:
 
 
 def _cmd_export(content: Content, args: argparse.Namespace) -> int:
-    store = Store.open(content, args.db)
-    try:
-        data = store.export_student(store.resume(args.code))
-    finally:
-        store.close()
+    with Store.open(content, args.db) as store:
+        data = Visit.for_code(content, store, args.code).export()
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if args.out:
         try:
@@ -257,14 +269,11 @@ def _cmd_export(content: Content, args: argparse.Namespace) -> int:
 
 
 def _cmd_report(content: Content, args: argparse.Namespace) -> int:
-    from selfexplore.report import render_report_html, report_for, report_json
+    from selfexplore.report import render_report_html, report_json
 
     chosen = args.format or ("json" if args.out.lower().endswith(".json") else "html")
-    store = Store.open(content, args.db)
-    try:
-        report = report_for(store, store.resume(args.code), date.today())
-    finally:
-        store.close()
+    with Store.open(content, args.db) as store:
+        report = Visit.for_code(content, store, args.code).report(date.today())
     if chosen == "json":
         text = json.dumps(report_json(content, report), indent=2, ensure_ascii=False) + "\n"
     else:
@@ -278,11 +287,8 @@ def _cmd_report(content: Content, args: argparse.Namespace) -> int:
 
 
 def _cmd_delete(content: Content, args: argparse.Namespace) -> int:
-    store = Store.open(content, args.db)
-    try:
-        store.delete_student(store.resume(args.code))
-    finally:
-        store.close()
+    with Store.open(content, args.db) as store:
+        Visit.for_code(content, store, args.code).delete()
     print("deleted: every answer, reflection and plan kept under that resume code is gone")
     return 0
 
@@ -293,9 +299,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             return _cmd_validate(args)
         if args.command == "serve":
-            from selfexplore.serve import serve
+            from selfexplore.serve import pool_size, serve
 
-            return serve(port=args.port, content_dir=args.content, db_url=args.db)
+            try:
+                pool = args.pool if args.pool is not None else pool_size()
+            except ValueError as error:
+                raise UsageError(str(error)) from None
+            return serve(port=args.port, content_dir=args.content, db_url=args.db, pool=pool)
         if args.command == "facilitate":
             from selfexplore.serve import facilitate
 

@@ -39,13 +39,13 @@ def normalise(text: str) -> str:
     """The canonical form of a typed code, or MalformedCode saying what is wrong with it."""
     compact = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
     if len(compact) != DATA_SYMBOLS + 1:
-        raise MalformedCode(f"a resume code has {DATA_SYMBOLS + 1} letters and digits; this one has {len(compact)}")
+        raise MalformedCode(f"A resume code has {DATA_SYMBOLS + 1} letters and digits; this one has {len(compact)}")
     wrong = sorted({symbol for symbol in compact if symbol not in ALPHABET})
     if wrong:
-        raise MalformedCode(f"a resume code never contains {', '.join(repr(s) for s in wrong)}")
+        raise MalformedCode(f"A resume code never contains {', '.join(repr(s) for s in wrong)}")
     symbols, check = compact[:DATA_SYMBOLS], compact[DATA_SYMBOLS]
     if _check_symbol(symbols) != check:
-        raise MalformedCode("this resume code has a typing mistake; please check each group")
+        raise MalformedCode("This resume code has a typing mistake; please check each group")
     return compact
 
 

@@ -17,6 +17,9 @@ from typing import Literal
 
 HUB_ENV = "JUPYTERHUB_USER"
 TRUSTED_HEADER_ENV = "SELFEXPLORE_TRUSTED_HEADER"
+# Set only in the facilitator server's kernels: the dashboard refuses to show anything without it.
+ROLE_ENV = "SELFEXPLORE_ROLE"
+FACILITATOR_ROLE = "facilitator"
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ so the views only place the result on screen.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Literal
 
 from selfexplore.content import Content, Fact, Page, Source
 from selfexplore.explore import render_ways
+from selfexplore.markup import scrolling
 from selfexplore.matching import lean
 from selfexplore.scoring import ScoredProfile
 
@@ -113,11 +114,14 @@ def _profile_table(content: Content, page: Page) -> str:
             f'<tr><th scope="row">{escape(dimension.label)}</th><td>{entry.value:.2f}</td>'
             f"<td>{escape(entry.why)}</td></tr>"
         )
-    return (
-        '<details class="se-profile"><summary>How this page is described for matching</summary>'
+    table = (
         "<table><caption>Profile values from 0 (low) to 1 (high); 0.5 is neither</caption>"
         '<thead><tr><th scope="col">Dimension</th><th scope="col">Value</th><th scope="col">Why</th>'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    return (
+        '<details class="se-profile"><summary>How this page is described for matching</summary>'
+        f"{scrolling(table, f'How {page.name} is described for matching')}</details>"
     )
 
 
@@ -154,11 +158,14 @@ def _beside(content: Content, page: Page, scored: ScoredProfile) -> str:
         )
     # Differences first: they are what a student most needs to ask about.
     body = "".join(row for _, row in sorted(rows, key=lambda r: r[0]))
-    return (
-        f'<section aria-labelledby="se-beside-{escape(page.id)}"><h3 id="se-beside-{escape(page.id)}">'
-        "This page beside your own profile</h3><table><caption>Values from 0 (low) to 1 (high); differences "
+    table = (
+        "<table><caption>Values from 0 (low) to 1 (high); differences "
         'first</caption><thead><tr><th scope="col">Dimension</th><th scope="col">This page</th>'
         f'<th scope="col">You</th><th scope="col">Where and why</th></tr></thead><tbody>{body}</tbody></table>'
+    )
+    return (
+        f'<section aria-labelledby="se-beside-{escape(page.id)}"><h3 id="se-beside-{escape(page.id)}">'
+        f"This page beside your own profile</h3>{scrolling(table, f'{page.name} beside your own profile')}"
         "</section>"
     )
 
@@ -190,7 +197,26 @@ def render_comparison(content: Content, pages: Iterable[Page], scored: ScoredPro
             score = scored.scores[dimension.id]
             mine = f"<td>{'not answered' if score.unanswered else f'{score.value:.2f}'}</td>"
         rows.append(f'<tr><th scope="row">{escape(dimension.label)}</th>{cells}{mine}</tr>')
-    return (
+    table = (
         '<table class="se-compare"><caption>Side by side; profile values run from 0 (low) to 1 (high)</caption>'
         f'<thead><tr><th scope="col">What</th>{heads}{you}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
+    return scrolling(table, "The pages side by side")
+
+
+def render_paths(content: Content, ranked: Sequence[tuple[Page, int | None]], link: Callable[[str], str]) -> str:
+    """The career paths in the order given (best fit first, see results.paths_by_fit), each with its fit
+    when known, the degrees that lead there and the school's ways to explore it; escaped HTML."""
+    parts = []
+    for page, fit in ranked:
+        shown = f' <span class="se-fit">fit {fit} of 100</span>' if fit is not None else ""
+        degrees = "".join(f"<li><strong>{escape(d.name)}</strong>: {escape(d.text)}</li>" for d in page.degrees)
+        href = escape(link(page.id), quote=True)
+        parts.append(
+            f'<section class="se-path"><h2><a href="{href}">{escape(page.name)}</a>{shown}</h2>'
+            f"<p>{escape(page.summary)}</p>"
+            + (f"<h3>Degrees and programs that lead here</h3><ul>{degrees}</ul>" if degrees else "")
+            + render_ways(content, page)
+            + "</section>"
+        )
+    return "".join(parts)

@@ -11,6 +11,11 @@ Suggestions, in this order (each with the reason it is there):
 
 A step the student saved keeps its place even if it is no longer suggested (answers changed since), so
 nothing the student saw as saved disappears.
+
+What the student chose is the step's status: "Keep this step" keeps it, "Not now" sets it aside, and
+without either choice the step stays suggested. A note or a month alone keeps nothing: a student who jots
+a note on a step they have not chosen does not find it in their report as a kept step. ("edited", a kept
+step with a note, is still read as kept for plans saved before this rule.)
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from selfexplore.content import Content
 from selfexplore.explore import ways_for
@@ -28,6 +34,26 @@ SECOND_WAYS = ("series", "group")
 PATH_FIT_MIN = 55
 ADVISOR_STEP = "society-advisor_meeting"
 MONTHS_AHEAD = 18
+
+PlanStatus = Literal["suggested", "accepted", "edited", "dismissed"]
+PLAN_STATUSES: tuple[PlanStatus, ...] = ("suggested", "accepted", "edited", "dismissed")
+KEPT: tuple[PlanStatus, ...] = ("accepted", "edited")
+PlanChoice = Literal["accepted", "dismissed"]
+PLAN_CHOICES: tuple[PlanChoice, ...] = ("accepted", "dismissed")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +75,33 @@ class Step:
 
     @property
     def kept(self) -> bool:
-        return self.status in ("accepted", "edited")
+        return self.status in KEPT
+
+    @property
+    def choice(self) -> PlanChoice | None:
+        """The student's choice as the page shows it: kept, set aside, or none yet."""
+        if self.kept:
+            return "accepted"
+        return "dismissed" if self.status == "dismissed" else None
+
+
+def step_status(choice: object) -> PlanStatus:
+    """The status a step is saved with: the student's choice, or "suggested" when they made none (see the
+    module's docstring: a note or a month alone keeps nothing)."""
+    if choice == "accepted":
+        return "accepted"
+    if choice == "dismissed":
+        return "dismissed"
+    return "suggested"
+
+
+def status_words(step: Step) -> str:
+    """How the status line names what was saved for a step."""
+    if step.kept:
+        return "kept, with your note" if step.note.strip() else "kept"
+    if step.status == "dismissed":
+        return "set aside"
+    return "not kept yet: choose “Keep this step” to put it in your plan"
 
 
 def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tuple[Suggestion, ...]:
@@ -109,26 +161,21 @@ def merge(suggestions: Sequence[Suggestion], saved: Mapping[str, tuple[str, str,
     return tuple(steps)
 
 
+def month_label(month: str) -> str:
+    """A target month as a person reads it: "2027-01" is "January 2027" (anything else is shown as it is)."""
+    year, _, number = month.partition("-")
+    if year.isdigit() and number.isdigit() and 1 <= int(number) <= 12:
+        return f"{MONTH_NAMES[int(number) - 1]} {year}"
+    return month
+
+
 def month_choices(today: date, months: int = MONTHS_AHEAD) -> tuple[tuple[str, str], ...]:
     """(label, YYYY-MM) for this month and the next ones, for a target-month choice."""
-    names = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ]
     choices = []
     year, month = today.year, today.month
     for _ in range(months):
-        choices.append((f"{names[month - 1]} {year}", f"{year:04d}-{month:02d}"))
+        value = f"{year:04d}-{month:02d}"
+        choices.append((month_label(value), value))
         month += 1
         if month == 13:
             year, month = year + 1, 1

@@ -2,7 +2,8 @@
 
 It holds the profile, the matches with their reasons, the tensions, the plan steps the student kept, and
 only the reflections the student ticked for the report: a reflection that was not ticked never appears,
-whatever its sharing choices. Nothing identifies the student. Pure: the caller reads the store.
+whatever its sharing choices. Nothing identifies the student. Pure: the caller (selfexplore.visit) reads
+the store and passes what it read.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from typing import Any
 
 from selfexplore.content import Content
 from selfexplore.matching import Kind
-from selfexplore.plan import Step, merge, suggest
+from selfexplore.plan import MONTH_NAMES, Step, merge, month_label, suggest
 from selfexplore.results import Results, build_results, reason_words, tension_words, tensions
 from selfexplore.scoring import Answer
-from selfexplore.store import Store, Student
 
 SHOWN = 5
 
@@ -97,7 +97,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", A
 h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #c9d3dc; }
 table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
 th, td { text-align: left; border-bottom: 1px solid #c9d3dc; padding: 0.25rem 0.4rem; vertical-align: top; }
-.muted { color: #4a5561; } blockquote { margin: 0.5rem 0 1rem; padding-left: 0.75rem; border-left: 3px solid #1d4f73;
+.muted { color: #4a5561; } .reasons { margin: 0.25rem 0 0; font-weight: 600; }
+blockquote { margin: 0.5rem 0 1rem; padding-left: 0.75rem; border-left: 3px solid #1d4f73;
   white-space: pre-wrap; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
@@ -108,12 +109,16 @@ th, td { text-align: left; border-bottom: 1px solid #c9d3dc; padding: 0.25rem 0.
 
 
 def _matches(content: Content, report: Report, kind: Kind, title: str) -> str:
+    # The list numbers the matches itself (an <ol>): the items carry no number of their own.
     items = []
-    for place, match in enumerate(report.results.matches(kind)[:SHOWN], start=1):
+    for match in report.results.matches(kind)[:SHOWN]:
         fits = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.supports[:3])
         not_fits = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.conflicts[:2])
         items.append(
-            f"<li><strong>{place}. {escape(match.name)}</strong> (fit {match.fit} of 100)<ul>{fits}{not_fits}</ul></li>"
+            f"<li><strong>{escape(match.name)}</strong> (fit {match.fit} of 100)"
+            + (f"<p class='reasons'>What fits:</p><ul>{fits}</ul>" if fits else "")
+            + (f"<p class='reasons'>What does not:</p><ul>{not_fits}</ul>" if not_fits else "")
+            + "</li>"
         )
     return f"<h2>{escape(title)}</h2><ol>{''.join(items)}</ol>"
 
@@ -122,7 +127,7 @@ def _steps(steps: Sequence[Step]) -> str:
     if not steps:
         return "<p class='muted'>No step kept yet.</p>"
     rows = "".join(
-        f"<tr><td>{escape(s.suggestion.title)}</td><td>{escape(s.target_month or '')}</td>"
+        f"<tr><td>{escape(s.suggestion.title)}</td><td>{escape(month_label(s.target_month or ''))}</td>"
         f"<td>{escape(s.note)}</td></tr>"
         for s in steps
     )
@@ -157,7 +162,8 @@ def render_report_html(content: Content, report: Report) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>My selfexplore report, attempt {report.attempt}</title><style>{_STYLE}</style></head><body><main>"
         f"<h1>My selfexplore report</h1><p class='muted'>Attempt {report.attempt}, made on "
-        f"{report.made_on.isoformat()}. For my conversations with advisers at {escape(report.school)}.</p>{warning}"
+        f"{report.made_on.day} {MONTH_NAMES[report.made_on.month - 1]} {report.made_on.year}. "
+        f"For my conversations with advisers at {escape(report.school)}.</p>{warning}"
         + _matches(content, report, "specialties", "Specialties that fit me best")
         + _matches(content, report, "paths", "Career paths that fit me best")
         + (f"<h2>Tensions to think about</h2><ul>{tension_list}</ul>" if tension_list else "")
@@ -166,19 +172,7 @@ def render_report_html(content: Content, report: Report) -> str:
         + (f"<h2>What matters most to me, in order</h2><p>{escape(ranking)}</p>" if ranking else "")
         + "<h2>My profile</h2><table><thead><tr><th scope='col'>Dimension</th><th scope='col'>Value (0-1)</th>"
         f"</tr></thead><tbody>{profile_rows}</tbody></table>"
-        "<p class='muted'>Values run from 0 (low) to 1 (high); 0.5 means no preference. How the fit is worked out "
-        "is explained in the workbook's documentation.</p></main></body></html>"
-    )
-
-
-def report_for(store: Store, student: Student, made_on: date) -> Report:
-    """Read the student's latest attempt from the store and build its report."""
-    attempt = store.latest_attempt(student)
-    return build_report(
-        store.content,
-        attempt.number,
-        store.answers(attempt),
-        {s.step_id: (s.status, s.note, s.target_month) for s in store.plan(attempt)},
-        [(r.prompt_id, r.text, r.in_report) for r in store.reflections(attempt)],
-        made_on,
+        "<p class='muted'>Values run from 0 (low) to 1 (high); 0.5 means no preference. A page fits better the more "
+        "often it leans the same way as these values, and the more strongly both lean; each match above lists the "
+        "dimensions that weigh most for it and against it.</p></main></body></html>"
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from html import escape
 
 from selfexplore.charts import fit_chart, profile_chart
-from selfexplore.content import Content
+from selfexplore.content import Content, Page
 from selfexplore.matching import Kind, Match, Reason, rank
 from selfexplore.scoring import Answer, ScoredProfile, score_answers
 
@@ -66,6 +66,14 @@ def build_results(content: Content, answers: Mapping[str, Answer]) -> Results:
         paths=rank(content, scored.profile, "paths"),
         ranking=ranking if isinstance(ranking, tuple) else (),
     )
+
+
+def paths_by_fit(content: Content, results: Results | None) -> tuple[tuple[Page, int | None], ...]:
+    """The career paths with their fit, best first (ties by name); without a student's answers, by name
+    with no fit."""
+    fits = {m.id: m.fit for m in results.paths} if results is not None else {}
+    ordered = sorted(content.paths, key=lambda page: (-fits.get(page.id, 0), page.name))
+    return tuple((page, fits.get(page.id)) for page in ordered)
 
 
 def tensions(content: Content, results: Results, kind: Kind, top: int = TOP) -> tuple[Tension, ...]:
@@ -261,6 +269,13 @@ class Movement:
     def left(self) -> tuple[str, ...]:
         later = {m.id for m in self.top_after}
         return tuple(m.name for m in self.top_before if m.id not in later)
+
+
+def previous_attempt(numbers: Sequence[int], current: int) -> int | None:
+    """The attempt a retake is compared with: the one just before the current one (the latest of the
+    earlier attempts), so that "what moved" is always the most recent change."""
+    earlier = [number for number in numbers if number < current]
+    return max(earlier) if earlier else None
 
 
 def compare_attempts(

@@ -46,6 +46,7 @@ from sqlalchemy.sql.expression import Executable
 from selfexplore import codes
 from selfexplore.content import Content
 from selfexplore.errors import InputError, SelfexploreError
+from selfexplore.plan import PLAN_STATUSES, PlanStatus
 from selfexplore.schema import (
     HEAD_REVISION,
     answer_history,
@@ -80,7 +81,6 @@ EXPIRED_PASS = "This workbook link has expired or was signed out. Open the start
 WRONG_CODE = "That resume code was not recognised. Check it and try again."
 
 IdentityKind = Literal["code", "hub", "proxy"]
-PlanStatus = Literal["suggested", "accepted", "edited", "dismissed"]
 _ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -191,7 +191,7 @@ def _decode(raw: str) -> Answer:
 
 def _check_id(kind: str, value: object) -> str:
     if not isinstance(value, str) or len(value) > 64 or not _ID.match(value):
-        raise InputError(f"{kind} {value!r} is not a valid id")
+        raise InputError(f"The {kind} {value!r} is not a valid id.")
     return value
 
 
@@ -329,6 +329,12 @@ class Store:
         self._writer_lock.close()
         self.engine.dispose()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         with self._writer_lock, self.engine.connect() as connection:
@@ -352,7 +358,7 @@ class Store:
             except IntegrityError:  # a collision of 80 random bits: practically never, but never fatal
                 continue
             return NewStudent(student, code)
-        raise StoreError("could not create a new resume code; please try again")
+        raise StoreError("A new resume code could not be made just now; please try again.")
 
     def _insert_student(self, kind: IdentityKind, identity: str) -> Student:
         now = _now()
@@ -391,7 +397,7 @@ class Store:
     def student_for(self, kind: Literal["hub", "proxy"], name: str) -> Student:
         """The student signed in as `name` by JupyterHub or a trusted proxy, created on first visit."""
         if not name or len(name) > 256:
-            raise IdentityError("the sign-in did not give a usable user name")
+            raise IdentityError("The sign-in did not give a usable user name.")
         hashed = codes.identity_hash(kind, name)
         with self._read() as connection:
             row = connection.execute(select(students).where(students.c.identity_hash == hashed)).first()
@@ -449,7 +455,7 @@ class Store:
     def latest_attempt(self, student: Student) -> Attempt:
         found = self.attempts(student)
         if not found:
-            raise StoreError("this student has no workbook yet")
+            raise StoreError("This student has no workbook yet.")
         return found[-1]
 
     def start_attempt(self, student: Student) -> Attempt:
@@ -516,13 +522,16 @@ class Store:
     ) -> Reflection:
         """Save a private reflection; sharing with an adviser or the group is a separate, explicit choice."""
         if prompt_id not in self.content.reflection_prompts_by_id:
-            raise InputError(f"unknown reflection prompt {prompt_id!r}")
+            raise InputError(f"There is no reflection prompt {prompt_id!r}.")
         if not isinstance(text_, str):
-            raise InputError("a reflection must be text")
+            raise InputError("A reflection must be text.")
         if len(text_) > REFLECTION_LIMIT:
-            raise InputError(f"a reflection can be at most {REFLECTION_LIMIT} characters; this one has {len(text_)}")
+            raise InputError(
+                f"A reflection can hold at most {REFLECTION_LIMIT} characters; this one has {len(text_)}. "
+                "Shorten it to save it: your last saved version is kept."
+            )
         if not all(isinstance(choice, bool) for choice in (share_adviser, share_group, in_report)):
-            raise InputError("sharing choices must be yes or no")
+            raise InputError("Sharing choices must be yes or no.")
         now = _now()
         values = {
             "text": text_,
@@ -551,12 +560,14 @@ class Store:
         self, attempt: Attempt, step_id: str, status: PlanStatus, note: str = "", target_month: str | None = None
     ) -> PlanStep:
         _check_id("plan step", step_id)
-        if status not in ("suggested", "accepted", "edited", "dismissed"):
-            raise InputError(f"unknown plan status {status!r}")
+        if status not in PLAN_STATUSES:
+            raise InputError(f"There is no plan status {status!r}.")
         if not isinstance(note, str) or len(note) > NOTE_LIMIT:
-            raise InputError(f"a plan note is text of at most {NOTE_LIMIT} characters")
+            raise InputError(
+                f"A note can hold at most {NOTE_LIMIT} characters; shorten it to save it: your last saved note is kept."
+            )
         if target_month is not None and (not isinstance(target_month, str) or not _MONTH.match(target_month)):
-            raise InputError(f"a target month is written YYYY-MM, got {target_month!r}")
+            raise InputError(f"A target month is written YYYY-MM, not {target_month!r}.")
         now = _now()
         values = {"status": status, "note": note, "target_month": target_month, "saved_at": now}
         with self._write() as connection:
@@ -575,7 +586,7 @@ class Store:
     def create_session(self, name: str, held_on: date | None = None) -> GroupSession:
         name = name.strip() if isinstance(name, str) else ""
         if not name or len(name) > 200:
-            raise InputError("a session needs a name of at most 200 characters")
+            raise InputError("A session needs a name of at most 200 characters.")
         for _ in range(5):
             code = codes.new_join_code()
             try:
@@ -588,7 +599,7 @@ class Store:
             except IntegrityError:
                 continue
             return GroupSession(int(session_id), code, name, held_on, closed=False)
-        raise StoreError("could not create a join code; please try again")
+        raise StoreError("A join code could not be made just now; please try again.")
 
     def sessions(self) -> list[GroupSession]:
         with self._read() as connection:

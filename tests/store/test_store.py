@@ -185,9 +185,9 @@ class TestReflections:
 
     def test_a_forged_prompt_id_is_refused(self, store: Store) -> None:
         attempt = store.latest_attempt(store.create_student().student)
-        with pytest.raises(InputError, match="unknown reflection prompt"):
+        with pytest.raises(InputError, match="no reflection prompt"):
             store.save_reflection(attempt, "../etc", "text")
-        with pytest.raises(InputError, match="unknown reflection prompt"):
+        with pytest.raises(InputError, match="no reflection prompt"):
             store.save_reflection(attempt, "no_such_prompt", "text")
         assert store.reflections(attempt) == []
 
@@ -202,7 +202,7 @@ class TestPlans:
 
     @pytest.mark.parametrize(
         ("status", "month", "message"),
-        [("done", None, "unknown plan status"), ("accepted", "Feb 2027", "written YYYY-MM")],
+        [("done", None, "no plan status"), ("accepted", "Feb 2027", "written YYYY-MM")],
     )
     def test_bad_plan_input_is_refused(self, store: Store, status: str, month: str | None, message: str) -> None:
         attempt = store.latest_attempt(store.create_student().student)

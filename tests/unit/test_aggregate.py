@@ -15,7 +15,7 @@ from selfexplore.content import Content
 from selfexplore.matching import rank_paths, rank_specialties
 from selfexplore.scoring import Answer, score_answers, value_ids
 from selfexplore.store import GroupRows, Store
-from tests.unit.test_results import tags
+from tests.helpers import tags
 
 
 def stored(value: Answer) -> str:
@@ -110,6 +110,18 @@ class TestFigures:
         assert shown == {k: v for k, v in expected.items() if v >= MIN_GROUP}
         shown_paths = {f.key: int(f.value) for f in dashboard.paths if f.value is not None}
         assert shown_paths == {k: v for k, v in expected_paths.items() if v >= MIN_GROUP}
+
+    def test_only_students_who_answered_enough_count_in_the_top_three(self, content: Content) -> None:
+        """As on a student's own matches page: below 60% answered, a ranking means too little to count."""
+        rng = random.Random(7)
+        enough = {n: random_answers(content, rng) for n in range(6)}
+        statements = [item.id for item in content.questionnaire.items if item.kind == "scale"]
+        few = {100 + n: dict.fromkeys(statements[:5], 5) for n in range(6)}
+        dashboard = aggregate(content, rows_for({**enough, **few}))
+        assert dashboard.matched == 6
+        assert {f.students for f in dashboard.specialties} == {6}
+        counted = sum(int(f.value) for f in dashboard.specialties if f.value is not None)
+        assert counted <= 3 * 6
 
     def test_dimension_averages_match_the_students_profiles(self, content: Content) -> None:
         rng = random.Random(3)

@@ -230,4 +230,4 @@ class TestStudentRights:
         url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
         code, _, err = _run(capsys, "--db", url, "delete", "--code", "abc")
         assert code == 2
-        assert err.splitlines() == ["selfexplore: error: a resume code has 17 letters and digits; this one has 3."]
+        assert err.splitlines() == ["selfexplore: error: A resume code has 17 letters and digits; this one has 3."]

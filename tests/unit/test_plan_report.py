@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,12 +13,12 @@ from selfexplore.cli import main
 from selfexplore.content import Content, load_content
 from selfexplore.explore import ways_for
 from selfexplore.pages import agreement, render_comparison, render_page
-from selfexplore.plan import ADVISOR_STEP, merge, month_choices, suggest
+from selfexplore.plan import ADVISOR_STEP, Step, merge, month_choices, month_label, status_words, step_status, suggest
 from selfexplore.report import build_report, render_report_html, report_json
 from selfexplore.results import build_results, compare_attempts, render_movement
 from selfexplore.scoring import score_answers
 from selfexplore.store import Store
-from tests.unit.test_results import answers_leaning, tags
+from tests.helpers import answers_leaning, tags
 
 SURGICAL = {"procedures", "operating_room", "acuity"}
 ALL_PAGES = [page.id for page in (*load_content().specialties, *load_content().paths)]
@@ -112,6 +113,39 @@ class TestPlan:
         months = month_choices(date(2026, 11, 25), 3)
         assert months == (("November 2026", "2026-11"), ("December 2026", "2026-12"), ("January 2027", "2027-01"))
 
+    @pytest.mark.parametrize(("month", "label"), [("2027-01", "January 2027"), ("2026-12", "December 2026")])
+    def test_a_month_reads_as_a_person_would_say_it(self, month: str, label: str) -> None:
+        assert month_label(month) == label
+
+    def test_a_month_that_is_not_one_is_shown_as_it_is(self) -> None:
+        assert month_label("2027-13") == "2027-13"
+
+
+class TestPlanChoices:
+    """What a student chose is a step's status; a note or a month alone keeps nothing."""
+
+    def test_the_choice_is_the_status(self) -> None:
+        assert step_status("accepted") == "accepted"
+        assert step_status("dismissed") == "dismissed"
+
+    @pytest.mark.parametrize("choice", [None, "", "edited", 3, "keep"])
+    def test_no_choice_or_a_forged_one_leaves_the_step_suggested(self, choice: object) -> None:
+        assert step_status(choice) == "suggested"
+
+    def test_a_step_shows_the_choice_it_was_saved_with(self, content: Content) -> None:
+        suggestion = suggest(content, build_results(content, {}), [])[-1]
+        assert Step(suggestion, "accepted").choice == "accepted"
+        assert Step(suggestion, "edited").choice == "accepted"  # kept with a note, as saved before
+        assert Step(suggestion, "dismissed").choice == "dismissed"
+        assert Step(suggestion, "suggested", "a note").choice is None
+
+    def test_the_status_line_says_whether_the_step_is_kept(self, content: Content) -> None:
+        suggestion = suggest(content, build_results(content, {}), [])[-1]
+        assert status_words(Step(suggestion, "accepted")) == "kept"
+        assert status_words(Step(suggestion, "accepted", "email first")) == "kept, with your note"
+        assert status_words(Step(suggestion, "dismissed")) == "set aside"
+        assert "not kept yet" in status_words(Step(suggestion, "suggested", "a note"))
+
 
 class TestReport:
     def report_html(self, content: Content) -> tuple[str, dict[str, object]]:
@@ -146,11 +180,19 @@ class TestReport:
 
     def test_the_report_holds_matches_reasons_and_kept_steps_only(self, content: Content) -> None:
         html, data = self.report_html(content)
-        assert "Specialties that fit me best" in html and "What fits" not in html
+        assert "Specialties that fit me best" in html
+        assert "What fits:" in html and "What does not:" in html
         assert "&lt;b&gt;ask&lt;/b&gt; about nights" in html
         assert "Meet your Society advisor" not in html  # set aside by the student
         assert [step["status"] for step in data["plan"]] == ["accepted"]  # type: ignore[index]
         assert data["attempt"] == 2 and data["format"] == "selfexplore-report"
+
+    def test_matches_are_numbered_once_and_months_read_as_words(self, content: Content) -> None:
+        html, data = self.report_html(content)
+        assert not re.search(r"<li><strong>\d+\. ", html)  # the list numbers them: "1. 1. ..." no more
+        assert "January 2027" in html and "2027-01" not in html
+        assert "25 November 2026" in html
+        assert data["plan"][0]["target_month"] == "2027-01"  # type: ignore[index]  # data keeps the form
 
     def test_the_report_is_self_contained_and_prints(self, content: Content) -> None:
         html, _ = self.report_html(content)

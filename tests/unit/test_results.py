@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 
 from selfexplore.advising import help_for, render_help
@@ -13,46 +11,16 @@ from selfexplore.matching import Match, Reason
 from selfexplore.results import (
     TRUST_THRESHOLD,
     build_results,
+    paths_by_fit,
+    previous_attempt,
     reason_words,
     render_matches,
     suggestions,
     tensions,
 )
-from selfexplore.scoring import Answer, score_answers, value_ids
+from selfexplore.scoring import score_answers, value_ids
 from selfexplore.workbook import STEPS, neighbours, progress
-
-
-def answers_leaning(content: Content, high: set[str], low: set[str] = frozenset()) -> dict[str, Answer]:  # type: ignore[assignment]
-    """Answer every statement: agree fully with items keyed to `high`, disagree with `low`, else neutral."""
-    answers: dict[str, Answer] = {}
-    for item in content.questionnaire.items:
-        if item.kind != "scale":
-            continue
-        key = item.keys[0]
-        if key.dimension in high:
-            answers[item.id] = 1 if key.reverse else 5
-        elif key.dimension in low:
-            answers[item.id] = 5 if key.reverse else 1
-        else:
-            answers[item.id] = 3
-    return answers
-
-
-class _Parser(HTMLParser):
-    """Fails on nothing, but records every tag, so that tests can assert no <script> got through."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: object) -> None:
-        self.tags.append(tag)
-
-
-def tags(html: str) -> list[str]:
-    parser = _Parser()
-    parser.feed(html)
-    return parser.tags
+from tests.helpers import answers_leaning, tags
 
 
 class TestProgress:
@@ -122,6 +90,26 @@ class TestResults:
         assert "script" not in tags(html)
         assert "x.ipynb?page=psychiatry&amp;a=&lt;b&gt;" in html
         assert html.count('class="se-match"') == 10
+
+
+class TestRules:
+    def test_a_retake_is_compared_with_the_attempt_just_before(self) -> None:
+        assert previous_attempt([1, 2, 3], 3) == 2
+        assert previous_attempt([3, 1, 2], 2) == 1
+        assert previous_attempt([1], 1) is None
+
+    def test_career_paths_are_ordered_by_fit_then_by_name(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, {"research", "laboratory"}))
+        ranked = paths_by_fit(content, results)
+        fits = [fit for _, fit in ranked]
+        assert fits == sorted(fits, reverse=True)  # type: ignore[type-var]
+        assert ranked[0][0].id == results.paths[0].id
+        assert len(ranked) == len(content.paths)
+
+    def test_without_answers_the_paths_are_in_name_order_with_no_fit(self, content: Content) -> None:
+        ranked = paths_by_fit(content, None)
+        assert [page.name for page, _ in ranked] == sorted(page.name for page in content.paths)
+        assert {fit for _, fit in ranked} == {None}
 
 
 class TestCharts:

@@ -1,0 +1,109 @@
+"""The page request as a kernel sees it: its query string, the headers Voila passes on, and the cookies.
+
+Voila hands a kernel the request that opened its page as CGI-style variables (QUERY_STRING, HTTP_<NAME>
+for the headers named in its `http_header_envs` setting). A kernel started for the request has them in its
+environment. A preheated kernel is started and runs the app before anyone asks for the page, so the
+request reaches it later, over a websocket at /voila/query/<kernel id>. Voila's own helper for this,
+`voila.utils.wait_for_request`, blocks the cell and imports the whole Voila server (about a thousand
+modules) into the kernel; `wait_for_request` below speaks the same small protocol with Tornado, which the
+kernel has loaded already, and does not block: the app is on screen while it waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import parse_qs
+
+# The cookie that keeps a student signed in between reloads of the app in the same browser. It holds a
+# page pass (see Store.issue_pass), never the resume code, and it is never part of an address: a link a
+# student forwards signs nobody in.
+PASS_COOKIE = "selfexplore_pass"  # noqa: S105 - the name of a cookie, not a secret
+CONNECT_TIMEOUT = 10.0
+# A preheated kernel that waits this long for its page request without one (a broken websocket) opens the
+# app as if the request had been empty, so the page is never left blank.
+REQUEST_TIMEOUT = 60.0
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What the browser asked for: the query string's parameters, the forwarded headers, the cookies."""
+
+    query: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    cookies: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> PageRequest:
+        headers = forwarded_headers(environ)
+        return cls(environ.get("QUERY_STRING", ""), headers, parse_cookies(headers.get("cookie", "")))
+
+    def parameter(self, name: str) -> str | None:
+        """The first value of one query-string parameter, or None."""
+        values = parse_qs(self.query).get(name)
+        return values[0] if values else None
+
+
+def forwarded_headers(environ: Mapping[str, str]) -> dict[str, str]:
+    """Headers Voila passed on as HTTP_* variables (only those named in its http_header_envs setting)."""
+    return {
+        key.removeprefix("HTTP_").replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """A Cookie header as a mapping; a malformed header gives no cookies rather than an error."""
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(header)
+    except CookieError:
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def is_preheated(environ: Mapping[str, str]) -> bool:
+    """True in a kernel Voila started ahead of any request (its request arrives later)."""
+    return environ.get("VOILA_PREHEAT") == "True"
+
+
+def query_url(environ: Mapping[str, str]) -> str:
+    """Where a preheated kernel hears its page request from Voila."""
+    protocol = environ.get("VOILA_WS_PROTOCOL", "ws")
+    host = environ.get("VOILA_APP_IP", "127.0.0.1")
+    port = environ.get("VOILA_APP_PORT", "")
+    base = environ.get("VOILA_WS_BASE_URL", environ.get("VOILA_SERVER_URL", "/"))
+    return f"{protocol}://{host}:{port}{base}voila/query/{environ.get('VOILA_KERNEL_ID', '')}"
+
+
+async def wait_for_request(environ: Mapping[str, str]) -> dict[str, str]:
+    """The request of a preheated kernel's page, as environment variables; empty when it never came.
+
+    Runs on the kernel's own event loop, so the cell that started the app has already returned."""
+    from tornado.websocket import websocket_connect
+
+    try:
+        connection = await websocket_connect(query_url(environ), connect_timeout=CONNECT_TIMEOUT)
+    except Exception as error:
+        _log.warning("no page request from Voila: %s", type(error).__name__)
+        return {}
+    try:
+        message = await asyncio.wait_for(connection.read_message(), REQUEST_TIMEOUT)
+    except TimeoutError:
+        _log.warning("no page request from Voila within %.0f s", REQUEST_TIMEOUT)
+        return {}
+    finally:
+        connection.close()
+    if not isinstance(message, str):
+        return {}
+    try:
+        payload = json.loads(message)
+    except ValueError:
+        return {}
+    return {str(key): str(value) for key, value in payload.items()} if isinstance(payload, dict) else {}

@@ -1,0 +1,295 @@
+"""One student's visit: who they are, their current attempt, and every read and write the workbook makes.
+
+A visit is what one kernel serves: the app's pages bind their widgets to it and to nothing else, and the
+command line uses it too (`selfexplore export`, `report`, `delete`). It keeps the current attempt's answers,
+reflections and plan from what the store returned when they were saved, so a page shown again, or a saved
+answer, never reads the whole attempt back; the results (scores, ranked matches) are worked out once per
+change of the answers.
+
+Who the student is comes, in order, from JupyterHub or a trusted proxy (selfexplore.identity), or from the
+page pass kept in the browser's cookie (selfexplore.request.PASS_COOKIE), which the app sets when a student
+starts a new workbook or resumes with their code. Nothing in an address ever signs anyone in.
+
+Two tabs of the same student are two visits: each sees what the other saved once it is reloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from types import MappingProxyType
+from typing import Any
+
+from selfexplore.content import Content, Page
+from selfexplore.identity import resolve_identity
+from selfexplore.matching import Kind
+from selfexplore.plan import PlanChoice, Step, merge, step_status, suggest
+from selfexplore.report import Report, build_report
+from selfexplore.request import PASS_COOKIE, PageRequest
+from selfexplore.results import Movement, Results, build_results, compare_attempts, paths_by_fit, previous_attempt
+from selfexplore.scoring import Answer, ScoredProfile
+from selfexplore.store import (
+    Attempt,
+    GroupSession,
+    IdentityError,
+    PlanStep,
+    Reflection,
+    SavedAnswer,
+    Store,
+    Student,
+)
+
+NOT_SIGNED_IN = "Open the start page first, to start a workbook or resume one."
+CHALLENGES_ITEM = "challenges"
+
+
+class Visit:
+    """The state of one visit, and the one way the pages read and change it."""
+
+    def __init__(self, content: Content, store: Store) -> None:
+        self.content = content
+        self.store = store
+        self.student: Student | None = None
+        self.attempt: Attempt | None = None
+        # The pass this visit keeps in the browser's cookie (None when the hosting signs the student in).
+        self.page_pass: str | None = None
+        self.signed_in_by: str | None = None  # "hub" or "proxy" when the hosting signs the student in
+        self.problem: str | None = None  # why a pass from the browser was not accepted
+        # Bumped whenever the answers change (views shown again redraw what depends on them), and whenever
+        # the student or the attempt changes (views built for the one before are dropped).
+        self.version = 0
+        self.generation = 0
+        self._forget()
+
+    def _forget(self) -> None:
+        self._answers: dict[str, Answer] | None = None
+        self._reflections: dict[str, Reflection] | None = None
+        self._plan: dict[str, PlanStep] | None = None
+        self._results: tuple[int, Results] | None = None
+        self._before: dict[Kind, tuple[int, Movement | None]] = {}
+
+    # --- who the student is -------------------------------------------------------------------------
+
+    @classmethod
+    def from_request(cls, content: Content, store: Store, environ: Mapping[str, str]) -> Visit:
+        """The visit of the page request described by `environ` (see `recognise`)."""
+        visit = cls(content, store)
+        visit.recognise(environ)
+        return visit
+
+    def recognise(self, environ: Mapping[str, str]) -> None:
+        """Sign the visit in from the page request described by `environ` (a kernel's environment once it
+        holds the request): the hub's or the proxy's user, else the pass in the browser's cookie, else
+        nobody yet. A pass that is no longer valid leaves the visit signed out, with `problem` saying so."""
+        request = PageRequest.from_environ(environ)
+        signed_in = resolve_identity(environ, request.headers)
+        if signed_in is not None:
+            self._enter(self.store.student_for(signed_in.kind, signed_in.name))
+            self.signed_in_by = signed_in.kind
+            return
+        kept = request.cookies.get(PASS_COOKIE)
+        if kept:
+            try:
+                self._enter(self.store.student_for_pass(kept))
+            except IdentityError as error:
+                self.problem = str(error)
+            else:
+                self.page_pass = kept
+
+    @classmethod
+    def for_code(cls, content: Content, store: Store, code: str) -> Visit:
+        """A visit signed in with a resume code (the command line's way in)."""
+        visit = cls(content, store)
+        visit._enter(store.resume(code))
+        return visit
+
+    def _enter(self, student: Student, attempt: Attempt | None = None) -> None:
+        self.student = student
+        self.attempt = attempt or self.store.latest_attempt(student)
+        self.problem = None
+        self._forget()
+        self.generation += 1
+        self.version += 1
+
+    @property
+    def known(self) -> bool:
+        return self.student is not None and self.attempt is not None
+
+    @property
+    def hosted(self) -> bool:
+        """True when the hosting (JupyterHub, a trusted proxy) signs the student in: not ours to end."""
+        return self.signed_in_by is not None
+
+    def start_new(self) -> str:
+        """Create a student with a fresh resume code and sign this visit in; returns the code, shown once."""
+        created = self.store.create_student()
+        self._enter(created.student)
+        self.page_pass = self.store.issue_pass(created.student)
+        return created.code
+
+    def resume(self, code: str) -> None:
+        """Sign in with a resume code; raises IdentityError with a message for the student."""
+        student = self.store.resume(code)
+        self._enter(student)
+        self.page_pass = self.store.issue_pass(student)
+
+    def sign_out(self) -> None:
+        """End this visit's sign-in: its pass opens nothing any more. A hosted sign-in is left alone."""
+        if self.hosted:
+            return
+        if self.page_pass:
+            self.store.revoke_pass(self.page_pass)
+        self._leave()
+
+    def _leave(self) -> None:
+        self.student = self.attempt = self.page_pass = None
+        self._forget()
+        self.generation += 1
+        self.version += 1
+
+    def attempts(self) -> list[Attempt]:
+        return self.store.attempts(self.student) if self.student is not None else []
+
+    def new_attempt(self) -> Attempt:
+        """Take the workbook again: a new, empty attempt; the earlier ones are kept for comparison."""
+        if self.student is None:
+            raise IdentityError(NOT_SIGNED_IN)
+        attempt = self.store.start_attempt(self.student)
+        self._enter(self.student, attempt)
+        return attempt
+
+    def _current(self) -> Attempt:
+        if self.attempt is None:
+            raise IdentityError(NOT_SIGNED_IN)
+        return self.attempt
+
+    # --- answers --------------------------------------------------------------------------------------
+
+    def answers(self) -> Mapping[str, Answer]:
+        """The current attempt's answers (read from the store once, then kept from each save)."""
+        if self.attempt is None:
+            return MappingProxyType({})
+        if self._answers is None:
+            self._answers = self.store.answers(self.attempt)
+        return MappingProxyType(self._answers)
+
+    def save_answer(self, item_id: str, value: object) -> SavedAnswer:
+        """Save one answer (checked against the content pack by the store); returns after the commit."""
+        attempt = self._current()
+        saved = self.store.save_answer(attempt, item_id, value)
+        if self._answers is not None:
+            self._answers[item_id] = saved.value
+        if saved.changed:
+            self.version += 1
+        return saved
+
+    def results(self) -> Results:
+        """Scores and ranked matches for the current answers, worked out once per change."""
+        if self._results is None or self._results[0] != self.version:
+            self._results = (self.version, build_results(self.content, self.answers()))
+        return self._results[1]
+
+    def scored(self) -> ScoredProfile | None:
+        """The student's scored profile, when someone is signed in."""
+        return self.results().scored if self.known else None
+
+    def challenges(self) -> tuple[str, ...]:
+        ticked = self.answers().get(CHALLENGES_ITEM, ())
+        return ticked if isinstance(ticked, tuple) else ()
+
+    def movement(self, kind: Kind) -> Movement | None:
+        """After a retake: what moved since the attempt before this one (see results.previous_attempt)."""
+        if self.attempt is None:
+            return None
+        cached = self._before.get(kind)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        earlier = {a.number: a for a in self.attempts()}
+        number = previous_attempt(list(earlier), self.attempt.number)
+        movement = None
+        if number is not None:
+            before = build_results(self.content, self.store.answers(earlier[number]))
+            movement = compare_attempts(self.content, before, self.results(), (number, self.attempt.number), kind)
+        self._before[kind] = (self.version, movement)
+        return movement
+
+    def paths_by_fit(self) -> tuple[tuple[Page, int | None], ...]:
+        return paths_by_fit(self.content, self.results() if self.known else None)
+
+    # --- reflections ----------------------------------------------------------------------------------
+
+    def reflections(self) -> Mapping[str, Reflection]:
+        if self.attempt is None:
+            return MappingProxyType({})
+        if self._reflections is None:
+            self._reflections = {r.prompt_id: r for r in self.store.reflections(self.attempt)}
+        return MappingProxyType(self._reflections)
+
+    def save_reflection(
+        self, prompt_id: str, text: str, *, share_adviser: bool, share_group: bool, in_report: bool
+    ) -> Reflection:
+        """Save a reflection with its sharing choices (private unless a box is ticked)."""
+        saved = self.store.save_reflection(
+            self._current(),
+            prompt_id,
+            text,
+            share_adviser=share_adviser,
+            share_group=share_group,
+            in_report=in_report,
+        )
+        if self._reflections is not None:
+            self._reflections[prompt_id] = saved
+        return saved
+
+    # --- the plan -------------------------------------------------------------------------------------
+
+    def _saved_plan(self) -> dict[str, PlanStep]:
+        if self._plan is None:
+            self._plan = {s.step_id: s for s in self.store.plan(self._current())}
+        return self._plan
+
+    def plan(self) -> tuple[Step, ...]:
+        """The suggested steps with what the student made of them, then saved steps no longer suggested."""
+        if self.attempt is None:
+            return ()
+        saved = {s.step_id: (s.status, s.note, s.target_month) for s in self._saved_plan().values()}
+        return merge(suggest(self.content, self.results(), self.challenges()), saved)
+
+    def choose_step(self, step: Step, choice: PlanChoice | None, note: str, month: str | None) -> Step:
+        """Save what the student made of one step; the status follows their choice (plan.step_status)."""
+        status = step_status(choice)
+        saved = self.store.save_plan_step(self._current(), step.suggestion.id, status, note, month)
+        self._saved_plan()[saved.step_id] = saved
+        return Step(step.suggestion, saved.status, saved.note, saved.target_month)
+
+    # --- group sessions, the student's own data ---------------------------------------------------------
+
+    def join(self, code: str) -> GroupSession:
+        if self.student is None:
+            raise IdentityError(NOT_SIGNED_IN)
+        return self.store.join_session(self.student, code)
+
+    def export(self) -> dict[str, Any]:
+        """Everything the store holds about the student, as plain JSON data."""
+        if self.student is None:
+            raise IdentityError(NOT_SIGNED_IN)
+        return self.store.export_student(self.student)
+
+    def delete(self) -> None:
+        """Delete the student and everything of theirs; the visit is signed out."""
+        if self.student is None:
+            raise IdentityError(NOT_SIGNED_IN)
+        self.store.delete_student(self.student)
+        self._leave()
+
+    def report(self, made_on: date) -> Report:
+        """The report of the current attempt."""
+        attempt = self._current()
+        return build_report(
+            self.content,
+            attempt.number,
+            self.answers(),
+            {s.step_id: (s.status, s.note, s.target_month) for s in self._saved_plan().values()},
+            [(r.prompt_id, r.text, r.in_report) for _, r in sorted(self.reflections().items())],
+            made_on,
+        )

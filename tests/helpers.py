@@ -1,0 +1,50 @@
+"""Helpers the tests share: answers that lean a known way, the tags of an HTML string, a free port."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Set
+from html.parser import HTMLParser
+
+from selfexplore.content import Content
+from selfexplore.scoring import Answer
+
+
+def answers_leaning(content: Content, high: Set[str], low: Set[str] = frozenset()) -> dict[str, Answer]:
+    """Answer every statement: agree fully with items keyed to `high`, disagree with `low`, else neutral."""
+    answers: dict[str, Answer] = {}
+    for item in content.questionnaire.items:
+        if item.kind != "scale":
+            continue
+        key = item.keys[0]
+        if key.dimension in high:
+            answers[item.id] = 1 if key.reverse else 5
+        elif key.dimension in low:
+            answers[item.id] = 5 if key.reverse else 1
+        else:
+            answers[item.id] = 3
+    return answers
+
+
+class _Parser(HTMLParser):
+    """Fails on nothing, but records every tag, so that tests can assert no <script> got through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.tags.append(tag)
+
+
+def tags(html: str) -> list[str]:
+    parser = _Parser()
+    parser.feed(html)
+    return parser.tags
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

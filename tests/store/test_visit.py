@@ -1,0 +1,171 @@
+"""A student's visit over a real store (SQLite and PostgreSQL): who they are, and every read and write."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from selfexplore.content import Content
+from selfexplore.request import PASS_COOKIE
+from selfexplore.store import IdentityError, Store
+from selfexplore.visit import Visit
+from tests.helpers import answers_leaning
+
+
+def signed_in(content: Content, store: Store) -> Visit:
+    visit = Visit(content, store)
+    visit.start_new()
+    return visit
+
+
+def cookie(visit: Visit) -> dict[str, str]:
+    """The environment of a page request from the browser that holds this visit's cookie."""
+    assert visit.page_pass is not None
+    return {"HTTP_COOKIE": f"_xsrf=x; {PASS_COOKIE}={visit.page_pass}"}
+
+
+class _Counting:
+    """Counts the calls of one store method."""
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.calls = 0
+        original = getattr(store, name)
+
+        def counted(*args: object, **kwargs: object) -> object:
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        setattr(store, name, counted)
+
+
+class TestWhoTheStudentIs:
+    def test_nobody_is_signed_in_without_a_cookie_or_a_hosted_sign_in(self, content: Content, store: Store) -> None:
+        visit = Visit.from_request(content, store, {})
+        assert not visit.known and visit.problem is None
+
+    def test_the_browsers_cookie_signs_the_same_student_in_again(self, content: Content, store: Store) -> None:
+        first = signed_in(content, store)
+        again = Visit.from_request(content, store, cookie(first))
+        assert again.known and again.student == first.student and again.page_pass == first.page_pass
+
+    def test_an_address_signs_nobody_in(self, content: Content, store: Store) -> None:
+        first = signed_in(content, store)
+        forwarded = Visit.from_request(content, store, {"QUERY_STRING": f"pass={first.page_pass}"})
+        assert not forwarded.known
+
+    def test_a_pass_that_was_signed_out_or_forged_says_so(self, content: Content, store: Store) -> None:
+        first = signed_in(content, store)
+        environ = cookie(first)
+        first.sign_out()
+        for request in (environ, {"HTTP_COOKIE": f"{PASS_COOKIE}=forged"}):
+            visit = Visit.from_request(content, store, request)
+            assert not visit.known and visit.problem is not None and "expired" in visit.problem
+
+    def test_a_hub_user_is_signed_in_and_cannot_be_signed_out_here(self, content: Content, store: Store) -> None:
+        visit = Visit.from_request(content, store, {"JUPYTERHUB_USER": "student-7"})
+        assert visit.known and visit.hosted and visit.page_pass is None
+        visit.sign_out()
+        assert visit.known
+
+    def test_a_resume_code_opens_the_same_workbook(self, content: Content, store: Store) -> None:
+        created = store.create_student()
+        visit = Visit(content, store)
+        visit.resume(created.code.lower())
+        assert visit.student == created.student and visit.page_pass is not None
+        with pytest.raises(IdentityError):
+            Visit.for_code(content, store, "0000-0000-0000-0000-0")
+
+
+class TestAnswers:
+    def test_a_saved_answer_is_kept_without_reading_the_attempt_again(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        reads = _Counting(store, "answers")
+        assert visit.answers() == {}
+        visit.save_answer("i01", 4)
+        visit.save_answer("body_systems", ["skin"])
+        assert visit.answers() == {"i01": 4, "body_systems": ("skin",)}
+        assert reads.calls == 1
+
+    def test_results_are_worked_out_once_per_change_of_the_answers(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        first = visit.results()
+        assert visit.results() is first
+        visit.save_answer("i01", 5)
+        changed = visit.results()
+        assert changed is not first
+        visit.save_answer("i01", 5)  # the same answer again changes nothing
+        assert visit.results() is changed
+
+    def test_a_refused_answer_changes_nothing(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        version = visit.version
+        with pytest.raises(Exception, match="i01"):
+            visit.save_answer("i01", 9)
+        assert visit.answers() == {} and visit.version == version
+
+    def test_a_new_attempt_starts_empty_and_keeps_the_old(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        visit.save_answer("i01", 2)
+        generation = visit.generation
+        attempt = visit.new_attempt()
+        assert attempt.number == 2 and visit.answers() == {} and visit.generation > generation
+        assert len(visit.attempts()) == 2
+
+
+class TestRetakesCompared:
+    def test_what_moved_is_measured_against_the_attempt_just_before(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        leanings = [{"procedures", "operating_room"}, {"mind_behavior", "continuity"}, {"children", "continuity"}]
+        for number, high in enumerate(leanings, start=1):
+            if number > 1:
+                visit.new_attempt()
+            for item_id, value in answers_leaning(content, high).items():
+                visit.save_answer(item_id, value)
+        movement = visit.movement("specialties")
+        assert movement is not None
+        assert (movement.before_number, movement.after_number) == (2, 3)
+
+    def test_a_first_attempt_has_nothing_to_compare_with(self, content: Content, store: Store) -> None:
+        assert signed_in(content, store).movement("specialties") is None
+
+
+class TestPlan:
+    def test_a_note_alone_keeps_nothing(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        step = visit.plan()[-1]
+        saved = visit.choose_step(step, None, "ask about research years", None)
+        assert saved.status == "suggested" and not saved.kept and saved.note == "ask about research years"
+        assert not visit.report(date(2026, 12, 1)).steps
+
+    def test_keeping_with_a_note_and_a_month_is_kept_and_reported(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        step = visit.plan()[-1]
+        saved = visit.choose_step(step, "accepted", "email first", "2027-01")
+        assert saved.kept and saved.status == "accepted"
+        (reported,) = visit.report(date(2026, 12, 1)).steps
+        assert (reported.note, reported.target_month) == ("email first", "2027-01")
+        assert visit.plan()[-1].kept  # shown again as kept
+
+    def test_setting_a_step_aside(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        saved = visit.choose_step(visit.plan()[-1], "dismissed", "", None)
+        assert saved.status == "dismissed" and saved.choice == "dismissed"
+
+
+class TestTheStudentsOwnData:
+    def test_only_reflections_ticked_for_the_report_reach_it(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        visit.save_reflection("balance_week", "<b>mine</b>", share_adviser=False, share_group=False, in_report=True)
+        visit.save_reflection("balance_energy", "not this", share_adviser=True, share_group=True, in_report=False)
+        texts = [r.text for r in visit.report(date(2026, 12, 1)).reflections]
+        assert texts == ["<b>mine</b>"]
+
+    def test_export_holds_every_answer_and_delete_removes_everything(self, content: Content, store: Store) -> None:
+        visit = signed_in(content, store)
+        visit.save_answer("i01", 3)
+        assert visit.export()["attempts"][0]["answers"] == {"i01": 3}
+        visit.delete()
+        assert not visit.known and store.counts()["students"] == 0
+        with pytest.raises(IdentityError):
+            visit.export()
