@@ -1,7 +1,9 @@
 """The one place that knows how Voila is run for selfexplore.
 
 `selfexplore serve` checks the content pack first (the app refuses to start on an invalid pack, with the
-same messages as `selfexplore validate`), then runs Voila in folder mode over the shipped notebooks.
+same messages as `selfexplore validate`), creates or upgrades the store, then runs Voila over the app's one
+notebook (selfexplore.workbook.APP_NOTEBOOK): the app is at the server's root, and every page of the
+workbook is inside it. `selfexplore facilitate` runs the facilitator's dashboard on a server of its own.
 """
 
 from __future__ import annotations
@@ -15,32 +17,39 @@ import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
-from selfexplore.identity import TRUSTED_HEADER_ENV
+from selfexplore.identity import FACILITATOR_ROLE, ROLE_ENV, TRUSTED_HEADER_ENV
 from selfexplore.store import DB_URL_ENV, Store, default_url
+from selfexplore.workbook import APP_NOTEBOOK
 
 DEFAULT_PORT = 8866
 FACILITATOR_PORT = 8867
 HOST = "127.0.0.1"
 DASHBOARD = "dashboard.ipynb"
-# Set only in the facilitator server's kernels: the dashboard refuses to show anything without it.
-ROLE_ENV = "SELFEXPLORE_ROLE"
-FACILITATOR_ROLE = "facilitator"
 TOKEN_ENV = "SELFEXPLORE_FACILITATOR_TOKEN"  # noqa: S105 - the name of a variable, not a token
-FIRST_PAGE = "start.ipynb"
 TEMPLATE = "selfexplore"
-# The pages a student opens, in workbook order: each gets one kernel started and run ahead of time, so the
-# page shows its questions as soon as it is asked for. The directory of pages is not preheated (it is
-# opened from a match, with the page to show in the query string, and a preheated kernel would have to
-# wait for that anyway).
-PREHEATED = ("start.ipynb", "interests.ipynb", "values.ipynb", "balance.ipynb", "matches.ipynb", "plan.ipynb")
-POOL_SIZE = 1
+# Kernels kept ready, each having run the app ahead of time (about 60 MiB each while it waits): enough for
+# a small group to open the app at once with no wait. For a room, set it to the room's size
+# (`serve --pool N` or SELFEXPLORE_POOL). 0 turns preheating off: every visit starts its own kernel.
+POOL_ENV = "SELFEXPLORE_POOL"
+DEFAULT_POOL = 8
+# How long Voila waits for a kernel's output before giving up on a cell. Its default (4 s) is shorter than
+# a kernel takes to start under a burst on two cores, and a cell given up on leaves the page blank.
+IOPUB_TIMEOUT = 60
+# The request headers a kernel is given: the cookie that keeps a student signed in between reloads (see
+# selfexplore.request.PASS_COOKIE), and the trusted proxy's user header when one is configured.
+COOKIE_HEADER = "Cookie"
 
 
 def notebooks_dir() -> Path:
-    """The folder of workbook notebooks shipped with the package."""
+    """The folder of the app's notebook, shipped with the package."""
     return Path(str(resources.files("selfexplore.notebooks")))
+
+
+def app_notebook() -> Path:
+    return notebooks_dir() / APP_NOTEBOOK
 
 
 def share_dir() -> Path:
@@ -48,43 +57,75 @@ def share_dir() -> Path:
     return Path(str(resources.files("selfexplore") / "share"))
 
 
-def voila_arguments(
-    port: int, *, preheat: bool = True, trusted_header: str | None = None, folder: Path | None = None
-) -> list[str]:
-    """Command-line settings for Voila: production defaults, kept together so they are easy to review.
-    `folder` is the notebooks folder served: the students' by default, the facilitator's for `facilitate`."""
-    arguments = [
-        str(folder or notebooks_dir()),
+def facilitator_dir() -> Path:
+    """The facilitator's notebooks: a folder of their own, so that the student server cannot render them."""
+    return Path(str(resources.files("selfexplore.facilitator")))
+
+
+def pool_size(environ: dict[str, str] | None = None) -> int:
+    """The pool size named in SELFEXPLORE_POOL, or the default; a value that is not a number is an error."""
+    named = (os.environ if environ is None else environ).get(POOL_ENV, "").strip()
+    if not named:
+        return DEFAULT_POOL
+    if not named.isdigit():
+        raise ValueError(f"{POOL_ENV} must be a whole number of kernels, got {named!r}")
+    return int(named)
+
+
+def _common(port: int) -> list[str]:
+    return [
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={HOST}",
         # A busy port must be an error, not a silent move to another port the student does not know.
         "--Voila.port_retries=0",
-        # The project's own template: its theme, a <main> landmark, no request to any other host.
+        # The project's own template: its theme, a <main> landmark, no request to any other host; the
+        # address cannot ask for another template or theme.
         f"--template={TEMPLATE}",
         "--theme=light",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
         # Students see the workbook, never its code or a Python traceback.
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
+        f"--VoilaExecutor.iopub_timeout={IOPUB_TIMEOUT}",
         # Voila does not shut down the kernels of closed tabs; cull the idle ones (every answer is already
-        # saved the moment it is given, so a culled kernel loses nothing).
+        # saved the moment it is given, so a culled kernel loses nothing). A kernel with a page connected
+        # is never culled: a student reading for a long time keeps their app.
         "--MappingKernelManager.cull_interval=60",
         "--MappingKernelManager.cull_idle_timeout=1800",
         "--MappingKernelManager.cull_connected=False",
     ]
-    if preheat:
-        pools = {name: {"pool_size": POOL_SIZE} for name in PREHEATED}
-        pools["default"] = {"pool_size": 0}
+
+
+def voila_arguments(port: int, *, pool: int = DEFAULT_POOL) -> list[str]:
+    """Command-line settings for the students' Voila: production defaults, kept together for review. The
+    settings that are lists or mappings are in `voila_config` (Voila reads them from a config file)."""
+    arguments = [str(app_notebook()), *_common(port)]
+    if pool > 0:
         arguments += [
             "--VoilaConfiguration.preheat_kernel=True",
-            "--VoilaKernelManager.kernel_pools_config=" + json.dumps(pools),
+            # Refills are paced by the kernel manager below (after the burst, one at a time), not delayed.
             "--VoilaKernelManager.fill_delay=0",
+            "--VoilaConfiguration.multi_kernel_manager_class=selfexplore.kernels.PacedKernelManager",
         ]
-    if trusted_header:
-        # Voila hands this one header to the kernel as HTTP_<NAME>; selfexplore.identity trusts it only
-        # because the same name is set in SELFEXPLORE_TRUSTED_HEADER.
-        arguments.append(f"--VoilaConfiguration.http_header_envs={json.dumps([trusted_header])}")
     return arguments
+
+
+def voila_config(*, pool: int = DEFAULT_POOL, trusted_header: str | None = None) -> dict[str, Any]:
+    """The students' Voila settings that are lists or mappings, as the contents of its config file."""
+    # Voila hands these request headers to the kernel as HTTP_<NAME>; selfexplore.identity trusts the
+    # proxy's header only because the same name is set in SELFEXPLORE_TRUSTED_HEADER.
+    headers = [COOKIE_HEADER, *([trusted_header] if trusted_header else [])]
+    config: dict[str, Any] = {"VoilaConfiguration": {"http_header_envs": headers}}
+    if pool > 0:
+        config["VoilaKernelManager"] = {"kernel_pools_config": {APP_NOTEBOOK: {"pool_size": pool}}}
+    return config
+
+
+def facilitator_arguments(port: int) -> list[str]:
+    """Settings for the facilitator's Voila: its own folder, no pool (its token is in its config file)."""
+    return [str(facilitator_dir()), *_common(port)]
 
 
 def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -95,13 +136,13 @@ def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def facilitator_dir() -> Path:
-    """The facilitator's notebooks: a folder of their own, so that the student server cannot render them."""
-    return Path(str(resources.files("selfexplore.facilitator")))
+def app_url(port: int) -> str:
+    """The address a student opens: the server's root is the app."""
+    return f"http://{HOST}:{port}/"
 
 
-def page_url(port: int, notebook: str = FIRST_PAGE) -> str:
-    return f"http://{HOST}:{port}/voila/render/{notebook}"
+def dashboard_url(port: int) -> str:
+    return f"http://{HOST}:{port}/voila/render/{DASHBOARD}"
 
 
 def _prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
@@ -117,49 +158,55 @@ def _prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
     return env
 
 
-def serve(port: int = DEFAULT_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
+def serve(
+    port: int = DEFAULT_PORT, content_dir: str | None = None, db_url: str | None = None, pool: int | None = None
+) -> int:
     """Validate the content pack, create or upgrade the store, then run Voila until it is stopped."""
+    size = pool_size() if pool is None else pool
     env = _prepare(content_dir, db_url)
     header = env.get(TRUSTED_HEADER_ENV, "").strip() or None
-    print(f"selfexplore: serving the workbook at {page_url(port)}", flush=True)
-    return _run_voila(voila_arguments(port, trusted_header=header), env)
+    print(f"selfexplore: serving the workbook at {app_url(port)}", flush=True)
+    return _run_voila(voila_arguments(port, pool=size), voila_config(pool=size, trusted_header=header), env)
 
 
 def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
     """The facilitator dashboard on a server of its own, behind a token (and a hub group under JupyterHub).
 
-    The token comes from SELFEXPLORE_FACILITATOR_TOKEN or is made afresh; it is handed to Voila in a config
-    file readable only by this user, not on the command line, where other users of the machine could see it.
+    The token comes from SELFEXPLORE_FACILITATOR_TOKEN or is made afresh; it is handed to Voila in its config
+    file, readable only by this user, not on the command line, where other users of the machine could see it.
     """
     env = _prepare(content_dir, db_url)
     env[ROLE_ENV] = FACILITATOR_ROLE
     token = env.get(TOKEN_ENV, "").strip() or secrets.token_urlsafe(24)
-    with tempfile.TemporaryDirectory(prefix="selfexplore-facilitate-") as config_dir:
-        config = Path(config_dir) / "voila.json"
-        config.touch(mode=0o600)
-        config.write_text(json.dumps({"Voila": {"token": token}}), encoding="utf-8")
-        arguments = voila_arguments(port, preheat=False, folder=facilitator_dir())
-        arguments += ["--Voila.config_file_paths", config_dir]
-        print(f"selfexplore: the facilitator dashboard is at {page_url(port, DASHBOARD)}?token={token}", flush=True)
-        return _run_voila(arguments, env)
+    print(f"selfexplore: the facilitator dashboard is at {dashboard_url(port)}?token={token}", flush=True)
+    return _run_voila(facilitator_arguments(port), {"Voila": {"token": token}}, env)
 
 
-def _run_voila(arguments: list[str], env: dict[str, str]) -> int:
-    """Run Voila until it stops. A stop signal sent to this process (SIGTERM from a service manager, SIGHUP
-    from a closed terminal) is passed on to Voila, so that no server or kernel is left running behind it;
-    Ctrl-C reaches both already, as they share the terminal's process group."""
-    process = subprocess.Popen([sys.executable, "-m", "voila", *arguments], env=env)
+def _run_voila(arguments: list[str], config: dict[str, Any], env: dict[str, str]) -> int:
+    """Run Voila with these settings until it stops.
 
-    def forward(signum: int, _frame: object) -> None:
-        process.send_signal(signum)
+    `config` is written to a voila.json readable only by this user, in a folder removed when Voila stops. A
+    stop signal sent to this process (SIGTERM from a service manager, SIGHUP from a closed terminal) is
+    passed on to Voila, so that no server or kernel is left running behind it; Ctrl-C reaches both already,
+    as they share the terminal's process group."""
+    with tempfile.TemporaryDirectory(prefix="selfexplore-voila-") as config_dir:
+        path = Path(config_dir) / "voila.json"
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(config), encoding="utf-8")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "voila", *arguments, "--Voila.config_file_paths", config_dir], env=env
+        )
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        while True:
-            try:
-                return process.wait()
-            except KeyboardInterrupt:
-                continue  # Voila got the same Ctrl-C and is shutting down its kernels: wait for it
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        def forward(signum: int, _frame: object) -> None:
+            process.send_signal(signum)
+
+        previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
+        try:
+            while True:
+                try:
+                    return process.wait()
+                except KeyboardInterrupt:
+                    continue  # Voila got the same Ctrl-C and is shutting down its kernels: wait for it
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -9,10 +9,10 @@ import pytest
 from traitlets import TraitError
 
 from selfexplore.content import Content
-from selfexplore.identity import may_facilitate
-from selfexplore.serve import FACILITATOR_ROLE, ROLE_ENV
+from selfexplore.identity import FACILITATOR_ROLE, ROLE_ENV, may_facilitate
 from selfexplore.store import Store
 from selfexplore.ui.dashboard import DashboardView
+from tests.ui.widgets import downloaded, html_of
 
 FACILITATOR = {ROLE_ENV: FACILITATOR_ROLE}
 
@@ -38,7 +38,7 @@ class TestWhoMaySee:
     def test_without_the_facilitator_role_nothing_is_read_or_shown(self, content: Content) -> None:
         view = DashboardView(content, _NoReading(), {})
         assert not view.allowed
-        assert "for facilitators" in view.widget.children[1].value  # type: ignore[attr-defined]
+        assert "for facilitators" in html_of(view.widget)
 
     def test_under_a_hub_only_members_of_the_facilitator_group_may_see(self) -> None:
         environ = {
@@ -82,13 +82,23 @@ class TestDashboard:
         view.refresh()
         assert "5 joined" in view.figures.value
 
-    def test_projector_mode_and_exports(self, content: Content, store: Store) -> None:
+    def test_projector_mode_marks_the_page_for_large_type(self, content: Content, store: Store) -> None:
         group_of(store, 5)
         view = DashboardView(content, store, FACILITATOR)
-        view.projector.value = True
-        assert "se-projector" in view.widget._dom_classes
+        view.projector.set_state({"value": True})
+        assert "se-projector" in view.widget._dom_classes  # the classes the page receives
+        view.projector.set_state({"value": False})
+        assert "se-projector" not in view.widget._dom_classes
+
+    def test_exports_hold_the_figures_and_the_summary(self, content: Content, store: Store) -> None:
+        code = group_of(store, 5)
+        view = DashboardView(content, store, FACILITATOR)
         view.export_button.click()
-        assert "data:text/csv;base64," in view.exports.value and "data:text/html;base64," in view.exports.value
+        csv = downloaded(view.exports.value, f"selfexplore-session-{code}.csv")
+        assert csv.splitlines()[0].startswith("section,") or "," in csv.splitlines()[0]
+        assert any("time" in line for line in csv.splitlines()[1:])
+        summary = downloaded(view.exports.value, f"selfexplore-session-{code}.html")
+        assert summary.startswith("<!DOCTYPE html>") and "5 joined" in summary
 
     def test_a_forged_session_code_shows_nothing(self, content: Content, store: Store) -> None:
         group_of(store, 5)

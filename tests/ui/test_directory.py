@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import ipywidgets as widgets
 import pytest
 from traitlets import TraitError
 
 from selfexplore.content import Content
+from selfexplore.store import Store
 from selfexplore.ui.directory import DirectoryView
+from tests.ui.widgets import Opened
 
 
 @pytest.fixture
-def view(content: Content) -> Iterator[DirectoryView]:
-    yield DirectoryView(content)
-    widgets.Widget.close_all()
+def view(content: Content, store: Store) -> DirectoryView:
+    shown = Opened(content, store, {"QUERY_STRING": "page=specialties"}).view
+    assert isinstance(shown, DirectoryView)
+    return shown
 
 
 class TestDirectoryView:

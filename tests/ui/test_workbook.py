@@ -1,363 +1,533 @@
-"""The workbook pages without a browser: act as a student would (set values, click) and check the store."""
+"""The workbook app without a browser: act as a student would (set values, click, follow links) and check
+the store. Values "from the page" are set the way a comm message sets them (`set_state`), so a forged one
+meets exactly the checks a real one does."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date
 
 import ipywidgets as widgets
+import pytest
+from traitlets import TraitError
 
 from selfexplore.content import Content
+from selfexplore.request import PASS_COOKIE
 from selfexplore.scoring import value_ids
 from selfexplore.store import Store
-from selfexplore.ui import (
-    AdvisingView,
-    BalanceView,
-    CompareView,
-    MatchesView,
-    PathsView,
-    PlanView,
-    QuestionsView,
-    Session,
-    StartView,
-    build_page,
-)
+from selfexplore.ui.balance import BalanceView
+from selfexplore.ui.explore import AdvisingView, CompareView, PathsView
+from selfexplore.ui.matches import MatchesView
+from selfexplore.ui.page import PageView
+from selfexplore.ui.plan import PlanView
+from selfexplore.ui.questions import QuestionsView
+from selfexplore.ui.start import StartView
+from selfexplore.workbook import PAGES, PAGES_BY_ID
+from tests.helpers import answers_leaning
+from tests.ui.widgets import Opened, downloaded, find, find_all, html_of, started
 
 
-def signed_in(content: Content, store: Store) -> Session:
-    """A session as a page opened from a workbook link would have it (a pass in the query string)."""
-    first = Session.from_request(content, store, {})
-    first.start_new()
-    return Session.from_request(content, store, {"QUERY_STRING": f"pass={first.token}"})
+def answer_everything(opened: Opened, content: Content, high: set[str]) -> None:
+    for item_id, value in answers_leaning(content, high).items():
+        opened.app.visit.save_answer(item_id, value)
+
+
+class TestTheApp:
+    def test_the_app_opens_at_the_start_page(self, content: Content, store: Store) -> None:
+        opened = Opened(content, store)
+        assert isinstance(opened.view, StartView)
+        assert opened.app.shell.place == {
+            "page": "start",
+            "query": "",
+            "title": "Start · selfexplore workbook",
+            "replace": False,
+        }
+
+    def test_following_a_link_swaps_the_page_inside_the_same_app(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        interests = opened.go("page=interests")
+        assert isinstance(interests, QuestionsView) and interests.section.id == "interests"
+        assert opened.app.shell.place["query"] == "page=interests"
+        assert isinstance(opened.go("page=values"), QuestionsView)
+        assert opened.go("page=interests") is interests  # kept for the visit: going back is a swap
+
+    def test_a_forged_address_falls_back_to_a_page_that_exists(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        assert isinstance(opened.go("page=<script>&id=../../etc"), StartView)
+        assert opened.app.shell.place["query"] == ""
+
+    def test_every_page_builds_for_a_student_and_for_nobody(self, content: Content, store: Store) -> None:
+        for opened in (started(content, store), Opened(content, store)):
+            for spec in PAGES:
+                view = opened.go(f"page={spec.id}")
+                assert type(view).__name__ == spec.class_name
+                assert f"se-view-{spec.id}" in view.widget._dom_classes
+                assert opened.app.chrome.spec == PAGES_BY_ID[spec.id]
+
+    def test_a_page_that_needs_a_student_points_to_the_start_when_nobody_is_signed_in(
+        self, content: Content, store: Store
+    ) -> None:
+        opened = Opened(content, store, {"QUERY_STRING": "page=interests"})
+        assert find_all(opened.view.widget, widgets.RadioButtons) == []
+        assert 'href="?"' in html_of(opened.view.widget) and "Open the start page" in html_of(opened.view.widget)
+
+    def test_a_reload_in_the_same_browser_keeps_the_student_and_the_page(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        opened.go("page=values")
+        again = opened.reload()
+        assert again.app.visit.student == opened.app.visit.student
+        assert isinstance(again.view, QuestionsView) and again.view.section.id == "values"
+
+    def test_signing_out_forgets_the_cookie_and_a_stale_cookie_is_cleared(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        old = opened.cookie
+        assert old
+        find(opened.view.widget, widgets.Button, "Sign out on this device").click()
+        assert opened.cookie is None
+        stale = Opened(content, store, {"HTTP_COOKIE": f"{PASS_COOKIE}={old}"})
+        assert not stale.app.visit.known and stale.cookie is None
+        assert "expired" in html_of(stale.view.widget)
+
+    def test_the_pager_offers_next_once_signed_in(self, content: Content, store: Store) -> None:
+        opened = Opened(content, store)
+        assert "Next:" not in opened.app.chrome.footer.value
+        find(opened.view.widget, widgets.Button, "Start a new workbook").click()
+        assert 'href="?page=interests"' in opened.app.chrome.footer.value
+
+    def test_the_steps_are_numbered_once(self, content: Content, store: Store) -> None:
+        header = Opened(content, store).app.chrome.header.value
+        assert "<ol>" in header and not re.search(r">\d+\. ", header)
 
 
 class TestStartPage:
     def test_a_new_student_gets_a_resume_code_shown_once_and_a_way_on(self, content: Content, store: Store) -> None:
-        view = StartView(Session.from_request(content, store, {}))
-        view.new.click()
+        opened = started(content, store)
+        view = opened.view
+        assert isinstance(view, StartView)
         assert "se-code" in view.message.value
-        assert view.session.known
-        assert "interests.ipynb?pass=" in view.welcome.value
-        assert store.counts()["students"] == 1
+        assert 'href="?page=interests"' in view.welcome.value
+        assert opened.cookie == opened.app.visit.page_pass and store.counts()["students"] == 1
 
     def test_resuming_with_the_code_opens_the_same_workbook(self, content: Content, store: Store) -> None:
         created = store.create_student()
-        view = StartView(Session.from_request(content, store, {}))
-        view.code.value = created.code.lower().replace("-", " ")
-        view.resume.click()
-        assert view.session.student is not None and view.session.student.id == created.student.id
+        opened = Opened(content, store)
+        find(opened.view.widget, widgets.Text, "Resume code").set_state({"value": created.code.lower()})
+        find(opened.view.widget, widgets.Button, "Resume").click()
+        assert opened.app.visit.student == created.student and opened.cookie
 
     def test_a_wrong_code_is_refused_with_a_message_and_signs_nobody_in(self, content: Content, store: Store) -> None:
-        view = StartView(Session.from_request(content, store, {}))
-        view.code.value = "not a code"
+        opened = Opened(content, store)
+        view = opened.view
+        assert isinstance(view, StartView)
+        view.code.set_state({"value": "not a code"})
         view.resume.click()
-        assert 'role="alert"' in view.message.value
-        assert not view.session.known
+        assert 'role="alert"' in view.message.value and "A resume code has 17" in view.message.value
+        assert not opened.app.visit.known
 
-    def test_an_expired_link_says_so_and_offers_to_resume(self, content: Content, store: Store) -> None:
-        view = StartView(Session.from_request(content, store, {"QUERY_STRING": "pass=" + "x" * 32}))
-        assert "expired" in view.message.value
-        assert view.entry in view.body.children
-
-    def test_download_holds_the_students_answers(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        session.save("i01", 4)
-        view = StartView(session)
+    def test_download_holds_everything_the_workbook_keeps(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        opened.app.visit.save_answer("i01", 4)
+        opened.app.visit.save_reflection("balance_week", "mine", share_adviser=False, share_group=True, in_report=False)
+        view = opened.view
+        assert isinstance(view, StartView)
         view.download.click()
-        assert 'download="selfexplore-my-data.json"' in view.download_link.value
+        data = json.loads(downloaded(view.download_link.value, "selfexplore-my-data.json"))
+        (attempt,) = data["attempts"]
+        assert attempt["answers"] == {"i01": 4}
+        assert attempt["reflections"][0]["text"] == "mine" and attempt["reflections"][0]["share_group"] is True
 
     def test_delete_needs_the_box_ticked_then_removes_everything(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        session.save("i01", 4)
-        view = StartView(session)
+        opened = started(content, store)
+        opened.app.visit.save_answer("i01", 4)
+        view = opened.view
+        assert isinstance(view, StartView)
         view.delete.click()
         assert store.counts()["students"] == 1
-        view.confirm.value = True
+        view.confirm.set_state({"value": True})
         view.delete.click()
-        assert store.counts()["students"] == 0
-        assert store.counts()["answers"] == 0
-        assert not view.session.known
+        assert store.counts()["students"] == 0 and store.counts()["answers"] == 0
+        assert not opened.app.visit.known and opened.cookie is None
 
     def test_joining_a_group_session_with_its_code(self, content: Content, store: Store) -> None:
         group = store.create_session("PDW morning")
-        session = signed_in(content, store)
-        view = StartView(session)
-        view.join_code.value = group.code.lower()
+        opened = started(content, store)
+        view = opened.view
+        assert isinstance(view, StartView)
+        view.join_code.set_state({"value": group.code.lower()})
         view.join.click()
-        assert session.student is not None
-        assert [s.name for s in store.sessions_of(session.student)] == ["PDW morning"]
-        view.join_code.value = "ZZZ-ZZZ"
+        student = opened.app.visit.student
+        assert student is not None and [s.name for s in store.sessions_of(student)] == ["PDW morning"]
+        view.join_code.set_state({"value": "ZZZ-ZZZ"})
         view.join.click()
         assert 'role="alert"' in view.message.value
+
+    def test_a_hub_student_cannot_be_signed_out_by_a_forged_click(self, content: Content, store: Store) -> None:
+        opened = Opened(content, store, {"JUPYTERHUB_USER": "student-7"})
+        view = opened.view
+        assert isinstance(view, StartView)
+        view.sign_out.click()  # hidden on the page, but a forged click still fires
+        assert opened.app.visit.known and opened.app.visit.hosted
+        assert view.account in view.body.children
 
 
 class TestQuestionPages:
     def test_every_answer_is_saved_the_moment_it_changes(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = QuestionsView(session, "interests")
-        control = view.controls["i01"]
-        assert isinstance(control, widgets.RadioButtons)
-        control.value = 4
-        assert session.attempt is not None
-        assert store.answers(session.attempt) == {"i01": 4}
-        assert "Saved statement 1 (Agree)" in view.chrome.status.value
-        assert "1 of 71 answered" in view.chrome.header.value
+        opened = started(content, store)
+        view = opened.go("page=interests")
+        assert isinstance(view, QuestionsView)
+        view.controls["i01"].set_state({"index": 3})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None and store.answers(attempt) == {"i01": 4}
+        assert opened.status.startswith("Saved statement 1 (Agree)")
+        assert "1 of 71 answered" in opened.app.chrome.progress.value
 
     def test_saved_answers_are_shown_again_without_being_saved_twice(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        session.save("i01", 2)
-        session.save("body_systems", ["skin", "eye"])
-        assert session.attempt is not None
-        before = len(store.answer_history(session.attempt, "i01"))
-        view = QuestionsView(session, "interests")
-        assert view.controls["i01"].value == 2  # type: ignore[attr-defined]
+        opened = started(content, store)
+        visit = opened.app.visit
+        visit.save_answer("i01", 2)
+        visit.save_answer("body_systems", ["skin", "eye"])
+        assert visit.attempt is not None
+        before = len(store.answer_history(visit.attempt, "i01"))
+        view = opened.go("page=interests")
+        assert isinstance(view, QuestionsView)
+        assert view.controls["i01"].value == 2
         assert [s for s, box in view.systems.items() if box.value] == ["skin", "eye"]
-        assert len(store.answer_history(session.attempt, "i01")) == before
+        assert len(store.answer_history(visit.attempt, "i01")) == before
 
     def test_a_fourth_body_system_is_refused_and_nothing_changes(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = QuestionsView(session, "interests")
+        opened = started(content, store)
+        view = opened.go("page=interests")
+        assert isinstance(view, QuestionsView)
         for system in ("skin", "eye", "heart_vessels", "lungs_chest"):
-            view.systems[system].value = True
-        assert session.attempt is not None
-        assert store.answers(session.attempt)["body_systems"] == ("skin", "eye", "heart_vessels")
+            view.systems[system].set_state({"value": True})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None and store.answers(attempt)["body_systems"] == ("skin", "eye", "heart_vessels")
         assert view.systems["lungs_chest"].value is False
-        assert "at most 3" in view.chrome.status.value
+        assert "at most 3" in opened.status
 
-    def test_a_forged_value_is_refused_in_python_and_shown_as_not_saved(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = QuestionsView(session, "interests")
-        item = content.questionnaire.items_by_id["i01"]
-        view._answer(item, 9)  # what a forged comm message would deliver to the observer
-        assert session.attempt is not None
-        assert store.answers(session.attempt) == {}
-        assert "se-status-failed" in view.chrome.status.value
+    def test_a_forged_answer_is_refused_before_anything_is_saved(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        view = opened.go("page=interests")
+        assert isinstance(view, QuestionsView)
+        with pytest.raises(TraitError):
+            view.controls["i01"].set_state({"index": 8})  # there are five answers
+        with pytest.raises(TraitError):
+            view.systems["skin"].set_state({"value": "yes"})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None and store.answers(attempt) == {}
 
     def test_the_values_ranking_moves_by_buttons_and_is_saved(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = QuestionsView(session, "values")
+        opened = started(content, store)
+        view = opened.go("page=values")
+        assert isinstance(view, QuestionsView)
         ranking = view.ranking
         assert ranking is not None
         values = list(value_ids(content))
-        ranking.listing.value = values[2]
-        ranking.up.click()
-        ranking.up.click()
-        ranking.up.click()  # already first: nothing moves
-        assert session.attempt is not None
-        saved = store.answers(session.attempt)["values_ranking"]
-        assert saved == (values[2], values[0], values[1], *values[3:])
+        ranking.listing.set_state({"index": 2})
+        for _ in range(3):
+            ranking.up.click()  # the third finds it first already: nothing moves
+        attempt = opened.app.visit.attempt
+        assert attempt is not None
+        assert store.answers(attempt)["values_ranking"] == (values[2], values[0], values[1], *values[3:])
         assert ranking.listing.options[0] == (f"1. {content.dimensions_by_id[values[2]].label}", values[2])
+        assert opened.app.shell.status["key"] == "values_ranking"
 
-    def test_a_forged_ranking_choice_moves_nothing(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = QuestionsView(session, "values")
-        assert view.ranking is not None
-        view.ranking.listing.value = None
+    def test_a_move_with_nothing_chosen_moves_nothing(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        view = opened.go("page=values")
+        assert isinstance(view, QuestionsView) and view.ranking is not None
+        view.ranking.listing.set_state({"index": None})
         view.ranking.down.click()
-        assert session.attempt is not None
-        assert "values_ranking" not in store.answers(session.attempt)
+        attempt = opened.app.visit.attempt
+        assert attempt is not None and "values_ranking" not in store.answers(attempt)
+        assert "Choose a value" in opened.status
 
-    def test_without_a_student_the_page_points_to_the_start(self, content: Content, store: Store) -> None:
-        view = QuestionsView(Session.from_request(content, store, {}), "interests")
-        assert view.controls == {}
-        assert "start.ipynb" in view.widget.children[2].value  # type: ignore[attr-defined]
+    def test_the_ranking_starts_from_the_students_own_answers_and_is_saved_only_when_chosen(
+        self, content: Content, store: Store
+    ) -> None:
+        opened = started(content, store)
+        view = opened.go("page=values")
+        assert isinstance(view, QuestionsView) and view.ranking is not None
+        for item in content.questionnaire.items:
+            if item.keys and item.keys[0].dimension == "income":
+                view.controls[item.id].set_state({"index": 0 if item.keys[0].reverse else 4})
+        assert view.ranking.listing.options[0][1] == "income"
+        attempt = opened.app.visit.attempt
+        assert attempt is not None and "values_ranking" not in store.answers(attempt)
 
 
 class TestBalancePage:
     def test_a_reflection_is_saved_private_and_sharing_is_a_separate_choice(
         self, content: Content, store: Store
     ) -> None:
-        session = signed_in(content, store)
-        view = BalanceView(session)
+        opened = started(content, store)
+        view = opened.go("page=balance")
+        assert isinstance(view, BalanceView)
         reflection = view.reflections["balance_week"]
-        reflection.text.value = "<script>alert('x')</script> evenings free"
-        assert session.attempt is not None
-        saved = store.reflections(session.attempt)[0]
+        reflection.text.set_state({"value": "<script>alert('x')</script> evenings free"})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None
+        saved = store.reflections(attempt)[0]
         assert (saved.text, saved.share_adviser, saved.share_group) == (
             "<script>alert('x')</script> evenings free",
             False,
             False,
         )
-        reflection.share_group.value = True
-        assert store.reflections(session.attempt)[0].share_group is True
-        assert "<script>" not in view.chrome.status.value
+        assert "(private)" in opened.status and opened.app.shell.status["length"] == len(saved.text)
+        reflection.share_group.set_state({"value": True})
+        assert store.reflections(attempt)[0].share_group is True
+        assert "shared with a group" in opened.status
 
-    def test_reflections_come_back_when_the_page_is_opened_again(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        BalanceView(session).reflections["balance_energy"].text.value = "a long walk"
-        again = BalanceView(session)
-        assert again.reflections["balance_energy"].text.value == "a long walk"
+    def test_a_reflection_over_the_limit_is_refused_and_the_saved_one_kept(
+        self, content: Content, store: Store
+    ) -> None:
+        opened = started(content, store)
+        view = opened.go("page=balance")
+        assert isinstance(view, BalanceView)
+        view.reflections["balance_week"].text.set_state({"value": "kept"})
+        view.reflections["balance_week"].text.set_state({"value": "x" * 6000})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None and store.reflections(attempt)[0].text == "kept"
+        assert opened.status.startswith("Not saved.") and "5000 characters" in opened.status
+        assert opened.app.shell.status["state"] == "failed"
+
+    def test_reflections_come_back_when_the_app_is_opened_again(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        view = opened.go("page=balance")
+        assert isinstance(view, BalanceView)
+        view.reflections["balance_energy"].text.set_state({"value": "a long walk"})
+        again = opened.reload().go("page=balance")
+        assert isinstance(again, BalanceView) and again.reflections["balance_energy"].text.value == "a long walk"
 
     def test_ticking_a_challenge_saves_it_and_shows_who_can_help(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = BalanceView(session)
-        assert view.challenges is not None
-        view.challenges.boxes["finances"].value = True
-        assert session.attempt is not None
-        assert store.answers(session.attempt)["challenges"] == ("finances",)
-        for support_id in content.resources.challenges[1].supports:
+        opened = started(content, store)
+        view = opened.go("page=balance")
+        assert isinstance(view, BalanceView) and view.challenges is not None
+        view.challenges.boxes["finances"].set_state({"value": True})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None and store.answers(attempt)["challenges"] == ("finances",)
+        challenge = next(c for c in content.resources.challenges if c.id == "finances")
+        for support_id in challenge.supports:
             assert content.resources.supports_by_id[support_id].name in view.challenges.help.value
+
+    def test_none_of_these_is_an_answer_and_unticks_the_rest(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        view = opened.go("page=balance")
+        assert isinstance(view, BalanceView) and view.challenges is not None
+        view.challenges.boxes["time"].set_state({"value": True})
+        view.challenges.none.set_state({"value": True})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None and store.answers(attempt)["challenges"] == ()
+        assert not view.challenges.boxes["time"].value
+        view.challenges.boxes["family"].set_state({"value": True})
+        assert view.challenges.none.value is False
+        assert store.answers(attempt)["challenges"] == ("family",)
+
+
+class TestSavingStatus:
+    def test_every_kind_of_save_names_the_answer_it_is_about(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        questions = opened.go("page=interests")
+        assert isinstance(questions, QuestionsView)
+        saves = [
+            ("i01", lambda: questions.controls["i01"].set_state({"index": 1})),
+            ("body_systems", lambda: questions.systems["eye"].set_state({"value": True})),
+        ]
+        for key, act in saves:
+            act()
+            assert opened.app.shell.status["key"] == key
+        balance = opened.go("page=balance")
+        assert isinstance(balance, BalanceView) and balance.challenges is not None
+        balance.reflections["balance_week"].text.set_state({"value": "abc"})
+        assert (opened.app.shell.status["key"], opened.app.shell.status["length"]) == ("balance_week", 3)
+        balance.challenges.boxes["time"].set_state({"value": True})
+        assert opened.app.shell.status["key"] == "challenges"
+
+    def test_each_status_is_a_new_update_even_with_the_same_words(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        opened.app.chrome.say("same")
+        first = opened.app.shell.status["update"]
+        opened.app.chrome.say("same")
+        assert opened.app.shell.status["update"] != first
 
 
 class TestMatchesPage:
-    def test_matches_show_ranked_pages_with_reasons_and_links(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        for item in content.questionnaire.items:
-            if item.kind == "scale":
-                session.save(item.id, 5 if any(k.dimension == "procedures" for k in item.keys) else 3)
-        view = MatchesView(session)
+    def test_matches_show_ranked_pages_with_reasons_and_in_app_links(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        answer_everything(opened, content, {"procedures"})
+        view = opened.go("page=matches")
+        assert isinstance(view, MatchesView)
         html = view.results_html.value
-        assert "Specialties that fit you best" in html
-        assert "specialties.ipynb?page=" in html and "pass=" in html
-        assert "What fits" in html
+        assert "Specialties that fit you best" in html and "What fits" in html
+        assert 'href="?page=specialties&amp;id=' in html and "pass=" not in html
         assert "Too little answered" not in html
-        view.kind.value = "paths"
+        view.kind.set_state({"index": 1})
         assert "Career paths that fit you best" in view.results_html.value
-        assert "<svg" in view.profile_html.value and "<table>" in view.profile_html.value
+        assert "<svg" in view.profile_html.value and "se-scroll" in view.profile_html.value
 
     def test_too_few_answers_bring_a_warning(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        session.save("i01", 5)
-        assert "Too little answered to trust this ranking" in MatchesView(session).results_html.value
+        opened = started(content, store)
+        opened.app.visit.save_answer("i01", 5)
+        view = opened.go("page=matches")
+        assert isinstance(view, MatchesView)
+        assert "Too little answered to trust this ranking" in view.results_html.value
 
-
-def test_every_step_builds_for_a_signed_in_student(content: Content, store: Store) -> None:
-    session = signed_in(content, store)
-    for step in ("start", "interests", "values", "balance", "matches", "plan", "paths", "compare", "advising"):
-        assert isinstance(build_page(step, session).widget, widgets.VBox)
+    def test_matches_follow_answers_saved_since_the_page_was_last_shown(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        view = opened.go("page=matches")
+        assert isinstance(view, MatchesView) and "Nothing answered yet" in view.results_html.value
+        answer_everything(opened, content, {"mind_behavior"})
+        assert opened.go("page=matches") is view
+        assert "Psychiatry" in view.results_html.value
 
 
 class TestPlanPage:
+    def _plan(self, content: Content, store: Store) -> tuple[Opened, PlanView]:
+        opened = started(content, store)
+        answer_everything(opened, content, {"procedures"})
+        view = opened.go("page=plan")
+        assert isinstance(view, PlanView)
+        return opened, view
+
     def test_keeping_a_step_with_a_note_and_a_month_is_saved(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        for item in content.questionnaire.items:
-            if item.kind == "scale":
-                session.save(item.id, 4)
-        view = PlanView(session, today=date(2026, 11, 25))
+        opened, view = self._plan(content, store)
         first = view.steps[0]
-        first.choice.value = "accepted"
-        first.note.value = "email the group's leaders"
-        first.month.value = "2027-01"
-        assert session.attempt is not None
-        (saved,) = store.plan(session.attempt)
-        assert (saved.step_id, saved.status, saved.note, saved.target_month) == (
+        first.choice.set_state({"index": 0})
+        first.note.set_state({"value": "email the group's leaders"})
+        january = [value for _, value in first.month.options].index(f"{date.today().year + 1}-01")
+        first.month.set_state({"index": january})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None
+        (saved,) = store.plan(attempt)
+        assert (saved.step_id, saved.status, saved.note) == (
             first.step.suggestion.id,
-            "edited",
+            "accepted",
             "email the group's leaders",
-            "2027-01",
         )
-        view.steps[-1].choice.value = "dismissed"
-        assert {s.step_id: s.status for s in store.plan(session.attempt)}["society-advisor_meeting"] == "dismissed"
+        assert saved.target_month == f"{date.today().year + 1}-01"
+        assert "kept, with your note" in opened.status
+        view.steps[-1].choice.set_state({"index": 1})
+        assert {s.step_id: s.status for s in store.plan(attempt)}["society-advisor_meeting"] == "dismissed"
 
-    def test_a_forged_month_is_refused_and_nothing_is_saved(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = PlanView(session, today=date(2026, 11, 25))
-        view.steps[0].month.value = view.steps[0].month.options[1][1]
-        assert session.attempt is not None
-        before = store.plan(session.attempt)
-        # A forged comm message can only pick an option (traitlets refuses others); a forged note that is
-        # too long is refused in Python, and what was saved stays.
-        view.steps[0].note.value = "x" * 2000
-        assert store.plan(session.attempt) == before
-        assert "shorten" in view.chrome.status.value
+    def test_a_note_without_a_choice_is_saved_but_keeps_nothing(self, content: Content, store: Store) -> None:
+        opened, view = self._plan(content, store)
+        view.steps[0].note.set_state({"value": "maybe"})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None
+        (saved,) = store.plan(attempt)
+        assert (saved.status, saved.note) == ("suggested", "maybe")
+        assert "not kept yet" in opened.status
+        again = opened.reload().go("page=plan")
+        assert isinstance(again, PlanView) and again.steps[0].choice.value is None
 
-    def test_the_report_is_ready_to_download_from_the_plan(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = PlanView(session, today=date(2026, 11, 25))
+    def test_a_forged_month_or_choice_is_refused_and_nothing_is_saved(self, content: Content, store: Store) -> None:
+        opened, view = self._plan(content, store)
+        step = view.steps[0]
+        with pytest.raises(TraitError):
+            step.month.set_state({"index": 999})
+        with pytest.raises(TraitError):
+            step.choice.set_state({"index": 5})
+        step.month.set_state({"value": "1999-99"})  # not a synced trait: the page cannot send it
+        assert step.month.value == "none"
+        step.note.set_state({"value": "x" * 2000})  # text, but too long: refused in Python
+        attempt = opened.app.visit.attempt
+        assert attempt is not None and store.plan(attempt) == []
+        assert opened.status.startswith("Not saved.") and "1000 characters" in opened.status
+
+    def test_the_report_download_holds_the_report(self, content: Content, store: Store) -> None:
+        _opened, view = self._plan(content, store)
+        view.steps[0].choice.set_state({"index": 0})
         view.prepare.click()
-        assert 'download="selfexplore-report-attempt-1.html"' in view.report_links.value
-        assert "data:application/json;base64," in view.report_links.value
+        html = downloaded(view.report_links.value, "selfexplore-report-attempt-1.html")
+        assert html.startswith("<!DOCTYPE html>") and view.steps[0].step.suggestion.title in html
+        data = json.loads(downloaded(view.report_links.value, "selfexplore-report-attempt-1.json"))
+        assert data["format"] == "selfexplore-report" and data["plan"][0]["status"] == "accepted"
+
+    def test_the_steps_follow_the_answers(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        view = opened.go("page=plan")
+        assert isinstance(view, PlanView)
+        few = len(view.steps)
+        answer_everything(opened, content, {"procedures"})
+        opened.go("page=plan")
+        assert len(view.steps) > few
 
 
 class TestExplorePages:
     def test_career_paths_list_every_path_and_take_the_panel_questions(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = PathsView(session)
+        opened = started(content, store)
+        view = opened.go("page=paths")
+        assert isinstance(view, PathsView)
         for page in content.paths:
             assert page.name in view.paths_html.value
         assert len(view.reflections) == 3
         prompt_id = next(iter(view.reflections))
-        view.reflections[prompt_id].text.value = "a rotation at a health department"
-        view.reflections[prompt_id].in_report.value = True
-        assert session.attempt is not None
-        (saved,) = store.reflections(session.attempt)
+        view.reflections[prompt_id].text.set_state({"value": "a rotation at a health department"})
+        view.reflections[prompt_id].in_report.set_state({"value": True})
+        attempt = opened.app.visit.attempt
+        assert attempt is not None
+        (saved,) = store.reflections(attempt)
         assert (saved.prompt_id, saved.in_report) == (prompt_id, True)
 
-    def test_compare_shows_two_or_three_pages_and_ignores_forged_choices(self, content: Content, store: Store) -> None:
-        view = CompareView(signed_in(content, store), ["pediatrics", "psychiatry", "../etc"])
+    def test_compare_shows_the_pages_the_address_names_and_ignores_forged_ones(
+        self, content: Content, store: Store
+    ) -> None:
+        opened = started(content, store)
+        view = opened.go("page=compare&ids=pediatrics,psychiatry,../etc")
+        assert isinstance(view, CompareView)
         assert "Pediatrics" in view.table.value and "Psychiatry" in view.table.value
-        view.choices[1].value = "none"
+        view.choices[1].set_state({"index": 0})
         assert "Choose at least two" in view.table.value
+        assert opened.app.shell.place["query"] == "page=compare&ids=pediatrics"
+        with pytest.raises(TraitError):
+            view.choices[2].set_state({"index": 10_000})
         view.choices[1].value = "public-health"
         view.choices[2].value = "dermatology"
-        assert view.table.value.count('<th scope="col">') == 5
+        heads = re.findall(r'<th scope="col">([^<]*)</th>', view.table.value)
+        assert heads == ["What", "Pediatrics", "Public health", "Dermatology", "You"]
+
+    def test_a_specialty_page_opens_from_its_address_and_the_address_follows_the_list(
+        self, content: Content, store: Store
+    ) -> None:
+        opened = started(content, store)
+        view = opened.go("page=specialties&id=psychiatry")
+        assert "Psychiatry" in html_of(view.widget) and "This page beside your own profile" in html_of(view.widget)
+        listing = find(view.widget, widgets.Select, "Pages")
+        listing.set_state({"index": 0})
+        assert opened.app.shell.place["query"] == f"page=specialties&id={listing.value}"
+        assert opened.app.shell.place["replace"] is True
 
     def test_the_advising_map_puts_the_ticked_challenges_first(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        session.save("challenges", ["belonging"])
-        html = AdvisingView(session).map_html.value
+        opened = started(content, store)
+        opened.app.visit.save_answer("challenges", ["belonging"])
+        view = opened.go("page=advising")
+        assert isinstance(view, AdvisingView)
+        html = view.map_html.value
         assert html.index("For what you ticked") < html.index("By what you need")
         for need in content.resources.needs:
             assert need.label.replace("'", "&#x27;") in html
 
 
 class TestRetake:
-    def test_taking_the_workbook_again_keeps_the_first_attempt_and_shows_the_change(
-        self, content: Content, store: Store
-    ) -> None:
-        session = signed_in(content, store)
-        for item in content.questionnaire.items:
-            if item.kind == "scale":
-                session.save(item.id, 5 if item.keys[0].dimension == "procedures" else 3)
-        start = StartView(session)
+    def test_taking_the_workbook_again_starts_empty_and_shows_what_moved(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        answer_everything(opened, content, {"procedures"})
+        interests = opened.go("page=interests")
+        start = opened.go("page=start")
+        assert isinstance(start, StartView)
         start.retake.click()
-        assert session.attempt is not None and session.attempt.number == 2
-        assert session.answers() == {}
-        for item in content.questionnaire.items:
-            if item.kind == "scale":
-                session.save(item.id, 5 if item.keys[0].dimension == "mind_behavior" else 3)
-        view = MatchesView(session)
-        assert "How your answers moved since attempt 1" in view.movement_html.value
-        assert len(store.attempts(session.student)) == 2  # type: ignore[arg-type]
+        visit = opened.app.visit
+        assert visit.attempt is not None and visit.attempt.number == 2 and visit.answers() == {}
+        fresh = opened.go("page=interests")
+        assert fresh is not interests  # built afresh for the new attempt
+        answer_everything(opened, content, {"mind_behavior"})
+        matches = opened.go("page=matches")
+        assert isinstance(matches, MatchesView)
+        assert "How your answers moved since attempt 1" in matches.movement_html.value
 
 
-class TestReviewFixes:
-    def test_the_ranking_starts_from_the_students_own_answers_and_is_saved_only_when_chosen(
-        self, content: Content, store: Store
-    ) -> None:
-        session = signed_in(content, store)
-        income_items = [i for i in content.questionnaire.items if i.keys and i.keys[0].dimension == "income"]
-        view = QuestionsView(session, "values")
-        for item in income_items:
-            control = view.controls[item.id]
-            control.value = 1 if item.keys[0].reverse else 5  # type: ignore[attr-defined]
-        assert view.ranking is not None
-        assert view.ranking.listing.options[0][1] == "income"
-        assert session.attempt is not None
-        assert "values_ranking" not in store.answers(session.attempt)
-
-    def test_none_of_these_is_an_answer_and_unticks_the_rest(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = BalanceView(session)
-        assert view.challenges is not None
-        view.challenges.boxes["time"].value = True
-        view.challenges.none.value = True
-        assert session.attempt is not None
-        assert store.answers(session.attempt)["challenges"] == ()
-        assert not view.challenges.boxes["time"].value
-        view.challenges.boxes["family"].value = True
-        assert view.challenges.none.value is False
-        assert store.answers(session.attempt)["challenges"] == ("family",)
-        assert 'data-item="challenges"' in view.chrome.status.value
-
-    def test_a_hub_student_cannot_be_signed_out_by_a_forged_click(self, content: Content, store: Store) -> None:
-        session = Session.from_request(content, store, {"JUPYTERHUB_USER": "student-7"})
-        view = StartView(session)
-        view.sign_out.click()
-        assert session.known and session.signed_in_by == "hub"
-        assert view.account in view.body.children
-
-    def test_every_saved_status_names_the_answer_it_is_about(self, content: Content, store: Store) -> None:
-        session = signed_in(content, store)
-        view = BalanceView(session)
-        view.reflections["balance_week"].text.value = "abc"
-        assert 'data-item="balance_week" data-length="3"' in view.chrome.status.value
+def test_every_view_is_a_page_view(content: Content, store: Store) -> None:
+    opened = started(content, store)
+    for spec in PAGES:
+        assert isinstance(opened.go(f"page={spec.id}"), PageView)

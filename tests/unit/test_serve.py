@@ -1,20 +1,39 @@
-"""The one place that knows how Voila runs, and how a kernel reads the page request."""
+"""The one place that knows how Voila runs, how a kernel reads the page request, and how the pool refills."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import psutil
+import pytest
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
 from selfexplore.identity import resolve_identity
-from selfexplore.serve import PREHEATED, TEMPLATE, notebooks_dir, share_dir, voila_arguments, voila_environment
-from selfexplore.ui.request import forwarded_headers, query_parameter, request_environ
+from selfexplore.kernels import PacedKernelManager
+from selfexplore.request import PASS_COOKIE, PageRequest, forwarded_headers, is_preheated, parse_cookies
+from selfexplore.serve import (
+    DEFAULT_POOL,
+    POOL_ENV,
+    TEMPLATE,
+    app_notebook,
+    facilitator_arguments,
+    pool_size,
+    share_dir,
+    voila_arguments,
+    voila_config,
+    voila_environment,
+)
+from selfexplore.workbook import APP_NOTEBOOK
+from tests.helpers import free_port
 
 
 class TestVoilaSettings:
@@ -25,48 +44,78 @@ class TestVoilaSettings:
             "--VoilaConfiguration.strip_sources=True",
             "--VoilaConfiguration.show_tracebacks=False",
             f"--template={TEMPLATE}",
+            "--VoilaConfiguration.allow_template_override=NO",
+            "--VoilaConfiguration.allow_theme_override=NO",
             "--VoilaConfiguration.preheat_kernel=True",
+            "--VoilaConfiguration.multi_kernel_manager_class=selfexplore.kernels.PacedKernelManager",
             "--Voila.ip=127.0.0.1",
             "--port=9999",
         ):
             assert expected in arguments
         assert any(a.startswith("--MappingKernelManager.cull_idle_timeout=") for a in arguments)
+        assert any(a.startswith("--VoilaExecutor.iopub_timeout=") for a in arguments)
 
-    def test_every_student_notebook_is_preheated_and_exists(self) -> None:
-        pools = next(a for a in voila_arguments(1) if a.startswith("--VoilaKernelManager.kernel_pools_config="))
-        config = json.loads(pools.split("=", 1)[1])
-        assert set(PREHEATED) <= set(config)
-        assert config["default"]["pool_size"] == 0
-        for name in PREHEATED:
-            assert (notebooks_dir() / name).is_file()
+    def test_the_server_serves_the_apps_one_notebook_at_its_root(self) -> None:
+        assert voila_arguments(1)[0] == str(app_notebook())
+        assert app_notebook().name == APP_NOTEBOOK and app_notebook().is_file()
 
-    def test_preheating_can_be_turned_off_for_the_benchmark(self) -> None:
-        assert not any("preheat" in a for a in voila_arguments(1, preheat=False))
+    def test_the_pool_holds_the_app_and_its_size_is_the_one_asked_for(self) -> None:
+        assert voila_config(pool=30)["VoilaKernelManager"] == {"kernel_pools_config": {APP_NOTEBOOK: {"pool_size": 30}}}
 
-    def test_a_trusted_header_is_the_only_one_passed_to_kernels(self) -> None:
-        assert '--VoilaConfiguration.http_header_envs=["X-Remote-User"]' in voila_arguments(
-            1, trusted_header="X-Remote-User"
-        )
-        assert not any("http_header_envs" in a for a in voila_arguments(1))
+    def test_a_pool_of_zero_turns_preheating_off(self) -> None:
+        assert not any("preheat" in a or "PacedKernelManager" in a for a in voila_arguments(1, pool=0))
+        assert "VoilaKernelManager" not in voila_config(pool=0)
+
+    def test_kernels_get_the_cookie_and_a_trusted_header_only(self) -> None:
+        assert voila_config()["VoilaConfiguration"]["http_header_envs"] == ["Cookie"]
+        headers = voila_config(trusted_header="X-Remote-User")["VoilaConfiguration"]["http_header_envs"]
+        assert headers == ["Cookie", "X-Remote-User"]
+
+    def test_the_facilitator_server_serves_its_own_folder_without_a_pool(self) -> None:
+        arguments = facilitator_arguments(1)
+        assert Path(arguments[0]).name == "facilitator"
+        assert not any("preheat" in a for a in arguments)
 
     def test_the_template_is_found_first_on_the_jupyter_path(self) -> None:
         env = voila_environment({"JUPYTER_PATH": "/elsewhere"})
         assert env["JUPYTER_PATH"].split(":") == [str(share_dir()), "/elsewhere"]
         template = Path(share_dir()) / "voila" / "templates" / TEMPLATE
         assert json.loads((template / "conf.json").read_text())["base_template"] == "lab"
-        assert (template / "static" / "selfexplore.css").is_file()
+        for name in ("selfexplore.css", "workbook.css", "selfexplore.js", "workbook.js"):
+            assert (template / "static" / name).is_file()
+
+
+class TestPoolSize:
+    def test_the_default_pool_when_nothing_is_named(self) -> None:
+        assert pool_size({}) == DEFAULT_POOL
+
+    def test_the_pool_named_in_the_environment(self) -> None:
+        assert pool_size({POOL_ENV: " 30 "}) == 30
+
+    @pytest.mark.parametrize("named", ["many", "-3", "2.5"])
+    def test_a_pool_that_is_not_a_whole_number_is_refused(self, named: str) -> None:
+        with pytest.raises(ValueError, match=POOL_ENV):
+            pool_size({POOL_ENV: named})
 
 
 class TestPageRequest:
     def test_query_parameters_are_read_from_the_request(self) -> None:
-        environ = {"QUERY_STRING": "page=psychiatry&pass=abc%2Bdef"}
-        assert query_parameter(environ, "page") == "psychiatry"
-        assert query_parameter(environ, "pass") == "abc+def"
-        assert query_parameter(environ, "missing") is None
+        request = PageRequest.from_environ({"QUERY_STRING": "page=specialties&id=psychiatry&x=a%2Bb"})
+        assert request.parameter("page") == "specialties"
+        assert request.parameter("x") == "a+b"
+        assert request.parameter("missing") is None
 
-    def test_a_kernel_that_was_not_preheated_has_its_request_already(self) -> None:
-        environ = {"QUERY_STRING": "page=x"}
-        assert request_environ(environ) is environ
+    def test_the_cookies_come_from_the_forwarded_cookie_header(self) -> None:
+        request = PageRequest.from_environ({"HTTP_COOKIE": f"_xsrf=abc; {PASS_COOKIE}=p4ss"})
+        assert request.cookies == {"_xsrf": "abc", PASS_COOKIE: "p4ss"}
+
+    def test_a_malformed_cookie_header_gives_no_cookies(self) -> None:
+        assert parse_cookies('a="unterminated; \x00') == {}
+
+    def test_a_kernel_knows_whether_it_was_preheated(self) -> None:
+        assert is_preheated({"VOILA_PREHEAT": "True"})
+        assert not is_preheated({"VOILA_PREHEAT": "False"})
+        assert not is_preheated({})
 
     def test_a_header_forwarded_by_voila_identifies_the_student_only_when_trusted(self) -> None:
         environ = {"HTTP_X_REMOTE_USER": "student42"}
@@ -77,24 +126,96 @@ class TestPageRequest:
         assert signed_in is not None and signed_in.name == "student42"
 
 
+class _FakeKernels:
+    """Stands in for the real kernel starts: each kernel is busy for `run` seconds, then idle."""
+
+    def __init__(self, run: float) -> None:
+        self.run = run
+        self.started: list[tuple[float, bool]] = []
+
+    async def start(self, manager: PacedKernelManager, **kwargs: Any) -> str:
+        preheat = (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True"
+        self.started.append((time.monotonic(), preheat))
+        kernel_id = f"k{len(self.started)}"
+        kernel = SimpleNamespace(execution_state="starting")
+        manager._kernels[kernel_id] = kernel
+
+        async def lifecycle() -> None:
+            await asyncio.sleep(0.01)
+            kernel.execution_state = "busy"
+            await asyncio.sleep(self.run)
+            kernel.execution_state = "idle"
+
+        manager._lifecycles = [*getattr(manager, "_lifecycles", []), asyncio.ensure_future(lifecycle())]
+        return kernel_id
+
+
+class TestPacedPool:
+    def _manager(self, monkeypatch: pytest.MonkeyPatch, fake: _FakeKernels) -> PacedKernelManager:
+        async def start(self: PacedKernelManager, **kwargs: Any) -> str:
+            return await fake.start(self, **kwargs)
+
+        monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", start)
+        return PacedKernelManager(quiet_seconds=0.3, ready_timeout=5.0)
+
+    def test_refills_wait_for_the_burst_to_pass_then_start_one_at_a_time(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        fake = _FakeKernels(run=0.2)
+        manager = self._manager(monkeypatch, fake)
+        preheat = {"env": {"VOILA_PREHEAT": "True"}}
+
+        async def burst() -> float:
+            refills = [asyncio.ensure_future(manager.start_kernel(**preheat)) for _ in range(3)]
+            await asyncio.sleep(0.1)
+            # A student arriving while the pool is empty is not held back by the refills.
+            await manager.start_kernel(env={"VOILA_PREHEAT": "False"})
+            last_demand = time.monotonic()
+            await asyncio.gather(*refills)
+            await asyncio.gather(*manager._lifecycles)
+            return last_demand
+
+        begun = time.monotonic()
+        last_demand = asyncio.run(burst())
+        student = [at for at, preheated in fake.started if not preheated]
+        refills = [at for at, preheated in fake.started if preheated]
+        assert len(student) == 1 and student[0] - begun < 0.2
+        assert len(refills) == 3
+        assert refills[0] - last_demand >= 0.3 - 0.02  # quiet for quiet_seconds first
+        gaps = [later - earlier for earlier, later in itertools.pairwise(refills)]
+        assert all(gap >= 0.2 for gap in gaps)  # each waited for the one before to finish its run
+
+    def test_a_stopping_server_starts_no_more_pool_kernels(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        fake = _FakeKernels(run=0.05)
+        manager = self._manager(monkeypatch, fake)
+
+        async def stop_during_wait() -> None:
+            manager._last_demand = time.monotonic()
+            waiting = asyncio.ensure_future(manager.start_kernel(env={"VOILA_PREHEAT": "True"}))
+            await asyncio.sleep(0.05)
+            manager._stopping = True
+            with pytest.raises(RuntimeError, match="stopping"):
+                await waiting
+
+        asyncio.run(stop_during_wait())
+        assert fake.started == []
+
+
 class TestStopping:
     def test_a_stop_signal_to_serve_stops_voila_and_its_kernels(self, tmp_path: Path) -> None:
         """A service manager stops `selfexplore serve` with SIGTERM to that one process: nothing may outlive it."""
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
         command = [sys.executable, "-m", "selfexplore", "--db", f"sqlite:///{tmp_path / 's.sqlite3'}"]
         process = subprocess.Popen(
-            [*command, "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [*command, "serve", "--port", str(free_port()), "--pool", "1"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         parent = psutil.Process(process.pid)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         children: list[psutil.Process] = []
-        while time.monotonic() < deadline and len(children) < 2:  # Voila and at least one pool kernel
+        while time.monotonic() < deadline and len(children) < 2:  # Voila and its pool kernel
             time.sleep(0.5)
             children = parent.children(recursive=True)
         assert len(children) >= 2, "Voila did not start its kernels"
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) is not None
-        _, alive = psutil.wait_procs(children, timeout=30)
+        assert process.wait(timeout=60) is not None
+        _, alive = psutil.wait_procs(children, timeout=60)
         assert alive == []

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from selfexplore.workbook import APP_NOTEBOOK
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
+STATIC = ("selfexplore.css", "selfexplore.js", "workbook.css", "workbook.js")
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +36,9 @@ class TestWheel:
         assert "selfexplore/data/dimensions.yaml" in names
         assert "selfexplore/data/specialties/anesthesiology.yaml" in names
         assert "selfexplore/data/paths/public-health.yaml" in names
-        for notebook in ("start", "interests", "values", "balance", "matches", "specialties"):
-            assert f"selfexplore/notebooks/{notebook}.ipynb" in names
+        assert f"selfexplore/notebooks/{APP_NOTEBOOK}" in names
         template = "selfexplore/share/voila/templates/selfexplore/"
-        for part in ("conf.json", "index.html.j2", "static/selfexplore.css", "static/selfexplore.js"):
+        for part in ("conf.json", "index.html.j2", *(f"static/{name}" for name in STATIC)):
             assert template + part in names
         assert "selfexplore/py.typed" in names
         assert "selfexplore/migrations/env.py" in names
@@ -55,7 +57,8 @@ class TestWheel:
         env.pop("SELFEXPLORE_CONTENT", None)
         code = (
             "import selfexplore, selfexplore.content as c, selfexplore.serve as s;"
-            "print(selfexplore.__file__); print(c.default_content_dir()); print(s.notebooks_dir())"
+            "print(selfexplore.__file__); print(c.default_content_dir()); print(s.notebooks_dir());"
+            "import selfexplore.ui.shell as sh; print(sh._STATIC)"
         )
         where = subprocess.run(
             [sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, check=True

@@ -1,87 +1,47 @@
-"""The frame around every workbook page: steps, progress, the saved status, and the links on."""
+"""What every page of the app shares: the steps and links at the top, the progress, the pager at the
+bottom, the status line, and the small helpers the views use to save and to show what they saved."""
 
 from __future__ import annotations
 
-import itertools
-import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html import escape
+from typing import TypeVar
 
 import ipywidgets as widgets
 
-from selfexplore.scoring import Answer
-from selfexplore.ui.session import Session, failure_message
-from selfexplore.workbook import EXTRAS, STEPS, neighbours, progress
+from selfexplore.errors import SelfexploreError
+from selfexplore.ui.shell import Shell
+from selfexplore.visit import Visit
+from selfexplore.workbook import EXTRAS, STEPS, PageSpec, Route, neighbours, progress
+
+T = TypeVar("T")
 
 
-class Chrome:
-    """Header (steps and progress), a live status line for saving, and previous/next links."""
+class Quiet:
+    """Changes a view makes to its own widgets (showing what was saved) are not the student's answers:
+    observers return early while `with quiet():` is open, even if setting a value raises."""
 
-    def __init__(self, session: Session, step_id: str | None) -> None:
-        """`step_id` None: a page off the main path (no step number, no previous/next links)."""
-        self.session = session
-        self.step_id = step_id
-        self.header = widgets.HTML()
-        self.status = widgets.HTML(_status("", "idle"))
-        self.status.add_class("se-status-line")
-        self.footer = widgets.HTML()
-        self.refresh()
+    def __init__(self) -> None:
+        self._depth = 0
 
-    def refresh(self, answers: Mapping[str, Answer] | None = None) -> None:
-        """Redraw steps, progress and links from what the store holds now (or from `answers`, when the
-        caller has just read them)."""
-        session = self.session
-        current = ' aria-current="page"'
-        steps = "".join(
-            f'<li><a href="{escape(session.link(step.notebook), quote=True)}"'
-            f"{current if step.id == self.step_id else ''}>{number}. {escape(step.title)}</a></li>"
-            for number, step in enumerate(STEPS, start=1)
-        )
-        extras = "".join(
-            f'<li><a href="{escape(session.link(notebook), quote=True)}">{escape(title)}</a></li>'
-            for notebook, title in EXTRAS
-        )
-        header = (
-            f'<nav class="se-steps" aria-label="Workbook steps"><ol>{steps}</ol></nav>'
-            f'<nav class="se-extras" aria-label="More to explore"><ul>{extras}</ul></nav>'
-        )
-        if self.step_id is not None:
-            shown = progress(session.content, session.answers() if answers is None else answers, self.step_id)
-            header += (
-                f'<p class="se-progress"><span id="se-progress-label">{escape(shown.label())}</span>'
-                f'<progress aria-labelledby="se-progress-label" max="{shown.total}" value="{shown.answered}">'
-                f"{shown.percent}%</progress></p>"
-            )
-        self.header.value = header
-        links = []
-        if self.step_id is not None:
-            before, after = neighbours(self.step_id)
-            if before is not None:
-                href = escape(session.link(before.notebook), quote=True)
-                links.append(f'<a class="se-button se-prev" href="{href}">Back: {escape(before.title)}</a>')
-            if after is not None and session.known:
-                href = escape(session.link(after.notebook), quote=True)
-                links.append(f'<a class="se-button se-next" href="{href}">Next: {escape(after.title)}</a>')
-        self.footer.value = f'<nav class="se-pager" aria-label="Previous and next step">{"".join(links)}</nav>'
+    def __bool__(self) -> bool:
+        return self._depth > 0
 
-    # `key` names the answer a status line is about (the se-item-<key> class of its widgets): the page
-    # script clears its "Saving..." for that answer only, and for text only when `length` matches.
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
 
-    def saved(
-        self,
-        what: str,
-        key: str | None = None,
-        length: int | None = None,
-        answers: Mapping[str, Answer] | None = None,
-    ) -> None:
-        self.status.value = _status(f"Saved {what} at {time.strftime('%H:%M:%S')}.", "saved", key, length)
-        self.refresh(answers)
 
-    def failed(self, error: Exception, key: str | None = None) -> None:
-        self.status.value = _status(failure_message(error), "failed", key)
-
-    def say(self, text: str, key: str | None = None) -> None:
-        self.status.value = _status(text, "idle", key)
+def failure_message(error: Exception) -> str:
+    """What a student is told when something fails: the domain's own message, or a calm general one."""
+    if isinstance(error, SelfexploreError):
+        return str(error)
+    return "This could not be saved just now. It is still shown on this page: please try again in a moment."
 
 
 def mark(widget: widgets.DOMWidget, key: str) -> None:
@@ -90,36 +50,108 @@ def mark(widget: widgets.DOMWidget, key: str) -> None:
     widget.add_class(f"se-item-{key}")
 
 
-_updates = itertools.count(1)
-
-
-def _status(text: str, state: str, key: str | None = None, length: int | None = None) -> str:
-    # role="status" makes a screen reader announce each save without moving the focus. Every update is a
-    # new value (data-update), so the page always hears back, even when the same words are repeated: the
-    # page script shows "Saving..." on every change and relies on this reply to clear it.
-    item = f' data-item="{escape(key, quote=True)}"' if key else ""
-    size = f' data-length="{length}"' if length is not None else ""
-    return (
-        f'<p class="se-status se-status-{state}" role="status" aria-live="polite" data-update="{next(_updates)}"'
-        f"{item}{size}>{escape(text)}</p>"
-    )
-
-
 def page_heading(title: str, intro: str) -> widgets.HTML:
     return widgets.HTML(f"<h1>{escape(title)}</h1><p class='se-intro'>{escape(intro)}</p>")
 
 
-def frame(chrome: Chrome, *body: widgets.Widget) -> widgets.VBox:
-    box = widgets.VBox([chrome.header, *body, chrome.status, chrome.footer])
-    box.add_class("se-page-frame")
-    return box
+def link(route: Route, text: str, css: str = "") -> str:
+    """An in-app link: the page script turns a click on it into a page change inside the kernel."""
+    cls = f' class="{escape(css, quote=True)}"' if css else ""
+    return f'<a href="{escape(route.href(), quote=True)}"{cls}>{escape(text)}</a>'
 
 
-def not_signed_in(session: Session) -> widgets.HTML:
+def not_signed_in(visit: Visit) -> widgets.HTML:
     """Shown instead of a page's questions when nobody is signed in."""
-    reason = f"<p>{escape(session.problem)}</p>" if session.problem else ""
-    href = escape(session.link("start.ipynb"), quote=True)
+    reason = f"<p>{escape(visit.problem)}</p>" if visit.problem else ""
     return widgets.HTML(
         f'<div class="se-notice" role="note">{reason}<p>Your answers are kept under a resume code. '
-        f'<a href="{href}">Open the start page</a> to start a new workbook or to resume with your code.</p></div>'
+        f"{link(Route(), 'Open the start page')} to start a new workbook or to resume with your code.</p></div>"
     )
+
+
+class Chrome:
+    """The frame around the page shown: steps and links, progress, pager, and the status line (the
+    Shell's). Views report what they saved through it."""
+
+    def __init__(self, visit: Visit, shell: Shell) -> None:
+        self.visit = visit
+        self.shell = shell
+        self.spec: PageSpec | None = None
+        self.header = widgets.HTML()
+        self.header.add_class("se-header")
+        self.progress = widgets.HTML()
+        self.footer = widgets.HTML()
+
+    # --- the frame --------------------------------------------------------------------------------------
+
+    def place(self, spec: PageSpec) -> None:
+        """Draw the frame for the page about to be shown."""
+        self.spec = spec
+        current = ' aria-current="page"'
+        steps = "".join(
+            f'<li><a href="{escape(Route(s.id).href(), quote=True)}"{current if s.id == spec.id else ""}>'
+            f"{escape(s.title)}</a></li>"
+            for s in STEPS
+        )
+        extras = "".join(
+            f'<li><a href="{escape(Route(s.id).href(), quote=True)}"{current if s.id == spec.id else ""}>'
+            f"{escape(s.title)}</a></li>"
+            for s in EXTRAS
+        )
+        # The steps are an ordered list: the list itself numbers them, so the titles carry no number.
+        self.header.value = (
+            f'<nav class="se-steps" aria-label="Workbook steps"><ol>{steps}</ol></nav>'
+            f'<nav class="se-extras" aria-label="More to explore"><ul>{extras}</ul></nav>'
+        )
+        links = []
+        before, after = neighbours(spec.id)
+        if before is not None:
+            links.append(link(Route(before.id), f"Back: {before.title}", "se-button se-prev"))
+        if after is not None and self.visit.known:
+            links.append(link(Route(after.id), f"Next: {after.title}", "se-button se-next"))
+        self.footer.value = f'<nav class="se-pager" aria-label="Previous and next step">{"".join(links)}</nav>'
+        self.refresh_progress()
+
+    def refresh_progress(self) -> None:
+        if self.spec is None or not self.spec.step:
+            self.progress.value = ""
+            return
+        shown = progress(self.visit.content, self.visit.answers(), self.spec.id)
+        self.progress.value = (
+            f'<p class="se-progress"><span id="se-progress-label">{escape(shown.label())}</span>'
+            f'<progress aria-labelledby="se-progress-label" max="{shown.total}" value="{shown.answered}">'
+            f"{shown.percent}%</progress></p>"
+        )
+
+    # --- the status line ---------------------------------------------------------------------------------
+
+    # `key` names the answer a status line is about (the se-item-<key> class of its widgets): the page
+    # script clears its "Saving..." for that answer only, and for text only when `length` matches.
+
+    def saved(self, what: str, key: str | None = None, length: int | None = None) -> None:
+        from time import strftime
+
+        self.shell.show_status(f"Saved {what} at {strftime('%H:%M:%S')}.", "saved", key, length)
+        self.refresh_progress()
+
+    def failed(self, error: Exception, key: str | None = None) -> None:
+        self.shell.show_status(f"Not saved. {failure_message(error)}", "failed", key)
+
+    def say(self, text: str, key: str | None = None) -> None:
+        self.shell.show_status(text, "idle", key)
+
+    @property
+    def status_text(self) -> str:
+        return str(self.shell.status.get("text", ""))
+
+    def commit(
+        self, key: str | None, save: Callable[[], T], said: Callable[[T], str], length: int | None = None
+    ) -> T | None:
+        """Run one save; on success say what was saved, on failure say it was not (nothing is raised)."""
+        try:
+            result = save()
+        except Exception as error:
+            self.failed(error, key)
+            return None
+        self.saved(said(result), key, length)
+        return result

@@ -6,7 +6,6 @@ This module loads pandas (through selfexplore.aggregate); no student page import
 
 from __future__ import annotations
 
-import base64
 import os
 import threading
 from collections.abc import Mapping
@@ -17,8 +16,8 @@ from IPython.display import display
 
 from selfexplore.aggregate import aggregate, export_html, render_dashboard, to_frame
 from selfexplore.content import Content, load_content
-from selfexplore.identity import may_facilitate
-from selfexplore.serve import FACILITATOR_ROLE, ROLE_ENV
+from selfexplore.identity import FACILITATOR_ROLE, ROLE_ENV, may_facilitate
+from selfexplore.markup import download_link
 from selfexplore.store import GroupSession, Store
 
 REFRESH_SECONDS = 10.0
@@ -126,13 +125,12 @@ class DashboardView:
         if chosen is None:
             return
         dashboard = aggregate(self.content, self.store.session_rows(chosen))
-        csv = base64.b64encode(to_frame(dashboard).to_csv(index=False).encode()).decode()
-        html = base64.b64encode(export_html(self.content, chosen.name, dashboard).encode()).decode()
+        csv = to_frame(dashboard).to_csv(index=False)
+        html = export_html(self.content, chosen.name, dashboard)
         name = f"selfexplore-session-{chosen.code}"
         self.exports.value = (
-            f'<ul><li><a download="{name}.csv" href="data:text/csv;base64,{csv}">Download the figures (CSV)</a></li>'
-            f'<li><a download="{name}.html" href="data:text/html;base64,{html}">Download the summary (HTML)</a></li>'
-            "</ul>"
+            f"<ul><li>{download_link(f'{name}.csv', 'text/csv', csv, 'Download the figures (CSV)')}</li>"
+            f"<li>{download_link(f'{name}.html', 'text/html', html, 'Download the summary (HTML)')}</li></ul>"
         )
 
     def start_live(self, interval: float = REFRESH_SECONDS) -> None:

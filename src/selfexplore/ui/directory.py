@@ -1,32 +1,26 @@
-"""The browsable directory of specialty and career-path pages."""
+"""The specialty and career-path pages: a section switch, a search box, a list of pages and the page chosen.
+
+A signed-in student sees the page beside their own profile. The address names the page open
+(`?page=specialties&id=<page id>`), so a match links straight to its page.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from html import escape
 from typing import Any
 
 import ipywidgets as widgets
-from IPython.display import display
 
-from selfexplore.content import Content
 from selfexplore.pages import Section, directory, render_page
-from selfexplore.scoring import ScoredProfile
-from selfexplore.ui.chrome import Chrome
-from selfexplore.ui.session import Session
+from selfexplore.ui.chrome import link
+from selfexplore.ui.page import PageContext, PageView
+from selfexplore.workbook import PageSpec, Route, page_route
 
 _SECTIONS: tuple[tuple[str, Section], ...] = (("Specialties", "specialties"), ("Career paths", "paths"))
 
 
-class DirectoryView:
-    """A section switch, a search box, a list of pages and the chosen page."""
-
-    def __init__(
-        self, content: Content, scored: ScoredProfile | None = None, link: Callable[..., str] | None = None
-    ) -> None:
-        self.content = content
-        self.scored = scored
-        self.link = link
+class DirectoryView(PageView):
+    def __init__(self, context: PageContext, spec: PageSpec) -> None:
+        super().__init__(context, spec)
         self.compare = widgets.HTML()
         self.section = widgets.ToggleButtons(
             options=[(f"{label} ({self._count(key)})", key) for label, key in _SECTIONS],
@@ -38,66 +32,64 @@ class DirectoryView:
         self.listing = widgets.Select(description="Pages", rows=12, layout=widgets.Layout(width="100%"))
         self.page = widgets.HTML()
         self.status = widgets.HTML()
-        self.section.observe(self._refresh, names="value")
-        self.search.observe(self._refresh, names="value")
-        self.listing.observe(self._show, names="value")
-        self.widget = widgets.VBox(
-            [
-                widgets.HTML(
-                    "<h1>Specialties and career paths</h1>"
-                    "<p>Browse every page of the workbook. Each fact carries its source.</p>"
-                ),
-                self.section,
-                self.search,
-                self.status,
-                self.listing,
-                self.page,
-            ],
-            layout=widgets.Layout(max_width="60rem"),
+        self.section.observe(self._refill, names="value")
+        self.search.observe(self._refill, names="value")
+        self.listing.observe(self._picked, names="value")
+        self.show(
+            widgets.HTML(
+                "<h1>Specialties and career paths</h1>"
+                "<p>Browse every page of the workbook. Each fact carries its source.</p>"
+            ),
+            self.section,
+            self.search,
+            self.status,
+            self.listing,
+            self.page,
+            self.compare,
         )
-        self.widget.add_class("se-page-frame")
-        self._refresh()
+        self._refill()
 
     def _count(self, section: Section) -> int:
         return len(self.content.specialties if section == "specialties" else self.content.paths)
 
-    def _refresh(self, _change: Any = None) -> None:
-        entries = directory(self.content, self.section.value, self.search.value)
+    def shown(self, route: Route) -> None:
+        if route.target is not None and route.target != self.listing.value:
+            self.select(route.target)
+        elif self._drawn_at != self.visit.version:
+            self._draw_page()
+        self._drawn_at = self.visit.version
+
+    def _picked(self, _change: Any = None) -> None:
+        self._draw_page()
+        if not self.quiet and isinstance(self.listing.value, str):
+            self.context.follow(page_route(self.listing.value))
+
+    def _refill(self, _change: Any = None) -> None:
+        section: Section = "paths" if self.section.value == "paths" else "specialties"
+        entries = directory(self.content, section, self.search.value if isinstance(self.search.value, str) else "")
         self.listing.options = [(entry.name, entry.id) for entry in entries]
         self.status.value = f'<p role="status">{len(entries)} page(s)</p>'
         if entries:
             self.listing.value = entries[0].id
         else:
             self.page.value = "<p>No page matches that search.</p>"
+            self.compare.value = ""
 
-    def _show(self, change: Any = None) -> None:
+    def _draw_page(self, _change: Any = None) -> None:
         page_id = self.listing.value
         page = self.content.pages_by_id.get(page_id) if isinstance(page_id, str) else None
         # A value that is not a known page id (for example one forged from the page) shows nothing.
-        self.page.value = render_page(self.content, page, self.scored) if page is not None else ""
-        if self.link is not None and page is not None:
-            href = escape(self.link("compare.ipynb", ids=page.id), quote=True)
-            self.compare.value = f'<p><a href="{href}">Compare {escape(page.name)} with other pages</a></p>'
+        self.page.value = render_page(self.content, page, self.visit.scored()) if page is not None else ""
+        if page is not None:
+            target = Route("compare", targets=(page.id,))
+            self.compare.value = f"<p>{link(target, f'Compare {page.name} with other pages')}</p>"
         else:
             self.compare.value = ""
 
     def select(self, page_id: str) -> None:
         """Open a page by id, switching section and clearing the search if needed."""
         page = self.content.page(page_id)
-        self.search.value = ""
-        self.section.value = "specialties" if page.kind == "specialty" else "paths"
-        self.listing.value = page_id
-
-
-def directory_page(content: Content | None = None) -> DirectoryView:
-    """Build the directory and display it, opened at the page named in the query string (`?page=<id>`, as
-    linked from the matches page) when there is one; a signed-in student sees their profile beside it."""
-    session = Session.from_request(content)
-    view = DirectoryView(session.content, session.scored(), session.link)
-    page_id = session.query.get("page")
-    if page_id is not None and page_id in view.content.pages_by_id:
-        view.select(page_id)
-    chrome = Chrome(session, None)
-    view.widget.children = (chrome.header, *view.widget.children, view.compare)
-    display(view.widget)
-    return view
+        with self.quiet():
+            self.search.value = ""
+            self.section.value = "specialties" if page.kind == "specialty" else "paths"
+            self.listing.value = page_id

@@ -1,4 +1,4 @@
-"""Pages off the main path: career paths, a side-by-side comparison, and the advising map."""
+"""Pages off the main path: career paths, a side-by-side comparison, and who can help."""
 
 from __future__ import annotations
 
@@ -8,39 +8,21 @@ import ipywidgets as widgets
 
 from selfexplore.advising import advising_map, render_help
 from selfexplore.content import Page
-from selfexplore.explore import render_ways
-from selfexplore.pages import render_comparison
-from selfexplore.results import build_results
-from selfexplore.ui.balance import ReflectionControl
-from selfexplore.ui.chrome import Chrome, frame, page_heading
-from selfexplore.ui.session import Session
+from selfexplore.pages import render_comparison, render_paths
+from selfexplore.ui.chrome import link, page_heading
+from selfexplore.ui.controls import ReflectionControl
+from selfexplore.ui.page import PageContext, PageView
+from selfexplore.workbook import COMPARED, PageSpec, Route, page_route
 
 NONE = "none"
 
 
-class PathsView:
+class PathsView(PageView):
     """The non-clinical and additional career paths, the degrees that lead there, and the panel's questions."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        content = session.content
-        self.chrome = Chrome(session, None)
-        fits = {}
-        if session.known:
-            fits = {m.id: m.fit for m in build_results(content, session.answers()).paths}
-        parts = []
-        for page in sorted(content.paths, key=lambda p: (-fits.get(p.id, 0), p.name)):
-            fit = f' <span class="se-fit">fit {fits[page.id]} of 100</span>' if page.id in fits else ""
-            degrees = "".join(f"<li><strong>{escape(d.name)}</strong>: {escape(d.text)}</li>" for d in page.degrees)
-            href = escape(session.link("specialties.ipynb", page=page.id), quote=True)
-            parts.append(
-                f'<section class="se-path"><h2><a href="{href}">{escape(page.name)}</a>{fit}</h2>'
-                f"<p>{escape(page.summary)}</p>"
-                + (f"<h3>Degrees and programs that lead here</h3><ul>{degrees}</ul>" if degrees else "")
-                + render_ways(content, page)
-                + "</section>"
-            )
-        self.paths_html = widgets.HTML("".join(parts))
+    def __init__(self, context: PageContext, spec: PageSpec) -> None:
+        super().__init__(context, spec)
+        self.paths_html = widgets.HTML()
         self.reflections: dict[str, ReflectionControl] = {}
         body: list[widgets.Widget] = [
             page_heading(
@@ -51,7 +33,7 @@ class PathsView:
             ),
             self.paths_html,
         ]
-        prompts = [p for p in content.reflection_prompts if p.section == "paths"]
+        prompts = [p for p in self.content.reflection_prompts if p.section == "paths"]
         if prompts:
             body.append(
                 widgets.HTML(
@@ -60,91 +42,94 @@ class PathsView:
                     "What you write is private unless you tick a box.</p>"
                 )
             )
-            if session.known and session.attempt is not None:
-                saved = {r.prompt_id: r for r in session.store.reflections(session.attempt)}
+            if self.visit.known:
                 for prompt in prompts:
-                    control = ReflectionControl(session, prompt, self.chrome)
-                    if prompt.id in saved:
-                        r = saved[prompt.id]
-                        control.load(r.text, r.share_adviser, r.share_group, r.in_report)
+                    control = ReflectionControl(self.visit, prompt, self.chrome)
                     self.reflections[prompt.id] = control
                     body.append(control.widget)
             else:
                 listed = "".join(f"<li>{escape(p.text)}</li>" for p in prompts)
-                href = escape(session.link("start.ipynb"), quote=True)
-                body.append(
-                    widgets.HTML(f'<ol>{listed}</ol><p><a href="{href}">Sign in</a> to write your answers.</p>')
-                )
-        self.widget = frame(self.chrome, *body)
+                body.append(widgets.HTML(f"<ol>{listed}</ol><p>{link(Route(), 'Sign in')} to write your answers.</p>"))
+        self.show(*body)
+
+    def refresh(self) -> None:
+        self.paths_html.value = render_paths(
+            self.content, self.visit.paths_by_fit(), lambda page_id: page_route(page_id).href()
+        )
 
 
-class CompareView:
+class CompareView(PageView):
     """Two or three specialties or paths side by side, beside the student's own profile when signed in."""
 
-    def __init__(self, session: Session, chosen: list[str] | None = None) -> None:
-        self.session = session
-        self.chrome = Chrome(session, None)
-        options = [(f"{p.name} ({'specialty' if p.kind == 'specialty' else 'path'})", p.id) for p in _pages(session)]
-        known = {page_id for _, page_id in options}
-        picks = [page_id for page_id in (chosen or []) if page_id in known][:3]
-        defaults = picks + [NONE] * (3 - len(picks))
+    def __init__(self, context: PageContext, spec: PageSpec) -> None:
+        super().__init__(context, spec)
+        pages = sorted((*self.content.specialties, *self.content.paths), key=lambda p: (p.kind != "specialty", p.name))
+        options = [(f"{p.name} ({'specialty' if p.kind == 'specialty' else 'path'})", p.id) for p in pages]
         labels = ("First", "Second", "Third (optional)")
         self.choices = [
-            widgets.Dropdown(options=[("Choose a page", NONE), *options], value=value, description=label)
-            for label, value in zip(labels, defaults, strict=True)
+            widgets.Dropdown(options=[("Choose a page", NONE), *options], value=NONE, description=label)
+            for label in labels[:COMPARED]
         ]
         for dropdown in self.choices:
-            dropdown.observe(lambda _c: self.show(), names="value")
+            dropdown.observe(self._picked, names="value")
         self.table = widgets.HTML()
-        self.scored = session.scored()
-        self.widget = frame(
-            self.chrome,
-            page_heading(
-                "Compare side by side",
-                "Choose two or three specialties or career paths to see their training, lifestyle and profile "
-                "next to each other" + (" and next to your own profile." if self.scored is not None else "."),
-            ),
-            *self.choices,
-            self.table,
+        self.intro = page_heading(
+            "Compare side by side",
+            "Choose two or three specialties or career paths to see their training, lifestyle and profile "
+            "next to each other" + (" and next to your own profile." if self.visit.known else "."),
         )
-        self.show()
+        self.show(self.intro, *self.choices, self.table)
 
-    def show(self) -> None:
-        content = self.session.content
-        chosen: list[Page] = []
+    def shown(self, route: Route) -> None:
+        if route.targets:
+            # The pages the address names (unknown ones were left out by workbook.parse_route).
+            picks = [*route.targets, *([NONE] * COMPARED)][:COMPARED]
+            with self.quiet():
+                for dropdown, value in zip(self.choices, picks, strict=True):
+                    dropdown.value = value
+            self._drawn_at = None
+        super().shown(route)
+
+    def refresh(self) -> None:
+        self.draw()
+
+    def _picked(self, _change: object = None) -> None:
+        self.draw()
+        if not self.quiet:
+            self.context.follow(Route("compare", targets=tuple(page.id for page in self.chosen())))
+
+    def chosen(self) -> list[Page]:
+        found: list[Page] = []
         for dropdown in self.choices:
-            page = content.pages_by_id.get(dropdown.value) if isinstance(dropdown.value, str) else None
-            if page is not None and page not in chosen:
-                chosen.append(page)
+            page = self.content.pages_by_id.get(dropdown.value) if isinstance(dropdown.value, str) else None
+            if page is not None and page not in found:
+                found.append(page)
+        return found
+
+    def draw(self) -> None:
+        chosen = self.chosen()
         if len(chosen) < 2:
             self.table.value = "<p role='status'>Choose at least two pages to compare.</p>"
             return
-        self.table.value = render_comparison(content, chosen, self.scored)
+        self.table.value = render_comparison(self.content, chosen, self.visit.scored())
 
 
-class AdvisingView:
+class AdvisingView(PageView):
     """Which office or person to go to for which need; the challenges the student ticked come first."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        content = session.content
-        self.chrome = Chrome(session, None)
-        ticked = session.answers().get("challenges", ())
-        mine = ""
-        if isinstance(ticked, tuple) and ticked:
-            mine = f"<h2>For what you ticked</h2>{render_help(content, ticked)}"
-        self.map_html = widgets.HTML(mine + advising_map(content))
-        self.widget = frame(
-            self.chrome,
+    def __init__(self, context: PageContext, spec: PageSpec) -> None:
+        super().__init__(context, spec)
+        self.map_html = widgets.HTML()
+        self.show(
             page_heading(
                 "Who can help",
-                f"The advising offices, people and events of {content.resources.school.name}, by what you might "
-                "need. You do not need a reason to go to any of them.",
+                f"The advising offices, people and events of {self.content.resources.school.name}, by what you "
+                "might need. You do not need a reason to go to any of them.",
             ),
             self.map_html,
         )
 
-
-def _pages(session: Session) -> list[Page]:
-    content = session.content
-    return sorted((*content.specialties, *content.paths), key=lambda p: (p.kind != "specialty", p.name))
+    def refresh(self) -> None:
+        ticked = self.visit.challenges()
+        mine = f"<h2>For what you ticked</h2>{render_help(self.content, ticked)}" if ticked else ""
+        self.map_html.value = mine + advising_map(self.content)

@@ -1,6 +1,6 @@
 """My matches: ranked specialties and career paths with the reasons, tensions, suggestions and charts.
 
-The view only shows what selfexplore.results computes; it computes nothing itself.
+The view only shows what the visit and selfexplore.results compute; it computes nothing itself.
 """
 
 from __future__ import annotations
@@ -8,24 +8,21 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from selfexplore.matching import Kind
-from selfexplore.results import (
-    Results,
-    build_results,
-    compare_attempts,
-    render_matches,
-    render_movement,
-    render_profile,
-)
-from selfexplore.ui.chrome import Chrome, frame, not_signed_in, page_heading
-from selfexplore.ui.session import Session
+from selfexplore.results import render_matches, render_movement, render_profile
+from selfexplore.ui.chrome import not_signed_in, page_heading
+from selfexplore.ui.page import PageContext, PageView
+from selfexplore.workbook import PageSpec, page_route
 
 _KINDS: tuple[tuple[str, Kind], ...] = (("Specialties", "specialties"), ("Career paths", "paths"))
 
 
-class MatchesView:
-    def __init__(self, session: Session, chrome: Chrome | None = None) -> None:
-        self.session = session
-        self.chrome = chrome if chrome is not None else Chrome(session, "matches")
+def _page_href(page_id: str) -> str:
+    return page_route(page_id).href()
+
+
+class MatchesView(PageView):
+    def __init__(self, context: PageContext, spec: PageSpec) -> None:
+        super().__init__(context, spec)
         heading = page_heading(
             "My matches",
             "The specialties and career paths that fit your answers best, with what fits and what does not. "
@@ -35,13 +32,11 @@ class MatchesView:
         self.results_html = widgets.HTML()
         self.profile_html = widgets.HTML()
         self.movement_html = widgets.HTML()
-        self.results: Results | None = None
-        if not session.known:
-            self.widget = frame(self.chrome, heading, not_signed_in(session))
+        if not self.visit.known:
+            self.show(heading, not_signed_in(self.visit))
             return
-        self.kind.observe(lambda _c: self.show(), names="value")
-        self.widget = frame(
-            self.chrome,
+        self.kind.observe(lambda _c: self.draw(), names="value")
+        self.show(
             heading,
             self.kind,
             self.results_html,
@@ -49,35 +44,14 @@ class MatchesView:
             widgets.HTML("<h2>Your profile</h2>"),
             self.profile_html,
         )
-        self.refresh()
 
     def refresh(self) -> None:
-        """Recompute from the answers saved now."""
-        self.results = build_results(self.session.content, self.session.answers())
-        self.profile_html.value = render_profile(self.session.content, self.results)
-        self.show()
+        if self.visit.known:
+            self.profile_html.value = render_profile(self.content, self.visit.results())
+            self.draw()
 
-    def _movement(self, kind: Kind) -> str:
-        """When the student has taken the workbook more than once: what moved since the attempt before."""
-        attempts = self.session.attempts()
-        current = self.session.attempt
-        earlier = [a for a in attempts if current is not None and a.number < current.number]
-        if not earlier or self.results is None or current is None:
-            return ""
-        before = build_results(self.session.content, self.session.store.answers(earlier[-1]))
-        movement = compare_attempts(
-            self.session.content, before, self.results, (earlier[-1].number, current.number), kind
-        )
-        return render_movement(self.session.content, movement)
-
-    def show(self) -> None:
-        if self.results is None:
-            return
+    def draw(self) -> None:
         kind: Kind = "paths" if self.kind.value == "paths" else "specialties"  # anything forged shows specialties
-        self.movement_html.value = self._movement(kind)
-        self.results_html.value = render_matches(
-            self.session.content,
-            self.results,
-            kind,
-            lambda page_id: self.session.link("specialties.ipynb", page=page_id),
-        )
+        movement = self.visit.movement(kind)
+        self.movement_html.value = render_movement(self.content, movement) if movement is not None else ""
+        self.results_html.value = render_matches(self.content, self.visit.results(), kind, _page_href)

@@ -3,19 +3,19 @@ and the report, downloadable as HTML and JSON."""
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import date
 from html import escape
 
 import ipywidgets as widgets
 
-from selfexplore.plan import Step, merge, month_choices, suggest
-from selfexplore.report import render_report_html, report_for, report_json
-from selfexplore.results import build_results
-from selfexplore.store import NOTE_LIMIT
-from selfexplore.ui.chrome import Chrome, frame, mark, not_signed_in, page_heading
-from selfexplore.ui.session import Session
+from selfexplore.markup import download_link
+from selfexplore.plan import PLAN_CHOICES, Step, month_choices, month_label, status_words
+from selfexplore.report import render_report_html, report_json
+from selfexplore.ui.chrome import Chrome, Quiet, mark, not_signed_in, page_heading
+from selfexplore.ui.page import PageContext, PageView
+from selfexplore.visit import Visit
+from selfexplore.workbook import PageSpec
 
 _CHOICES = (("Keep this step", "accepted"), ("Not now", "dismissed"))
 NO_MONTH = "none"
@@ -24,11 +24,11 @@ NO_MONTH = "none"
 class StepControl:
     """One step: keep it or not, a note of the student's own, and a month to aim for; saved on each change."""
 
-    def __init__(self, session: Session, step: Step, months: tuple[tuple[str, str], ...], chrome: Chrome) -> None:
-        self.session = session
+    def __init__(self, visit: Visit, step: Step, months: tuple[tuple[str, str], ...], chrome: Chrome) -> None:
+        self.visit = visit
         self.step = step
         self.chrome = chrome
-        self._loading = True
+        self.quiet = Quiet()
         suggestion = step.suggestion
         self.info = widgets.HTML(
             f'<p class="se-step-why">{escape(suggestion.why)}</p>'
@@ -36,7 +36,7 @@ class StepControl:
         )
         self.choice = widgets.RadioButtons(
             options=list(_CHOICES),
-            value=step.status if step.status in ("accepted", "dismissed") else ("accepted" if step.kept else None),
+            value=step.choice,
             description=suggestion.title,
             orientation="horizontal",
             layout=widgets.Layout(width="100%"),
@@ -50,96 +50,88 @@ class StepControl:
         )
         options = [("No month yet", NO_MONTH), *months]
         if step.target_month and step.target_month not in dict(months).values():
-            options.append((step.target_month, step.target_month))  # a month saved earlier stays visible
+            # A month saved earlier stays visible, even once it has passed.
+            options.append((month_label(step.target_month), step.target_month))
         self.month = widgets.Dropdown(options=options, value=step.target_month or NO_MONTH, description="Aim for")
         for control in (self.choice, self.note, self.month):
             mark(control, suggestion.id)
             control.observe(self._save, names="value")
-        self.widget = widgets.VBox([self.choice, self.info, self.note, self.month], layout=widgets.Layout(width="100%"))
+        # The reason for a step comes before the choice about it.
+        self.widget = widgets.VBox([self.info, self.choice, self.note, self.month], layout=widgets.Layout(width="100%"))
         self.widget.add_class("se-plan-step")
-        self._loading = False
 
     def _save(self, _change: object = None) -> None:
-        if self._loading or self.session.attempt is None:
+        if self.quiet or not self.visit.known:
             return
-        status = self.choice.value
-        note = self.note.value if isinstance(self.note.value, str) else ""
-        if status not in ("accepted", "dismissed"):
-            status = "edited" if note.strip() else "suggested"
-        elif status == "accepted" and note.strip():
-            status = "edited"
+        choice = self.choice.value if self.choice.value in PLAN_CHOICES else None
         month = self.month.value if self.month.value != NO_MONTH else None
-        if len(note) > NOTE_LIMIT:
-            self.chrome.say(f"A note can hold {NOTE_LIMIT} characters; shorten it to save it.", self.step.suggestion.id)
-            return
-        try:
-            self.session.store.save_plan_step(self.session.attempt, self.step.suggestion.id, status, note, month)
-        except Exception as error:
-            self.chrome.failed(error, self.step.suggestion.id)
-            return
-        words = {"accepted": "kept", "edited": "kept, with your note", "dismissed": "set aside", "suggested": "noted"}
-        self.chrome.saved(f"the step “{self.step.suggestion.title}” ({words[status]})", self.step.suggestion.id)
+        note = self.note.value
+        saved = self.chrome.commit(
+            self.step.suggestion.id,
+            lambda: self.visit.choose_step(self.step, choice, note, month),
+            lambda step: f"the step “{step.suggestion.title}” ({status_words(step)})",
+        )
+        if saved is not None:
+            self.step = saved
 
 
-class PlanView:
-    def __init__(self, session: Session, chrome: Chrome | None = None, today: date | None = None) -> None:
-        self.session = session
+class PlanView(PageView):
+    def __init__(self, context: PageContext, spec: PageSpec, today: date | None = None) -> None:
+        super().__init__(context, spec)
         self.today = today or date.today()
-        self.chrome = chrome if chrome is not None else Chrome(session, "plan")
-        heading = page_heading(
+        self.heading = page_heading(
             "My plan",
             "Next steps drawn from your matches, your closest career path and the challenges you ticked. Keep the "
             "ones you want, set the others aside, add a note and a month to aim for. Bring the plan to your "
             "Society advisor: download it as a report below.",
         )
         self.steps: list[StepControl] = []
+        self.notice = widgets.HTML()
         self.report_links = widgets.HTML()
         self.prepare = widgets.Button(description="Prepare my report", button_style="primary")
         self.prepare.on_click(lambda _b: self.prepare_report())
-        if not session.known or session.attempt is None:
-            self.widget = frame(self.chrome, heading, not_signed_in(session))
+        self.report_part = widgets.VBox(
+            [
+                widgets.HTML(
+                    "<h2>My report</h2><p>One page with your matches and their reasons, the steps you kept and the "
+                    "reflections you ticked for the report; nothing that names you. It prints cleanly.</p>"
+                ),
+                self.prepare,
+                self.report_links,
+            ]
+        )
+        if not self.visit.known:
+            self.show(self.heading, not_signed_in(self.visit))
+
+    def refresh(self) -> None:
+        """The suggestions follow the answers: rebuilt when they changed (each step's choice is kept)."""
+        if not self.visit.known:
             return
-        answers = session.answers()
-        results = build_results(session.content, answers)
-        challenges = answers.get("challenges", ())
-        saved = {s.step_id: (s.status, s.note, s.target_month) for s in session.store.plan(session.attempt)}
-        plan = merge(suggest(session.content, results, challenges if isinstance(challenges, tuple) else ()), saved)
         months = month_choices(self.today)
-        self.steps = [StepControl(session, step, months, self.chrome) for step in plan]
-        notice = widgets.HTML(
+        self.steps = [StepControl(self.visit, step, months, self.chrome) for step in self.visit.plan()]
+        self.notice.value = (
             ""
-            if results.trustworthy
+            if self.visit.results().trustworthy
             else '<div class="se-notice" role="note"><p>Steps for particular specialties and paths appear once '
             "you have answered more of the questions on the Interests and Values pages.</p></div>"
         )
-        self.widget = frame(
-            self.chrome,
-            heading,
-            notice,
-            *[control.widget for control in self.steps],
-            widgets.HTML(
-                "<h2>My report</h2><p>One page with your matches and their reasons, the steps you kept and the "
-                "reflections you ticked for the report; nothing that names you. It prints cleanly.</p>"
-            ),
-            self.prepare,
-            self.report_links,
-        )
+        self.report_links.value = ""
+        self.show(self.heading, self.notice, *[control.widget for control in self.steps], self.report_part)
 
     def prepare_report(self) -> None:
-        if self.session.student is None:
+        if not self.visit.known:
             return
         try:
-            report = report_for(self.session.store, self.session.student, self.today)
+            report = self.visit.report(self.today)
         except Exception as error:
             self.chrome.failed(error)
             return
-        html = base64.b64encode(render_report_html(self.session.content, report).encode()).decode()
-        data = json.dumps(report_json(self.session.content, report), indent=2, ensure_ascii=False)
-        encoded = base64.b64encode(data.encode()).decode()
+        html = render_report_html(self.content, report)
+        data = json.dumps(report_json(self.content, report), indent=2, ensure_ascii=False)
         name = f"selfexplore-report-attempt-{report.attempt}"
         self.report_links.value = (
-            f'<ul><li><a download="{name}.html" href="data:text/html;base64,{html}">Download my report (HTML, '
-            f'prints cleanly)</a></li><li><a download="{name}.json" href="data:application/json;base64,{encoded}">'
-            "Download my report as data (JSON)</a></li></ul>"
+            f"<ul><li>{download_link(f'{name}.html', 'text/html', html, 'Download my report (HTML, prints cleanly)')}"
+            f"</li><li>{download_link(f'{name}.json', 'application/json', data, 'Download my report as data (JSON)')}"
+            "</li></ul>"
         )
         self.chrome.say("Your report is ready to download.")

@@ -12,54 +12,62 @@ from __future__ import annotations
 from html import escape
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_bool import CheckboxStyle
+from ipywidgets.widgets.widget_description import DescriptionStyle
 
 from selfexplore.content import Item
-from selfexplore.scoring import score_answers, value_ids, values_by_score
-from selfexplore.ui.chrome import Chrome, frame, mark, not_signed_in, page_heading
-from selfexplore.ui.session import Session
+from selfexplore.scoring import value_ids, values_by_score
+from selfexplore.store import SavedAnswer
+from selfexplore.ui.chrome import Chrome, Quiet, mark, not_signed_in, page_heading
+from selfexplore.ui.page import PageContext, PageView
+from selfexplore.visit import Visit
+from selfexplore.workbook import PageSpec
 
 
-class QuestionsView:
-    """All the items of one questionnaire section."""
+class QuestionsView(PageView):
+    """All the items of one questionnaire section (the page's id names the section)."""
 
-    def __init__(self, session: Session, section_id: str, chrome: Chrome | None = None) -> None:
-        self.session = session
-        self.content = session.content
-        self.section = next(s for s in self.content.questionnaire.sections if s.id == section_id)
-        self.chrome = chrome if chrome is not None else Chrome(session, section_id)
+    def __init__(self, context: PageContext, spec: PageSpec) -> None:
+        super().__init__(context, spec)
+        self.section = next(s for s in self.content.questionnaire.sections if s.id == spec.id)
         self.controls: dict[str, widgets.Widget] = {}
         self.systems: dict[str, widgets.Checkbox] = {}
         self.ranking: RankingControl | None = None
-        self._loading = False
+        self._systems_limit = 0
+        # The statements of a page share one layout model and one style model, instead of two new ones per
+        # widget: a page of fifty statements sends a third as many models to the browser.
+        self._layout = widgets.Layout(width="100%")
         heading = page_heading(self.section.title, self.section.intro)
-        if not session.known:
-            self.widget = frame(self.chrome, heading, not_signed_in(session))
+        if not self.visit.known:
+            self.show(heading, not_signed_in(self.visit))
             return
         body: list[widgets.Widget] = [heading]
-        items = self.content.questionnaire.items_in(section_id)
+        items = self.content.questionnaire.items_in(spec.id)
         statements = [item for item in items if item.kind == "scale"]
         self.numbers = {item.id: number for number, item in enumerate(statements, start=1)}
+        style = DescriptionStyle()
         for item in items:
             if item.kind == "scale":
-                body.append(self._scale(item, f"{self.numbers[item.id]}. {item.text}"))
+                body.append(self._scale(item, f"{self.numbers[item.id]}. {item.text}", style))
             elif item.kind == "systems":
                 body.append(self._systems(item))
             elif item.kind == "ranking":
-                self.ranking = RankingControl(session, item, self.chrome)
+                self.ranking = RankingControl(self.visit, item, self.chrome)
                 body.append(self.ranking.widget)
-        self.widget = frame(self.chrome, *body)
+        self.show(*body)
         self.load()
 
     # --- building --------------------------------------------------------------------------------
 
-    def _scale(self, item: Item, text: str) -> widgets.RadioButtons:
+    def _scale(self, item: Item, text: str, style: DescriptionStyle) -> widgets.RadioButtons:
         labels = self.content.questionnaire.scale_of(item).labels
         control = widgets.RadioButtons(
             options=[(label, number) for number, label in enumerate(labels, start=1)],
             value=None,
             description=text,
             orientation="horizontal",
-            layout=widgets.Layout(width="100%"),
+            layout=self._layout,
+            style=style,
         )
         control.add_class("se-question")
         mark(control, item.id)
@@ -68,10 +76,11 @@ class QuestionsView:
         return control
 
     def _systems(self, item: Item) -> widgets.VBox:
-        limit = item.max_choices or len(self.content.systems)
+        self._systems_limit = item.max_choices or len(self.content.systems)
+        style = CheckboxStyle()
         boxes = []
         for system in self.content.systems:
-            box = widgets.Checkbox(value=False, description=system.label, indent=False)
+            box = widgets.Checkbox(value=False, description=system.label, indent=False, style=style)
             mark(box, item.id)
             box.observe(lambda change, s=system.id: self._tick_system(item, s, change["new"]), names="value")
             self.systems[system.id] = box
@@ -82,16 +91,14 @@ class QuestionsView:
         )
         group.add_class("se-checklist")
         self.controls[item.id] = group
-        self._systems_limit = limit
         return group
 
     # --- loading and saving ----------------------------------------------------------------------
 
     def load(self) -> None:
         """Show the answers already saved (no save is triggered)."""
-        saved = self.session.answers()
-        self._loading = True
-        try:
+        saved = self.visit.answers()
+        with self.quiet():
             for item_id, control in self.controls.items():
                 value = saved.get(item_id)
                 # An answer that no longer fits the item (the content pack changed since) is not shown.
@@ -100,52 +107,53 @@ class QuestionsView:
                 elif item_id in saved and isinstance(value, tuple) and self.systems:
                     for system_id, box in self.systems.items():
                         box.value = system_id in value
-            if self.ranking is not None:
-                self.ranking.seed(values_by_score(self.content, score_answers(self.content, saved)))
-                self.ranking.load(saved.get(self.ranking.item.id))
-        finally:
-            self._loading = False
+        if self.ranking is not None:
+            self.ranking.seed(self._order_of_answers())
+            self.ranking.load(saved.get(self.ranking.item.id))
+
+    def _order_of_answers(self) -> tuple[str, ...]:
+        return values_by_score(self.content, self.visit.results().scored)
 
     def _answer(self, item: Item, value: object) -> None:
-        if self._loading or value is None:
+        if self.quiet or value is None:
             return
-        try:
-            self.session.save(item.id, value)
-        except Exception as error:
-            self.chrome.failed(error, item.id)
+        labels = self.content.questionnaire.scale_of(item).labels
+
+        def said(saved: SavedAnswer) -> str:
+            answer = saved.value
+            label = labels[answer - 1] if isinstance(answer, int) and 0 < answer <= len(labels) else ""
+            return f"statement {self.numbers[item.id]} ({label})"
+
+        if self.chrome.commit(item.id, lambda: self.visit.save_answer(item.id, value), said) is None:
             return
-        label = self.content.questionnaire.scale_of(item).labels[int(value) - 1] if isinstance(value, int) else ""
-        answers = self.session.answers()  # read once, for the progress bar and the ranking's starting order
-        self.chrome.saved(f"statement {self.numbers[item.id]} ({label})", item.id, answers=answers)
         if self.ranking is not None and not self.ranking.saved:
-            self.ranking.seed(values_by_score(self.content, score_answers(self.content, answers)))
+            self.ranking.seed(self._order_of_answers())
 
     def _tick_system(self, item: Item, system_id: str, ticked: bool) -> None:
-        if self._loading:
+        if self.quiet:
             return
         chosen = [s for s, box in self.systems.items() if box.value]
         if ticked and len(chosen) > self._systems_limit:
-            self._loading = True
-            self.systems[system_id].value = False
-            self._loading = False
+            with self.quiet():
+                self.systems[system_id].value = False
             self.chrome.say(f"Choose at most {self._systems_limit}: untick one first.", item.id)
             return
-        try:
-            self.session.save(item.id, chosen)
-        except Exception as error:
-            self.chrome.failed(error, item.id)
-            return
-        self.chrome.saved(f"your choice of body systems ({len(chosen)} chosen)", item.id)
+        self.chrome.commit(
+            item.id,
+            lambda: self.visit.save_answer(item.id, chosen),
+            lambda _saved: f"your choice of body systems ({len(chosen)} chosen)",
+        )
 
 
 class RankingControl:
     """The values in the student's order, most important first, moved with buttons (keyboard-friendly)."""
 
-    def __init__(self, session: Session, item: Item, chrome: Chrome) -> None:
-        self.session = session
+    def __init__(self, visit: Visit, item: Item, chrome: Chrome) -> None:
+        self.visit = visit
         self.item = item
         self.chrome = chrome
-        content = session.content
+        self.quiet = Quiet()
+        content = visit.content
         self.labels = {d.id: d.label for d in content.dimensions}
         self.order: list[str] = list(value_ids(content))
         self.saved = False
@@ -175,40 +183,45 @@ class RankingControl:
     def _options(self) -> list[tuple[str, str]]:
         return [(f"{place}. {self.labels[value]}", value) for place, value in enumerate(self.order, start=1)]
 
+    def _redraw(self, chosen: object = None) -> None:
+        with self.quiet():
+            self.listing.options = self._options()
+            if chosen in self.order:
+                self.listing.value = chosen
+
     def seed(self, order: tuple[str, ...]) -> None:
         """Start from this order (the student's own answers), until the student saves an order of theirs."""
         if self.saved or sorted(order) != sorted(self.order):
             return
         self.order = list(order)
-        self.listing.options = self._options()
+        self._redraw()
 
     def load(self, saved: object) -> None:
         if isinstance(saved, tuple) and sorted(saved) == sorted(self.order):
             self.order = list(saved)
-            self.listing.options = self._options()
+            self._redraw()
             self.keep.description = "Order saved"
             self.saved = True
 
     def move(self, step: int) -> None:
         chosen = self.listing.value
         if chosen not in self.order:  # nothing chosen, or a value forged from the page
-            self.chrome.say("Choose a value in the list first, then move it.")
+            self.chrome.say("Choose a value in the list first, then move it.", self.item.id)
             return
         index = self.order.index(chosen)
         target = index + step
         if not 0 <= target < len(self.order):
             return
         self.order[index], self.order[target] = self.order[target], self.order[index]
-        self.listing.options = self._options()
-        self.listing.value = chosen
+        self._redraw(chosen)
         self.save()
 
     def save(self) -> None:
-        try:
-            self.session.save(self.item.id, list(self.order))
-        except Exception as error:
-            self.chrome.failed(error)
-            return
-        self.keep.description = "Order saved"
-        self.saved = True
-        self.chrome.saved("your order of values (first: " + self.labels[self.order[0]] + ")")
+        order = list(self.order)
+        if self.chrome.commit(
+            self.item.id,
+            lambda: self.visit.save_answer(self.item.id, order),
+            lambda _saved: "your order of values (first: " + self.labels[order[0]] + ")",
+        ):
+            self.keep.description = "Order saved"
+            self.saved = True

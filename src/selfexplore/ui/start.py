@@ -3,15 +3,16 @@ resuming with one, joining a group session, and the student's own data (download
 
 from __future__ import annotations
 
-import base64
 import json
 from html import escape
 
 import ipywidgets as widgets
 
+from selfexplore.markup import download_link
 from selfexplore.store import IdentityError
-from selfexplore.ui.chrome import Chrome, frame
-from selfexplore.ui.session import Session, failure_message
+from selfexplore.ui.chrome import failure_message, link
+from selfexplore.ui.page import PageContext, PageView
+from selfexplore.workbook import PageSpec, Route
 
 ABOUT = """
 <h1>Explore who you are before you choose</h1>
@@ -31,10 +32,9 @@ sees only counts for the whole group, and nothing about groups smaller than five
 """
 
 
-class StartView:
-    def __init__(self, session: Session, chrome: Chrome | None = None) -> None:
-        self.session = session
-        self.chrome = chrome if chrome is not None else Chrome(session, "start")
+class StartView(PageView):
+    def __init__(self, context: PageContext, spec: PageSpec) -> None:
+        super().__init__(context, spec)
         self.about = widgets.HTML(ABOUT)
         self.message = widgets.HTML()
         # Not signed in yet: a new workbook, or resume with a code.
@@ -69,6 +69,14 @@ class StartView:
         self.retake.on_click(lambda _b: self.take_again())
         self.sign_out = widgets.Button(description="Sign out on this device")
         self.sign_out.on_click(lambda _b: self.leave())
+        deleting = widgets.VBox(
+            [
+                widgets.HTML("<h3>Delete everything</h3>"),
+                self.confirm,
+                self.delete,
+            ]
+        )
+        deleting.add_class("se-group")
         self.account = widgets.VBox(
             [
                 self.welcome,
@@ -87,52 +95,56 @@ class StartView:
                 widgets.HTML("<h2>Your data</h2>"),
                 self.download,
                 self.download_link,
-                self.confirm,
-                self.delete,
+                deleting,
                 self.sign_out,
             ]
         )
         self.body = widgets.VBox()
-        self.widget = frame(self.chrome, self.about, self.message, self.body)
-        self.show()
+        self.show(self.about, self.message, self.body)
+        self.draw()
+
+    def shown(self, route: Route) -> None:
+        self.draw()
 
     # --- what is shown ---------------------------------------------------------------------------
 
-    def show(self) -> None:
-        session = self.session
-        if session.known:
+    def draw(self) -> None:
+        visit = self.visit
+        if visit.known:
             self.body.children = [self.account]
             self.welcome.value = self._welcome()
             # A hub or proxy sign-in is not ours to end.
-            self.sign_out.layout.display = "none" if session.signed_in_by else None
+            self.sign_out.layout.display = "none" if visit.hosted else None
         else:
             self.body.children = [self.entry]
-            if session.problem:
-                self.message.value = f'<p class="se-alert" role="alert">{escape(session.problem)}</p>'
-        self.chrome.refresh()
+            if visit.problem:
+                self.message.value = f'<p class="se-alert" role="alert">{escape(visit.problem)}</p>'
 
     def _welcome(self) -> str:
-        href = escape(self.session.link("interests.ipynb"), quote=True)
-        number = self.session.attempt.number if self.session.attempt is not None else 1
+        number = self.visit.attempt.number if self.visit.attempt is not None else 1
         attempt = f" This is attempt {number}." if number > 1 else ""
         return (
             f'<div class="se-notice"><p>Your workbook is open. Answers are saved as you go.{attempt}</p>'
-            f'<p><a class="se-button se-next" href="{href}">Continue to the questions</a></p></div>'
+            f"<p>{link(Route('interests'), 'Continue to the questions', 'se-button se-next')}</p></div>"
         )
 
     def _say(self, text: str, alert: bool = False) -> None:
         role = ' role="alert" class="se-alert"' if alert else ""
         self.message.value = f"<p{role}>{escape(text)}</p>"
 
+    def _signed_in_or_out(self) -> None:
+        self.context.identity_changed()
+        self.draw()
+
     # --- events ----------------------------------------------------------------------------------
 
     def start_new(self) -> None:
-        if self.session.known:
+        if self.visit.known:
             return
         try:
-            code = self.session.start_new()
+            code = self.visit.start_new()
         except Exception as error:
-            self._say(f"The workbook could not be started: {error}", alert=True)
+            self._say(f"The workbook could not be started. {failure_message(error)}", alert=True)
             return
         self.message.value = (
             '<div class="se-notice"><h2>Your resume code</h2>'
@@ -141,13 +153,13 @@ class StartView:
             "answers from another browser or another day, and it cannot be shown again: the workbook keeps only "
             "a scrambled form of it.</p></div>"
         )
-        self.show()
+        self._signed_in_or_out()
 
     def resume_with_code(self) -> None:
-        if self.session.known:
+        if self.visit.known:
             return
         try:
-            self.session.resume(self.code.value)
+            self.visit.resume(self.code.value)
         except IdentityError as error:
             self._say(str(error), alert=True)
             return
@@ -156,75 +168,73 @@ class StartView:
             return
         self.code.value = ""
         self._say("Welcome back: your answers are all here.")
-        self.show()
+        self._signed_in_or_out()
 
     def join_session(self) -> None:
-        if self.session.student is None:
+        if not self.visit.known:
             return
         try:
-            joined = self.session.store.join_session(self.session.student, self.join_code.value)
+            joined = self.visit.join(self.join_code.value)
         except Exception as error:
-            self._say(str(error), alert=True)
+            self._say(failure_message(error), alert=True)
             return
         self.join_code.value = ""
         self._say(f"You joined the group session “{joined.name}”.")
 
     def take_again(self) -> None:
-        if not self.session.known:
+        if not self.visit.known:
             return
         try:
-            attempt = self.session.new_attempt()
+            attempt = self.visit.new_attempt()
         except Exception as error:
-            self._say(str(error), alert=True)
+            self._say(failure_message(error), alert=True)
             return
         self._say(f"Attempt {attempt.number} has started with empty answers; your earlier attempts are kept.")
-        self.show()
+        self._signed_in_or_out()
 
     def prepare_download(self) -> None:
-        if self.session.student is None:
+        if not self.visit.known:
             return
         try:
-            exported = self.session.store.export_student(self.session.student)
+            exported = self.visit.export()
         except Exception as error:
             self._say(failure_message(error), alert=True)
             return
         data = json.dumps(exported, indent=2, ensure_ascii=False)
-        encoded = base64.b64encode(data.encode()).decode()
         self.download_link.value = (
-            f'<p><a download="selfexplore-my-data.json" href="data:application/json;base64,{encoded}">'
-            "Download my data (JSON)</a></p>"
+            f"<p>{download_link('selfexplore-my-data.json', 'application/json', data, 'Download my data (JSON)')}</p>"
         )
 
     def delete_everything(self) -> None:
-        if self.session.student is None:
+        if not self.visit.known:
             return
-        if not self.confirm.value:
+        if self.confirm.value is not True:
             self._say("Tick the box above first, to confirm that you want to delete everything.", alert=True)
             return
+        hosted = self.visit.hosted
         try:
-            self.session.store.delete_student(self.session.student)
+            self.visit.delete()
         except Exception as error:
             self._say(f"Nothing was deleted. {failure_message(error)}", alert=True)
             return
-        hosted = self.session.signed_in_by is not None
-        self.session.sign_out()
         self.confirm.value = False
         self.download_link.value = ""
+        self.context.identity_changed()
         if hosted:
             # Signed in by the school's server: a fresh, empty workbook begins at the next page load.
             self.body.children = []
             self._say("Everything the workbook held about you has been deleted. Reload the page to begin again.")
             return
         self._say("Everything the workbook held about you has been deleted.")
-        self.show()
+        self.draw()
 
     def leave(self) -> None:
-        if self.session.signed_in_by is not None:  # the hub's or proxy's sign-in is not ours to end
+        if self.visit.hosted:  # the hub's or proxy's sign-in is not ours to end
             return
         try:
-            self.session.sign_out()
+            self.visit.sign_out()
         except Exception as error:
             self._say(failure_message(error), alert=True)
             return
         self._say("You are signed out on this device. Your answers stay saved under your resume code.")
-        self.show()
+        self._signed_in_or_out()

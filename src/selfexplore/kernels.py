@@ -1,0 +1,97 @@
+"""Voila's kernel manager for the workbook: the preheated pool is refilled without starving the pages served.
+
+Voila keeps a pool of kernels that have run the app ahead of time and hands one to each student who opens
+it. When a room opens the app together, the pool empties at once, and Voila starts every replacement at
+the same moment (after `fill_delay`): thirty kernel starts, each a second or more of CPU, land on the same
+two cores as the thirty pages being served, and every student waits. Here a replacement for the pool
+starts only when no page has been asked for during the last `quiet_seconds`, and one at a time: the next
+starts once the last has finished running the app (or after `ready_timeout`). A kernel a student is waiting
+for (the pool was empty) is never held back.
+
+This runs in the Voila server process (`selfexplore serve` names it with
+`--VoilaConfiguration.multi_kernel_manager_class`); a student's kernel never imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Float
+
+POLL = 0.05
+
+
+class PacedKernelManager(AsyncMappingKernelManager):
+    quiet_seconds = Float(
+        2.0, config=True, help="Start a kernel for the pool only after this long without a page being asked for."
+    )
+    ready_timeout = Float(
+        30.0, config=True, help="Start the next kernel for the pool after this long even if the last is not ready."
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
+        self._last_demand = 0.0
+        self._refill: asyncio.Semaphore | None = None
+        self._waiting: asyncio.Future[None] | None = None
+        self._stopping = False
+
+    def _one_at_a_time(self) -> asyncio.Semaphore:
+        if self._refill is None:
+            self._refill = asyncio.Semaphore(1)
+        return self._refill
+
+    # jupyter_client types these as synchronous; the server's async manager overrides them with coroutines.
+    async def start_kernel(self, *, kernel_name: str | None = None, **kwargs: Any) -> str:  # type: ignore[override]
+        # Every start is a sign of demand: a page was just served from the pool (Voila asks for its
+        # replacement at once) or a student is waiting for a kernel of their own.
+        self._last_demand = time.monotonic()
+        env = kwargs.get("env") or {}
+        if env.get("VOILA_PREHEAT") != "True":
+            kernel_id: str = await super().start_kernel(kernel_name=kernel_name, **kwargs)
+            return kernel_id
+        turn = self._one_at_a_time()
+        await turn.acquire()
+        try:
+            while time.monotonic() - self._last_demand < self.quiet_seconds:
+                if self._stopping:
+                    raise RuntimeError("the server is stopping: no kernel is started for the pool")
+                await asyncio.sleep(POLL)
+            if self._stopping:
+                raise RuntimeError("the server is stopping: no kernel is started for the pool")
+            kernel_id = await super().start_kernel(kernel_name=kernel_name, **kwargs)
+        except BaseException:
+            turn.release()
+            raise
+        self._release_when_ready(kernel_id, turn)
+        return kernel_id
+
+    def _release_when_ready(self, kernel_id: str, turn: asyncio.Semaphore) -> None:
+        """Let the next pool kernel start once this one has run the app: it has been busy (Voila runs the
+        notebook in it right after the start) and is idle again, or `ready_timeout` has passed."""
+
+        async def wait() -> None:
+            deadline = time.monotonic() + self.ready_timeout
+            busy = False
+            try:
+                while time.monotonic() < deadline and not self._stopping:
+                    kernel = self._kernels.get(kernel_id)
+                    if kernel is None:
+                        return
+                    state = getattr(kernel, "execution_state", "starting")
+                    if state == "busy":
+                        busy = True
+                    elif busy and state == "idle":
+                        return
+                    await asyncio.sleep(POLL)
+            finally:
+                turn.release()
+
+        self._waiting = asyncio.ensure_future(wait())
+
+    async def shutdown_all(self, now: bool = False) -> None:  # type: ignore[override]
+        self._stopping = True
+        await super().shutdown_all(now=now)
