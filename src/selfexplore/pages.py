@@ -115,7 +115,7 @@ def _profile_table(content: Content, page: Page) -> str:
             f"<td>{escape(entry.why)}</td></tr>"
         )
     table = (
-        "<table><caption>Profile values from 0 (low) to 1 (high); 0.5 is neither</caption>"
+        '<table class="se-wide"><caption>Profile values from 0 (low) to 1 (high); 0.5 is neither</caption>'
         '<thead><tr><th scope="col">Dimension</th><th scope="col">Value</th><th scope="col">Why</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
@@ -159,7 +159,7 @@ def _beside(content: Content, page: Page, scored: ScoredProfile) -> str:
     # Differences first: they are what a student most needs to ask about.
     body = "".join(row for _, row in sorted(rows, key=lambda r: r[0]))
     table = (
-        "<table><caption>Values from 0 (low) to 1 (high); differences "
+        '<table class="se-wide"><caption>Values from 0 (low) to 1 (high); differences '
         'first</caption><thead><tr><th scope="col">Dimension</th><th scope="col">This page</th>'
         f'<th scope="col">You</th><th scope="col">Where and why</th></tr></thead><tbody>{body}</tbody></table>'
     )
@@ -198,7 +198,7 @@ def render_comparison(content: Content, pages: Iterable[Page], scored: ScoredPro
             mine = f"<td>{'not answered' if score.unanswered else f'{score.value:.2f}'}</td>"
         rows.append(f'<tr><th scope="row">{escape(dimension.label)}</th>{cells}{mine}</tr>')
     table = (
-        '<table class="se-compare"><caption>Side by side; profile values run from 0 (low) to 1 (high)</caption>'
+        '<table class="se-compare se-wide"><caption>Side by side; profile values run from 0 (low) to 1 (high)</caption>'
         f'<thead><tr><th scope="col">What</th>{heads}{you}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
     return scrolling(table, "The pages side by side")

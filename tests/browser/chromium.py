@@ -1,11 +1,10 @@
-"""What the browser tests and the Voila benchmark share: how Chromium is found and started, a free port,
-and which addresses count as this machine."""
+"""What the browser tests and the Voila benchmark share: how Chromium is found and started, and which
+addresses count as this machine."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,13 +28,6 @@ def find_chromium() -> str | None:
     named = os.environ.get("SELFEXPLORE_CHROMIUM")
     found = named or shutil.which("chromium") or shutil.which("chromium-browser")
     return found if found and Path(found).exists() else None
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def is_local(url: str) -> bool:

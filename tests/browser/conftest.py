@@ -8,7 +8,12 @@ Every page a test opens gets the checks any page of the app needs:
 - `page` is guarded (see `PageGuard`): a console error, an uncaught exception or a request to any host but
   this machine fails the test. Requests off the machine are also blocked, so a test never leaks traffic.
 - `assert_no_serious_axe_violations(page)` runs axe-core (from `npm ci`, see package.json) on the page.
-- `screenshots(page, name)` keeps full-page PNGs at desktop and phone widths in test-artifacts/.
+- `screenshots(page, name)` keeps full-page PNGs at desktop and phone widths in test-artifacts/, and checks
+  at each width that no visible text is clipped and no two controls or labels overlap (`layout_problems`).
+
+Every wait is for something a person waits for (a control appearing, a status line changing), with one
+generous timeout, WAIT_MS, set once here for every page and every `expect`: a loaded two-core machine can
+be slow, and a slow page is not a broken one.
 """
 
 from __future__ import annotations
@@ -36,16 +41,23 @@ from playwright.sync_api import (
     Route,
     WebError,
     WebSocketRoute,
+    expect,
     sync_playwright,
 )
 
-from tests.browser.chromium import CHROMIUM_FLAGS, find_chromium, free_port, is_local
+from tests.browser.chromium import CHROMIUM_FLAGS, find_chromium, is_local
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Desktop and the narrowest common phone: the two layouts a student is likely to see.
 SCREENSHOT_WIDTHS = (1280, 375)
+# The one timeout for every wait of the browser tests (milliseconds).
+WAIT_MS = int(os.environ.get("SELFEXPLORE_BROWSER_WAIT_MS", "90000"))
+expect.set_options(timeout=WAIT_MS)
+# Kernels kept ready by the test server: enough for the tests that open several browsers at once.
+TEST_POOL = 3
 
 
 def _missing(message: str) -> NoReturn:
@@ -102,7 +114,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Itera
     """Base URL of a running `selfexplore serve`, started the way `make run` starts it."""
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "serve.log"
-    command = [sys.executable, "-m", "selfexplore", "--db", database_url, "serve", "--port", str(port)]
+    command = [
+        *[sys.executable, "-m", "selfexplore", "--db", database_url],
+        *["serve", "--port", str(port), "--pool", str(TEST_POOL)],
+    ]
     with _running(command, f"http://127.0.0.1:{port}", log) as base:
         yield base
 
@@ -197,10 +212,17 @@ class PageGuard:
             pytest.fail(f"the page was not clean:\n{problems}", pytrace=False)
 
 
+def new_context(browser: Browser) -> BrowserContext:
+    """A fresh browser (no cookies, storage or cache), with the one timeout for every wait."""
+    context = browser.new_context(viewport={"width": SCREENSHOT_WIDTHS[0], "height": 900})
+    context.set_default_timeout(WAIT_MS)
+    return context
+
+
 @pytest.fixture
 def browser_context(browser: Browser) -> Iterator[BrowserContext]:
     """A fresh context per test: no cookies, storage or cache carried from one test to the next."""
-    context = browser.new_context(viewport={"width": SCREENSHOT_WIDTHS[0], "height": 900})
+    context = new_context(browser)
     yield context
     context.close()
 
@@ -250,36 +272,119 @@ _HIDDEN_HEIGHT = """() => Math.max(0, ...Array.from(document.querySelectorAll('*
     const control = ['SELECT', 'TEXTAREA'].includes(element.tagName);
     return scrolls && !control ? element.scrollHeight - element.clientHeight : 0;
 }))"""
-_SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# After a resize, wait until the layout has settled: the page's size unchanged over three animation frames
+# (resize observers and reflow have run), at most a second.
+_SETTLE = """() => new Promise((done) => {
+  const size = () => { const r = document.getElementById('rendered_cells') || document.body;
+    return `${r.scrollWidth}x${r.scrollHeight}`; };
+  let last = size(), same = 0, frames = 0;
+  const tick = () => {
+    const now = size();
+    same = now === last ? same + 1 : 0;
+    last = now;
+    if (same >= 3 || ++frames > 60) done(); else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
 # Chromium cannot capture more than 16384 px in one go.
 _MAX_HEIGHT = 16_000
 
 
 def _settle(page: Page) -> None:
-    """Let resize observers and CSS reflow run: two animation frames, then a pause for timer-driven layout."""
+    """Let resize observers and CSS reflow run until the layout stops changing."""
     page.evaluate(_SETTLE)
-    page.wait_for_timeout(250)
 
 
 def screenshots(page: Page, name: str) -> list[Path]:
     """Full-page PNGs at 1280 px and 375 px wide (<name>-1280.png, <name>-375.png); restores the viewport.
 
-    Layouts break at phone width without any test failing, so a person should be able to look at both.
+    Layouts break at phone width without any test failing, so a person should be able to look at both, and
+    at each width the layout is checked (`layout_problems`): clipped text or overlapping controls fail.
     The viewport is stretched to the content's height so that pages that scroll an inner element are
     captured whole too.
     """
     before = page.viewport_size or {"width": SCREENSHOT_WIDTHS[0], "height": 900}
     paths = []
+    problems = []
     for width in SCREENSHOT_WIDTHS:
         page.set_viewport_size({"width": width, "height": before["height"]})
         _settle(page)
+        problems += [f"at {width} px: {problem}" for problem in layout_problems(page)]
         hidden: int = page.evaluate(_HIDDEN_HEIGHT)
         if hidden > 0:
             page.set_viewport_size({"width": width, "height": min(before["height"] + hidden, _MAX_HEIGHT)})
             _settle(page)
         paths.append(screenshot(page, f"{name}-{width}"))
     page.set_viewport_size(before)
+    _settle(page)
+    if problems:
+        pytest.fail(f"the layout of {name} does not hold:\n" + "\n".join(f"  - {p}" for p in problems), pytrace=False)
     return paths
+
+
+# Clipped text: a visible element that cuts off its own content (overflow hidden or clip, or an ellipsis)
+# while that content is larger than its box and holds text; and a page wider than the screen. Overlap: two
+# visible controls or labels whose boxes cross, neither inside the other. Controls that scroll by design
+# (a listbox, a text area, a box marked to scroll sideways) are not clipping.
+_LAYOUT = """() => {
+  const problems = [];
+  const name = (el) => {
+    const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\\s+/g, ' ');
+    const cls = typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).slice(0, 3).join('.') : '';
+    return `<${el.tagName.toLowerCase()}${cls}> "${text.slice(0, 60)}"`;
+  };
+  const visible = (el) => {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    return box.width > 0 && box.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
+  };
+  const scopes = document.querySelectorAll('.se-app, .se-status-bar, .se-opening');
+  const all = [];
+  scopes.forEach((scope) => { all.push(scope, ...scope.querySelectorAll('*')); });
+  // A label for screen readers only (1 px, clipped on purpose) is not shown text.
+  const screenReaderOnly = (el) => el.getBoundingClientRect().width <= 1 && el.getBoundingClientRect().height <= 1;
+  for (const el of all) {
+    if (!visible(el) || ['SELECT', 'TEXTAREA', 'svg'].includes(el.tagName) || el.closest('svg')) continue;
+    if (screenReaderOnly(el)) continue;
+    const style = getComputedStyle(el);
+    const cuts = (v) => v === 'hidden' || v === 'clip';
+    const text = (el.innerText || '').trim();
+    if (!text) continue;
+    const wide = el.scrollWidth > el.clientWidth + 1;
+    const tall = el.scrollHeight > el.clientHeight + 1;
+    if ((cuts(style.overflowX) && wide) || (cuts(style.overflowY) && tall)) {
+      const box = `${el.clientWidth}x${el.clientHeight}`;
+      problems.push(`clipped text: ${name(el)} shows ${box} of ${el.scrollWidth}x${el.scrollHeight} px`);
+    } else if (style.textOverflow === 'ellipsis' && wide) {
+      problems.push(`text cut with an ellipsis: ${name(el)}`);
+    }
+  }
+  const scroller = document.getElementById('rendered_cells') || document.scrollingElement;
+  if (scroller && scroller.scrollWidth > scroller.clientWidth + 1) {
+    problems.push(`the page is wider than the screen: ${scroller.scrollWidth} px in ${scroller.clientWidth} px`);
+  }
+  const controls = [];
+  scopes.forEach((scope) => scope.querySelectorAll(
+    'input:not([type=hidden]), button, select, textarea, label, .widget-label, a.se-button, summary'
+  ).forEach((el) => { if (visible(el) && !screenReaderOnly(el)) controls.push([el, el.getBoundingClientRect()]); }));
+  for (let i = 0; i < controls.length; i++) {
+    for (let j = i + 1; j < controls.length; j++) {
+      const [a, ra] = controls[i];
+      const [b, rb] = controls[j];
+      if (a.contains(b) || b.contains(a)) continue;
+      const across = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+      const down = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+      if (across > 1 && down > 1) problems.push(`overlap: ${name(a)} and ${name(b)}`);
+    }
+  }
+  return problems;
+}"""
+
+
+def layout_problems(page: Page) -> list[str]:
+    """What a person would see as broken on the page as it is now: clipped text, overlapping controls."""
+    problems: list[str] = page.evaluate(_LAYOUT)
+    return problems
 
 
 def _axe_script() -> Path:

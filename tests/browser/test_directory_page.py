@@ -1,4 +1,4 @@
-"""`make run` serves the directory page: checked in headless Chromium against a real server.
+"""The specialty and career-path pages of the app, checked in headless Chromium against a real server.
 
 Every test uses the `guard` fixture: the page must log no console error, raise no uncaught
 exception and ask no host but this machine for anything (those requests are blocked and fail the test).
@@ -10,16 +10,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from selfexplore.content import Content
-from tests.browser.conftest import assert_no_serious_axe_violations, screenshots
+from tests.browser.conftest import assert_no_serious_axe_violations
+from tests.browser.workbook import at, open_app
 
 # `page` already depends on `guard`; naming it here keeps the check in place if `page` ever changes.
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("guard")]
 
 
-def _open(page: Page, server: str) -> None:
-    page.goto(f"{server}/voila/render/specialties.ipynb", wait_until="domcontentloaded")
-    # Widgets appear once the kernel has run the notebook; wait for them, not for a fixed time.
-    expect(page.get_by_role("heading", name="Specialties and career paths")).to_be_visible(timeout=60_000)
+def _open(page: Page, server: str, query: str = "page=specialties") -> None:
+    open_app(page, server, query)
+    expect(page.get_by_role("heading", name="Specialties and career paths")).to_be_visible()
 
 
 class TestDirectoryPage:
@@ -31,24 +31,20 @@ class TestDirectoryPage:
         expect(listing.locator("option")).to_have_count(len(content.specialties))
         first = sorted(content.specialties, key=lambda p: p.name.casefold())[0]
         expect(page.locator(f"#title-{first.id}")).to_have_text(first.name)
-        screenshots(page, "directory")
-
-    def test_a_specialty_page_has_no_serious_accessibility_violation(
-        self, page: Page, server: str, content: Content
-    ) -> None:
-        _open(page, server)
-        first = sorted(content.specialties, key=lambda p: p.name.casefold())[0]
-        expect(page.locator(f"#title-{first.id}")).to_have_text(first.name)
         assert_no_serious_axe_violations(page)
 
-    def test_a_student_can_open_a_career_path_page(self, page: Page, server: str, content: Content) -> None:
-        _open(page, server)
+    def test_a_page_opens_from_its_address_and_the_address_follows_the_list(
+        self, page: Page, server: str, content: Content
+    ) -> None:
+        _open(page, server, "page=specialties&id=psychiatry")
+        expect(page.locator("#title-psychiatry")).to_have_text(content.page("psychiatry").name)
         page.get_by_role("button", name="Career paths (8)").click()
         listing = page.get_by_label("Pages")
         expect(listing.locator("option")).to_have_count(len(content.paths))
         listing.select_option(label=content.page("public-health").name)
         expect(page.locator("#title-public-health")).to_have_text(content.page("public-health").name)
         expect(page.get_by_text("Degrees and programs that lead here")).to_be_visible()
+        at(page, "page=specialties&id=public-health")
 
     def test_search_narrows_the_list(self, page: Page, server: str, content: Content) -> None:
         _open(page, server)

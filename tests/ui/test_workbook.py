@@ -16,6 +16,7 @@ from selfexplore.content import Content
 from selfexplore.request import PASS_COOKIE
 from selfexplore.scoring import value_ids
 from selfexplore.store import Store
+from selfexplore.ui.app import WorkbookApp
 from selfexplore.ui.balance import BalanceView
 from selfexplore.ui.explore import AdvisingView, CompareView, PathsView
 from selfexplore.ui.matches import MatchesView
@@ -88,6 +89,13 @@ class TestTheApp:
         stale = Opened(content, store, {"HTTP_COOKIE": f"{PASS_COOKIE}={old}"})
         assert not stale.app.visit.known and stale.cookie is None
         assert "expired" in html_of(stale.view.widget)
+
+    def test_in_jupyterlab_the_app_keeps_no_cookie_and_no_address(self, content: Content, store: Store) -> None:
+        app = WorkbookApp(content, store, addressed=False)
+        app.arrive({})
+        find(app.views["start"].widget, widgets.Button, "Start a new workbook").click()
+        assert app.visit.known and app.shell.cookie == {} and not app.shell.addressed
+        assert app.shell._css  # the styles travel with the app where no page template brings them
 
     def test_the_pager_offers_next_once_signed_in(self, content: Content, store: Store) -> None:
         opened = Opened(content, store)

@@ -47,12 +47,12 @@ def html_of(root: widgets.Widget) -> str:
 
 
 class Opened:
-    """An app opened for one page request, with what its page script was asked to do (the cookie)."""
+    """An app opened for one page request, as served (the address and the cookie kept by the page)."""
 
     def __init__(self, content: Content, store: Store, environ: Mapping[str, str] | None = None) -> None:
         self.app = WorkbookApp(content, store, addressed=True)
-        self.sent: list[dict[str, Any]] = []
-        self.app.shell.send = lambda content, buffers=None: self.sent.append(content)  # type: ignore[method-assign]
+        self.cookies: list[dict[str, Any]] = []
+        self.app.shell.observe(lambda change: self.cookies.append(change["new"]), names="cookie")
         self.app.arrive(dict(environ or {}))
 
     @property
@@ -73,10 +73,9 @@ class Opened:
     @property
     def cookie(self) -> str | None:
         """The pass the page was last asked to keep in its cookie (None: forget it)."""
-        cookies = [m["cookie"] for m in self.sent if "cookie" in m]
-        assert cookies, "the page was never asked to set or clear the cookie"
-        assert cookies[-1]["name"] == PASS_COOKIE
-        value: str | None = cookies[-1]["value"]
+        assert self.cookies, "the page was never asked to set or clear the cookie"
+        assert self.cookies[-1]["name"] == PASS_COOKIE
+        value: str | None = self.cookies[-1]["value"]
         return value
 
     def reload(self) -> Opened:

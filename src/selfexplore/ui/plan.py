@@ -30,7 +30,10 @@ class StepControl:
         self.chrome = chrome
         self.quiet = Quiet()
         suggestion = step.suggestion
+        # The step, and why it is suggested, come before the choice about it; the choice's own label (the
+        # step's title again) is for screen readers only, so the title is not read out twice on screen.
         self.info = widgets.HTML(
+            f'<h3 class="se-step-title">{escape(suggestion.title)}</h3>'
             f'<p class="se-step-why">{escape(suggestion.why)}</p>'
             + (f'<p class="se-step-how"><em>How:</em> {escape(suggestion.how)}</p>' if suggestion.how else "")
         )
@@ -42,6 +45,7 @@ class StepControl:
             layout=widgets.Layout(width="100%"),
         )
         self.choice.add_class("se-question")
+        self.choice.add_class("se-label-for-screen-readers")
         self.note = widgets.Text(
             value=step.note,
             description="My note",
@@ -56,7 +60,6 @@ class StepControl:
         for control in (self.choice, self.note, self.month):
             mark(control, suggestion.id)
             control.observe(self._save, names="value")
-        # The reason for a step comes before the choice about it.
         self.widget = widgets.VBox([self.info, self.choice, self.note, self.month], layout=widgets.Layout(width="100%"))
         self.widget.add_class("se-plan-step")
 

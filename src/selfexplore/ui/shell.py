@@ -10,8 +10,10 @@ class's synced traits and two messages:
   current history entry when `replace` is set (the page moved by its own controls).
 - `status` (kernel -> page): the status line ({"text", "state", "key", "length", "update"}): `key` names
   the answer it is about, so the page script clears its "Saving..." for that answer only.
+- `cookie` (kernel -> page, only under Voila): {"name", "value", "path"}: keep the sign-in in the browser,
+  or with no value forget it. State rather than a message, so that it reaches the page even when it is
+  set before the page has connected (a stale cookie found when the request arrives).
 - {"go": "<query string>"} (page -> kernel): the student followed an in-app link, or went Back or Forward.
-- {"cookie": {"name", "value", "path"}} (kernel -> page): keep (or, with no value, forget) the sign-in.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Shell(anywidget.AnyWidget):
     place = traitlets.Dict().tag(sync=True)
     addressed = traitlets.Bool(False).tag(sync=True)
     status = traitlets.Dict().tag(sync=True)
+    cookie = traitlets.Dict().tag(sync=True)
 
     def __init__(self, *, addressed: bool, **kwargs: Any) -> None:
         css = "" if addressed else static_text("workbook.css")
@@ -55,7 +58,10 @@ class Shell(anywidget.AnyWidget):
         self.place = {"page": page, "query": query, "title": title, "replace": replace}
 
     def keep_cookie(self, name: str, value: str | None, path: str) -> None:
-        self.send({"cookie": {"name": name, "value": value, "path": path}})
+        """Ask the page to keep the sign-in in its cookie (or to forget it). Only a served app has an
+        address to keep a student signed in across reloads; in JupyterLab the kernel itself stays."""
+        if self.addressed:
+            self.cookie = {"name": name, "value": value, "path": path}
 
     def on_go(self, callback: Callable[[str], None]) -> None:
         """Call `callback` with the query string of every page the student asks for from the page."""

@@ -1,8 +1,7 @@
 /*
  * The workbook app's own script: an anywidget module carried by the app's Shell widget, so it runs
  * wherever the app runs (Voila and JupyterLab alike). Its contract with the kernel is the Shell's synced
- * traits (place, addressed, status) and two messages: {go: "<query>"} to the kernel, {cookie: ...}
- * from it.
+ * traits (place, addressed, status, cookie) and one message to the kernel: {go: "<query>"}.
  *
  * 1. Moving around. A click on an in-app link (an href that is a query string, such as "?page=values")
  *    asks the kernel for that page instead of loading a new one: the app swaps the page inside the same
@@ -236,9 +235,10 @@ export default {
     }
 
     // 2. The sign-in cookie.
-    function onMessage(message) {
-      if (message && message.cookie) {
-        setCookie(message.cookie);
+    function keepCookie() {
+      const cookie = model.get("cookie");
+      if (cookie && cookie.name) {
+        setCookie(cookie);
       }
     }
 
@@ -314,9 +314,10 @@ export default {
     document.addEventListener("change", onEdit, true);
     document.addEventListener("input", onEdit, true);
     window.addEventListener("popstate", onHistory);
-    model.on("msg:custom", onMessage);
+    model.on("change:cookie", keepCookie);
     model.on("change:place", followRoute);
     model.on("change:status", heardBack);
+    keepCookie();
     followRoute();
     schedule();
     draw(model, state);
@@ -330,7 +331,7 @@ export default {
       document.removeEventListener("change", onEdit, true);
       document.removeEventListener("input", onEdit, true);
       window.removeEventListener("popstate", onHistory);
-      model.off("msg:custom", onMessage);
+      model.off("change:cookie", keepCookie);
       model.off("change:place", followRoute);
       model.off("change:status", heardBack);
     };
