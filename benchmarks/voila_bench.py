@@ -1,498 +1,347 @@
-"""Time to interactive widgets and kernel memory of a workbook page under Voila, against stock Voila.
+"""The workbook app under Voila against stock Voila, in one run: opening it, moving between its pages, memory.
 
-    .venv/bin/python -m benchmarks.voila_bench [--runs 5] [--stock-preheated]
+    .venv/bin/python -m benchmarks.voila_bench [--runs 5] [--passes 3] [--stock-preheated]
 
 Servers run side by side, each started the way it is meant to be run:
 
-- "interests, cold": the workbook served as `selfexplore serve` serves it (`voila_arguments`,
-  `voila_environment`, a fresh SQLite store), with preheating off, so every page view starts a kernel;
-- "interests, preheated": the same with preheating on (the default: one kernel per workbook page, run ahead);
+- "app, cold": the workbook served as `selfexplore serve` serves it, with no pool (every visit starts its
+  kernel);
+- "app, preheated": the same with its pool of kernels that have run the app ahead (`serve`'s default);
 - "stock, cold": plain Voila (lab template) over a folder holding one notebook that shows an IntSlider;
-- with --stock-preheated, "stock, preheated": the same stock page from a preheated kernel, the least time
-  any Voila page takes on the machine.
+- with --stock-preheated, "stock, preheated": the same stock page from a preheated kernel.
 
-Each navigation gets a fresh browser context (no cache, no cookies). The time runs from the start of
-`page.goto` until the widgets can be used: on the interests page, the first question's first radio is
-visible and enabled and its group has role radiogroup (set by the page script); on the stock page, the
-slider's handle is visible. Then the kernel serving the page is found by the kernel id the page was given,
-and its unique set size (USS, memory only that process holds) and resident set size are read.
+Every time is measured inside the page, so that the browser driver's own round trips are not counted: a
+script added to every page checks, at each animation frame, whether the control a person would use is
+there (visible, enabled) and notes the time (performance.now()).
 
-Before every navigation the servers' process trees must be idle (a refilling pool kernel, a kernel shut down
-after the last page) and, for a preheated case, the pool must report itself filled again. A navigation
-during which other programs on the machine used CPU is measured again. The cases take turns; one warm-up
-round is not counted. Requests that would leave 127.0.0.1 (the lab template's Font Awesome from a CDN) are
-blocked, so the stock page does not wait on a network this machine does not have.
+1. Opening (each in a fresh browser context, no cache, no cookies, as a first visit): from the start of the
+   navigation until the first control of the app's start page is usable (the stock page: the slider's
+   handle). Then the kernel serving the page is found by its id, and its USS (memory only that process
+   holds) and RSS are read. Before every opening the servers must be idle and a preheated pool full again.
+2. Moving (in the preheated app, --passes times, each pass in a fresh context signed in through the cookie
+   a start page would set): the student clicks "Continue to the questions" and each "Next", then the links
+   to the four pages off the main path; each move is timed from the click until the new page's first
+   control is usable. The pass answers one question on each page of questions, as a student would.
+3. One pass, one kernel: over each pass the page is loaded once, and its kernel is the same at the end; its
+   USS after the pass (every page built) is what one student costs. How many kernels the server started
+   meanwhile is reported too (the pool's replacement for the kernel the student took).
 
-Prints the machine, then a Markdown table for docs/benchmarks.md (medians over the runs) and the three
-targets with the measured ratios. A benchmark, not a test: it reports whether a target is met and never
-fails on a slow machine.
+The target for 2 (issue 10): the median move at most 0.2 of the stock page's cold opening. A benchmark,
+not a test: it reports the ratios and never fails on a slow machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import platform
-import signal
+import itertools
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import nbformat
-import psutil
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
-from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
-from selfexplore.serve import HOST, PREHEATED, notebooks_dir, voila_arguments, voila_environment
-from selfexplore.store import DB_URL_ENV, Store, Student
-from tests.browser.chromium import CHROMIUM_FLAGS, find_chromium, free_port, is_local
+from benchmarks.servers import (
+    MIB,
+    POOL_FILLED,
+    STOCK_PAGE,
+    Server,
+    chromium,
+    fresh_store,
+    machine,
+    machine_cpu,
+    own_cpu,
+    settle,
+    stock_server,
+    workbook_server,
+)
+from selfexplore.request import PASS_COOKIE
+from selfexplore.store import Store, Student
+from selfexplore.workbook import APP_NOTEBOOK, EXTRAS, STEPS
+from tests.browser.chromium import CHROMIUM_FLAGS, is_local
 
-ROOT = Path(__file__).resolve().parents[1]
-STOCK_CELL = "import ipywidgets as widgets\nwidgets.IntSlider()"
-PAGE = "interests.ipynb"
-STOCK_PAGE = "stock.ipynb"
-PAGE_TIMEOUT_MS = 120_000
-MIB = 1024 * 1024
-# "Idle": the servers' process trees used less than this share of one core over a sampling window, and the
-# whole machine less than MACHINE_BUSY percent of all cores (another program's load would skew the timings).
-IDLE_SHARE = 0.05
-MACHINE_BUSY = 25.0
-SETTLE_WINDOW = 0.5
-SETTLE_TIMEOUT = 90.0
-# A navigation during which programs outside this benchmark used more CPU than this is measured again.
+TIMEOUT_MS = 180_000
+POOL = 2
+# A measurement during which other programs used more CPU than this is taken again.
 FOREIGN_CPU_LIMIT = 0.25
 RETRIES = 3
+MOVE_VS_STOCK = 0.2
+# The first usable control of a page of the app, and of the stock page.
+APP_CONTROL = ".se-body .se-view-{page} :is(input:not([type=hidden]), button, select, textarea, a[href])"
+STOCK_CONTROL = ".widget-slider .noUi-handle"
 
-# Targets the workbook is held to; reported, never asserted.
-COLD_VS_STOCK = 1.3
-PREHEATED_VS_COLD = 0.6
-MEMORY_VS_STOCK = 1.3
-
-
-def _chromium() -> str:
-    found = find_chromium()
-    if found is None:
-        raise SystemExit("no Chromium found (install Debian's chromium package or set SELFEXPLORE_CHROMIUM)")
-    return found
-
-
-# --- servers ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    """One running Voila, in a process group of its own, logging to a file."""
-
-    name: str
-    process: subprocess.Popen[bytes]
-    port: int
-    log: Path
-
-    @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def log_count(self, text: str) -> int:
-        return self.log.read_text(errors="replace").count(text)
-
-    def tree(self) -> list[psutil.Process]:
-        """The server and every process under it (its kernels run in sessions of their own, but are its children)."""
-        try:
-            root = psutil.Process(self.process.pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
-
-    def kernel(self, kernel_id: str) -> psutil.Process:
-        """The kernel process whose connection file is kernel-<id>.json."""
-        for process in self.tree():
-            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-                cmdline = process.cmdline()
-                if any("ipykernel_launcher" in part for part in cmdline) and any(
-                    part.endswith(f"kernel-{kernel_id}.json") for part in cmdline
-                ):
-                    return process
-        raise RuntimeError(f"{self.name}: no kernel process for kernel {kernel_id}")
-
-
-def _wait_until_up(server: Server, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            code = server.process.returncode
-            raise RuntimeError(f"{server.name}: Voila stopped with exit code {code}; see {server.log}")
-        try:
-            with urllib.request.urlopen(f"{server.base}/", timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.25)
-    raise RuntimeError(f"{server.name}: no answer at {server.base}/ within {timeout:.0f} s; see {server.log}")
-
-
-def _stop(server: Server) -> None:
-    """Stop the server's process group; then any kernel of it still alive (kernels have sessions of their own)."""
-    kernels = server.tree()[1:]
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.process.pid, signal.SIGTERM)
-    try:
-        server.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.process.pid, signal.SIGKILL)
-        server.process.wait()
-    for kernel in kernels:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            if kernel.is_running():  # same pid and start time: still the process this server started
-                kernel.kill()
-
-
-@contextlib.contextmanager
-def _voila(name: str, command: list[str], env: dict[str, str], cwd: Path, port: int) -> Iterator[Server]:
-    log = cwd / f"{name.replace(' ', '-').replace(',', '')}.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = Server(name, process, port, log)
-    try:
-        _wait_until_up(server)
-        yield server
-    finally:
-        _stop(server)
-
-
-def _settle(servers: list[Server]) -> bool:
-    """Wait until the servers' process trees are idle and the machine is not busy; False on a timeout."""
-
-    def cpu_seconds() -> float:
-        total = 0.0
-        for server in servers:
-            for process in server.tree():
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    times = process.cpu_times()
-                    total += times.user + times.system
-        return total
-
-    deadline = time.monotonic() + SETTLE_TIMEOUT
-    while time.monotonic() < deadline:
-        before = cpu_seconds()
-        psutil.cpu_percent(interval=None)
-        time.sleep(SETTLE_WINDOW)
-        machine = psutil.cpu_percent(interval=None)
-        if cpu_seconds() - before < IDLE_SHARE * SETTLE_WINDOW and machine < MACHINE_BUSY:
-            return True
-    return False
-
-
-def _own_cpu() -> float:
-    """CPU seconds used so far by this process and everything under it: servers, kernels, browser."""
-    total = 0.0
-    me = psutil.Process()
-    for process in [me, *me.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            times = process.cpu_times()
-            total += times.user + times.system
-    return total
-
-
-def _machine_cpu() -> float:
-    """CPU seconds the whole machine has been busy (all cores)."""
-    times = psutil.cpu_times()
-    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
-
-
-def _wait_for_log(server: Server, text: str, count: int, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while server.log_count(text) < count:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{server.name}: {text!r} not logged {count} time(s) within {timeout:.0f} s")
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name}: Voila stopped; see {server.log}")
-        time.sleep(0.1)
-
-
-# --- navigations ------------------------------------------------------------------------------------
+# Runs in every page before its own scripts: at each animation frame, whether the control named in
+# window.__seWatch is usable, and when it first was (window.__seReady); the time of the last click.
+WATCH = """
+window.__seWatch = null; window.__seReady = null; window.__seClicked = null;
+document.addEventListener('click', () => { window.__seClicked = performance.now(); }, true);
+(function tick() {
+  if (window.__seWatch && window.__seReady === null) {
+    const el = document.querySelector(window.__seWatch);
+    if (el && !el.disabled) {
+      const box = el.getBoundingClientRect();
+      if (box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden') {
+        window.__seReady = performance.now();
+      }
+    }
+  }
+  requestAnimationFrame(tick);
+})();
+"""
 
 
 @dataclass
-class Sample:
+class Opening:
     seconds: float
     uss_mib: float
     rss_mib: float
-    foreign_cpu: float  # CPU seconds other programs used meanwhile
 
 
 @dataclass
 class Case:
     name: str
     server: Server
-    url: Callable[[], str]
-    ready: Callable[[Page], None]
-    pool: str | None = None  # the preheated notebook, whose pool must be full again before each navigation
-    uses: int = 0  # navigations so far, each of which took the pool's kernel
-    samples: list[Sample] = field(default_factory=list)
+    control: str
+    path: str = "/"
+    pool: str | None = None
+    uses: int = 0
+    samples: list[Opening] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
 
     def wait_for_pool(self) -> None:
-        """Voila logs "filled" once the pool's new kernel has started; that kernel then runs the notebook (up
-        to where the workbook page waits for its request), which `_settle` waits for: the kernel goes idle."""
+        """A used pool kernel is replaced; Voila logs "filled" once the replacement has started, and
+        `settle` then waits for it to finish running the notebook (the kernel goes idle)."""
         if self.pool is not None:
-            _wait_for_log(self.server, f"Kernel pool of {self.pool} is filled", 1 + self.uses)
+            self.server.wait_for_log(POOL_FILLED.format(self.pool), 1 + self.uses)
 
 
-def _interests_ready(page: Page) -> None:
-    question = page.locator(".se-question").first
-    radio = question.locator(".widget-radio-box[role=radiogroup] input[type=radio]").first
-    radio.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
-    expect(radio).to_be_enabled(timeout=PAGE_TIMEOUT_MS)
-
-
-def _stock_ready(page: Page) -> None:
-    page.locator(".widget-slider .noUi-handle").first.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
-
-
-def _navigate(browser: Browser, case: Case) -> Sample:
-    """One page view in a fresh context: seconds to interactive widgets, and the memory of its kernel."""
-    url = case.url()
+def _context(browser: Browser, blocked: set[str]) -> BrowserContext:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
 
     def block(route: Route) -> None:
-        case.blocked.add(urlsplit(route.request.url).hostname or route.request.url)
+        blocked.add(urlsplit(route.request.url).hostname or route.request.url)
         route.abort("blockedbyclient")
 
     context.route(lambda target: not is_local(target), block)
+    context.add_init_script(WATCH)
+    return context
+
+
+def _ready_at(page: Page) -> float:
+    """Milliseconds from the page's start to the moment its watched control became usable."""
+    page.wait_for_function("() => window.__seReady !== null", timeout=TIMEOUT_MS)
+    ready: float = page.evaluate("window.__seReady")
+    return ready
+
+
+def _open(browser: Browser, case: Case) -> Opening:
+    context = _context(browser, case.blocked)
     try:
         page = context.new_page()
-        machine, own = _machine_cpu(), _own_cpu()
-        started = time.perf_counter()
-        page.goto(url, wait_until="commit", timeout=PAGE_TIMEOUT_MS)
-        try:
-            case.ready(page)
-        except Exception as error:
-            text = page.locator("body").inner_text(timeout=5_000)[:500]
-            raise RuntimeError(f"{case.name}: the page did not become interactive; it shows:\n{text}") from error
-        seconds = time.perf_counter() - started
-        foreign = max(0.0, (_machine_cpu() - machine) - (_own_cpu() - own))
+        page.goto(f"{case.server.base}{case.path}", wait_until="commit")
+        page.evaluate(f"window.__seWatch = {case.control!r}")
+        seconds = _ready_at(page) / 1000
         kernel_id = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
         memory = case.server.kernel(str(kernel_id)).memory_full_info()
-        return Sample(seconds, memory.uss / MIB, memory.rss / MIB, foreign)
+        return Opening(seconds, memory.uss / MIB, memory.rss / MIB)
     finally:
         context.close()
 
 
-# --- setup --------------------------------------------------------------------------------------------
+def measure_openings(browser: Browser, cases: list[Case], servers: list[Server], runs: int) -> tuple[int, int]:
+    """Each case opened `runs` times after one warm-up, the cases taking turns; (unsettled, repeated)."""
+    unsettled = repeated = 0
+    for run in range(runs + 1):
+        label = "warm-up" if run == 0 else f"run {run}"
+        for case in cases:
+            for attempt in range(RETRIES + 1):
+                case.wait_for_pool()
+                if not settle(servers):
+                    unsettled += 1
+                machine_before, own_before = machine_cpu(), own_cpu()
+                sample = _open(browser, case)
+                foreign = max(0.0, (machine_cpu() - machine_before) - (own_cpu() - own_before))
+                case.uses += 1
+                print(
+                    f"  {label:>7} {case.name:<18} {sample.seconds:6.2f} s  USS {sample.uss_mib:6.1f} MiB  "
+                    f"other programs {foreign:5.2f} CPU-s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if foreign <= FOREIGN_CPU_LIMIT or attempt == RETRIES:
+                    break
+                repeated += 1
+            if run > 0:
+                case.samples.append(sample)
+    return unsettled, repeated
 
 
-def _stock_folder(folder: Path) -> None:
-    """The stock notebook: one cell that shows an IntSlider. (nbformat has no type hints.)"""
-    notebook = nbformat.v4.new_notebook(  # type: ignore[no-untyped-call]
-        cells=[nbformat.v4.new_code_cell(STOCK_CELL)],  # type: ignore[no-untyped-call]
-        metadata={
-            "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-    )
-    nbformat.write(notebook, folder / STOCK_PAGE)  # type: ignore[no-untyped-call]
+# --- moving between pages -------------------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
+@dataclass
+class Pass:
+    moves: dict[str, float]  # page -> milliseconds from the click to its first usable control
+    loads: int  # page loads after the first
+    same_kernel: bool
+    uss_mib: float
+    kernels_started: int
 
 
-def _source() -> str:
-    """Which selfexplore the servers run: this checkout (its commit, and whether src/ has changes) or another."""
-    import selfexplore
-
-    package = Path(selfexplore.__file__).resolve().parent
-    if package != ROOT / "src" / "selfexplore":
-        return f"selfexplore from {package}"
-
-    def git(*arguments: str) -> str:
-        result = subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False)
-        return result.stdout.strip()
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = git("status", "--porcelain", "--", "src", "notebooks", "data")
-    return f"selfexplore at {head}" + (" with uncommitted changes" if changed else "")
+def _move(page: Page, link: Callable[[], None], page_id: str) -> float:
+    page.evaluate(f"window.__seReady = null; window.__seWatch = {APP_CONTROL.format(page=page_id)!r}")
+    link()
+    ready = _ready_at(page)
+    clicked: float = page.evaluate("window.__seClicked")
+    return ready - clicked
 
 
-def _machine(browser: Browser) -> str:
-    from importlib.metadata import version
-
-    memory = psutil.virtual_memory().total / 1024**3
-    return (
-        f"machine: {platform.machine()}, {os.cpu_count()} cores ({_cpu_model()}), {memory:.0f} GiB, "
-        f"Python {platform.python_version()}, voila {version('voila')}, ipywidgets {version('ipywidgets')}, "
-        f"Chromium {browser.version}; {_source()}; {date.today().isoformat()}"
-    )
-
-
-# --- report -------------------------------------------------------------------------------------------
+def _answer_one(page: Page, page_id: str) -> None:
+    """As a student would on a page of questions: answer its first, and wait for it to be saved."""
+    view = page.locator(f".se-body .se-view-{page_id}")
+    if page_id in ("interests", "values"):
+        view.get_by_role("radiogroup").first.get_by_role("radio").nth(3).check()
+        page.locator(".se-status").filter(has_text="Saved statement 1").wait_for()
+    elif page_id == "balance":
+        view.get_by_role("textbox").first.fill("evenings free")
+        page.locator(".se-status").filter(has_text="your reflection").wait_for()
 
 
-def _median(values: list[float]) -> float:
-    return statistics.median(values)
+def measure_pass(browser: Browser, server: Server, store: Store, student: Student, blocked: set[str]) -> Pass:
+    context = _context(browser, blocked)
+    try:
+        context.add_cookies([{"name": PASS_COOKIE, "value": store.issue_pass(student), "url": server.base}])
+        page = context.new_page()
+        loads: list[str] = []
+        started = len(server.kernels())
+        page.goto(server.base, wait_until="commit")
+        page.evaluate(f"window.__seWatch = {APP_CONTROL.format(page='start')!r}")
+        _ready_at(page)
+        page.on("load", lambda loaded: loads.append(loaded.url))
+        kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        moves: dict[str, float] = {}
+        header = page.locator(".se-header")
+        for before, after in itertools.pairwise(STEPS):
+            name = "Continue to the questions" if before.id == "start" else f"Next: {after.title}"
+            # A student reads a page before going on: the app builds the next page meanwhile.
+            page.wait_for_timeout(1500)
+            link = page.get_by_role("link", name=name).first
+            moves[after.id] = _move(page, link.click, after.id)
+            _answer_one(page, after.id)
+        for extra in EXTRAS:
+            moves[extra.id] = _move(page, header.get_by_role("link", name=extra.title, exact=True).click, extra.id)
+        same = kernel == page.evaluate(
+            "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+        )
+        uss = server.kernel(str(kernel)).memory_full_info().uss / MIB
+        return Pass(moves, len(loads), same, uss, max(0, len(server.kernels()) - started))
+    finally:
+        context.close()
 
 
-def _verdict(met: bool) -> str:
-    return "met" if met else "**missed**"
+# --- report ---------------------------------------------------------------------------------------------
 
 
-def report(cases: list[Case], unsettled: int, repeated: int) -> None:
+def report(cases: list[Case], passes: list[Pass], unsettled: int, repeated: int) -> None:
     stock = next(case for case in cases if case.name == "stock, cold")
-    stock_time = _median([s.seconds for s in stock.samples])
-    stock_uss = _median([s.uss_mib for s in stock.samples])
+    stock_time = statistics.median(s.seconds for s in stock.samples)
+    stock_uss = statistics.median(s.uss_mib for s in stock.samples)
+    print("Opening (a first visit, fresh browser context):\n")
     print("| case | median s | min s | max s | time vs stock cold | kernel USS MiB | USS vs stock | kernel RSS MiB |")
     print("|---|---|---|---|---|---|---|---|")
     for case in cases:
         times = [s.seconds for s in case.samples]
-        uss = _median([s.uss_mib for s in case.samples])
-        rss = _median([s.rss_mib for s in case.samples])
+        uss = statistics.median(s.uss_mib for s in case.samples)
+        rss = statistics.median(s.rss_mib for s in case.samples)
         print(
-            f"| {case.name} | {_median(times):.2f} | {min(times):.2f} | {max(times):.2f} | "
-            f"{_median(times) / stock_time:.2f}× | {uss:.1f} | {uss / stock_uss:.2f}× | {rss:.1f} |"
+            f"| {case.name} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} | "
+            f"{statistics.median(times) / stock_time:.2f}× | {uss:.1f} | {uss / stock_uss:.2f}× | {rss:.1f} |"
         )
-    cold, preheated = cases[0], cases[1]
-    cold_time = _median([s.seconds for s in cold.samples])
-    cold_ratio = cold_time / stock_time
-    preheated_ratio = _median([s.seconds for s in preheated.samples]) / cold_time
-    memory_ratio = _median([s.uss_mib for s in cold.samples]) / stock_uss
-    print()
+    print(f"\nMoving between pages ({len(passes)} passes; milliseconds from the click to the page's first control):\n")
+    print("| page | median ms | min ms | max ms | vs stock cold opening |")
+    print("|---|---|---|---|---|")
+    every: list[float] = []
+    for page_id in passes[0].moves:
+        times = [p.moves[page_id] for p in passes]
+        every += times
+        print(
+            f"| {page_id} | {statistics.median(times):.0f} | {min(times):.0f} | {max(times):.0f} | "
+            f"{statistics.median(times) / 1000 / stock_time:.2f}× |"
+        )
+    ratio = statistics.median(every) / 1000 / stock_time
+    verdict = "met" if ratio <= MOVE_VS_STOCK else "**missed**"
+    print(f"| all moves | {statistics.median(every):.0f} | {min(every):.0f} | {max(every):.0f} | {ratio:.2f}× |")
+    print(f"\n- median move ≤ {MOVE_VS_STOCK} of the stock page's cold opening: measured {ratio:.2f}× — {verdict}")
     print(
-        f"- interests cold ≤ {COLD_VS_STOCK}× stock cold: measured {cold_ratio:.2f}× "
-        f"— {_verdict(cold_ratio <= COLD_VS_STOCK)}"
+        f"- page loads during a pass: {sorted({p.loads for p in passes})} (after the first); the same kernel at "
+        f"the end of every pass: {all(p.same_kernel for p in passes)}; kernels the server started meanwhile: "
+        f"{sorted({p.kernels_started for p in passes})} (the pool's replacement)"
     )
     print(
-        f"- interests preheated < {PREHEATED_VS_COLD}× interests cold: measured {preheated_ratio:.2f}× "
-        f"— {_verdict(preheated_ratio < PREHEATED_VS_COLD)}"
-    )
-    print(
-        f"- workbook kernel USS ≤ {MEMORY_VS_STOCK}× stock kernel: measured {memory_ratio:.2f}× "
-        f"— {_verdict(memory_ratio <= MEMORY_VS_STOCK)}"
+        f"- kernel USS after a full pass (every page built): median {statistics.median(p.uss_mib for p in passes):.1f} "
+        f"MiB, {statistics.median(p.uss_mib for p in passes) / stock_uss:.2f}× the stock kernel"
     )
     for case in cases:
         if case.blocked:
             print(f"- {case.name}: requests off this machine blocked, to {', '.join(sorted(case.blocked))}")
     if repeated:
-        print(
-            f"- {repeated} navigation(s) measured again: other programs used more than "
-            f"{FOREIGN_CPU_LIMIT} CPU-seconds meanwhile"
-        )
+        print(f"- {repeated} opening(s) measured again: other programs used over {FOREIGN_CPU_LIMIT} CPU-s meanwhile")
     if unsettled:
-        print(f"- {unsettled} navigation(s) started before the machine was idle (after {SETTLE_TIMEOUT:.0f} s)")
-
-
-# --- main ---------------------------------------------------------------------------------------------
+        print(f"- {unsettled} opening(s) started before the machine was idle")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="counted navigations per case (after one warm-up)")
-    parser.add_argument(
-        "--stock-preheated",
-        action="store_true",
-        help="also measure stock Voila with a preheated kernel: the least time any Voila page takes here",
-    )
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="counted openings per case (after one warm-up)")
+    parser.add_argument("--passes", type=int, default=3, help="full passes through the app, each in a new context")
+    parser.add_argument("--stock-preheated", action="store_true", help="also open stock Voila from a preheated kernel")
     args = parser.parse_args()
 
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="voila-bench-")))
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
-        Store.open(load_content(), url).close()  # as `selfexplore serve` does: the schema before any kernel
-        store = Store.open(load_content(), url)
+        database, store = fresh_store(folder)
         stack.callback(store.close)
-        student: Student = store.create_student().student
-
-        env = voila_environment()
-        env[CONTENT_ENV] = str(default_content_dir())
-        env[DB_URL_ENV] = url
-        servers: list[Server] = []
-        for name, preheat in (("interests cold", False), ("interests preheated", True)):
-            work = folder / name.replace(" ", "-")
-            work.mkdir()
-            port = free_port()
-            command = [sys.executable, "-m", "voila", *voila_arguments(port, preheat=preheat)]
-            servers.append(stack.enter_context(_voila(name, command, env, work, port)))
-        stock_dir = folder / "stock"
-        stock_dir.mkdir()
-        _stock_folder(stock_dir)
-        stock_variants: list[tuple[str, list[str]]] = [("stock cold", [])]
-        if args.stock_preheated:
-            stock_variants.append(
-                ("stock preheated", ["--VoilaConfiguration.preheat_kernel=True", "--VoilaKernelManager.fill_delay=0"])
-            )
-        for name, extra in stock_variants:
-            port = free_port()
-            stock_command = [
-                *(sys.executable, "-m", "voila", str(stock_dir), "--no-browser", f"--port={port}"),
-                *(f"--Voila.ip={HOST}", "--Voila.port_retries=0", *extra),
-            ]
-            servers.append(stack.enter_context(_voila(name, stock_command, dict(os.environ), stock_dir, port)))
-        cold, preheated, stock = servers[:3]
-
-        # The preheated server is ready when every workbook page's pool has its kernel.
-        for notebook in (name for name in PREHEATED if (notebooks_dir() / name).exists()):
-            _wait_for_log(preheated, f"Kernel pool of {notebook} is filled", 1)
-
-        def interests_url(server: Server) -> Callable[[], str]:
-            return lambda: f"{server.base}/voila/render/{PAGE}?pass={store.issue_pass(student)}"
-
-        def stock_url(server: Server) -> Callable[[], str]:
-            return lambda: f"{server.base}/voila/render/{STOCK_PAGE}"
-
+        student = store.create_student().student
+        cold = stack.enter_context(workbook_server("app cold", folder, database, pool=0))
+        preheated = stack.enter_context(workbook_server("app preheated", folder, database, pool=POOL))
+        stock = stack.enter_context(stock_server("stock cold", folder))
+        servers = [cold, preheated, stock]
         cases = [
-            Case("interests, cold", cold, interests_url(cold), _interests_ready),
-            Case("interests, preheated", preheated, interests_url(preheated), _interests_ready, pool=PAGE),
-            Case("stock, cold", stock, stock_url(stock), _stock_ready),
+            Case("app, cold", cold, APP_CONTROL.format(page="start")),
+            Case("app, preheated", preheated, APP_CONTROL.format(page="start"), pool=APP_NOTEBOOK),
+            Case("stock, cold", stock, STOCK_CONTROL, path=f"/voila/render/{STOCK_PAGE}"),
         ]
         if args.stock_preheated:
-            server = servers[3]
-            _wait_for_log(server, f"Kernel pool of {STOCK_PAGE} is filled", 1)
-            cases.append(Case("stock, preheated", server, stock_url(server), _stock_ready, pool=STOCK_PAGE))
+            warm = stack.enter_context(stock_server("stock preheated", folder, preheated=True))
+            servers.append(warm)
+            warm.wait_for_log(POOL_FILLED.format(STOCK_PAGE), 1)
+            cases.append(
+                Case("stock, preheated", warm, STOCK_CONTROL, path=f"/voila/render/{STOCK_PAGE}", pool=STOCK_PAGE)
+            )
+        preheated.wait_for_log(POOL_FILLED.format(APP_NOTEBOOK), 1)
 
         playwright = stack.enter_context(sync_playwright())
-        browser = playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
         stack.callback(browser.close)
-        print(_machine(browser))
-        print(f"{args.runs} navigations per case after one warm-up, cases interleaved\n", flush=True)
-
-        unsettled = repeated = 0
-        for run in range(args.runs + 1):
-            label = "warm-up" if run == 0 else f"run {run}"
-            for case in cases:
-                for attempt in range(RETRIES + 1):
-                    case.wait_for_pool()
-                    if not _settle(servers):
-                        unsettled += 1
-                    sample = _navigate(browser, case)
-                    case.uses += 1
-                    print(
-                        f"  {label:>7} {case.name:<22} {sample.seconds:6.2f} s  USS {sample.uss_mib:6.1f} MiB  "
-                        f"RSS {sample.rss_mib:6.1f} MiB  other programs {sample.foreign_cpu:5.2f} CPU-s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    if sample.foreign_cpu <= FOREIGN_CPU_LIMIT or attempt == RETRIES:
-                        break
-                    repeated += 1
-                if run > 0:
-                    case.samples.append(sample)
+        print(machine(browser.version))
+        print(f"{args.runs} openings per case after one warm-up, cases interleaved; {args.passes} passes\n", flush=True)
+        unsettled, repeated = measure_openings(browser, cases, servers, args.runs)
+        passes = []
+        pool = cases[1]
+        for number in range(args.passes):
+            pool.wait_for_pool()
+            settle(servers)
+            done = measure_pass(browser, preheated, store, student, pool.blocked)
+            pool.uses += 1
+            print(f"  pass {number + 1}: {done}", file=sys.stderr, flush=True)
+            passes.append(done)
         print()
-        report(cases, unsettled, repeated)
+        report(cases, passes, unsettled, repeated)
     return 0
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from collections.abc import Set
+import threading
+from collections.abc import Coroutine, Set
 from html.parser import HTMLParser
+from typing import Any, TypeVar
 
 from selfexplore.content import Content
 from selfexplore.scoring import Answer
+
+T = TypeVar("T")
 
 
 def answers_leaning(content: Content, high: Set[str], low: Set[str] = frozenset()) -> dict[str, Answer]:
@@ -48,3 +53,23 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def in_a_thread(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on an event loop of its own, in a thread: the browser tests' driver may hold the main
+    thread's event loop for the whole session."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            results.append(asyncio.run(coroutine))
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return results[0]

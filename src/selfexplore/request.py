@@ -11,7 +11,6 @@ kernel has loaded already, and does not block: the app is on screen while it wai
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Mapping
@@ -24,9 +23,6 @@ from urllib.parse import parse_qs
 # student forwards signs nobody in.
 PASS_COOKIE = "selfexplore_pass"  # noqa: S105 - the name of a cookie, not a secret
 CONNECT_TIMEOUT = 10.0
-# A preheated kernel that waits this long for its page request without one (a broken websocket) opens the
-# app as if the request had been empty, so the page is never left blank.
-REQUEST_TIMEOUT = 60.0
 _log = logging.getLogger(__name__)
 
 
@@ -83,9 +79,11 @@ def query_url(environ: Mapping[str, str]) -> str:
 
 
 async def wait_for_request(environ: Mapping[str, str]) -> dict[str, str]:
-    """The request of a preheated kernel's page, as environment variables; empty when it never came.
+    """The request of a preheated kernel's page, as environment variables; empty when it cannot come (the
+    connection to Voila failed or closed: the app then opens as for a request with nothing in it).
 
-    Runs on the kernel's own event loop, so the cell that started the app has already returned."""
+    Runs on the kernel's own event loop, so the cell that started the app has already returned. There is no
+    time limit: a kernel may wait in the pool for hours before a student arrives."""
     from tornado.websocket import websocket_connect
 
     try:
@@ -94,10 +92,7 @@ async def wait_for_request(environ: Mapping[str, str]) -> dict[str, str]:
         _log.warning("no page request from Voila: %s", type(error).__name__)
         return {}
     try:
-        message = await asyncio.wait_for(connection.read_message(), REQUEST_TIMEOUT)
-    except TimeoutError:
-        _log.warning("no page request from Voila within %.0f s", REQUEST_TIMEOUT)
-        return {}
+        message = await connection.read_message()
     finally:
         connection.close()
     if not isinstance(message, str):

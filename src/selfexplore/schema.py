@@ -129,8 +129,8 @@ failed_logins = Table(
     Column("at", DateTime(timezone=True), nullable=False, index=True),
 )
 
-# Schema version 3: page passes. A pass carries a signed-in student from one workbook page to the next (in
-# the link's query string) without putting the resume code in a URL; only its hash is kept, and it expires.
+# Schema version 3: page passes. A pass keeps a signed-in student signed in between reloads of the app (in
+# a cookie of their browser) without the resume code; only its hash is kept, and it expires.
 passes = Table(
     "passes",
     metadata,

@@ -94,11 +94,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @contextmanager
-def _running(command: list[str], base: str, log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def running(
+    command: list[str], base: str, log: Path, env: dict[str, str] | None = None, ready: str = "/"
+) -> Iterator[str]:
+    """Run a server until the block ends; `ready` is a path that answers once it is up."""
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, env=env)
         try:
-            _wait_until_up(f"{base}/", process)
+            _wait_until_up(f"{base}{ready}", process)
             yield base
         finally:
             os.killpg(process.pid, signal.SIGTERM)
@@ -118,7 +121,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Itera
         *[sys.executable, "-m", "selfexplore", "--db", database_url],
         *["serve", "--port", str(port), "--pool", str(TEST_POOL)],
     ]
-    with _running(command, f"http://127.0.0.1:{port}", log) as base:
+    # Asking for the app itself would take a kernel from the pool: one of the template's files says it is up.
+    ready = "/voila/templates/selfexplore/static/selfexplore.css"
+    with running(command, f"http://127.0.0.1:{port}", log, ready=ready) as base:
         yield base
 
 
@@ -132,7 +137,7 @@ def facilitator(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> 
     log = tmp_path_factory.mktemp("facilitator") / "facilitate.log"
     command = [sys.executable, "-m", "selfexplore", "--db", database_url, "facilitate", "--port", str(port)]
     env = {**os.environ, "SELFEXPLORE_FACILITATOR_TOKEN": FACILITATOR_TOKEN}
-    with _running(command, f"http://127.0.0.1:{port}", log, env) as base:
+    with running(command, f"http://127.0.0.1:{port}", log, env) as base:
         yield base
 
 

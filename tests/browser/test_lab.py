@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from selfexplore.content import load_content
 from selfexplore.store import Store
 from selfexplore.workbook import APP_NOTEBOOK
-from tests.browser.conftest import _running
+from tests.browser.conftest import running
 from tests.helpers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("guard")]
@@ -50,7 +50,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
         f"--LabApp.user_settings_dir={settings}",
     ]
     env = {**os.environ, "SELFEXPLORE_DB_URL": database, "JUPYTER_CONFIG_DIR": str(root / "config")}
-    with _running(command, f"http://127.0.0.1:{port}", root / "lab.log", env) as base:
+    with running(command, f"http://127.0.0.1:{port}", root / "lab.log", env) as base:
         yield base, database
 
 

@@ -4,6 +4,7 @@ meets exactly the checks a real one does."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import date
@@ -16,7 +17,7 @@ from selfexplore.content import Content
 from selfexplore.request import PASS_COOKIE
 from selfexplore.scoring import value_ids
 from selfexplore.store import Store
-from selfexplore.ui.app import WorkbookApp
+from selfexplore.ui.app import PREPARE_DELAY, WorkbookApp
 from selfexplore.ui.balance import BalanceView
 from selfexplore.ui.explore import AdvisingView, CompareView, PathsView
 from selfexplore.ui.matches import MatchesView
@@ -25,7 +26,7 @@ from selfexplore.ui.plan import PlanView
 from selfexplore.ui.questions import QuestionsView
 from selfexplore.ui.start import StartView
 from selfexplore.workbook import PAGES, PAGES_BY_ID
-from tests.helpers import answers_leaning
+from tests.helpers import answers_leaning, in_a_thread
 from tests.ui.widgets import Opened, downloaded, find, find_all, html_of, started
 
 
@@ -96,6 +97,19 @@ class TestTheApp:
         find(app.views["start"].widget, widgets.Button, "Start a new workbook").click()
         assert app.visit.known and app.shell.cookie == {} and not app.shell.addressed
         assert app.shell._css  # the styles travel with the app where no page template brings them
+
+    def test_in_a_kernel_the_next_step_is_built_while_the_student_reads(self, content: Content, store: Store) -> None:
+        async def reading() -> list[str]:
+            app = WorkbookApp(content, store, addressed=True, ahead=True)
+            app.arrive({})
+            find(app.views["start"].widget, widgets.Button, "Start a new workbook").click()
+            await asyncio.sleep(PREPARE_DELAY + 0.5)
+            built = sorted(app.views)
+            app.go_to_query("page=interests")
+            await asyncio.sleep(PREPARE_DELAY + 0.5)
+            return [*built, "|", *sorted(app.views)]
+
+        assert in_a_thread(reading()) == ["interests", "start", "|", "interests", "start", "values"]
 
     def test_the_pager_offers_next_once_signed_in(self, content: Content, store: Store) -> None:
         opened = Opened(content, store)

@@ -9,9 +9,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 import pytest
@@ -19,7 +20,14 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 
 from selfexplore.identity import resolve_identity
 from selfexplore.kernels import PacedKernelManager
-from selfexplore.request import PASS_COOKIE, PageRequest, forwarded_headers, is_preheated, parse_cookies
+from selfexplore.request import (
+    PASS_COOKIE,
+    PageRequest,
+    forwarded_headers,
+    is_preheated,
+    parse_cookies,
+    wait_for_request,
+)
 from selfexplore.serve import (
     DEFAULT_POOL,
     POOL_ENV,
@@ -33,7 +41,9 @@ from selfexplore.serve import (
     voila_environment,
 )
 from selfexplore.workbook import APP_NOTEBOOK
-from tests.helpers import free_port
+from tests.helpers import free_port, in_a_thread
+
+T = TypeVar("T")
 
 
 class TestVoilaSettings:
@@ -126,6 +136,47 @@ class TestPageRequest:
         assert signed_in is not None and signed_in.name == "student42"
 
 
+class TestPreheatedRequest:
+    """A pooled kernel hears its page request from Voila's /voila/query/<kernel id> websocket."""
+
+    def _voila(self, send: str | None, delay: float) -> Callable[[], Coroutine[Any, Any, dict[str, str]]]:
+        async def scenario() -> dict[str, str]:
+            from tornado.web import Application
+            from tornado.websocket import WebSocketHandler
+
+            class Query(WebSocketHandler):
+                async def open(self, kernel_id: str) -> None:
+                    await asyncio.sleep(delay)
+                    if send is None:
+                        self.close()
+                    else:
+                        await self.write_message(send)
+
+            server = Application([(r"/voila/query/(.*)", Query)]).listen(0, "127.0.0.1")
+            port = next(iter(server._sockets.values())).getsockname()[1]
+            try:
+                environ = {"VOILA_APP_PORT": str(port), "VOILA_SERVER_URL": "/", "VOILA_KERNEL_ID": "k1"}
+                return await wait_for_request(environ)
+            finally:
+                server.stop()
+
+        return scenario
+
+    def test_the_request_comes_however_long_the_kernel_waited(self) -> None:
+        payload = json.dumps({"QUERY_STRING": "page=values", "HTTP_COOKIE": f"{PASS_COOKIE}=x"})
+        assert in_a_thread(self._voila(payload, delay=0.5)()) == {
+            "QUERY_STRING": "page=values",
+            "HTTP_COOKIE": f"{PASS_COOKIE}=x",
+        }
+
+    def test_a_closed_connection_opens_the_app_as_for_an_empty_request(self) -> None:
+        assert in_a_thread(self._voila(None, delay=0.0)()) == {}
+
+    def test_no_voila_to_ask_opens_the_app_as_for_an_empty_request(self) -> None:
+        environ = {"VOILA_APP_PORT": str(free_port()), "VOILA_KERNEL_ID": "k1"}
+        assert in_a_thread(wait_for_request(environ)) == {}
+
+
 class _FakeKernels:
     """Stands in for the real kernel starts: each kernel is busy for `run` seconds, then idle."""
 
@@ -174,7 +225,7 @@ class TestPacedPool:
             return last_demand
 
         begun = time.monotonic()
-        last_demand = asyncio.run(burst())
+        last_demand = in_a_thread(burst())
         student = [at for at, preheated in fake.started if not preheated]
         refills = [at for at, preheated in fake.started if preheated]
         assert len(student) == 1 and student[0] - begun < 0.2
@@ -195,7 +246,7 @@ class TestPacedPool:
             with pytest.raises(RuntimeError, match="stopping"):
                 await waiting
 
-        asyncio.run(stop_during_wait())
+        in_a_thread(stop_during_wait())
         assert fake.started == []
 
 

@@ -45,8 +45,13 @@ COULD_NOT_OPEN = (
 class WorkbookApp:
     """The app of one visit: the frame, the page shown, and the pages built so far."""
 
-    def __init__(self, content: Content, store: Store, *, addressed: bool, cookie_path: str = "/") -> None:
+    def __init__(
+        self, content: Content, store: Store, *, addressed: bool, cookie_path: str = "/", ahead: bool = False
+    ) -> None:
+        """`addressed`: served by Voila, with an address to keep in step. `ahead`: running in a kernel,
+        whose event loop builds the next step's page while the student reads."""
         self.content = content
+        self.ahead = ahead
         self.visit = Visit(content, store)
         self.shell = Shell(addressed=addressed)
         self.chrome = Chrome(self.visit, self.shell)
@@ -113,12 +118,12 @@ class WorkbookApp:
         """Build the next step's page a moment after this one is on screen, while the student reads: its
         widgets reach the browser ahead of time, and "Next" only swaps what is shown."""
         _, after = neighbours(spec.id)
-        if after is None or after.id in self.views or not self.visit.known:
+        if not self.ahead or after is None or after.id in self.views or not self.visit.known:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return  # no event loop (a plain Python session): the page is built when first shown
+            return  # not in a kernel's event loop: the page is built when first shown
         generation = self.visit.generation
 
         def build() -> None:
@@ -167,7 +172,11 @@ def workbook_app(content: Content | None = None, store: Store | None = None) -> 
     content = content if content is not None else load_content()
     store = store if store is not None else Store.open(content)
     app = WorkbookApp(
-        content, store, addressed=in_voila(environ), cookie_path=environ.get("VOILA_BASE_URL", "/") or "/"
+        content,
+        store,
+        addressed=in_voila(environ),
+        cookie_path=environ.get("VOILA_BASE_URL", "/") or "/",
+        ahead=True,
     )
     display(app.widget)
     if is_preheated(environ):
