@@ -73,6 +73,7 @@ window.__seReady = null;
 })();
 """.replace("SELECTOR", json.dumps(START_CONTROL))
 WIDGET_OUTPUT = "application/vnd.jupyter.widget-view+json"
+CONTROL_PROTOCOL = "1.0.0"
 
 
 @dataclass
@@ -121,7 +122,9 @@ async def browser_visit(browser: Browser, url: str, t0: float, record: list[str]
 # --- a client that speaks the widget protocol ---------------------------------------------------------------
 
 
-def _message(session: str, channel: str, msg_type: str, content: dict[str, Any]) -> str:
+def _message(
+    session: str, channel: str, msg_type: str, content: dict[str, Any], metadata: dict[str, Any] | None = None
+) -> str:
     header = {
         "msg_id": uuid.uuid4().hex,
         "username": "burst",
@@ -131,7 +134,14 @@ def _message(session: str, channel: str, msg_type: str, content: dict[str, Any])
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     return json.dumps(
-        {"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": []}
+        {
+            "header": header,
+            "parent_header": {},
+            "metadata": metadata or {},
+            "content": content,
+            "channel": channel,
+            "buffers": [],
+        }
     )
 
 
@@ -172,6 +182,8 @@ async def client_visit(base: str, statics: list[str], t0: float) -> Arrival:
                     "shell",
                     "comm_open",
                     {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
+                    # The widget control protocol's version, as the browser's widget manager sends it.
+                    {"version": CONTROL_PROTOCOL},
                 )
             )
             await socket.write_message(
@@ -228,6 +240,7 @@ async def client_visit(base: str, statics: list[str], t0: float) -> Arrival:
 class Room:
     students: int
     browsers: int
+    statics: bool  # the clients fetched the page's scripts and styles, as a browser does
     single: list[float] = field(default_factory=list)
     arrivals: list[Arrival] = field(default_factory=list)
     server_cpu: float = 0.0
@@ -244,21 +257,21 @@ def _cpu(server: Server) -> float:
     return total
 
 
-async def run_room(browser: Browser, folder: Path, students: int, browsers: int, singles: int) -> Room:
-    room = Room(students, browsers)
+async def run_room(browser: Browser, folder: Path, students: int, browsers: int, singles: int, statics: bool) -> Room:
+    room = Room(students, browsers, statics)
     database, store = fresh_store(folder / f"room-{students}")
     store.close()
     with workbook_server(f"room of {students}", folder / f"room-{students}", database, pool=students) as server:
         filled = POOL_FILLED.format(APP_NOTEBOOK)
         server.wait_for_log(filled, 1, timeout=900)
-        statics: list[str] = []
+        fetched: list[str] = []
         for number in range(singles):
             await asyncio.to_thread(settle, [server])
-            alone = await browser_visit(browser, f"{server.base}/", time.time(), statics if number == 0 else None)
+            alone = await browser_visit(browser, f"{server.base}/", time.time(), fetched if number == 0 else None)
             if alone.usable is not None:
                 room.single.append(alone.usable)
             server.wait_for_log(filled, 2 + number, timeout=900)
-        own = [u for u in dict.fromkeys(statics) if u.startswith(server.base) and "/voila/" in u]
+        own = [u for u in dict.fromkeys(fetched) if u.startswith(server.base) and "/voila/" in u] if statics else []
         await asyncio.to_thread(settle, [server])
         fills = server.log_count(filled)
         cpu_before, harness_before = _cpu(server), own_cpu()
@@ -277,10 +290,10 @@ async def run_room(browser: Browser, folder: Path, students: int, browsers: int,
 
 def report(rooms: list[Room]) -> None:
     print(
-        "| students at once | browsers + clients | one student alone, median s | p95 s | p95 vs alone | median s "
-        "| max s | blank or failed | retried | server CPU-s | pool refilled after s |"
+        "| students at once | browsers + clients | clients fetch scripts | one student alone, median s | p95 s "
+        "| p95 vs alone | median s | max s | blank or failed | retried | server CPU-s | pool refilled after s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for room in rooms:
         usable = [a.usable for a in room.arrivals if a.usable is not None]
         single = statistics.median(room.single)
@@ -289,7 +302,8 @@ def report(rooms: list[Room]) -> None:
         refilled = f"{room.refilled_after:.0f}" if room.refilled_after is not None else "–"
         median = statistics.median(usable) if usable else float("nan")
         print(
-            f"| {room.students} | {room.browsers} + {room.students - room.browsers} | {single:.2f} | {p95:.2f} | "
+            f"| {room.students} | {room.browsers} + {room.students - room.browsers} | "
+            f"{'yes' if room.statics else 'no'} | {single:.2f} | {p95:.2f} | "
             f"{p95 / single:.2f}× | {median:.2f} | {max(usable, default=float('nan')):.2f} | {len(failed)} | "
             f"{sum(a.retried for a in room.arrivals)} | {room.server_cpu:.0f} | {refilled} |"
         )
@@ -328,7 +342,9 @@ async def amain(args: argparse.Namespace) -> int:
                 for students in args.students:
                     folder = Path(work)
                     (folder / f"room-{students}").mkdir()
-                    room = await run_room(browser, folder, students, min(args.browsers, students), args.single)
+                    room = await run_room(
+                        browser, folder, students, min(args.browsers, students), args.single, not args.no_statics
+                    )
                     print(f"  room of {students}: {room}", file=sys.stderr, flush=True)
                     rooms.append(room)
             print()
@@ -343,6 +359,11 @@ def main() -> int:
     parser.add_argument("--students", type=int, nargs="+", default=[8, 30], help="students arriving at once")
     parser.add_argument("--browsers", type=int, default=3, help="of them, real browsers (the rest are clients)")
     parser.add_argument("--single", type=int, default=3, help="visits of one student alone, for the baseline")
+    parser.add_argument(
+        "--no-statics",
+        action="store_true",
+        help="clients skip the page's scripts and styles (measure the kernels and websockets alone)",
+    )
     return asyncio.run(amain(parser.parse_args()))
 
 

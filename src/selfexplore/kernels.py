@@ -4,9 +4,11 @@ Voila keeps a pool of kernels that have run the app ahead of time and hands one 
 it. When a room opens the app together, the pool empties at once, and Voila starts every replacement at
 the same moment (after `fill_delay`): thirty kernel starts, each a second or more of CPU, land on the same
 two cores as the thirty pages being served, and every student waits. Here a replacement for the pool
-starts only when no page has been asked for during the last `quiet_seconds`, and one at a time: the next
-starts once the last has finished running the app (or after `ready_timeout`). A kernel a student is waiting
-for (the pool was empty) is never held back.
+starts only once the room has its pages: no page has been asked for during the last `quiet_seconds`, and
+the server itself is no longer busy serving them (its own process used less than `busy_share` of a core
+over the last second: the page's scripts and styles, the kernels' websockets), or `hold_limit` has passed.
+Replacements start one at a time: the next once the last has finished running the app (or after
+`ready_timeout`). A kernel a student is waiting for (the pool was empty) is never held back.
 
 This runs in the Voila server process (`selfexplore serve` names it with
 `--VoilaConfiguration.multi_kernel_manager_class`); a student's kernel never imports it.
@@ -30,6 +32,12 @@ class PacedKernelManager(AsyncMappingKernelManager):
     )
     ready_timeout = Float(
         30.0, config=True, help="Start the next kernel for the pool after this long even if the last is not ready."
+    )
+    busy_share = Float(
+        0.25, config=True, help="The server counts as busy serving pages while it uses more of a core than this."
+    )
+    hold_limit = Float(
+        120.0, config=True, help="Start a kernel for the pool after this long held back, however busy the server."
     )
 
     def __init__(self, **kwargs: Any) -> None:
@@ -56,10 +64,7 @@ class PacedKernelManager(AsyncMappingKernelManager):
         turn = self._one_at_a_time()
         await turn.acquire()
         try:
-            while time.monotonic() - self._last_demand < self.quiet_seconds:
-                if self._stopping:
-                    raise RuntimeError("the server is stopping: no kernel is started for the pool")
-                await asyncio.sleep(POLL)
+            await self._until_the_room_is_served()
             if self._stopping:
                 raise RuntimeError("the server is stopping: no kernel is started for the pool")
             kernel_id = await super().start_kernel(kernel_name=kernel_name, **kwargs)
@@ -68,6 +73,23 @@ class PacedKernelManager(AsyncMappingKernelManager):
             raise
         self._release_when_ready(kernel_id, turn)
         return kernel_id
+
+    async def _until_the_room_is_served(self) -> None:
+        """Wait until no page was asked for in `quiet_seconds` and this process is not busy serving pages."""
+        samples: list[tuple[float, float]] = []  # (wall clock, this process's CPU time)
+        held = time.monotonic()
+        while True:
+            if self._stopping:
+                raise RuntimeError("the server is stopping: no kernel is started for the pool")
+            now = time.monotonic()
+            samples = [*[s for s in samples if now - s[0] <= 1.0], (now, time.process_time())]
+            span = samples[-1][0] - samples[0][0]
+            busy = span >= 0.5 and (samples[-1][1] - samples[0][1]) / span > self.busy_share
+            if now - self._last_demand >= self.quiet_seconds and span >= 0.5 and not busy:
+                return
+            if now - held >= self.hold_limit:
+                return  # a server that is always this busy still gets its pool back
+            await asyncio.sleep(POLL)
 
     def _release_when_ready(self, kernel_id: str, turn: asyncio.Semaphore) -> None:
         """Let the next pool kernel start once this one has run the app: it has been busy (Voila runs the

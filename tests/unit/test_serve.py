@@ -8,6 +8,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -233,6 +234,28 @@ class TestPacedPool:
         assert refills[0] - last_demand >= 0.3 - 0.02  # quiet for quiet_seconds first
         gaps = [later - earlier for earlier, later in itertools.pairwise(refills)]
         assert all(gap >= 0.2 for gap in gaps)  # each waited for the one before to finish its run
+
+    def test_refills_wait_while_the_server_is_busy_serving_pages(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        fake = _FakeKernels(run=0.05)
+        manager = self._manager(monkeypatch, fake)
+        finished: list[float] = []
+
+        def serve_pages(seconds: float) -> None:  # the server's own work for a room: scripts, websockets
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                pass
+            finished.append(time.monotonic())
+
+        async def refill_while_busy() -> None:
+            busy = threading.Thread(target=serve_pages, args=(1.2,))
+            busy.start()
+            await asyncio.sleep(0.1)
+            await manager.start_kernel(env={"VOILA_PREHEAT": "True"})
+            await asyncio.to_thread(busy.join)
+
+        in_a_thread(refill_while_busy())
+        ((started, _),) = fake.started
+        assert started >= finished[0]
 
     def test_a_stopping_server_starts_no_more_pool_kernels(self, monkeypatch: pytest.MonkeyPatch) -> None:
         fake = _FakeKernels(run=0.05)
