@@ -39,7 +39,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import psutil
 from playwright.async_api import Browser, async_playwright
 
 from benchmarks.servers import (
@@ -51,6 +53,7 @@ from benchmarks.servers import (
     own_cpu,
     percentile,
     settle,
+    steal_since,
     workbook_server,
 )
 from selfexplore.workbook import APP_NOTEBOOK
@@ -122,6 +125,45 @@ async def browser_visit(browser: Browser, url: str, t0: float, record: list[str]
 # --- a client that speaks the widget protocol ---------------------------------------------------------------
 
 
+async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body = b""
+        while True:
+            size = int((await reader.readline()).strip().split(b";")[0], 16)
+            if size == 0:
+                await reader.readline()
+                return body
+            body += await reader.readexactly(size)
+            await reader.readline()
+    return await reader.readexactly(int(headers.get("content-length", "0")))
+
+
+async def fetch_all(host: str, port: int, paths: list[str], connections: int = 6) -> int:
+    """GET every path over `connections` kept-alive connections, as a browser fetches a page's scripts and
+    styles; returns the bytes received."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for path in paths:
+        queue.put_nowait(path)
+    received = 0
+
+    async def connection() -> None:
+        nonlocal received
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while not queue.empty():
+                path = queue.get_nowait()
+                writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: keep-alive\r\n\r\n".encode())
+                await writer.drain()
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
+                received += len(await _read_body(reader, headers))
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(connection() for _ in range(min(connections, len(paths)))))
+    return received
+
+
 def _message(
     session: str, channel: str, msg_type: str, content: dict[str, Any], metadata: dict[str, Any] | None = None
 ) -> str:
@@ -167,10 +209,11 @@ async def client_visit(base: str, statics: list[str], t0: float) -> Arrival:
             arrival.failure = "no kernel in the page"
             return arrival
         kernel = json.loads(config.group(1))["kernelId"]
-        # What a browser fetches next, six at a time.
-        await asyncio.gather(
-            *(http.fetch(HTTPRequest(url, request_timeout=TIMEOUT), raise_error=False) for url in statics)
-        )
+        # What a browser fetches next, over six kept-alive connections.
+        if statics:
+            where = urlsplit(base)
+            paths = [urlsplit(url)._replace(scheme="", netloc="").geturl() for url in statics]
+            await fetch_all(where.hostname or "127.0.0.1", where.port or 80, paths)
         session = uuid.uuid4().hex
         ws_base = base.replace("http://", "ws://")
         socket = await websocket_connect(f"{ws_base}/api/kernels/{kernel}/channels?session_id={session}")
@@ -245,7 +288,9 @@ class Room:
     arrivals: list[Arrival] = field(default_factory=list)
     server_cpu: float = 0.0
     harness_cpu: float = 0.0
-    refilled_after: float | None = None
+    steal: float = 0.0  # share of the CPU the hypervisor took during the burst
+    first_refill: float | None = None  # seconds from the burst's start until the pool's first replacement started
+    refilled_after: float | None = None  # seconds from the last arrival until the pool was full again
 
 
 def _cpu(server: Server) -> float:
@@ -274,38 +319,53 @@ async def run_room(browser: Browser, folder: Path, students: int, browsers: int,
         own = [u for u in dict.fromkeys(fetched) if u.startswith(server.base) and "/voila/" in u] if statics else []
         await asyncio.to_thread(settle, [server])
         fills = server.log_count(filled)
-        cpu_before, harness_before = _cpu(server), own_cpu()
+        kernels = len(server.kernels())
+        cpu_before, harness_before, machine_before = _cpu(server), own_cpu(), psutil.cpu_times()
         t0 = time.time()
+
+        async def watch_refills() -> None:
+            # The pool's replacements are new kernel processes: note when the first appears.
+            while room.first_refill is None:
+                if len(await asyncio.to_thread(server.kernels)) > kernels:
+                    room.first_refill = time.time() - t0
+                await asyncio.sleep(0.25)
+
+        watching = asyncio.ensure_future(watch_refills())
         tasks = [browser_visit(browser, f"{server.base}/", t0) for _ in range(browsers)]
         tasks += [client_visit(server.base, own, t0) for _ in range(students - browsers)]
         room.arrivals = list(await asyncio.gather(*tasks))
         done = time.time()
         room.server_cpu = _cpu(server) - cpu_before
         room.harness_cpu = own_cpu() - harness_before - room.server_cpu
+        room.steal = steal_since(machine_before)
         with contextlib.suppress(RuntimeError):
-            server.wait_for_log(filled, fills + 1, timeout=900)
+            # Each replacement logs "filled" once it has started (see voila_kernel_manager.fill_if_needed).
+            await asyncio.to_thread(server.wait_for_log, filled, fills + students, 1800)
             room.refilled_after = time.time() - done
+        watching.cancel()
     return room
 
 
 def report(rooms: list[Room]) -> None:
     print(
         "| students at once | browsers + clients | clients fetch scripts | one student alone, median s | p95 s "
-        "| p95 vs alone | median s | max s | blank or failed | retried | server CPU-s | pool refilled after s |"
+        "| p95 vs alone | median s | max s | blank or failed | retried | server CPU-s | first replacement at s "
+        "| pool full again after s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for room in rooms:
         usable = [a.usable for a in room.arrivals if a.usable is not None]
         single = statistics.median(room.single)
         failed = [a for a in room.arrivals if a.failure]
         p95 = percentile(usable, 0.95) if usable else float("nan")
         refilled = f"{room.refilled_after:.0f}" if room.refilled_after is not None else "–"
+        first = f"{room.first_refill:.1f}" if room.first_refill is not None else "–"
         median = statistics.median(usable) if usable else float("nan")
         print(
             f"| {room.students} | {room.browsers} + {room.students - room.browsers} | "
             f"{'yes' if room.statics else 'no'} | {single:.2f} | {p95:.2f} | "
             f"{p95 / single:.2f}× | {median:.2f} | {max(usable, default=float('nan')):.2f} | {len(failed)} | "
-            f"{sum(a.retried for a in room.arrivals)} | {room.server_cpu:.0f} | {refilled} |"
+            f"{sum(a.retried for a in room.arrivals)} | {room.server_cpu:.0f} | {first} | {refilled} |"
         )
     print()
     for room in rooms:
@@ -327,7 +387,10 @@ def report(rooms: list[Room]) -> None:
                 f"  clients: median {statistics.median(clients):.2f} s, max {max(clients):.2f} s; the resume code "
                 f"reached the last of them at {max(started, default=float('nan')):.2f} s"
             )
-        print(f"  the load harness itself (browsers and clients on the same cores) used {room.harness_cpu:.0f} CPU-s")
+        print(
+            f"  the load harness itself (browsers and clients on the same cores) used {room.harness_cpu:.0f} CPU-s; "
+            f"the hypervisor took {room.steal:.0%} of the CPU during the burst"
+        )
         for arrival in failed:
             print(f"  failed ({arrival.who}): {arrival.failure}")
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import psutil
@@ -218,10 +219,15 @@ def settle(servers: list[Server]) -> bool:
 
 
 def own_cpu() -> float:
-    """CPU seconds used so far by this process and everything under it: servers, kernels, browser."""
-    total = 0.0
+    """CPU seconds used so far by this process and everything under it (servers, kernels, the browser
+    driver), and by the browser's own processes, which Chromium starts outside that tree."""
     me = psutil.Process()
-    for process in [me, *me.children(recursive=True)]:
+    ours = {process.pid: process for process in [me, *me.children(recursive=True)]}
+    for process in psutil.process_iter(["name"]):
+        if (process.info["name"] or "").startswith(("chromium", "chrome")):
+            ours.setdefault(process.pid, process)
+    total = 0.0
+    for process in ours.values():
         with contextlib.suppress(psutil.NoSuchProcess):
             times = process.cpu_times()
             total += times.user + times.system
@@ -229,9 +235,26 @@ def own_cpu() -> float:
 
 
 def machine_cpu() -> float:
-    """CPU seconds the whole machine has been busy (all cores)."""
+    """CPU seconds the whole machine's programs have used (all cores). Time the hypervisor gave to other
+    machines (steal) is not a program of this one: it slows everything alike and is reported separately."""
     times = psutil.cpu_times()
-    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+    waiting = sum(getattr(times, name, 0.0) for name in ("idle", "iowait", "steal", "guest", "guest_nice"))
+    return float(sum(times) - waiting)
+
+
+def steal_since(before: Any) -> float:
+    """The share of the machine's CPU time the hypervisor gave to other machines since `before` (a
+    psutil.cpu_times() reading)."""
+    after = psutil.cpu_times()
+    total = sum(after) - sum(before)
+    return (getattr(after, "steal", 0.0) - getattr(before, "steal", 0.0)) / total if total > 0 else 0.0
+
+
+def steal_share(seconds: float = 1.0) -> float:
+    """The share of the machine's CPU time the hypervisor gave to other machines over the next `seconds`."""
+    before = psutil.cpu_times()
+    time.sleep(seconds)
+    return steal_since(before)
 
 
 def _cpu_model() -> str:
@@ -265,6 +288,7 @@ def machine(browser_version: str) -> str:
     memory = psutil.virtual_memory().total / 1024**3
     return (
         f"machine: {platform.machine()}, {os.cpu_count()} cores ({_cpu_model()}), {memory:.0f} GiB, "
+        f"{steal_share():.0%} of the CPU taken by the hypervisor at the start, "
         f"Python {platform.python_version()}, voila {version('voila')}, ipywidgets {version('ipywidgets')}, "
         f"Chromium {browser_version}; {_source()}; {date.today().isoformat()}"
     )

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psutil
 from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
 from benchmarks.servers import (
@@ -56,6 +57,7 @@ from benchmarks.servers import (
     machine_cpu,
     own_cpu,
     settle,
+    steal_since,
     stock_server,
     workbook_server,
 )
@@ -201,18 +203,21 @@ def _move(page: Page, link: Callable[[], None], page_id: str) -> float:
     return ready - clicked
 
 
-def _answer_one(page: Page, page_id: str) -> None:
-    """As a student would on a page of questions: answer its first, and wait for it to be saved."""
+def _answer_one(page: Page, page_id: str, number: int) -> None:
+    """As a student would on a page of questions: answer its first (differently in each pass, so that it
+    is a change), and wait for it to be saved."""
     view = page.locator(f".se-body .se-view-{page_id}")
     if page_id in ("interests", "values"):
-        view.get_by_role("radiogroup").first.get_by_role("radio").nth(3).check()
+        view.get_by_role("radiogroup").first.get_by_role("radio").nth(number % 5).check()
         page.locator(".se-status").filter(has_text="Saved statement 1").wait_for()
     elif page_id == "balance":
-        view.get_by_role("textbox").first.fill("evenings free")
+        view.get_by_role("textbox").first.fill(f"evenings free ({number})")
         page.locator(".se-status").filter(has_text="your reflection").wait_for()
 
 
-def measure_pass(browser: Browser, server: Server, store: Store, student: Student, blocked: set[str]) -> Pass:
+def measure_pass(
+    browser: Browser, server: Server, store: Store, student: Student, blocked: set[str], number: int
+) -> Pass:
     context = _context(browser, blocked)
     try:
         context.add_cookies([{"name": PASS_COOKIE, "value": store.issue_pass(student), "url": server.base}])
@@ -232,7 +237,7 @@ def measure_pass(browser: Browser, server: Server, store: Store, student: Studen
             page.wait_for_timeout(1500)
             link = page.get_by_role("link", name=name).first
             moves[after.id] = _move(page, link.click, after.id)
-            _answer_one(page, after.id)
+            _answer_one(page, after.id, number)
         for extra in EXTRAS:
             moves[extra.id] = _move(page, header.get_by_role("link", name=extra.title, exact=True).click, extra.id)
         same = kernel == page.evaluate(
@@ -247,7 +252,7 @@ def measure_pass(browser: Browser, server: Server, store: Store, student: Studen
 # --- report ---------------------------------------------------------------------------------------------
 
 
-def report(cases: list[Case], passes: list[Pass], unsettled: int, repeated: int) -> None:
+def report(cases: list[Case], passes: list[Pass], unsettled: int, repeated: int, steal: float) -> None:
     stock = next(case for case in cases if case.name == "stock, cold")
     stock_time = statistics.median(s.seconds for s in stock.samples)
     stock_uss = statistics.median(s.uss_mib for s in stock.samples)
@@ -293,6 +298,7 @@ def report(cases: list[Case], passes: list[Pass], unsettled: int, repeated: int)
         print(f"- {repeated} opening(s) measured again: other programs used over {FOREIGN_CPU_LIMIT} CPU-s meanwhile")
     if unsettled:
         print(f"- {unsettled} opening(s) started before the machine was idle")
+    print(f"- the hypervisor took {steal:.0%} of this machine's CPU over the run (it slows every case alike)")
 
 
 def main() -> int:
@@ -330,18 +336,19 @@ def main() -> int:
         stack.callback(browser.close)
         print(machine(browser.version))
         print(f"{args.runs} openings per case after one warm-up, cases interleaved; {args.passes} passes\n", flush=True)
+        begun = psutil.cpu_times()
         unsettled, repeated = measure_openings(browser, cases, servers, args.runs)
         passes = []
         pool = cases[1]
         for number in range(args.passes):
             pool.wait_for_pool()
             settle(servers)
-            done = measure_pass(browser, preheated, store, student, pool.blocked)
+            done = measure_pass(browser, preheated, store, student, pool.blocked, number)
             pool.uses += 1
             print(f"  pass {number + 1}: {done}", file=sys.stderr, flush=True)
             passes.append(done)
         print()
-        report(cases, passes, unsettled, repeated)
+        report(cases, passes, unsettled, repeated, steal_since(begun))
     return 0
 
 

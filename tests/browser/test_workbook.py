@@ -231,3 +231,23 @@ class TestLayoutCheck:
     def test_a_page_that_holds_its_layout_passes(self, page: Page) -> None:
         page.set_content('<div class="se-app"><label>Short</label><p>Text that wraps as it needs to.</p></div>')
         assert layout_problems(page) == []
+
+
+class TestOpening:
+    def test_a_page_whose_kernel_never_answers_says_so_and_retries_by_itself(self, page: Page, server: str) -> None:
+        """The blank page of a burst, made on purpose: the kernel's websocket is refused, so the app never
+        appears. The page says it is opening, then that it takes longer than usual, loads itself again a
+        few times, and finally asks the student to reload in a minute. It is never blank."""
+        page.context.add_init_script("window.__seOpening = {slow: 1500, retry: 4000}")
+        page.context.route_web_socket(re.compile(r"/api/kernels/"), lambda socket: socket.close())
+        loads: list[str] = []
+        page.on("load", lambda loaded: loads.append(loaded.url))
+        page.goto(f"{server}/")
+        notice = page.locator("#se-opening")
+        expect(notice).to_be_visible()
+        expect(notice).to_have_attribute("data-state", "slow")
+        expect(notice).to_contain_text("taking longer than usual")
+        expect(notice).to_have_attribute("data-state", "failed")
+        expect(notice).to_contain_text("reload this page")
+        assert len(loads) == 4  # the first load and three retries
+        assert page.locator(".se-app").count() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -81,6 +82,20 @@ class TestDashboard:
         store.join_session(store.create_student().student, code)
         view.refresh()
         assert "5 joined" in view.figures.value
+
+    def test_the_live_refresh_follows_the_room_in_the_background(self, content: Content, store: Store) -> None:
+        code = group_of(store, 4)
+        view = DashboardView(content, store, FACILITATOR)
+        assert "4 joined" in view.figures.value
+        view.start_live(interval=0.05)
+        try:
+            store.join_session(store.create_student().student, code)
+            deadline = time.monotonic() + 10
+            while "5 joined" not in view.figures.value and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert "5 joined" in view.figures.value
+        finally:
+            view.stop()
 
     def test_projector_mode_marks_the_page_for_large_type(self, content: Content, store: Store) -> None:
         group_of(store, 5)

@@ -147,3 +147,26 @@ class TestProperties:
         page = data.draw(st.sampled_from(content.specialties))
         score, reasons = explain(profile, page)
         assert score == pytest.approx(sum(reason.contribution for reason in reasons))
+
+
+class TestWorkedExample:
+    """The worked example of docs/matching.md §4, pinned: a reader can check the method against it."""
+
+    def test_the_documented_student_gets_the_documented_fits(self, content: Content) -> None:
+        profile = Profile(
+            {"lifestyle_control": 1.0, "procedures": 0.75, "operating_room": 0.75, "children": 0.25}, ("eye",)
+        )
+        top = rank_specialties(content, profile)[:5]
+        assert [(m.id, m.fit) for m in top] == [
+            ("ophthalmology", 85),
+            ("anesthesiology", 70),
+            ("plastic-surgery", 65),
+            ("urology", 65),
+            ("otolaryngology", 62),
+        ]
+        ophthalmology = match_page(profile, content.page("ophthalmology"))
+        assert [r.key for r in ophthalmology.supports] == ["system:eye", "lifestyle_control", "procedures", "children"]
+        assert [r.key for r in ophthalmology.conflicts] == ["operating_room"]
+        assert ophthalmology.score == pytest.approx(2.60, abs=0.005)
+        surgery = match_page(profile, content.page("general-surgery"))
+        assert surgery.fit == 60 and surgery.conflicts[0].key == "lifestyle_control"

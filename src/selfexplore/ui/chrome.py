@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from html import escape
+from time import strftime
 from typing import TypeVar
 
 import ipywidgets as widgets
@@ -129,8 +130,6 @@ class Chrome:
     # script clears its "Saving..." for that answer only, and for text only when `length` matches.
 
     def saved(self, what: str, key: str | None = None, length: int | None = None) -> None:
-        from time import strftime
-
         self.shell.show_status(f"Saved {what} at {strftime('%H:%M:%S')}.", "saved", key, length)
         self.refresh_progress()
 

@@ -15,8 +15,10 @@
  */
 (function () {
   "use strict";
-  var SLOW_MS = 8000; // "taking longer than usual"
-  var RETRY_MS = 45000; // load the page again
+  // The waits, in milliseconds; a test may shorten them (window.__seOpening) to see the retries happen.
+  var timings = window.__seOpening || {};
+  var SLOW_MS = timings.slow || 8000; // "taking longer than usual"
+  var RETRY_MS = timings.retry || 45000; // load the page again
   var RETRIES = 3;
   var KEY = "selfexplore-opening-retries";
 

@@ -308,15 +308,21 @@ export default {
     }
     const observer = new MutationObserver(schedule);
     observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
-    window.addEventListener("resize", schedule);
-
-    document.addEventListener("click", onClick);
-    document.addEventListener("change", onEdit, true);
-    document.addEventListener("input", onEdit, true);
-    window.addEventListener("popstate", onHistory);
-    model.on("change:cookie", keepCookie);
-    model.on("change:place", followRoute);
-    model.on("change:status", heardBack);
+    // [target, event, handler, capture]: added now, removed with the view.
+    const listeners = [
+      [window, "resize", schedule, false],
+      [document, "click", onClick, false],
+      [document, "change", onEdit, true],
+      [document, "input", onEdit, true],
+      [window, "popstate", onHistory, false],
+    ];
+    const changes = [
+      ["change:cookie", keepCookie],
+      ["change:place", followRoute],
+      ["change:status", heardBack],
+    ];
+    listeners.forEach(([target, type, handler, capture]) => target.addEventListener(type, handler, capture));
+    changes.forEach(([type, handler]) => model.on(type, handler));
     keepCookie();
     followRoute();
     schedule();
@@ -326,14 +332,8 @@ export default {
         bar.remove();
       }
       observer.disconnect();
-      window.removeEventListener("resize", schedule);
-      document.removeEventListener("click", onClick);
-      document.removeEventListener("change", onEdit, true);
-      document.removeEventListener("input", onEdit, true);
-      window.removeEventListener("popstate", onHistory);
-      model.off("change:cookie", keepCookie);
-      model.off("change:place", followRoute);
-      model.off("change:status", heardBack);
+      listeners.forEach(([target, type, handler, capture]) => target.removeEventListener(type, handler, capture));
+      changes.forEach(([type, handler]) => model.off(type, handler));
     };
   },
 };
