@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from selfexplore.content import load_content
 from selfexplore.store import Store
 from selfexplore.workbook import APP_NOTEBOOK
-from tests.browser.conftest import running
+from tests.browser.conftest import running, screenshot
 from tests.helpers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("guard")]
@@ -77,6 +77,7 @@ class TestJupyterLab:
         first = questions.get_by_role("radiogroup").first
         first.get_by_role("radio", name="Agree", exact=True).check()
         expect(output.locator(".se-status")).to_contain_text("Saved statement 1 (Agree)")
+        screenshot(page, "lab-interests")
 
         with Store.open(load_content(), database) as store:
             visit_answers = store.answers(store.latest_attempt(store.resume(code)))
