@@ -257,6 +257,28 @@ class TestPacedPool:
         ((started, _),) = fake.started
         assert started >= finished[0]
 
+    def test_a_refill_a_student_already_waits_for_is_not_held_back(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A room larger than the pool is handed refills that have not started: those start at once."""
+        fake = _FakeKernels(run=0.2)
+        manager = self._manager(monkeypatch, fake)
+        preheat = {"env": {"VOILA_PREHEAT": "True"}}
+
+        async def larger_room() -> float:
+            manager._pools = {APP_NOTEBOOK: []}  # type: ignore[attr-defined]
+            pooled = asyncio.ensure_future(manager.start_kernel(**preheat))
+            manager._pools[APP_NOTEBOOK].append(pooled)  # type: ignore[attr-defined]
+            await asyncio.sleep(0.05)
+            asked = time.monotonic()
+            await manager.start_kernel(**preheat)  # this task is in no pool: a student holds it
+            await pooled
+            await asyncio.gather(*manager._lifecycles)
+            return asked
+
+        asked = in_a_thread(larger_room())
+        (claimed, _), (refill, _) = sorted(fake.started, key=lambda started: started[0])
+        assert claimed - asked < 0.1  # at once, although the burst had just happened
+        assert refill - claimed >= 0.2  # the pool's own refill still waited for quiet
+
     def test_a_stopping_server_starts_no_more_pool_kernels(self, monkeypatch: pytest.MonkeyPatch) -> None:
         fake = _FakeKernels(run=0.05)
         manager = self._manager(monkeypatch, fake)
