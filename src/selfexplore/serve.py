@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
-from selfexplore.identity import FACILITATOR_ROLE, ROLE_ENV, TRUSTED_HEADER_ENV
+from selfexplore.errors import SelfexploreError
+from selfexplore.identity import FACILITATOR_ROLE, HUB_ENV, ROLE_ENV, TRUSTED_HEADER_ENV
 from selfexplore.store import DB_URL_ENV, Store, default_url
 from selfexplore.workbook import APP_NOTEBOOK
 
@@ -41,6 +43,14 @@ IOPUB_TIMEOUT = 60
 # The request headers a kernel is given: the cookie that keeps a student signed in between reloads (see
 # selfexplore.request.PASS_COOKIE), and the trusted proxy's user header when one is configured.
 COOKIE_HEADER = "Cookie"
+# The JupyterLab extensions a page loads: Voila's own widget manager and the widgets it manages, and
+# anywidget for the app's shell.
+PAGE_EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", "anywidget")
+_PLAIN_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+
+
+class HostingError(SelfexploreError):
+    """A server that must not start as asked (its message says why, in one sentence)."""
 
 
 def notebooks_dir() -> Path:
@@ -72,11 +82,28 @@ def pool_size(environ: dict[str, str] | None = None) -> int:
     return int(named)
 
 
-def _common(port: int) -> list[str]:
+def normalise_base_url(text: str) -> str:
+    """A path prefix as Voila wants it: one leading and one trailing slash ("/", "/workbook/"); an address
+    with a scheme, a host, a query or a character outside a plain path is an error."""
+    path = text.strip()
+    if not path.startswith("/") or not _PLAIN_PATH.fullmatch(path):
+        raise ValueError(f"a base URL is a path such as /workbook/, got {text!r}")
+    parts = [part for part in path.split("/") if part]
+    if any(part in {".", ".."} for part in parts):
+        raise ValueError(f"a base URL is a path such as /workbook/, got {text!r}")
+    return "/" + "".join(f"{part}/" for part in parts)
+
+
+def _common(port: int | str, *, base_url: str = "/", server_url: str | None = None) -> list[str]:
+    """Settings every selfexplore Voila shares. `base_url` is the path prefix the browser sees; `server_url`
+    the one Voila answers on, when a proxy in front removes the prefix (as JupyterHub's standalone proxy
+    does), else the same."""
     return [
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={HOST}",
+        f"--Voila.base_url={base_url}",
+        f"--Voila.server_url={server_url or base_url}",
         # A busy port must be an error, not a silent move to another port the student does not know.
         "--Voila.port_retries=0",
         # The project's own template: its theme, a <main> landmark, no request to any other host; the
@@ -98,10 +125,12 @@ def _common(port: int) -> list[str]:
     ]
 
 
-def voila_arguments(port: int, *, pool: int = DEFAULT_POOL) -> list[str]:
+def voila_arguments(
+    port: int | str, *, pool: int = DEFAULT_POOL, base_url: str = "/", server_url: str | None = None
+) -> list[str]:
     """Command-line settings for the students' Voila: production defaults, kept together for review. The
     settings that are lists or mappings are in `voila_config` (Voila reads them from a config file)."""
-    arguments = [str(app_notebook()), *_common(port)]
+    arguments = [str(app_notebook()), *_common(port, base_url=base_url, server_url=server_url)]
     if pool > 0:
         arguments += [
             "--VoilaConfiguration.preheat_kernel=True",
@@ -117,15 +146,23 @@ def voila_config(*, pool: int = DEFAULT_POOL, trusted_header: str | None = None)
     # Voila hands these request headers to the kernel as HTTP_<NAME>; selfexplore.identity trusts the
     # proxy's header only because the same name is set in SELFEXPLORE_TRUSTED_HEADER.
     headers = [COOKIE_HEADER, *([trusted_header] if trusted_header else [])]
-    config: dict[str, Any] = {"VoilaConfiguration": {"http_header_envs": headers}}
+    config = page_config()
+    config["VoilaConfiguration"]["http_header_envs"] = headers
     if pool > 0:
         config["VoilaKernelManager"] = {"kernel_pools_config": {APP_NOTEBOOK: {"pool_size": pool}}}
     return config
 
 
-def facilitator_arguments(port: int) -> list[str]:
+def page_config() -> dict[str, Any]:
+    """Settings of every selfexplore Voila's pages: only the JupyterLab extensions the widgets need are
+    loaded. Others installed beside it (jupyter-server-proxy's, for hosting) are not the page's to load,
+    and would only add scripts and errors."""
+    return {"VoilaConfiguration": {"extension_allowlist": list(PAGE_EXTENSIONS)}}
+
+
+def facilitator_arguments(port: int | str, *, base_url: str = "/", server_url: str | None = None) -> list[str]:
     """Settings for the facilitator's Voila: its own folder, no pool (its token is in its config file)."""
-    return [str(facilitator_dir()), *_common(port)]
+    return [str(facilitator_dir()), *_common(port, base_url=base_url, server_url=server_url)]
 
 
 def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -136,9 +173,9 @@ def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def app_url(port: int) -> str:
-    """The address a student opens: the server's root is the app."""
-    return f"http://{HOST}:{port}/"
+def app_url(port: int, base_url: str = "/") -> str:
+    """The address a student opens: the server's root (under its base URL) is the app."""
+    return f"http://{HOST}:{port}{base_url}"
 
 
 def dashboard_url(port: int) -> str:
@@ -159,14 +196,27 @@ def _prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
 
 
 def serve(
-    port: int = DEFAULT_PORT, content_dir: str | None = None, db_url: str | None = None, pool: int | None = None
+    port: int = DEFAULT_PORT,
+    content_dir: str | None = None,
+    db_url: str | None = None,
+    pool: int | None = None,
+    base_url: str = "/",
 ) -> int:
-    """Validate the content pack, create or upgrade the store, then run Voila until it is stopped."""
+    """Validate the content pack, create or upgrade the store, then run Voila until it is stopped.
+
+    `base_url` puts the app under a path prefix, for a web server in front that passes the prefix on."""
+    if os.environ.get(HUB_ENV, "").strip():
+        # Every student of this one server would be that hub user: the same person, with the same answers.
+        raise HostingError(
+            f"{HUB_ENV} is set, so every student of this server would be the same person; "
+            "under JupyterHub run `selfexplore hub-server` as each student's server"
+        )
     size = pool_size() if pool is None else pool
     env = _prepare(content_dir, db_url)
     header = env.get(TRUSTED_HEADER_ENV, "").strip() or None
-    print(f"selfexplore: serving the workbook at {app_url(port)}", flush=True)
-    return _run_voila(voila_arguments(port, pool=size), voila_config(pool=size, trusted_header=header), env)
+    print(f"selfexplore: serving the workbook at {app_url(port, base_url)}", flush=True)
+    arguments = voila_arguments(port, pool=size, base_url=base_url)
+    return _run_voila(arguments, voila_config(pool=size, trusted_header=header), env)
 
 
 def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
@@ -179,7 +229,7 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
     env[ROLE_ENV] = FACILITATOR_ROLE
     token = env.get(TOKEN_ENV, "").strip() or secrets.token_urlsafe(24)
     print(f"selfexplore: the facilitator dashboard is at {dashboard_url(port)}?token={token}", flush=True)
-    return _run_voila(facilitator_arguments(port), {"Voila": {"token": token}}, env)
+    return _run_voila(facilitator_arguments(port), {**page_config(), "Voila": {"token": token}}, env)
 
 
 def _run_voila(arguments: list[str], config: dict[str, Any], env: dict[str, str]) -> int:
