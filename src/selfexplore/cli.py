@@ -57,6 +57,15 @@ def _port(text: str) -> int:
     return number
 
 
+def _base_url(text: str) -> str:
+    from selfexplore.serve import normalise_base_url
+
+    try:
+        return normalise_base_url(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="selfexplore", description="A self-exploration workbook for medical students.")
     parser.add_argument("--db", metavar="URL", help="database URL (default: $SELFEXPLORE_DB_URL or an SQLite file)")
@@ -100,6 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=_count,
         metavar="N",
         help=f"kernels kept ready for students arriving at once (default: ${POOL_ENV} or {DEFAULT_POOL}; 0: none)",
+    )
+    serve.add_argument(
+        "--base-url",
+        type=_base_url,
+        default="/",
+        metavar="PATH",
+        help="serve under this path prefix, for a web server in front that passes it on (default: /)",
+    )
+
+    hub_server = commands.add_parser(
+        "hub-server", help="a user's JupyterHub server: the workbook behind the hub's sign-in (started by the hub)"
+    )
+    hub_server.add_argument(
+        "--facilitator", action="store_true", help="serve the facilitator dashboard instead (facilitators group)"
     )
 
     session = commands.add_parser("session", help="group sessions: create, list, close, export")
@@ -303,7 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pool = args.pool if args.pool is not None else pool_size()
             except ValueError as error:
                 raise UsageError(str(error)) from None
-            return serve(port=args.port, content_dir=args.content, db_url=args.db, pool=pool)
+            return serve(port=args.port, content_dir=args.content, db_url=args.db, pool=pool, base_url=args.base_url)
+        if args.command == "hub-server":
+            from selfexplore.hub import hub_server
+
+            return hub_server(facilitator=args.facilitator, content_dir=args.content, db_url=args.db)
         if args.command == "facilitate":
             from selfexplore.serve import facilitate
 

@@ -160,9 +160,13 @@ def page_config() -> dict[str, Any]:
     return {"VoilaConfiguration": {"extension_allowlist": list(PAGE_EXTENSIONS)}}
 
 
-def facilitator_arguments(port: int | str, *, base_url: str = "/", server_url: str | None = None) -> list[str]:
-    """Settings for the facilitator's Voila: its own folder, no pool (its token is in its config file)."""
-    return [str(facilitator_dir()), *_common(port, base_url=base_url, server_url=server_url)]
+def facilitator_arguments(
+    port: int | str, *, base_url: str = "/", server_url: str | None = None, dashboard_only: bool = False
+) -> list[str]:
+    """Settings for the facilitator's Voila: its own folder, no pool (its token is in its config file).
+    `dashboard_only` serves the dashboard itself at the server's root (a facilitator's hub server)."""
+    served = facilitator_dir() / DASHBOARD if dashboard_only else facilitator_dir()
+    return [str(served), *_common(port, base_url=base_url, server_url=server_url)]
 
 
 def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:

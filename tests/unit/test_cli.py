@@ -170,6 +170,9 @@ class TestBadInput:
             (["match", "--profile", "x", "--kind", "jobs"], "selfexplore: error: argument --kind: invalid choice"),
             (["serve", "--port", "70000"], "selfexplore: error: argument --port: a port is at most 65535"),
             (["dance"], "selfexplore: error: argument command: invalid choice"),
+            (["serve", "--base-url", "http://elsewhere/"], "selfexplore: error: argument --base-url: a base URL is"),
+            (["serve", "--base-url", "/a/../b/"], "selfexplore: error: argument --base-url: a base URL is"),
+            (["serve", "--base-url", "/a b/"], "selfexplore: error: argument --base-url: a base URL is"),
             ([], "selfexplore: error: the following arguments are required: command"),
         ],
     )
@@ -185,6 +188,31 @@ class TestBadInput:
         code, _, err = _run(capsys, "--content", str(tmp_path), "serve", "--port", "1")
         assert code == 2
         assert "dimensions.yaml: file is missing" in err
+
+
+class TestHosting:
+    def test_hub_server_outside_a_hub_exits_2_naming_what_is_missing(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in ("JUPYTERHUB_USER", "JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX"):
+            monkeypatch.delenv(name, raising=False)
+        code, _, err = _run(capsys, "hub-server")
+        assert code == 2
+        assert err.splitlines() == [
+            "selfexplore: error: hub-server is started by JupyterHub as a user's server; not set here: "
+            "JUPYTERHUB_USER, JUPYTERHUB_API_URL, JUPYTERHUB_API_TOKEN, JUPYTERHUB_SERVICE_PREFIX"
+        ]
+
+    def test_a_shared_server_with_a_hub_user_in_its_environment_is_refused(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Every student of that server would be this one hub user, with the same answers.
+        monkeypatch.setenv("JUPYTERHUB_USER", "ann")
+        code, _, err = _run(capsys, "serve", "--port", "1")
+        assert code == 2
+        assert len(err.splitlines()) == 1
+        assert "every student of this server would be the same person" in err
+        assert "selfexplore hub-server" in err
 
 
 class TestModule:
