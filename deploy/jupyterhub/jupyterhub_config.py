@@ -1,0 +1,93 @@
+# JupyterHub for a class on one machine: every student who signs in gets a server of their own that is the
+# workbook (selfexplore hub-server: the workbook's Voila behind the hub's sign-in); facilitators get the
+# dashboard instead. Copy this file next to the hub, set the values marked SET, and start the hub with
+#   jupyterhub -f jupyterhub_config.py
+# docs/hosting.md walks through it from a fresh machine.
+import os
+import shutil
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821 - JupyterHub provides get_config when it reads this file
+
+# SET: the store. PostgreSQL for a class (SQLite is for one laptop). Keep the URL with its password in a
+# file only the hub's user can read, and hand it to the hub in its environment: it reaches the students'
+# servers through the spawner's environment below, and nothing else.
+STORE_URL = os.environ["SELFEXPLORE_DB_URL"]
+# SET: who facilitates group sessions (hub user names). Members of this hub group get the dashboard; the
+# hub's roles, not a token, decide who reaches it.
+FACILITATORS_GROUP = os.environ.get("SELFEXPLORE_FACILITATOR_GROUP", "facilitators")
+FACILITATORS = [name for name in os.environ.get("SELFEXPLORE_FACILITATORS", "").split(",") if name.strip()]
+# How long a student's server may sit without a request before the idle culler stops it (every answer is
+# saved the moment it is given, so nothing is lost; signing in again starts it afresh).
+IDLE_TIMEOUT = int(os.environ.get("SELFEXPLORE_IDLE_TIMEOUT", "3600"))
+SELFEXPLORE = shutil.which("selfexplore") or str(Path(sys.executable).with_name("selfexplore"))
+
+# SET: the school's sign-in, one of (each its own package, installed beside JupyterHub):
+#   OAuth (Microsoft Entra ID, Google, Okta, any OpenID Connect), package oauthenticator:
+#     c.JupyterHub.authenticator_class = "generic-oauth"   # then its client id, secret and URLs
+#   LTI 1.3, from the school's learning platform (Canvas, Moodle), package jupyterhub-ltiauthenticator:
+#     c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.authenticator.LTI13Authenticator"
+#   LDAP or Active Directory, package jupyterhub-ldapauthenticator:
+#     c.JupyterHub.authenticator_class = "ldapauthenticator.LDAPAuthenticator"   # then server_address
+# Whoever the authenticator lets in gets a workbook; restrict it (allowed_users, allow_all, or the
+# authenticator's own group settings) as the authenticator's documentation says.
+
+# Each user's server: the workbook, never a Jupyter server that runs code. The servers run as the hub's
+# own Unix user (students have no accounts on this machine); they run no student code (Voila refuses to
+# execute anything but the workbook), and the hub's sign-in in front of each server lets in only its owner.
+c.JupyterHub.spawner_class = "simple"
+c.Spawner.cmd = [SELFEXPLORE, "hub-server"]
+c.Spawner.args = []
+c.Spawner.default_url = "/"
+c.Spawner.environment = {"SELFEXPLORE_DB_URL": STORE_URL}
+c.Spawner.http_timeout = 60
+c.Spawner.start_timeout = 120
+# Sized from the measured memory of a student's server and kernel (docs/hosting.md).
+c.Spawner.mem_limit = "400M"
+c.SimpleLocalProcessSpawner.home_dir_template = str(
+    Path(os.environ.get("SELFEXPLORE_HUB_HOME", "/srv/selfexplore/users")) / "{username}"
+)
+
+# A student who signs in lands in the workbook: the hub starts their server and sends them to it.
+c.JupyterHub.redirect_to_server = True
+c.JupyterHub.implicit_spawn_seconds = 0.01
+
+
+def _facilitator_server(spawner):
+    """Members of the facilitators group get the dashboard, asked of the hub's groups at every start."""
+    if FACILITATORS_GROUP in {group.name for group in spawner.user.groups}:
+        spawner.cmd = [SELFEXPLORE, "hub-server", "--facilitator"]
+        spawner.environment = {**spawner.environment, "SELFEXPLORE_FACILITATOR_GROUP": FACILITATORS_GROUP}
+
+
+c.Spawner.pre_spawn_hook = _facilitator_server
+c.JupyterHub.load_groups = {FACILITATORS_GROUP: {"users": FACILITATORS}}
+# A server's own token may read which groups its user is in: the dashboard asks the hub at each refresh.
+c.Spawner.server_token_scopes = [
+    "access:servers!server",
+    "users:activity!user",
+    "read:users:name!user",
+    "read:users:groups!user",
+]
+
+# Idle culling: the workbook's server reports its last request to the hub; the culler stops servers
+# idle longer than IDLE_TIMEOUT.
+c.JupyterHub.services = [
+    {
+        "name": "idle-culler",
+        "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={IDLE_TIMEOUT}", "--cull-every=300"],
+    }
+]
+c.JupyterHub.load_roles = [
+    {
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }
+]
+
+# The hub's own state (users, tokens), not the students' answers: SQLite next to the hub is enough.
+c.JupyterHub.db_url = os.environ.get("SELFEXPLORE_HUB_DB_URL", "sqlite:///jupyterhub.sqlite")
+# SET: the address students open. Put TLS in front (the school's web server), or set ssl_cert/ssl_key.
+c.JupyterHub.bind_url = os.environ.get("SELFEXPLORE_HUB_URL", "http://127.0.0.1:8000")

@@ -1,0 +1,321 @@
+"""The workbook hosted for a class: a real JupyterHub (from PyPI) with configurable-http-proxy (from npm),
+the school's config from deploy/jupyterhub as a host copies it, a PostgreSQL store, and people signing in
+through the hub's login page in Chromium.
+
+Under CI a missing hub, proxy or database fails the run; elsewhere these tests skip with a message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from selfexplore.content import load_content
+from selfexplore.store import Store
+from tests.browser.conftest import ROOT, PageGuard, _missing, new_context, screenshots
+from tests.browser.workbook import go_to, saved, shown
+from tests.helpers import free_port
+from tests.store.postgres import PostgresUnavailable, postgres_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PASSWORD = "class-of-2030"  # noqa: S105 - the test hub's shared dummy password
+API_TOKEN = "selfexplore-hub-tests-0123456789abcdef"  # noqa: S105 - a throwaway test hub's service token
+CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+DEPLOY_CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+TEST_CONFIG = Path(__file__).with_name("jupyterhub_config.py")
+FACILITATOR = "fran"
+
+
+@dataclass
+class Hub:
+    url: str
+    db_url: str
+    log: Path
+
+    def api(self, method: str, path: str, body: object | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.url}/hub/api{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {API_TOKEN}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def server(self, user: str) -> dict[str, Any] | None:
+        servers: dict[str, dict[str, Any]] = self.api("GET", f"/users/{user}")["servers"]
+        return servers.get("")
+
+    def stop(self, user: str) -> None:
+        """Stop the user's server through the hub's API, and wait until the hub says it is stopped."""
+        try:
+            self.api("DELETE", f"/users/{user}/server")
+        except urllib.error.HTTPError as error:
+            if error.code != 400:  # 400: not running
+                raise
+        deadline = time.monotonic() + 60
+        while self.server(user) is not None and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert self.server(user) is None, f"the hub still lists a server for {user}"
+
+
+def _wait_for_hub(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the hub stopped (exit code {process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/hub/api", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.25)
+    raise RuntimeError(f"the hub did not answer within 90 s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    if not CHP.exists():
+        _missing("configurable-http-proxy is not installed (npm ci installs it from package.json)")
+    if shutil.which("jupyterhub", path=str(Path(sys.executable).parent)) is None:
+        _missing("jupyterhub is not installed (pip install -e '.[test]')")
+    try:
+        database = postgres_server()
+        db_url = database.__enter__()
+    except PostgresUnavailable as error:
+        _missing(str(error))
+    home = tmp_path_factory.mktemp("hub")
+    log = home / "hub.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "SELFEXPLORE_DEPLOY_CONFIG": str(DEPLOY_CONFIG),
+        "SELFEXPLORE_DB_URL": db_url,
+        "SELFEXPLORE_FACILITATORS": FACILITATOR,
+        "SELFEXPLORE_HUB_URL": url,
+        "SELFEXPLORE_HUB_HOME": str(home / "users"),
+        "SELFEXPLORE_HUB_DB_URL": f"sqlite:///{home / 'jupyterhub.sqlite'}",
+        "SELFEXPLORE_TEST_HUB_PASSWORD": PASSWORD,
+        "SELFEXPLORE_TEST_HUB_TOKEN": API_TOKEN,
+        "SELFEXPLORE_TEST_HUB_API": f"http://127.0.0.1:{free_port()}",
+        "SELFEXPLORE_TEST_PROXY_API": f"http://127.0.0.1:{free_port()}",
+        "SELFEXPLORE_TEST_CHP": str(CHP),
+    }
+    Store.open(load_content(), db_url).close()  # the schema, as a host's upgrade step creates it
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(TEST_CONFIG)],
+            cwd=home,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_for_hub(url, process, log)
+        yield Hub(url, db_url, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        database.__exit__(None, None, None)
+
+
+def sign_in(browser: Browser, hub: Hub, user: str) -> tuple[BrowserContext, PageGuard, Page]:
+    """Sign in at the hub's login page, as a student does, and wait to land in what the hub serves them."""
+    context = new_context(browser)
+    guard = PageGuard.install(context)
+    page = context.new_page()
+    page.goto(f"{hub.url}/hub/login")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{hub.url}/user/{user}/")
+    return context, guard, page
+
+
+def signed_in_to_workbook(browser: Browser, hub: Hub, user: str) -> tuple[BrowserContext, PageGuard, Page]:
+    context, guard, page = sign_in(browser, hub, user)
+    expect(page.locator(".se-app .se-view").first).to_be_visible()
+    return context, guard, page
+
+
+def processes_of(user: str) -> list[psutil.Process]:
+    """Every process running for this user's server: the hub sets JUPYTERHUB_USER in its environment, and
+    Voila and the kernels inherit it."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("JUPYTERHUB_USER") == user:
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
+
+
+def answered(page: Page) -> str:
+    return page.locator("#se-progress-label").first.inner_text()
+
+
+class TestHostedClass:
+    def test_two_students_sign_in_and_each_sees_only_their_own_answers(self, hub: Hub, browser: Browser) -> None:
+        ann, ann_guard, ann_page = signed_in_to_workbook(browser, hub, "ann")
+        # Signed in by the hub: no resume code is offered or asked for.
+        expect(ann_page.get_by_role("button", name="Start a new workbook")).to_have_count(0)
+        expect(ann_page.get_by_label("Resume code")).to_have_count(0)
+        expect(ann_page.get_by_role("button", name="Sign out")).to_have_count(0)
+        screenshots(ann_page, "hub-start")
+        interests = go_to(ann_page, "interests")
+        interests.get_by_role("radiogroup").nth(0).get_by_role("radio").nth(4).check()
+        interests.get_by_role("radiogroup").nth(1).get_by_role("radio").nth(3).check()
+        saved(ann_page, "statement 2 (")
+
+        bob, bob_guard, bob_page = signed_in_to_workbook(browser, hub, "bob")
+        expect(bob_page.get_by_role("button", name="Start a new workbook")).to_have_count(0)
+        bob_interests = go_to(bob_page, "interests")
+        radios = bob_interests.get_by_role("radiogroup").nth(0).get_by_role("radio")
+        for index in range(5):
+            expect(radios.nth(index)).not_to_be_checked()
+        assert "0 of" in answered(bob_page)
+        radios.nth(0).check()
+        saved(bob_page, "statement 1 (")
+
+        # Ann's page still holds her own answers only.
+        ann_page.reload()
+        shown(ann_page, "interests")
+        expect(ann_page.locator("#se-progress-label").first).to_contain_text("2 of")
+        for guard in (ann_guard, bob_guard):
+            guard.check()
+        ann.close()
+        bob.close()
+
+    def test_a_student_who_signs_in_again_later_finds_her_answers(self, hub: Hub, browser: Browser) -> None:
+        first, guard, page = signed_in_to_workbook(browser, hub, "cora")
+        values = go_to(page, "values")
+        values.get_by_role("radiogroup").nth(0).get_by_role("radio").nth(1).check()
+        saved(page, "statement 1 (")
+        first.close()
+        hub.stop("cora")
+
+        later, later_guard, again = signed_in_to_workbook(browser, hub, "cora")
+        expect(again.get_by_label("Resume code")).to_have_count(0)
+        expect(again.locator("#se-progress-label").first).to_contain_text("1 of")
+        back = go_to(again, "values")
+        expect(back.get_by_role("radiogroup").nth(0).get_by_role("radio").nth(1)).to_be_checked()
+        guard.check()
+        later_guard.check()
+        later.close()
+
+    def test_a_student_cannot_reach_another_students_server(self, hub: Hub, browser: Browser) -> None:
+        owner, _, _ = signed_in_to_workbook(browser, hub, "dina")
+        owner.close()
+        context = new_context(browser)
+        page = context.new_page()
+        page.goto(f"{hub.url}/hub/login")
+        page.get_by_label("Username").fill("eli")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(f"{hub.url}/user/eli/")
+        response = page.goto(f"{hub.url}/user/dina/")
+        assert response is not None
+        assert response.status in (403, 404), response.status
+        assert page.locator(".se-app").count() == 0
+        context.close()
+
+    def test_a_facilitator_sees_the_session_and_a_student_or_visitor_gets_nothing(
+        self, hub: Hub, browser: Browser
+    ) -> None:
+        store = Store.open(load_content(), hub.db_url)
+        try:
+            group = store.create_session("PDW hub test")
+            # Three of the room joined earlier; two join now through the hub, five in all: enough for figures.
+            for name in ("kai", "lea", "max"):
+                store.join_session(store.student_for("hub", name), group.code)
+        finally:
+            store.close()
+        for student in ("gia", "hal"):
+            context, guard, page = signed_in_to_workbook(browser, hub, student)
+            page.get_by_label("Group session code").fill(group.code)
+            page.get_by_role("button", name="Join the session").click()
+            expect(page.get_by_text("You joined the group session")).to_be_visible()
+            guard.check()
+            context.close()
+
+        # The facilitator signs in and lands on the dashboard.
+        context, guard, page = sign_in(browser, hub, FACILITATOR)
+        page.get_by_label("Session").select_option(label=f"PDW hub test ({group.code})")
+        expect(page.get_by_role("heading", name="5 joined")).to_be_visible()
+        expect(page.get_by_text("Prompts for discussion")).to_be_visible()
+        screenshots(page, "hub-dashboard")
+        guard.check()
+        context.close()
+
+        # A student signed in to the hub is refused the facilitator's server.
+        student, _, student_page = signed_in_to_workbook(browser, hub, "gia")
+        response = student_page.goto(f"{hub.url}/user/{FACILITATOR}/")
+        assert response is not None
+        assert response.status in (403, 404), response.status
+        assert student_page.locator(".se-dashboard").count() == 0
+        student.close()
+        # Someone not signed in is sent to the hub's login page.
+        visitor = new_context(browser)
+        visitor_page = visitor.new_page()
+        visitor_page.goto(f"{hub.url}/user/{FACILITATOR}/")
+        expect(visitor_page).to_have_url(re.compile(re.escape(f"{hub.url}/hub/login")))
+        expect(visitor_page.get_by_label("Password")).to_be_visible()
+        assert visitor_page.locator(".se-dashboard").count() == 0
+        visitor.close()
+
+    def test_the_server_reports_activity_to_the_hub(self, hub: Hub, browser: Browser) -> None:
+        context, guard, page = signed_in_to_workbook(browser, hub, "ivo")
+        before = datetime.fromisoformat(hub.server("ivo")["last_activity"])  # type: ignore[index]
+        time.sleep(3)
+        go_to(page, "values").get_by_role("radiogroup").nth(0).get_by_role("radio").nth(2).check()
+        saved(page, "statement 1 (")
+        deadline = time.monotonic() + 30
+        later = before
+        while later <= before and time.monotonic() < deadline:
+            time.sleep(0.5)
+            later = datetime.fromisoformat(hub.server("ivo")["last_activity"])  # type: ignore[index]
+        assert later > before, "the hub never heard of the student's activity"
+        guard.check()
+        context.close()
+
+    def test_stopping_a_students_server_leaves_no_process_behind(self, hub: Hub, browser: Browser) -> None:
+        context, _, _ = signed_in_to_workbook(browser, hub, "jon")
+        running = processes_of("jon")
+        commands = [" ".join(process.cmdline()) for process in running]
+        assert any("hub-server" in command for command in commands), commands
+        assert any("voila" in command for command in commands), commands
+        assert any("ipykernel" in command for command in commands), commands
+        context.close()
+        hub.stop("jon")
+        deadline = time.monotonic() + 30
+        while processes_of("jon") and time.monotonic() < deadline:
+            time.sleep(0.25)
+        left = [" ".join(process.cmdline()) for process in processes_of("jon")]
+        assert not left, f"left running after the hub stopped the server: {left}"

@@ -1,0 +1,120 @@
+"""`selfexplore hub-server` without a hub: what reaches the user's Voila and kernels, what the hub is told of
+activity, and how the prefix the hub gives becomes Voila's settings. The whole server, behind a real hub,
+is in tests/browser/test_hub.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from selfexplore.hub import (
+    DEFAULT_ACTIVITY_INTERVAL,
+    DEFAULT_HUB_POOL,
+    activity_body,
+    activity_interval,
+    hub_pool_size,
+    missing_hub_variables,
+    voila_child_environment,
+)
+from selfexplore.identity import FACILITATOR_GROUP_ENV, ROLE_ENV
+from selfexplore.serve import HostingError, facilitator_arguments, normalise_base_url, page_config, voila_arguments
+
+HUB_ENV = {
+    "JUPYTERHUB_USER": "ann",
+    "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api",
+    "JUPYTERHUB_API_TOKEN": "secret-token",
+    "JUPYTERHUB_SERVICE_PREFIX": "/user/ann/",
+    "SELFEXPLORE_DB_URL": "postgresql+psycopg://store",
+}
+
+
+class TestHubEnvironment:
+    def test_a_hubs_server_has_everything_it_needs(self) -> None:
+        assert missing_hub_variables(HUB_ENV) == []
+
+    def test_what_is_missing_is_named(self) -> None:
+        assert missing_hub_variables({"JUPYTERHUB_USER": "ann", "JUPYTERHUB_API_TOKEN": " "}) == [
+            "JUPYTERHUB_API_URL",
+            "JUPYTERHUB_API_TOKEN",
+            "JUPYTERHUB_SERVICE_PREFIX",
+        ]
+
+    def test_a_students_kernels_never_get_the_hubs_token(self) -> None:
+        child = voila_child_environment({**HUB_ENV, FACILITATOR_GROUP_ENV: "facilitators"}, facilitator=False)
+        assert "JUPYTERHUB_API_TOKEN" not in child
+        assert FACILITATOR_GROUP_ENV not in child
+        assert ROLE_ENV not in child
+        # Who the student is and where the store is still reach them.
+        assert child["JUPYTERHUB_USER"] == "ann"
+        assert child["SELFEXPLORE_DB_URL"] == HUB_ENV["SELFEXPLORE_DB_URL"]
+
+    def test_a_facilitators_kernels_may_ask_the_hub_for_their_groups(self) -> None:
+        child = voila_child_environment({**HUB_ENV, FACILITATOR_GROUP_ENV: "facilitators"}, facilitator=True)
+        assert child["JUPYTERHUB_API_TOKEN"] == HUB_ENV["JUPYTERHUB_API_TOKEN"]
+        assert child[FACILITATOR_GROUP_ENV] == "facilitators"
+        assert child[ROLE_ENV] == "facilitator"
+
+
+class TestActivity:
+    def test_the_hub_is_told_the_servers_last_activity_in_utc(self) -> None:
+        when = datetime(2026, 12, 2, 9, 30, 15, tzinfo=timezone(timedelta(hours=1)))
+        assert activity_body(when, "") == {
+            "last_activity": "2026-12-02T08:30:15Z",
+            "servers": {"": {"last_activity": "2026-12-02T08:30:15Z"}},
+        }
+
+    def test_a_named_server_is_reported_under_its_name(self) -> None:
+        body = activity_body(datetime(2026, 1, 1, tzinfo=UTC), "workbook")
+        assert list(body["servers"]) == ["workbook"]
+
+    def test_the_interval_defaults_and_can_be_set(self) -> None:
+        assert activity_interval({}) == DEFAULT_ACTIVITY_INTERVAL
+        assert activity_interval({"SELFEXPLORE_ACTIVITY_INTERVAL": "5"}) == 5
+
+    @pytest.mark.parametrize("named", ["0", "-1", "soon", "1.5"])
+    def test_an_interval_that_is_not_a_whole_number_of_seconds_is_refused(self, named: str) -> None:
+        with pytest.raises(HostingError, match="SELFEXPLORE_ACTIVITY_INTERVAL"):
+            activity_interval({"SELFEXPLORE_ACTIVITY_INTERVAL": named})
+
+
+class TestHubVoila:
+    def test_a_students_server_keeps_no_kernels_waiting_unless_asked(self) -> None:
+        assert hub_pool_size({}) == DEFAULT_HUB_POOL == 0
+        assert hub_pool_size({"SELFEXPLORE_POOL": "1"}) == 1
+        with pytest.raises(HostingError, match="SELFEXPLORE_POOL"):
+            hub_pool_size({"SELFEXPLORE_POOL": "many"})
+
+    def test_behind_the_hubs_proxy_voila_answers_at_its_root_and_writes_the_prefix_into_its_pages(self) -> None:
+        arguments = voila_arguments("{port}", pool=0, base_url="/user/ann/", server_url="/")
+        assert "--Voila.base_url=/user/ann/" in arguments
+        assert "--Voila.server_url=/" in arguments
+        assert "--Voila.ip=127.0.0.1" in arguments
+
+    def test_on_its_own_the_prefix_is_both_where_it_answers_and_what_its_pages_use(self) -> None:
+        arguments = voila_arguments(8866, base_url="/workbook/")
+        assert "--Voila.base_url=/workbook/" in arguments
+        assert "--Voila.server_url=/workbook/" in arguments
+
+    def test_a_facilitators_hub_server_serves_the_dashboard_at_its_root(self) -> None:
+        arguments = facilitator_arguments(1, base_url="/user/fran/", server_url="/", dashboard_only=True)
+        assert arguments[0].endswith("dashboard.ipynb")
+
+    def test_pages_load_only_the_extensions_the_widgets_need(self) -> None:
+        allowed = page_config()["VoilaConfiguration"]["extension_allowlist"]
+        assert "@jupyterhub/jupyter-server-proxy" not in allowed
+        assert "@jupyter-widgets/jupyterlab-manager" in allowed
+
+
+class TestBaseUrl:
+    @pytest.mark.parametrize(
+        ("given", "wanted"),
+        [("/", "/"), ("/workbook", "/workbook/"), ("/user/ann/", "/user/ann/"), ("//a//b", "/a/b/")],
+    )
+    def test_a_path_prefix_gets_one_slash_each_side(self, given: str, wanted: str) -> None:
+        assert normalise_base_url(given) == wanted
+
+    @pytest.mark.parametrize("given", ["", "workbook/", "http://host/", "/a/../b", "/a?b", "/a b", "/ä/"])
+    def test_anything_but_a_plain_path_is_refused(self, given: str) -> None:
+        with pytest.raises(ValueError, match="a base URL is a path"):
+            normalise_base_url(given)
