@@ -53,6 +53,16 @@ class TestDashboard:
             expect(page.locator("body")).not_to_contain_text("joined")
             assert page.locator(".se-dashboard").count() == 0
 
+    def test_the_dashboard_is_not_taken_for_a_page_that_never_opened(self, facilitator: str, page: Page) -> None:
+        # The page script reloads a page whose content never appears; the dashboard is such content too.
+        page.add_init_script("window.__seOpening = {slow: 300, retry: 1500};")
+        page.goto(f"{facilitator}/voila/render/dashboard.ipynb?token={FACILITATOR_TOKEN}")
+        expect(page.locator(".se-dashboard")).to_be_visible()
+        page.evaluate("window.__stillTheSamePage = true")
+        page.wait_for_timeout(3000)
+        assert page.evaluate("window.__stillTheSamePage === true"), "the dashboard was loaded again"
+        expect(page.locator("#se-opening")).to_be_hidden()
+
     def test_six_students_join_and_the_dashboard_shows_them(
         self, server: str, facilitator: str, database_url: str, browser: Browser, page: Page
     ) -> None:

@@ -1,95 +1,31 @@
 """The workbook hosted for a class: a real JupyterHub (from PyPI) with configurable-http-proxy (from npm),
 the school's config from deploy/jupyterhub as a host copies it, a PostgreSQL store, and people signing in
-through the hub's login page in Chromium.
+through the hub's login page in Chromium (the hub itself: tests/browser/hub.py).
 
 Under CI a missing hub, proxy or database fails the run; elsewhere these tests skip with a message.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-import psutil
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from selfexplore.content import load_content
 from selfexplore.store import Store
-from tests.browser.conftest import ROOT, PageGuard, _missing, new_context, screenshots
+from tests.browser.conftest import PageGuard, _missing, new_context, screenshots
+from tests.browser.hub import CHP, FACILITATOR, PASSWORD, Hub, processes_of, running_hub, sign_in_page
 from tests.browser.workbook import go_to, saved, shown
-from tests.helpers import free_port
 from tests.store.postgres import PostgresUnavailable, postgres_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-PASSWORD = "class-of-2030"  # noqa: S105 - the test hub's shared dummy password
-API_TOKEN = "selfexplore-hub-tests-0123456789abcdef"  # noqa: S105 - a throwaway test hub's service token
-CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
-DEPLOY_CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
-TEST_CONFIG = Path(__file__).with_name("jupyterhub_config.py")
-FACILITATOR = "fran"
-
-
-@dataclass
-class Hub:
-    url: str
-    db_url: str
-    log: Path
-
-    def api(self, method: str, path: str, body: object | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            f"{self.url}/hub/api{path}",
-            data=data,
-            method=method,
-            headers={"Authorization": f"token {API_TOKEN}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            text = response.read()
-        return json.loads(text) if text else None
-
-    def server(self, user: str) -> dict[str, Any] | None:
-        servers: dict[str, dict[str, Any]] = self.api("GET", f"/users/{user}")["servers"]
-        return servers.get("")
-
-    def stop(self, user: str) -> None:
-        """Stop the user's server through the hub's API, and wait until the hub says it is stopped."""
-        try:
-            self.api("DELETE", f"/users/{user}/server")
-        except urllib.error.HTTPError as error:
-            if error.code != 400:  # 400: not running
-                raise
-        deadline = time.monotonic() + 60
-        while self.server(user) is not None and time.monotonic() < deadline:
-            time.sleep(0.25)
-        assert self.server(user) is None, f"the hub still lists a server for {user}"
-
-
-def _wait_for_hub(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the hub stopped (exit code {process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/hub/api", timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.25)
-    raise RuntimeError(f"the hub did not answer within 90 s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -103,45 +39,10 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         db_url = database.__enter__()
     except PostgresUnavailable as error:
         _missing(str(error))
-    home = tmp_path_factory.mktemp("hub")
-    log = home / "hub.log"
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "SELFEXPLORE_DEPLOY_CONFIG": str(DEPLOY_CONFIG),
-        "SELFEXPLORE_DB_URL": db_url,
-        "SELFEXPLORE_FACILITATORS": FACILITATOR,
-        "SELFEXPLORE_HUB_URL": url,
-        "SELFEXPLORE_HUB_HOME": str(home / "users"),
-        "SELFEXPLORE_HUB_DB_URL": f"sqlite:///{home / 'jupyterhub.sqlite'}",
-        "SELFEXPLORE_TEST_HUB_PASSWORD": PASSWORD,
-        "SELFEXPLORE_TEST_HUB_TOKEN": API_TOKEN,
-        "SELFEXPLORE_TEST_HUB_API": f"http://127.0.0.1:{free_port()}",
-        "SELFEXPLORE_TEST_PROXY_API": f"http://127.0.0.1:{free_port()}",
-        "SELFEXPLORE_TEST_CHP": str(CHP),
-    }
-    Store.open(load_content(), db_url).close()  # the schema, as a host's upgrade step creates it
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", str(TEST_CONFIG)],
-            cwd=home,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     try:
-        _wait_for_hub(url, process, log)
-        yield Hub(url, db_url, log)
+        with running_hub(tmp_path_factory.mktemp("hub"), db_url) as running:
+            yield running
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
         database.__exit__(None, None, None)
 
 
@@ -149,32 +50,13 @@ def sign_in(browser: Browser, hub: Hub, user: str) -> tuple[BrowserContext, Page
     """Sign in at the hub's login page, as a student does, and wait to land in what the hub serves them."""
     context = new_context(browser)
     guard = PageGuard.install(context)
-    page = context.new_page()
-    page.goto(f"{hub.url}/hub/login")
-    page.get_by_label("Username").fill(user)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{hub.url}/user/{user}/")
-    return context, guard, page
+    return context, guard, sign_in_page(context, hub, user)
 
 
 def signed_in_to_workbook(browser: Browser, hub: Hub, user: str) -> tuple[BrowserContext, PageGuard, Page]:
     context, guard, page = sign_in(browser, hub, user)
     expect(page.locator(".se-app .se-view").first).to_be_visible()
     return context, guard, page
-
-
-def processes_of(user: str) -> list[psutil.Process]:
-    """Every process running for this user's server: the hub sets JUPYTERHUB_USER in its environment, and
-    Voila and the kernels inherit it."""
-    found = []
-    for process in psutil.process_iter():
-        try:
-            if process.environ().get("JUPYTERHUB_USER") == user:
-                found.append(process)
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return found
 
 
 def answered(page: Page) -> str:

@@ -23,7 +23,8 @@
   var KEY = "selfexplore-opening-retries";
 
   function appShown() {
-    var app = document.querySelector(".se-app");
+    // The workbook, or the facilitator's dashboard (the same template serves both).
+    var app = document.querySelector(".se-app, .se-dashboard");
     return Boolean(app && app.offsetParent !== null);
   }
 

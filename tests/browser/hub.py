@@ -1,0 +1,148 @@
+"""A real JupyterHub for the hub tests and the hub benchmark: the school's config from deploy/jupyterhub, as
+a host copies it, with the test sign-in of tests/browser/jupyterhub_config.py (one shared password), the
+hub's proxy (configurable-http-proxy, from npm) and the store on the database given, all on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+from playwright.sync_api import BrowserContext, Page, expect
+
+from selfexplore.content import load_content
+from selfexplore.store import Store
+from tests.helpers import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "class-of-2030"  # noqa: S105 - the test hub's shared dummy password
+API_TOKEN = "selfexplore-hub-tests-0123456789abcdef"  # noqa: S105 - a throwaway test hub's service token
+CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+DEPLOY_CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+TEST_CONFIG = Path(__file__).with_name("jupyterhub_config.py")
+FACILITATOR = "fran"
+
+
+@dataclass
+class Hub:
+    url: str
+    db_url: str
+    log: Path
+
+    def api(self, method: str, path: str, body: object | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.url}/hub/api{path}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {API_TOKEN}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+        return json.loads(text) if text else None
+
+    def server(self, user: str) -> dict[str, Any] | None:
+        servers: dict[str, dict[str, Any]] = self.api("GET", f"/users/{user}")["servers"]
+        return servers.get("")
+
+    def stop(self, user: str) -> None:
+        """Stop the user's server through the hub's API, and wait until the hub says it is stopped."""
+        try:
+            self.api("DELETE", f"/users/{user}/server")
+        except urllib.error.HTTPError as error:
+            if error.code != 400:  # 400: not running
+                raise
+        deadline = time.monotonic() + 60
+        while self.server(user) is not None and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert self.server(user) is None, f"the hub still lists a server for {user}"
+
+
+def _wait_for_hub(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the hub stopped (exit code {process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/hub/api", timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.25)
+    raise RuntimeError(f"the hub did not answer within 90 s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def running_hub(home: Path, db_url: str) -> Iterator[Hub]:
+    """Start the hub in `home` over the store at `db_url`, and stop it (and every user's server) at the end."""
+    log = home / "hub.log"
+    url = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "SELFEXPLORE_DEPLOY_CONFIG": str(DEPLOY_CONFIG),
+        "SELFEXPLORE_DB_URL": db_url,
+        "SELFEXPLORE_FACILITATORS": FACILITATOR,
+        "SELFEXPLORE_HUB_URL": url,
+        "SELFEXPLORE_HUB_HOME": str(home / "users"),
+        "SELFEXPLORE_HUB_DB_URL": f"sqlite:///{home / 'jupyterhub.sqlite'}",
+        "SELFEXPLORE_TEST_HUB_PASSWORD": PASSWORD,
+        "SELFEXPLORE_TEST_HUB_TOKEN": API_TOKEN,
+        "SELFEXPLORE_TEST_HUB_API": f"http://127.0.0.1:{free_port()}",
+        "SELFEXPLORE_TEST_PROXY_API": f"http://127.0.0.1:{free_port()}",
+        "SELFEXPLORE_TEST_CHP": str(CHP),
+    }
+    Store.open(load_content(), db_url).close()  # the schema, as a host's upgrade step creates it
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(TEST_CONFIG)],
+            cwd=home,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_for_hub(url, process, log)
+        yield Hub(url, db_url, log)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def sign_in_page(context: BrowserContext, hub: Hub, user: str) -> Page:
+    """Sign in at the hub's login page, as a student does, and wait to land on the user's own server."""
+    page = context.new_page()
+    page.goto(f"{hub.url}/hub/login")
+    page.get_by_label("Username").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{hub.url}/user/{user}/")
+    return page
+
+
+def processes_of(user: str) -> list[psutil.Process]:
+    """Every process running for this user's server: the hub sets JUPYTERHUB_USER in its environment, and
+    Voila and the kernels inherit it."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("JUPYTERHUB_USER") == user:
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+    return found
