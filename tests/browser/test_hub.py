@@ -11,6 +11,8 @@ import re
 import shutil
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +59,20 @@ def signed_in_to_workbook(browser: Browser, hub: Hub, user: str) -> tuple[Browse
     context, guard, page = sign_in(browser, hub, user)
     expect(page.locator(".se-app .se-view").first).to_be_visible()
     return context, guard, page
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def _without_redirects(url: str) -> tuple[int, str]:
+    """The status of a GET and where it redirects to, without following it."""
+    try:
+        with urllib.request.build_opener(_NoRedirect()).open(url, timeout=30) as response:
+            return int(response.status), ""
+    except urllib.error.HTTPError as error:
+        return int(error.code), error.headers.get("Location", "")
 
 
 def answered(page: Page) -> str:
@@ -194,6 +210,13 @@ class TestHostedClass:
         assert any("hub-server" in command for command in commands), commands
         assert any("voila" in command for command in commands), commands
         assert any("ipykernel" in command for command in commands), commands
+        # The student's Voila answers only its proxy: straight to its port, without the token, nothing.
+        voila = next(command for command in commands if "-m voila" in command)
+        port = re.search(r"--port=(\d+)", voila).group(1)  # type: ignore[union-attr]
+        for path in ("/", "/api/kernels"):
+            status, location = _without_redirects(f"http://127.0.0.1:{port}{path}")
+            assert status in (302, 401, 403), (path, status)
+            assert status != 302 or "login" in location, (path, location)
         context.close()
         hub.stop("jon")
         deadline = time.monotonic() + 30
