@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from selfexplore.content import load_content
-from selfexplore.store import Store
+from selfexplore.store import DB_POOL_ENV, Store
 from tests.store.postgres import postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +83,11 @@ def main() -> int:
         for interval in args.intervals:
             for writers in args.writers:
                 sqlite = f"sqlite:///{Path(folder) / f'bench-{writers}-{interval:g}.sqlite3'}"
-                for name, url in {"SQLite": sqlite, "PostgreSQL": postgres}.items():
+                # PostgreSQL as the store opens it (a connection per save, none kept between saves), and
+                # with two connections kept open per writer (SELFEXPLORE_DB_POOL=2), as it did before.
+                cases = {"SQLite": (sqlite, ""), "PostgreSQL": (postgres, ""), "PostgreSQL, 2 kept": (postgres, "2")}
+                for name, (url, kept) in cases.items():
+                    os.environ[DB_POOL_ENV] = kept
                     latencies = run(url, writers, args.answers, interval)
                     print(
                         f"| {name} | {writers} | {interval:g} ms | {len(latencies)} | "

@@ -69,6 +69,16 @@ DB_URL_ENV = "SELFEXPLORE_DB_URL"
 REFLECTION_LIMIT = 5000
 NOTE_LIMIT = 1000
 BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL connections a process keeps open between uses. A kernel serves one student, who saves an
+# answer every few seconds at most; a class of idle kernels each holding connections would exhaust the
+# server's max_connections (100 by default) long before memory runs out. So by default a connection is
+# opened for each save or read and closed after it (about 14 ms on loopback, measured in
+# docs/benchmarks.md), and a server at its limit is waited for, up to CONNECT_PATIENCE seconds. A host
+# with connections to spare, or a pooler in front (PgBouncer), may keep some open with SELFEXPLORE_DB_POOL.
+DB_POOL_ENV = "SELFEXPLORE_DB_POOL"
+CONNECT_PATIENCE = 10.0
+# What libpq says when the server has no connection slot left (it sets no SQLSTATE on a failed connect).
+_SERVER_FULL = ("too many clients", "remaining connection slots are reserved")
 # Wrong resume codes: after FREE_FAILURES in FAILURE_WINDOW, each further failure waits twice as long as
 # the one before, up to MAX_DELAY seconds. With 80 random bits a guess cannot succeed; the delay keeps a
 # script from filling the log and the CPU.
@@ -195,12 +205,44 @@ def _check_id(kind: str, value: object) -> str:
     return value
 
 
+def kept_connections(environ: Mapping[str, str] | None = None) -> int:
+    """How many PostgreSQL connections a process keeps open (SELFEXPLORE_DB_POOL), 0 by default."""
+    named = (os.environ if environ is None else environ).get(DB_POOL_ENV, "").strip()
+    if not named:
+        return 0
+    if not named.isdigit():
+        raise StoreError(f"{DB_POOL_ENV} must be a whole number of connections, got {named!r}")
+    return int(named)
+
+
+def _connect_patiently(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Connect, waiting (up to CONNECT_PATIENCE seconds) while the server has no connection slot free: a
+    room saving at once may briefly use every slot, and a save that waits is better than one refused."""
+    deadline = time.monotonic() + CONNECT_PATIENCE
+    delay = 0.05
+    while True:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as error:
+            full = any(text in str(error) for text in _SERVER_FULL)
+            if not full or time.monotonic() >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
 def make_engine(url: str) -> Engine:
     """An engine with the settings this store relies on, for an SQLite file or a PostgreSQL server."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, pool_size=2, max_overflow=2)
+        kept = kept_connections()
+        if kept == 0:
+            engine = create_engine(parsed, poolclass=NullPool)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True, pool_size=kept, max_overflow=0)
+        event.listen(engine, "do_connect", _connect_patiently)
+        return engine
     if parsed.get_backend_name() != "sqlite":
         raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
     if parsed.database and parsed.database != ":memory:":

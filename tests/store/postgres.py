@@ -40,9 +40,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Yield the URL of a PostgreSQL database that exists for the duration of the block."""
-    named = os.environ.get(URL_ENV)
+def postgres_server(max_connections: int = 200, *, own: bool = False) -> Iterator[str]:
+    """Yield the URL of a PostgreSQL database that exists for the duration of the block. `own`: always a
+    throwaway server of this block's own (for a test that needs its settings), never the one named."""
+    named = None if own else os.environ.get(URL_ENV)
     if named:
         yield named
         return
@@ -62,7 +63,7 @@ def postgres_server() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200"
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections={max_connections}"
     subprocess.run(
         [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start"],
         check=True,
