@@ -13,7 +13,9 @@ c = get_config()  # noqa: F821 - JupyterHub provides get_config when it reads th
 # SET: the store. PostgreSQL for a class (SQLite is for one laptop). Keep the URL with its password in a
 # file only the hub's user can read, and hand it to the hub in its environment: it reaches the students'
 # servers through the spawner's environment below, and nothing else.
-STORE_URL = os.environ["SELFEXPLORE_DB_URL"]
+# Taken out of the hub's own environment here, so that the processes the hub starts with that environment
+# (its proxy, its services) never see it.
+STORE_URL = os.environ.pop("SELFEXPLORE_DB_URL")
 # SET: who facilitates group sessions (hub user names). Members of this hub group get the dashboard; the
 # hub's roles, not a token, decide who reaches it.
 FACILITATORS_GROUP = os.environ.get("SELFEXPLORE_FACILITATOR_GROUP", "facilitators")

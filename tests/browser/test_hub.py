@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import psutil
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -224,3 +225,25 @@ class TestHostedClass:
             time.sleep(0.25)
         left = [" ".join(process.cmdline()) for process in processes_of("jon")]
         assert not left, f"left running after the hub stopped the server: {left}"
+
+
+def test_the_stores_address_reaches_the_students_servers_and_nothing_else_the_hub_runs(
+    hub: Hub, browser: Browser
+) -> None:
+    context, _, _ = signed_in_to_workbook(browser, hub, "kim")
+    workbook = [
+        process
+        for process in processes_of("kim")
+        if any(part in " ".join(process.cmdline()) for part in ("-m voila", "ipykernel"))
+    ]
+    assert len(workbook) >= 2
+    assert all(process.environ().get("SELFEXPLORE_DB_URL") == hub.db_url for process in workbook)
+    others = [
+        process
+        for process in psutil.process_iter()
+        if any(name in " ".join(process.cmdline()) for name in ("configurable-http-proxy", "jupyterhub_idle_culler"))
+    ]
+    assert len(others) >= 2, [" ".join(process.cmdline()) for process in others]
+    for process in others:
+        assert process.environ().get("SELFEXPLORE_DB_URL") != hub.db_url, process.cmdline()
+    context.close()
