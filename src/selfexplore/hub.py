@@ -24,6 +24,7 @@ idle culling (jupyterhub-idle-culler) reads.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import secrets
@@ -55,12 +56,16 @@ from selfexplore.store import DB_URL_ENV
 
 # What the hub sets for every single-user server; without them this is not a hub's server.
 HUB_VARIABLES = (HUB_ENV, "JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX")
+# The hub gives a server its API token under both names (the second for older single-user servers).
+HUB_TOKENS = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
 ACTIVITY_ENV = "SELFEXPLORE_ACTIVITY_INTERVAL"
 DEFAULT_ACTIVITY_INTERVAL = 60
 # A student's server has one student: no kernels kept waiting by default (each would hold about 60 MiB for a
 # second tab that rarely comes). SELFEXPLORE_POOL sets one anyway.
 DEFAULT_HUB_POOL = 0
 READY_TIMEOUT = 60.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 # How long Voila may take to stop its kernels when the hub stops the server, before it is killed.
 STOP_GRACE = 20.0
 
@@ -99,7 +104,8 @@ def voila_child_environment(env: Mapping[str, str], *, facilitator: bool) -> dic
     if facilitator:
         child[ROLE_ENV] = FACILITATOR_ROLE
     else:
-        child.pop("JUPYTERHUB_API_TOKEN", None)
+        for name in HUB_TOKENS:
+            child.pop(name, None)
         child.pop(FACILITATOR_GROUP_ENV, None)
     return child
 
@@ -123,7 +129,10 @@ def hub_server(*, facilitator: bool = False, content_dir: str | None = None, db_
         raise HostingError("hub-server needs the hub extra: pip install 'selfexplore[hub]'") from None
     interval = activity_interval(os.environ)
     pool = 0 if facilitator else hub_pool_size(os.environ)
-    prefix = normalise_base_url(os.environ["JUPYTERHUB_SERVICE_PREFIX"])
+    try:
+        prefix = normalise_base_url(os.environ["JUPYTERHUB_SERVICE_PREFIX"])
+    except ValueError as error:
+        raise HostingError(f"JUPYTERHUB_SERVICE_PREFIX: {error}") from None
 
     env = voila_child_environment(_prepare(content_dir, db_url), facilitator=facilitator)
     os.environ.pop(DB_URL_ENV, None)  # the proxy has no use for the store's address
@@ -136,9 +145,11 @@ def hub_server(*, facilitator: bool = False, content_dir: str | None = None, db_
         config: dict[str, Any] = page_config()
     else:
         arguments = voila_arguments(port, pool=pool, base_url=prefix, server_url="/")
-        config = voila_config(pool=pool)
+        config = voila_config(pool=pool, cookies=False)  # the hub signs students in: no cookie is needed
     config.setdefault("Voila", {})["token"] = token
 
+    for sig in STOP_SIGNALS:  # a stop while Voila is starting still stops Voila
+        signal.signal(sig, _stop_starting)
     with tempfile.TemporaryDirectory(prefix="selfexplore-hub-") as config_dir:
         path = Path(config_dir) / "voila.json"
         path.touch(mode=0o600)
@@ -146,13 +157,32 @@ def hub_server(*, facilitator: bool = False, content_dir: str | None = None, db_
         voila = subprocess.Popen(
             [sys.executable, "-m", "voila", *arguments, "--Voila.config_file_paths", config_dir],
             env=env,
-            start_new_session=True,  # Voila and its kernels in a group of their own, stopped together
+            start_new_session=True,  # its own process group: stopped with whatever it left
+            preexec_fn=_stop_with_parent,  # only a prctl call, before exec
         )
         try:
             _wait_until_listening(voila, port)
             return _run_proxy(StandaloneProxyServer, voila, port=port, token=token, interval=interval)
+        except _Stopped:
+            return 0
         finally:
             _stop(voila)
+
+
+class _Stopped(Exception):
+    """A stop signal arrived while Voila was starting."""
+
+
+def _stop_starting(_signum: int, _frame: object) -> None:
+    raise _Stopped
+
+
+def _stop_with_parent() -> None:
+    """In Voila's process, before it runs: Linux sends it SIGTERM if this process dies, even by SIGKILL
+    (the hub's last resort), so that Voila still shuts its kernels down rather than being left running."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _wait_until_listening(voila: subprocess.Popen[bytes], port: int) -> None:
@@ -169,8 +199,9 @@ def _wait_until_listening(voila: subprocess.Popen[bytes], port: int) -> None:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop Voila (it shuts its kernels down on SIGTERM), then whatever of its process group is left: a
-    kernel that did not stop in time, or everything when Voila itself does not stop within STOP_GRACE."""
+    """Stop Voila (it shuts its kernels down on SIGTERM), then whatever of its process group is left when
+    it does not stop within STOP_GRACE. Kernels run in sessions of their own; one whose Voila was killed
+    ends by itself, as ipykernel does when its parent is gone."""
     if process.poll() is None:
         process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -186,6 +217,7 @@ def _run_proxy(proxy_class: Any, voila: subprocess.Popen[bytes], *, port: int, t
     from jupyter_server_proxy.standalone.proxy import make_standalone_proxy  # type: ignore[import-untyped]
     from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
     from tornado.ioloop import IOLoop, PeriodicCallback
+    from tornado.web import HTTPError
 
     class WorkbookProxy(proxy_class):  # type: ignore[misc]
         """The standalone proxy in front of a Voila this process started itself (the stock one starts its
@@ -196,7 +228,19 @@ def _run_proxy(proxy_class: Any, voila: subprocess.Popen[bytes], *, port: int, t
 
         def get_proxy_base_class(self) -> Any:
             # With no command, the supervising handler proxies to a process it does not manage.
-            return make_standalone_proxy(SuperviseAndProxyHandler, {"state": {}})
+            handler, arguments = make_standalone_proxy(SuperviseAndProxyHandler, {"state": {}})
+
+            class SignedInOnly(handler):  # type: ignore[misc, valid-type]
+                """The standalone proxy checks the hub's sign-in only on plain requests: a websocket is
+                opened without it. Every request, websockets included, must come from the server's user."""
+
+                def prepare(self) -> None:
+                    # A plain request without the sign-in is sent to the hub's login page (by the proxy).
+                    upgrade = self.request.headers.get("Upgrade", "").lower() == "websocket"
+                    if upgrade and self.current_user is None:
+                        raise HTTPError(403, "Only this server's user may open it.")
+
+            return SignedInOnly, arguments
 
         def get_proxy_attributes(self) -> dict[str, Any]:
             attributes: dict[str, Any] = super().get_proxy_attributes()
@@ -252,10 +296,10 @@ def _run_proxy(proxy_class: Any, voila: subprocess.Popen[bytes], *, port: int, t
             exit_code = code or 1
             loop.stop()
 
-    def stop(signum: int, _frame: object) -> None:
-        loop.add_callback_from_signal(loop.stop)
+    def stop(_signum: int, _frame: object) -> None:
+        loop.asyncio_loop.call_soon_threadsafe(loop.stop)  # type: ignore[attr-defined]
 
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    for sig in STOP_SIGNALS:
         signal.signal(sig, stop)
     PeriodicCallback(report_activity, interval * 1000).start()
     PeriodicCallback(watch_voila, 1000).start()

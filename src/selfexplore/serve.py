@@ -46,7 +46,9 @@ COOKIE_HEADER = "Cookie"
 # The JupyterLab extensions a page loads: Voila's own widget manager and the widgets it manages, and
 # anywidget for the app's shell.
 PAGE_EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", "anywidget")
-_PLAIN_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+# A path of unreserved characters, "@" and percent-escapes: JupyterHub escapes a user name such as
+# ann@school.org into /user/ann@school.org/ (and anything else as %XX).
+_PLAIN_PATH = re.compile(r"/(?:[A-Za-z0-9._~/@-]|%[0-9A-Fa-f]{2})*")
 
 
 class HostingError(SelfexploreError):
@@ -141,11 +143,14 @@ def voila_arguments(
     return arguments
 
 
-def voila_config(*, pool: int = DEFAULT_POOL, trusted_header: str | None = None) -> dict[str, Any]:
-    """The students' Voila settings that are lists or mappings, as the contents of its config file."""
+def voila_config(
+    *, pool: int = DEFAULT_POOL, trusted_header: str | None = None, cookies: bool = True
+) -> dict[str, Any]:
+    """The students' Voila settings that are lists or mappings, as the contents of its config file.
+    `cookies=False` where the hosting signs students in (a hub): kernels then need no cookie at all."""
     # Voila hands these request headers to the kernel as HTTP_<NAME>; selfexplore.identity trusts the
     # proxy's header only because the same name is set in SELFEXPLORE_TRUSTED_HEADER.
-    headers = [COOKIE_HEADER, *([trusted_header] if trusted_header else [])]
+    headers = [*([COOKIE_HEADER] if cookies else []), *([trusted_header] if trusted_header else [])]
     config = page_config()
     config["VoilaConfiguration"]["http_header_envs"] = headers
     if pool > 0:

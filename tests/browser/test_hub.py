@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -25,7 +26,8 @@ from selfexplore.content import load_content
 from selfexplore.store import Store
 from tests.browser.conftest import PageGuard, _missing, new_context, screenshots
 from tests.browser.hub import CHP, FACILITATOR, PASSWORD, Hub, processes_of, running_hub, sign_in_page
-from tests.browser.workbook import go_to, saved, shown
+from tests.browser.workbook import go_to, kernel_id, saved, shown
+from tests.helpers import in_a_thread
 from tests.store.postgres import PostgresUnavailable, postgres_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -247,3 +249,38 @@ def test_the_stores_address_reaches_the_students_servers_and_nothing_else_the_hu
     for process in others:
         assert process.environ().get("SELFEXPLORE_DB_URL") != hub.db_url, process.cmdline()
     context.close()
+
+
+def _open_kernel_socket(hub: Hub, user: str, kernel: str, cookies: list[dict[str, Any]]) -> int:
+    """Open the websocket of a user's kernel through the hub, with these browser cookies: 101 when it
+    opens, else the HTTP status it was refused with."""
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    header = "; ".join(f"{cookie['name']}={cookie['value']}" for cookie in cookies)
+    url = f"{hub.url.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel}/channels"
+    request = HTTPRequest(url, headers={"Cookie": header} if header else {}, request_timeout=60)
+
+    async def attempt() -> int:
+        try:
+            connection = await websocket_connect(request)
+        except HTTPClientError as error:
+            return int(error.code)
+        connection.close()
+        return 101
+
+    return in_a_thread(attempt())
+
+
+def test_a_kernels_websocket_opens_only_for_its_own_student(hub: Hub, browser: Browser) -> None:
+    owner, _, page = signed_in_to_workbook(browser, hub, "lou")
+    kernel = kernel_id(page)
+    other, _, _ = signed_in_to_workbook(browser, hub, "mia")
+    try:
+        assert _open_kernel_socket(hub, "lou", kernel, []) in (302, 401, 403)
+        assert _open_kernel_socket(hub, "lou", kernel, other.cookies()) in (302, 401, 403)
+        # The same request with the student's own cookies opens: the refusals above are the sign-in's.
+        assert _open_kernel_socket(hub, "lou", kernel, owner.cookies()) == 101
+    finally:
+        owner.close()
+        other.close()

@@ -18,12 +18,20 @@ from selfexplore.hub import (
     voila_child_environment,
 )
 from selfexplore.identity import FACILITATOR_GROUP_ENV, ROLE_ENV
-from selfexplore.serve import HostingError, facilitator_arguments, normalise_base_url, page_config, voila_arguments
+from selfexplore.serve import (
+    HostingError,
+    facilitator_arguments,
+    normalise_base_url,
+    page_config,
+    voila_arguments,
+    voila_config,
+)
 
 HUB_ENV = {
     "JUPYTERHUB_USER": "ann",
     "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api",
     "JUPYTERHUB_API_TOKEN": "secret-token",
+    "JPY_API_TOKEN": "secret-token",
     "JUPYTERHUB_SERVICE_PREFIX": "/user/ann/",
     "SELFEXPLORE_DB_URL": "postgresql+psycopg://store",
 }
@@ -43,6 +51,7 @@ class TestHubEnvironment:
     def test_a_students_kernels_never_get_the_hubs_token(self) -> None:
         child = voila_child_environment({**HUB_ENV, FACILITATOR_GROUP_ENV: "facilitators"}, facilitator=False)
         assert "JUPYTERHUB_API_TOKEN" not in child
+        assert "JPY_API_TOKEN" not in child  # the same token, under the name older servers read
         assert FACILITATOR_GROUP_ENV not in child
         assert ROLE_ENV not in child
         # Who the student is and where the store is still reach them.
@@ -100,6 +109,10 @@ class TestHubVoila:
         arguments = facilitator_arguments(1, base_url="/user/fran/", server_url="/", dashboard_only=True)
         assert arguments[0].endswith("dashboard.ipynb")
 
+    def test_under_a_hub_kernels_are_given_no_cookies(self) -> None:
+        # The hub signs the student in; its sign-in cookie is no business of the kernel's.
+        assert voila_config(pool=0, cookies=False)["VoilaConfiguration"]["http_header_envs"] == []
+
     def test_pages_load_only_the_extensions_the_widgets_need(self) -> None:
         allowed = page_config()["VoilaConfiguration"]["extension_allowlist"]
         assert "@jupyterhub/jupyter-server-proxy" not in allowed
@@ -109,12 +122,20 @@ class TestHubVoila:
 class TestBaseUrl:
     @pytest.mark.parametrize(
         ("given", "wanted"),
-        [("/", "/"), ("/workbook", "/workbook/"), ("/user/ann/", "/user/ann/"), ("//a//b", "/a/b/")],
+        [
+            ("/", "/"),
+            ("/workbook", "/workbook/"),
+            ("/user/ann/", "/user/ann/"),
+            ("//a//b", "/a/b/"),
+            # JupyterHub's prefixes for user names it escapes: an e-mail address, a space.
+            ("/user/ann@school.org/", "/user/ann@school.org/"),
+            ("/user/ann%20lee/", "/user/ann%20lee/"),
+        ],
     )
     def test_a_path_prefix_gets_one_slash_each_side(self, given: str, wanted: str) -> None:
         assert normalise_base_url(given) == wanted
 
-    @pytest.mark.parametrize("given", ["", "workbook/", "http://host/", "/a/../b", "/a?b", "/a b", "/ä/"])
+    @pytest.mark.parametrize("given", ["", "workbook/", "http://host/", "/a/../b", "/a?b", "/a b", "/ä/", "/a%zz/"])
     def test_anything_but_a_plain_path_is_refused(self, given: str) -> None:
         with pytest.raises(ValueError, match="a base URL is a path"):
             normalise_base_url(given)
