@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,18 +10,13 @@ from sqlalchemy import create_engine, text
 
 from selfexplore.content import Content
 from selfexplore.store import Store
-from tests.store.postgres import PostgresUnavailable, postgres_server
+from tests.store.postgres import postgres_for_tests
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    try:
-        with postgres_server() as url:
-            yield url
-    except PostgresUnavailable as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required under CI: {error}")
-        pytest.skip(f"PostgreSQL tests skipped: {error}")
+    with postgres_for_tests() as url:
+        yield url
 
 
 def _reset_postgres(url: str) -> None:

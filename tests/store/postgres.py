@@ -78,3 +78,17 @@ def postgres_server(max_connections: int = 200, *, own: bool = False) -> Iterato
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def postgres_for_tests(max_connections: int = 200, *, own: bool = False) -> Iterator[str]:
+    """`postgres_server` for a test fixture: without PostgreSQL, a failure under CI, a skip elsewhere."""
+    import pytest
+
+    try:
+        with postgres_server(max_connections, own=own) as url:
+            yield url
+    except PostgresUnavailable as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required under CI: {error}")
+        pytest.skip(f"PostgreSQL tests skipped: {error}")

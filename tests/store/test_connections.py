@@ -3,7 +3,6 @@ server has connections, idle and then saving all at once. Nothing is refused and
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 
@@ -12,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from selfexplore.content import Content
 from selfexplore.store import Store, StoreError, kept_connections
-from tests.store.postgres import PostgresUnavailable, postgres_server
+from tests.store.postgres import postgres_for_tests
 
 # A small server, so that the test needs few processes: far more open pages than it has connections.
 LIMIT = 20
@@ -21,13 +20,8 @@ PAGES = 3 * LIMIT
 
 @pytest.fixture(scope="module")
 def small_server() -> Iterator[str]:
-    try:
-        with postgres_server(max_connections=LIMIT, own=True) as url:
-            yield url
-    except PostgresUnavailable as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required under CI: {error}")
-        pytest.skip(f"PostgreSQL tests skipped: {error}")
+    with postgres_for_tests(max_connections=LIMIT, own=True) as url:
+        yield url
 
 
 def _connections(url: str) -> int:
