@@ -31,12 +31,9 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from selfexplore.identity import FACILITATOR_GROUP_ENV, FACILITATOR_ROLE, HUB_ENV, ROLE_ENV
@@ -50,6 +47,7 @@ from selfexplore.serve import (
     page_config,
     pool_size,
     voila_arguments,
+    voila_command,
     voila_config,
 )
 from selfexplore.store import DB_URL_ENV
@@ -150,12 +148,9 @@ def hub_server(*, facilitator: bool = False, content_dir: str | None = None, db_
 
     for sig in STOP_SIGNALS:  # a stop while Voila is starting still stops Voila
         signal.signal(sig, _stop_starting)
-    with tempfile.TemporaryDirectory(prefix="selfexplore-hub-") as config_dir:
-        path = Path(config_dir) / "voila.json"
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(config), encoding="utf-8")
+    with voila_command(arguments, config) as command:
         voila = subprocess.Popen(
-            [sys.executable, "-m", "voila", *arguments, "--Voila.config_file_paths", config_dir],
+            command,
             env=env,
             start_new_session=True,  # its own process group: stopped with whatever it left
             preexec_fn=_stop_with_parent,  # only a prctl call, before exec
@@ -263,15 +258,16 @@ def _run_proxy(proxy_class: Any, voila: subprocess.Popen[bytes], *, port: int, t
     proxy.request_headers_override = {"Authorization": f"token {token}"}
     loop = IOLoop.current()
     exit_code = 0
-    sent: list[datetime] = []
+    reported: datetime | None = None  # the last activity the hub was told of
     activity_url = os.environ.get("JUPYTERHUB_ACTIVITY_URL", "")
     server_name = os.environ.get("JUPYTERHUB_SERVER_NAME", "")
     api_token = os.environ["JUPYTERHUB_API_TOKEN"]
 
     async def report_activity() -> None:
+        nonlocal reported
         app = getattr(proxy, "web_app", None)
         last = app.settings.get("last_activity_times", {}).get("jupyter-server-proxy") if app else None
-        if not activity_url or last is None or (sent and sent[-1] >= last):
+        if not activity_url or last is None or (reported is not None and reported >= last):
             return
         request = HTTPRequest(
             activity_url,
@@ -285,8 +281,7 @@ def _run_proxy(proxy_class: Any, voila: subprocess.Popen[bytes], *, port: int, t
         except (HTTPClientError, OSError) as error:
             proxy.log.warning("could not report activity to the hub: %s", error)
             return
-        sent.append(last)
-        del sent[:-1]
+        reported = last
 
     def watch_voila() -> None:
         nonlocal exit_code

@@ -16,6 +16,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -241,20 +243,25 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
     return _run_voila(facilitator_arguments(port), {**page_config(), "Voila": {"token": token}}, env)
 
 
-def _run_voila(arguments: list[str], config: dict[str, Any], env: dict[str, str]) -> int:
-    """Run Voila with these settings until it stops.
-
-    `config` is written to a voila.json readable only by this user, in a folder removed when Voila stops. A
-    stop signal sent to this process (SIGTERM from a service manager, SIGHUP from a closed terminal) is
-    passed on to Voila, so that no server or kernel is left running behind it; Ctrl-C reaches both already,
-    as they share the terminal's process group."""
+@contextmanager
+def voila_command(arguments: list[str], config: dict[str, Any]) -> Iterator[list[str]]:
+    """The command that runs Voila with these settings: `config` goes to a voila.json readable only by
+    this user (it may hold a token), in a folder removed when the block ends."""
     with tempfile.TemporaryDirectory(prefix="selfexplore-voila-") as config_dir:
         path = Path(config_dir) / "voila.json"
         path.touch(mode=0o600)
         path.write_text(json.dumps(config), encoding="utf-8")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "voila", *arguments, "--Voila.config_file_paths", config_dir], env=env
-        )
+        yield [sys.executable, "-m", "voila", *arguments, "--Voila.config_file_paths", config_dir]
+
+
+def _run_voila(arguments: list[str], config: dict[str, Any], env: dict[str, str]) -> int:
+    """Run Voila with these settings until it stops.
+
+    `config` is written as `voila_command` writes it. A stop signal sent to this process (SIGTERM from a
+    service manager, SIGHUP from a closed terminal) is passed on to Voila, so that no server or kernel is
+    left running behind it; Ctrl-C reaches both already, as they share the terminal's process group."""
+    with voila_command(arguments, config) as command:
+        process = subprocess.Popen(command, env=env)
 
         def forward(signum: int, _frame: object) -> None:
             process.send_signal(signum)
