@@ -2,7 +2,9 @@
 
 1. Under JupyterHub, the hub's user (JUPYTERHUB_USER, set by the hub in every single-user server).
 2. A user-name header set by a trusted proxy, and only when that header is named explicitly in
-   SELFEXPLORE_TRUSTED_HEADER: otherwise any browser could send the header and claim to be anyone.
+   SELFEXPLORE_TRUSTED_HEADER: otherwise any browser could send the header and claim to be anyone. A
+   proxy in front of a hub service may forward the hub's user model as JSON (name, admin flag, groups):
+   only its name is read, so that joining a group or being made an admin never makes a new student.
 3. Otherwise nobody is known, and the workbook gives the student a resume code (or takes one back).
 The store keeps only a hash of a hub or proxy user name.
 """
@@ -36,10 +38,24 @@ def resolve_identity(environ: Mapping[str, str], headers: Mapping[str, str] | No
     header = environ.get(TRUSTED_HEADER_ENV, "").strip().lower()
     if header and headers:
         lowered = {key.lower(): value for key, value in headers.items()}
-        value = lowered.get(header, "").strip()
-        if value:
-            return SignedIn("proxy", value)
+        name = user_name_from_header(lowered.get(header, ""))
+        if name:
+            return SignedIn("proxy", name)
     return None
+
+
+def user_name_from_header(value: str) -> str | None:
+    """The user name a trusted header carries: the value itself, or the `name` of a JSON user model. A JSON
+    value without a usable name gives None rather than the whole value, which changes with every group."""
+    value = value.strip()
+    if not value.startswith("{"):
+        return value or None
+    try:
+        model = json.loads(value)
+    except ValueError:
+        return None
+    name = model.get("name") if isinstance(model, dict) else None
+    return name.strip() or None if isinstance(name, str) else None
 
 
 FACILITATOR_GROUP_ENV = "SELFEXPLORE_FACILITATOR_GROUP"

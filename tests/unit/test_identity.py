@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from selfexplore.identity import SignedIn, resolve_identity
 
 
@@ -23,3 +25,15 @@ class TestResolveIdentity:
 
     def test_nothing_known_means_a_resume_code(self) -> None:
         assert resolve_identity({}) is None
+
+    def test_a_forwarded_user_model_is_known_by_its_name_alone(self) -> None:
+        configured = {"SELFEXPLORE_TRUSTED_HEADER": "X-Hub-User"}
+        before = {"X-Hub-User": json.dumps({"name": "s042", "admin": False, "groups": []})}
+        after = {"X-Hub-User": json.dumps({"name": "s042", "admin": True, "groups": ["pdw-room-3"]})}
+        assert resolve_identity(configured, before) == SignedIn("proxy", "s042")
+        assert resolve_identity(configured, after) == resolve_identity(configured, before)
+
+    def test_a_user_model_without_a_name_signs_nobody_in(self) -> None:
+        configured = {"SELFEXPLORE_TRUSTED_HEADER": "X-Hub-User"}
+        for value in ('{"groups": ["a"]}', '{"name": 42}', '{"name": "  "}', "{not json", '{"name": null}'):
+            assert resolve_identity(configured, {"X-Hub-User": value}) is None, value
