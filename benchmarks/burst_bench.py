@@ -138,9 +138,12 @@ async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> b
     return await reader.readexactly(int(headers.get("content-length", "0")))
 
 
-async def fetch_all(host: str, port: int, paths: list[str], connections: int = 6) -> int:
+async def fetch_all(
+    host: str, port: int, paths: list[str], connections: int = 6, headers: dict[str, str] | None = None
+) -> int:
     """GET every path over `connections` kept-alive connections, as a browser fetches a page's scripts and
     styles; returns the bytes received."""
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     queue: asyncio.Queue[str] = asyncio.Queue()
     for path in paths:
         queue.put_nowait(path)
@@ -152,7 +155,8 @@ async def fetch_all(host: str, port: int, paths: list[str], connections: int = 6
         try:
             while not queue.empty():
                 path = queue.get_nowait()
-                writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: keep-alive\r\n\r\n".encode())
+                request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: keep-alive\r\n{extra}\r\n"
+                writer.write(request.encode())
                 await writer.drain()
                 head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
                 headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in head[1:] if line)}
@@ -187,14 +191,25 @@ def _message(
     )
 
 
-async def client_visit(base: str, statics: list[str], t0: float) -> Arrival:
+async def client_visit(
+    base: str,
+    statics: list[str],
+    t0: float,
+    *,
+    headers: dict[str, str] | None = None,
+    ready: str = "Start a new workbook",
+    click: bool = True,
+) -> Arrival:
+    """Open the app as a browser would, over the wire: usable once a button described `ready` exists in the
+    widgets' state; with `click`, press it and wait for the resume code. `headers` go with every request
+    (a hub's token)."""
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
     from tornado.websocket import websocket_connect
 
     arrival = Arrival("client")
     http = AsyncHTTPClient(force_instance=True, max_clients=6)
     try:
-        page = await http.fetch(HTTPRequest(f"{base}/", request_timeout=TIMEOUT), raise_error=False)
+        page = await http.fetch(HTTPRequest(f"{base}/", headers=headers, request_timeout=TIMEOUT), raise_error=False)
         html = page.body.decode(errors="replace")
         if page.code != 200:
             arrival.failure = f"the page answered {page.code}"
@@ -213,10 +228,11 @@ async def client_visit(base: str, statics: list[str], t0: float) -> Arrival:
         if statics:
             where = urlsplit(base)
             paths = [urlsplit(url)._replace(scheme="", netloc="").geturl() for url in statics]
-            await fetch_all(where.hostname or "127.0.0.1", where.port or 80, paths)
+            await fetch_all(where.hostname or "127.0.0.1", where.port or 80, paths, headers=headers)
         session = uuid.uuid4().hex
         ws_base = base.replace("http://", "ws://")
-        socket = await websocket_connect(f"{ws_base}/api/kernels/{kernel}/channels?session_id={session}")
+        channels = f"{ws_base}/api/kernels/{kernel}/channels?session_id={session}"
+        socket = await websocket_connect(HTTPRequest(channels, headers=headers, request_timeout=TIMEOUT))
         try:
             control = uuid.uuid4().hex
             await socket.write_message(
@@ -255,11 +271,11 @@ async def client_visit(base: str, statics: list[str], t0: float) -> Arrival:
                     elif data.get("method") == "update":
                         models.setdefault(content["comm_id"], {}).update(data.get("state", {}))
                 if button is None:
-                    button = next(
-                        (m for m, s in models.items() if s.get("description") == "Start a new workbook"), None
-                    )
+                    button = next((m for m, s in models.items() if s.get("description") == ready), None)
                     if button is not None:
                         arrival.usable = time.time() - t0
+                        if not click:
+                            return arrival
                         click = {"comm_id": button, "data": {"method": "custom", "content": {"event": "click"}}}
                         await socket.write_message(_message(session, "shell", "comm_msg", click))
                 elif any("se-code" in str(s.get("value", "")) for s in models.values()):

@@ -48,7 +48,7 @@ def _role(process: psutil.Process) -> str:
     command = " ".join(process.cmdline())
     if "ipykernel" in command:
         return "kernel"
-    if "-m voila" in command:
+    if "selfexplore.hubvoila" in command or "-m voila" in command:
         return "voila"
     return "server"
 

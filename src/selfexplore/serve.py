@@ -98,14 +98,14 @@ def normalise_base_url(text: str) -> str:
     return "/" + "".join(f"{part}/" for part in parts)
 
 
-def _common(port: int | str, *, base_url: str = "/", server_url: str | None = None) -> list[str]:
+def _common(port: int | str, *, ip: str = HOST, base_url: str = "/", server_url: str | None = None) -> list[str]:
     """Settings every selfexplore Voila shares. `base_url` is the path prefix the browser sees; `server_url`
-    the one Voila answers on, when a proxy in front removes the prefix (as JupyterHub's standalone proxy
-    does), else the same."""
+    the one Voila answers on, when a proxy in front removes the prefix, else the same. `ip` is where it
+    listens: loopback, but for a hub's server, which listens where the hub says."""
     return [
         "--no-browser",
         f"--port={port}",
-        f"--Voila.ip={HOST}",
+        f"--Voila.ip={ip}",
         f"--Voila.base_url={base_url}",
         f"--Voila.server_url={server_url or base_url}",
         # A busy port must be an error, not a silent move to another port the student does not know.
@@ -130,11 +130,16 @@ def _common(port: int | str, *, base_url: str = "/", server_url: str | None = No
 
 
 def voila_arguments(
-    port: int | str, *, pool: int = DEFAULT_POOL, base_url: str = "/", server_url: str | None = None
+    port: int | str,
+    *,
+    pool: int = DEFAULT_POOL,
+    ip: str = HOST,
+    base_url: str = "/",
+    server_url: str | None = None,
 ) -> list[str]:
     """Command-line settings for the students' Voila: production defaults, kept together for review. The
     settings that are lists or mappings are in `voila_config` (Voila reads them from a config file)."""
-    arguments = [str(app_notebook()), *_common(port, base_url=base_url, server_url=server_url)]
+    arguments = [str(app_notebook()), *_common(port, ip=ip, base_url=base_url, server_url=server_url)]
     if pool > 0:
         arguments += [
             "--VoilaConfiguration.preheat_kernel=True",
@@ -162,18 +167,23 @@ def voila_config(
 
 def page_config() -> dict[str, Any]:
     """Settings of every selfexplore Voila's pages: only the JupyterLab extensions the widgets need are
-    loaded. Others installed beside it (jupyter-server-proxy's, for hosting) are not the page's to load,
-    and would only add scripts and errors."""
+    loaded. Others installed beside it (in a shared environment, or a hosting image) are not the page's to
+    load, and would only add scripts and errors."""
     return {"VoilaConfiguration": {"extension_allowlist": list(PAGE_EXTENSIONS)}}
 
 
 def facilitator_arguments(
-    port: int | str, *, base_url: str = "/", server_url: str | None = None, dashboard_only: bool = False
+    port: int | str,
+    *,
+    ip: str = HOST,
+    base_url: str = "/",
+    server_url: str | None = None,
+    dashboard_only: bool = False,
 ) -> list[str]:
     """Settings for the facilitator's Voila: its own folder, no pool (its token is in its config file).
     `dashboard_only` serves the dashboard itself at the server's root (a facilitator's hub server)."""
     served = facilitator_dir() / DASHBOARD if dashboard_only else facilitator_dir()
-    return [str(served), *_common(port, base_url=base_url, server_url=server_url)]
+    return [str(served), *_common(port, ip=ip, base_url=base_url, server_url=server_url)]
 
 
 def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -243,14 +253,20 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
     return _run_voila(facilitator_arguments(port), {**page_config(), "Voila": {"token": token}}, env)
 
 
+def write_voila_config(config: dict[str, Any], folder: Path) -> None:
+    """`config` as the voila.json Voila reads from `folder`, readable only by this user (it may hold a
+    token, which must not be on a command line that other users of the machine can see)."""
+    path = folder / "voila.json"
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(config), encoding="utf-8")
+
+
 @contextmanager
 def voila_command(arguments: list[str], config: dict[str, Any]) -> Iterator[list[str]]:
-    """The command that runs Voila with these settings: `config` goes to a voila.json readable only by
-    this user (it may hold a token), in a folder removed when the block ends."""
+    """The command that runs Voila with these settings, its config file in a folder removed when the
+    block ends."""
     with tempfile.TemporaryDirectory(prefix="selfexplore-voila-") as config_dir:
-        path = Path(config_dir) / "voila.json"
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(config), encoding="utf-8")
+        write_voila_config(config, Path(config_dir))
         yield [sys.executable, "-m", "voila", *arguments, "--Voila.config_file_paths", config_dir]
 
 

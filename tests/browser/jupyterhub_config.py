@@ -14,10 +14,15 @@ c.JupyterHub.hub_bind_url = os.environ["SELFEXPLORE_TEST_HUB_API"]
 c.ConfigurableHTTPProxy.command = [os.environ["SELFEXPLORE_TEST_CHP"]]
 c.ConfigurableHTTPProxy.api_url = os.environ["SELFEXPLORE_TEST_PROXY_API"]
 c.JupyterHub.cookie_secret_file = str(Path.cwd() / "jupyterhub_cookie_secret")
-# A token for the tests to speak to the hub's API as an admin service (list servers, stop one).
+# A token for the tests and benchmarks to speak to the hub's API as an admin service (list servers, stop
+# one, make a student a token).
 c.JupyterHub.services.append({"name": "tests", "api_token": os.environ["SELFEXPLORE_TEST_HUB_TOKEN"]})
 c.JupyterHub.load_roles.append(
-    {"name": "tests", "scopes": ["admin:users", "admin:servers", "list:users", "read:users"], "services": ["tests"]}
+    {
+        "name": "tests",
+        "scopes": ["admin:users", "admin:servers", "list:users", "read:users", "tokens"],
+        "services": ["tests"],
+    }
 )
 # Servers report their activity every 2 s instead of every minute, so the test need not wait.
 c.Spawner.environment["SELFEXPLORE_ACTIVITY_INTERVAL"] = "2"

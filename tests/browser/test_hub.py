@@ -210,16 +210,16 @@ class TestHostedClass:
         context, _, _ = signed_in_to_workbook(browser, hub, "jon")
         running = processes_of("jon")
         commands = [" ".join(process.cmdline()) for process in running]
-        assert any("hub-server" in command for command in commands), commands
-        assert any("voila" in command for command in commands), commands
+        # One server process (hub-server, become the workbook's Voila) and the page's kernel.
+        assert any("selfexplore.hubvoila" in command for command in commands), commands
         assert any("ipykernel" in command for command in commands), commands
-        # The student's Voila answers only its proxy: straight to its port, without the token, nothing.
-        voila = next(command for command in commands if "-m voila" in command)
+        # Straight to its port, past the hub's proxy, without the hub's sign-in: nothing.
+        voila = next(command for command in commands if "selfexplore.hubvoila" in command)
         port = re.search(r"--port=(\d+)", voila).group(1)  # type: ignore[union-attr]
-        for path in ("/", "/api/kernels"):
+        for path in ("/user/jon/", "/user/jon/api/kernels", "/"):
             status, location = _without_redirects(f"http://127.0.0.1:{port}{path}")
-            assert status in (302, 401, 403), (path, status)
-            assert status != 302 or "login" in location, (path, location)
+            assert status in (302, 401, 403, 404), (path, status)
+            assert status != 302 or "/hub/" in location, (path, location)
         context.close()
         hub.stop("jon")
         deadline = time.monotonic() + 30
@@ -236,7 +236,7 @@ def test_the_stores_address_reaches_the_students_servers_and_nothing_else_the_hu
     workbook = [
         process
         for process in processes_of("kim")
-        if any(part in " ".join(process.cmdline()) for part in ("-m voila", "ipykernel"))
+        if any(part in " ".join(process.cmdline()) for part in ("selfexplore.hubvoila", "ipykernel"))
     ]
     assert len(workbook) >= 2
     assert all(process.environ().get("SELFEXPLORE_DB_URL") == hub.db_url for process in workbook)

@@ -194,13 +194,15 @@ class TestHosting:
     def test_hub_server_outside_a_hub_exits_2_naming_what_is_missing(
         self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        for name in ("JUPYTERHUB_USER", "JUPYTERHUB_API_URL", "JUPYTERHUB_API_TOKEN", "JUPYTERHUB_SERVICE_PREFIX"):
-            monkeypatch.delenv(name, raising=False)
+        names = ("USER", "API_URL", "API_TOKEN", "SERVICE_PREFIX", "SERVICE_URL")
+        for name in names:
+            monkeypatch.delenv(f"JUPYTERHUB_{name}", raising=False)
         code, _, err = _run(capsys, "hub-server")
         assert code == 2
         assert err.splitlines() == [
             "selfexplore: error: hub-server is started by JupyterHub as a user's server; not set here: "
-            "JUPYTERHUB_USER, JUPYTERHUB_API_URL, JUPYTERHUB_API_TOKEN, JUPYTERHUB_SERVICE_PREFIX"
+            "JUPYTERHUB_USER, JUPYTERHUB_API_URL, JUPYTERHUB_API_TOKEN, JUPYTERHUB_SERVICE_PREFIX, "
+            "JUPYTERHUB_SERVICE_URL"
         ]
 
     def test_a_shared_server_with_a_hub_user_in_its_environment_is_refused(

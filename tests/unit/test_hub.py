@@ -9,18 +9,17 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from selfexplore.hub import (
-    DEFAULT_ACTIVITY_INTERVAL,
     DEFAULT_HUB_POOL,
-    activity_body,
-    activity_interval,
     hub_pool_size,
+    hub_voila_settings,
+    listen_address,
     missing_hub_variables,
     voila_child_environment,
 )
+from selfexplore.hubvoila import DEFAULT_ACTIVITY_INTERVAL, activity_body, activity_interval
 from selfexplore.identity import FACILITATOR_GROUP_ENV, ROLE_ENV
 from selfexplore.serve import (
     HostingError,
-    facilitator_arguments,
     normalise_base_url,
     page_config,
     voila_arguments,
@@ -33,6 +32,7 @@ HUB_ENV = {
     "JUPYTERHUB_API_TOKEN": "secret-token",
     "JPY_API_TOKEN": "secret-token",
     "JUPYTERHUB_SERVICE_PREFIX": "/user/ann/",
+    "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:41234/user/ann/",
     "SELFEXPLORE_DB_URL": "postgresql+psycopg://store",
 }
 
@@ -46,6 +46,7 @@ class TestHubEnvironment:
             "JUPYTERHUB_API_URL",
             "JUPYTERHUB_API_TOKEN",
             "JUPYTERHUB_SERVICE_PREFIX",
+            "JUPYTERHUB_SERVICE_URL",
         ]
 
     def test_a_students_kernels_never_get_the_hubs_token(self) -> None:
@@ -83,7 +84,7 @@ class TestActivity:
 
     @pytest.mark.parametrize("named", ["0", "-1", "soon", "1.5"])
     def test_an_interval_that_is_not_a_whole_number_of_seconds_is_refused(self, named: str) -> None:
-        with pytest.raises(HostingError, match="SELFEXPLORE_ACTIVITY_INTERVAL"):
+        with pytest.raises(ValueError, match="SELFEXPLORE_ACTIVITY_INTERVAL"):
             activity_interval({"SELFEXPLORE_ACTIVITY_INTERVAL": named})
 
 
@@ -94,11 +95,38 @@ class TestHubVoila:
         with pytest.raises(HostingError, match="SELFEXPLORE_POOL"):
             hub_pool_size({"SELFEXPLORE_POOL": "many"})
 
-    def test_behind_the_hubs_proxy_voila_answers_at_its_root_and_writes_the_prefix_into_its_pages(self) -> None:
+    def test_voila_answers_at_the_hubs_prefix_and_address_with_the_hubs_sign_in(self) -> None:
+        arguments, config = hub_voila_settings(HUB_ENV, facilitator=False, pool=0)
+        assert arguments[0].endswith("workbook.ipynb")
+        assert "--Voila.base_url=/user/ann/" in arguments
+        assert "--Voila.server_url=/user/ann/" in arguments
+        assert "--Voila.ip=127.0.0.1" in arguments
+        assert "--port=41234" in arguments
+        assert config["Voila"]["identity_provider_class"] == "selfexplore.hubvoila.HubIdentityProvider"
+        assert config["Voila"]["authorizer_class"].endswith("JupyterHubAuthorizer")
+        # The token goes to the config file (0600), never to a command line other users could read.
+        assert config["HubOAuth"]["api_token"] == HUB_ENV["JUPYTERHUB_API_TOKEN"]
+        assert not any("secret-token" in argument for argument in arguments)
+
+    def test_in_a_pod_it_listens_where_the_spawner_says(self) -> None:
+        environ = {**HUB_ENV, "JUPYTERHUB_SERVICE_URL": "http://0.0.0.0:8888/user/ann/"}
+        arguments, _config = hub_voila_settings(environ, facilitator=False, pool=0)
+        assert "--Voila.ip=0.0.0.0" in arguments
+        assert "--port=8888" in arguments
+
+    @pytest.mark.parametrize("url", ["", "127.0.0.1:8888", "http://127.0.0.1/user/ann/", "ftp://h:1/", "http://h:x/"])
+    def test_a_service_url_without_a_host_and_port_is_refused_in_one_line(self, url: str) -> None:
+        with pytest.raises(HostingError, match="JUPYTERHUB_SERVICE_URL"):
+            listen_address(url)
+
+    def test_a_bad_prefix_is_refused_in_one_line(self) -> None:
+        with pytest.raises(HostingError, match="JUPYTERHUB_SERVICE_PREFIX"):
+            hub_voila_settings({**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/a b/"}, facilitator=False, pool=0)
+
+    def test_behind_a_proxy_that_removes_the_prefix_voila_answers_at_its_root(self) -> None:
         arguments = voila_arguments("{port}", pool=0, base_url="/user/ann/", server_url="/")
         assert "--Voila.base_url=/user/ann/" in arguments
         assert "--Voila.server_url=/" in arguments
-        assert "--Voila.ip=127.0.0.1" in arguments
 
     def test_on_its_own_the_prefix_is_both_where_it_answers_and_what_its_pages_use(self) -> None:
         arguments = voila_arguments(8866, base_url="/workbook/")
@@ -106,8 +134,12 @@ class TestHubVoila:
         assert "--Voila.server_url=/workbook/" in arguments
 
     def test_a_facilitators_hub_server_serves_the_dashboard_at_its_root(self) -> None:
-        arguments = facilitator_arguments(1, base_url="/user/fran/", server_url="/", dashboard_only=True)
+        arguments, config = hub_voila_settings(
+            {**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/user/fran/"}, facilitator=True, pool=0
+        )
         assert arguments[0].endswith("dashboard.ipynb")
+        assert "--Voila.base_url=/user/fran/" in arguments
+        assert config["Voila"]["identity_provider_class"] == "selfexplore.hubvoila.HubIdentityProvider"
 
     def test_under_a_hub_kernels_are_given_no_cookies(self) -> None:
         # The hub signs the student in; its sign-in cookie is no business of the kernel's.
@@ -115,7 +147,11 @@ class TestHubVoila:
 
     def test_pages_load_only_the_extensions_the_widgets_need(self) -> None:
         allowed = page_config()["VoilaConfiguration"]["extension_allowlist"]
-        assert "@jupyterhub/jupyter-server-proxy" not in allowed
+        assert set(allowed) == {
+            "@voila-dashboards/widgets-manager8",
+            "@jupyter-widgets/jupyterlab-manager",
+            "anywidget",
+        }
         assert "@jupyter-widgets/jupyterlab-manager" in allowed
 
 

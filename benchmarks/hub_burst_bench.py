@@ -1,0 +1,203 @@
+"""A class signing in through a real JupyterHub at the same moment: how long each student waits from
+signing in to usable widgets, what each student's server holds in memory, and who failed.
+
+    .venv/bin/python -m benchmarks.hub_burst_bench [--students 10 30] [--browsers 3]
+
+The hub is the one of the hub tests (tests/browser/hub.py): deploy/jupyterhub/jupyterhub_config.py with a
+test sign-in, configurable-http-proxy from npm, a throwaway PostgreSQL store. For each N a fresh hub is
+started, then N students arrive at once:
+
+- a few (--browsers) are real Chromium pages that sign in at the hub's login page; their time runs from
+  the sign-in click until the start page has a usable control (the hub starts their server on the way);
+- the rest are clients with a hub API token of their own (as a script or a tool would sign in): each asks
+  the hub to start its server, waits until the hub says it is ready, fetches the page with its token,
+  opens the kernel's websocket through the hub's proxy and speaks the widget protocol until the start
+  page's "Join the session" button exists. Their time runs from the burst's start.
+
+Failed: a server the hub could not start, a page that is not the workbook, widgets that never arrive.
+Memory: USS (what only that process holds) of every process of each student's server once all are in,
+against stock Voila (its server and the kernel of a one-slider page) measured in the same run. The
+target (issue 11): no failure, and memory per student within 1.5x of stock Voila's server and kernel.
+A benchmark, not a test: it reports and never fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+from playwright.async_api import Browser, async_playwright
+
+from benchmarks.burst_bench import TIMEOUT, Arrival, client_visit
+from benchmarks.hub_bench import READY, _tree_uss, _uss_by_role
+from benchmarks.servers import chromium, machine, machine_cpu, percentile, steal_since, stock_server
+from tests.browser.chromium import CHROMIUM_FLAGS
+from tests.browser.hub import PASSWORD, Hub, processes_of, running_hub
+from tests.store.postgres import postgres_server
+
+HUB_READY = "Join the session"  # a button of the start page for a student the hub signed in
+
+
+@dataclass
+class Burst:
+    students: int
+    browsers: int
+    arrivals: list[Arrival] = field(default_factory=list)
+    uss: list[dict[str, float]] = field(default_factory=list)  # per student, MiB by role
+    machine_cpu: float = 0.0  # CPU-seconds of every program on the machine during the burst
+    steal: float = 0.0
+    wall: float = 0.0  # seconds until the last student was in (or failed)
+
+
+async def _api(hub: Hub, method: str, path: str, body: object | None = None) -> Any:
+    return await asyncio.to_thread(hub.api, method, path, body)
+
+
+async def browser_arrival(browser: Browser, hub: Hub, name: str, t0: float) -> Arrival:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    arrival = Arrival("browser")
+    try:
+        page = await context.new_page()
+        await page.goto(f"{hub.url}/hub/login", timeout=TIMEOUT * 1000)
+        await page.get_by_label("Username").fill(name)
+        await page.get_by_label("Password").fill(PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        try:
+            await page.locator(READY).first.wait_for(timeout=TIMEOUT * 1000)
+        except Exception:
+            arrival.failure = f"not usable within {TIMEOUT:.0f} s, at {page.url}"
+            return arrival
+        arrival.usable = time.time() - t0
+        return arrival
+    finally:
+        await context.close()
+
+
+async def client_arrival(hub: Hub, name: str, token: str, t0: float) -> Arrival:
+    """Start the server through the hub's API with the student's own token, then open the workbook."""
+    try:
+        await _api(hub, "POST", f"/users/{name}/server")
+        deadline = t0 + TIMEOUT
+        while True:
+            server = (await _api(hub, "GET", f"/users/{name}"))["servers"].get("")
+            if server and server.get("ready"):
+                break
+            if server is None or time.time() > deadline:
+                return Arrival("client", failure="the hub did not start the server")
+            await asyncio.sleep(0.5)
+    except Exception as error:
+        return Arrival("client", failure=f"{type(error).__name__}: {error}"[:200])
+    headers = {"Authorization": f"token {token}"}
+    return await client_visit(f"{hub.url}/user/{name}", [], t0, headers=headers, ready=HUB_READY, click=False)
+
+
+async def run_burst(browser: Browser, folder: Path, db_url: str, students: int, browsers: int) -> Burst:
+    burst = Burst(students, browsers)
+    names = [f"s{students:02d}-{number:02d}" for number in range(students)]
+    with running_hub(folder, db_url) as hub:
+        await _api(hub, "POST", "/users", {"usernames": names})
+        tokens = {}
+        for name in names[browsers:]:
+            made = await _api(hub, "POST", f"/users/{name}/tokens", {"note": "hub burst bench", "expires_in": 3600})
+            tokens[name] = made["token"]
+        before, cpu_before = psutil.cpu_times(), machine_cpu()
+        t0 = time.time()
+        tasks = [browser_arrival(browser, hub, name, t0) for name in names[:browsers]]
+        tasks += [client_arrival(hub, name, tokens[name], t0) for name in names[browsers:]]
+        burst.arrivals = list(await asyncio.gather(*tasks))
+        burst.wall = time.time() - t0
+        burst.machine_cpu = machine_cpu() - cpu_before
+        burst.steal = steal_since(before)
+        await asyncio.sleep(5)  # the pages' messages settle before memory is read
+        burst.uss = [_uss_by_role(processes_of(name)) for name in names]
+        for name in names:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(hub.stop, name)
+    return burst
+
+
+def report(bursts: list[Burst], stock: dict[str, float]) -> None:
+    bare = sum(stock.values())
+    print(f"stock Voila, one-slider page: server {stock['voila']:.1f} MiB + kernel {stock['kernel']:.1f} MiB")
+    print(
+        "| students at once | browsers + clients | sign-in to usable, median s | p95 s | max s | failed "
+        "| all in after s | machine CPU-s | USS per student, MiB (median) | vs stock Voila |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for burst in bursts:
+        usable = [a.usable for a in burst.arrivals if a.usable is not None]
+        failed = [a for a in burst.arrivals if a.failure]
+        totals = [sum(uss.values()) for uss in burst.uss if sum(uss.values()) > 0]
+        median_uss = statistics.median(totals) if totals else float("nan")
+        print(
+            f"| {burst.students} | {burst.browsers} + {burst.students - burst.browsers} | "
+            f"{statistics.median(usable) if usable else float('nan'):.1f} | "
+            f"{percentile(usable, 0.95) if usable else float('nan'):.1f} | {max(usable, default=float('nan')):.1f} | "
+            f"{len(failed)} | {burst.wall:.0f} | {burst.machine_cpu:.0f} | {median_uss:.1f} | "
+            f"{median_uss / bare:.2f}× |"
+        )
+    print()
+    for burst in bursts:
+        by_role = {
+            role: statistics.median([uss[role] for uss in burst.uss if sum(uss.values()) > 0] or [float("nan")])
+            for role in ("server", "voila", "kernel")
+        }
+        browsers = sorted(a.usable for a in burst.arrivals if a.who == "browser" and a.usable is not None)
+        print(
+            f"- N = {burst.students}: browsers usable at {', '.join(f'{t:.1f}' for t in browsers) or 'none'} s; "
+            f"per student Voila {by_role['voila']:.1f} MiB + kernel {by_role['kernel']:.1f} MiB"
+            f" (+ {by_role['server']:.1f} other); the hypervisor took {burst.steal:.0%} of the CPU"
+        )
+        for arrival in burst.arrivals:
+            if arrival.failure:
+                print(f"  failed ({arrival.who}): {arrival.failure}")
+
+
+async def amain(args: argparse.Namespace) -> int:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        try:
+            print(machine(browser.version), flush=True)
+            with tempfile.TemporaryDirectory(prefix="hub-burst-bench-") as work:
+                home = Path(work)
+                with stock_server("stock", home) as stock_voila:
+                    page = await browser.new_page()
+                    await page.goto(f"{stock_voila.base}/voila/render/stock.ipynb", timeout=TIMEOUT * 1000)
+                    await page.locator(".widget-slider").first.wait_for(timeout=TIMEOUT * 1000)
+                    await asyncio.sleep(2)
+                    stock = _tree_uss(stock_voila.process.pid)
+                    stock = {"voila": stock["voila"] + stock["server"], "kernel": stock["kernel"]}
+                    await page.close()
+                bursts = []
+                for students in args.students:
+                    folder = home / f"hub-{students}"
+                    folder.mkdir()
+                    with postgres_server() as db_url:
+                        burst = await run_burst(browser, folder, db_url, students, min(args.browsers, students))
+                    print(f"  {students} at once: done in {burst.wall:.0f} s", file=sys.stderr, flush=True)
+                    bursts.append(burst)
+            print()
+            report(bursts, stock)
+        finally:
+            await browser.close()
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--students", type=int, nargs="+", default=[10, 30], help="students signing in at once")
+    parser.add_argument("--browsers", type=int, default=3, help="of them, real browsers (the rest are clients)")
+    return asyncio.run(amain(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

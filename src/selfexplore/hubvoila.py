@@ -1,0 +1,115 @@
+"""The workbook's Voila as a JupyterHub server: what `selfexplore hub-server` becomes once it has checked
+the pack and the store (run as `python -m selfexplore.hubvoila <Voila's settings>`, never by hand).
+
+It is stock Voila with JupyterHub's own sign-in for Jupyter servers (the identity provider and authorizer
+that jupyterhub-singleuser uses): every page, API request and kernel websocket must come from a user the
+hub signed in with access to this server, so a student reaches only her own server and a facilitator's
+is closed to students. Two things are added:
+
+- the hub's OAuth callback and logout are answered under the server's prefix (Voila adds an identity
+  provider's pages at the root of its server, where the hub does not send anyone);
+- the server's activity is reported to the hub (JUPYTERHUB_ACTIVITY_URL) every
+  SELFEXPLORE_ACTIVITY_INTERVAL seconds when it has changed: the last message from any of its kernels,
+  which every page load, click and keystroke of the student's causes. Idle culling
+  (jupyterhub-idle-culler) reads it.
+
+The config file that holds the server's hub token is removed as soon as Voila has read it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+from jupyterhub.utils import url_path_join
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.ioloop import PeriodicCallback
+from voila.app import Voila
+
+# This process imports nothing else of the package: the checks are done, and only its kernels need the rest.
+ACTIVITY_ENV = "SELFEXPLORE_ACTIVITY_INTERVAL"
+DEFAULT_ACTIVITY_INTERVAL = 60
+
+
+def activity_interval(environ: Mapping[str, str]) -> int:
+    """Seconds between activity reports (SELFEXPLORE_ACTIVITY_INTERVAL, 60 by default)."""
+    named = environ.get(ACTIVITY_ENV, "").strip()
+    if not named:
+        return DEFAULT_ACTIVITY_INTERVAL
+    if not named.isdigit() or int(named) < 1:
+        raise ValueError(f"{ACTIVITY_ENV} must be a whole number of seconds, got {named!r}")
+    return int(named)
+
+
+def activity_body(when: datetime, server_name: str) -> dict[str, Any]:
+    """What the hub's activity API takes (POST /users/<name>/activity): the server's last activity."""
+    stamp = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return {"last_activity": stamp, "servers": {server_name: {"last_activity": stamp}}}
+
+
+class HubIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]
+    """JupyterHub's sign-in, with its pages under the server's prefix."""
+
+    @property
+    def token(self) -> str:
+        return str(self.hub_auth.api_token)
+
+    @token.setter
+    def token(self, _value: str) -> None:
+        """Voila hands every identity provider a token of its own; here the hub's sign-in decides."""
+
+    def get_handlers(self) -> list[tuple[Any, ...]]:
+        prefix = self.hub_auth.base_url  # JUPYTERHUB_SERVICE_PREFIX, /user/<name>/
+        return [(url_path_join(prefix, path), *rest) for path, *rest in super().get_handlers()]
+
+
+class HubVoila(Voila):  # type: ignore[misc]
+    """Voila under the hub: the config file is removed once read, and activity is reported."""
+
+    name = "selfexplore-hub-server"
+
+    def initialize(self, argv: list[str] | None = None) -> None:
+        super().initialize(argv)
+        for folder in self.config_file_paths:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def listen(self) -> None:
+        self._reported: datetime | None = None
+        interval = activity_interval(os.environ)
+        PeriodicCallback(self._report_activity, interval * 1000).start()
+        super().listen()  # runs until the hub stops the server, then shuts the kernels down
+
+    async def _report_activity(self) -> None:
+        url = os.environ.get("JUPYTERHUB_ACTIVITY_URL", "")
+        last: datetime | None = getattr(self.kernel_manager, "last_kernel_activity", None)
+        if not url or last is None or (self._reported is not None and self._reported >= last):
+            return
+        request = HTTPRequest(
+            url,
+            method="POST",
+            headers={
+                "Authorization": f"token {self.identity_provider.hub_auth.api_token}",
+                "Content-Type": "application/json",
+            },
+            body=json.dumps(activity_body(last, os.environ.get("JUPYTERHUB_SERVER_NAME", ""))),
+            request_timeout=20,
+        )
+        try:
+            await AsyncHTTPClient().fetch(request)
+        except (HTTPClientError, OSError) as error:
+            self.log.warning("could not report activity to the hub: %s", error)
+            return
+        self._reported = last
+
+
+def main() -> None:
+    HubVoila.launch_instance()
+
+
+if __name__ == "__main__":
+    main()
