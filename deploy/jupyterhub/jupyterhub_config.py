@@ -43,8 +43,10 @@ c.Spawner.cmd = [SELFEXPLORE, "hub-server"]
 c.Spawner.args = []
 c.Spawner.default_url = "/"
 c.Spawner.environment = {"SELFEXPLORE_DB_URL": STORE_URL}
-c.Spawner.http_timeout = 60
-c.Spawner.start_timeout = 120
+# How long the hub waits for a server to start and answer. One server starts in a few seconds, but when a
+# room signs in at once they share the cores: 30 at once on 2 cores took minutes (docs/hosting.md).
+c.Spawner.http_timeout = 300
+c.Spawner.start_timeout = 300
 # A local spawner sets no memory limit (Spawner.mem_limit is for spawners that enforce one); what a
 # student's server holds, measured, is in docs/hosting.md, to size the machine by.
 c.SimpleLocalProcessSpawner.home_dir_template = str(

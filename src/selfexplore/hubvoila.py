@@ -18,18 +18,26 @@ The config file that holds the server's hub token is removed as soon as Voila ha
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
+import sys
 
-from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
-from jupyterhub.utils import url_path_join
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
-from tornado.ioloop import PeriodicCallback
-from voila.app import Voila
+# jsonschema (which Jupyter Server's event logging imports) builds an IRI grammar at import when the
+# optional rfc3987-syntax is installed: 2.6 CPU-seconds, at every start of every student's server. Nothing
+# here validates IRIs, so the import is declined and jsonschema goes without that one format check.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import json  # noqa: E402 - after the line above, which must come before any import of jsonschema
+import os  # noqa: E402
+import shutil  # noqa: E402
+from collections.abc import Mapping  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from typing import Any  # noqa: E402
+
+import jupyterhub  # noqa: E402
+from jupyterhub.singleuser.extension import JupyterHubIdentityProvider  # noqa: E402
+from jupyterhub.utils import url_path_join  # noqa: E402
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest  # noqa: E402
+from tornado.ioloop import PeriodicCallback  # noqa: E402
+from voila.app import Voila  # noqa: E402
 
 # This process imports nothing else of the package: the checks are done, and only its kernels need the rest.
 ACTIVITY_ENV = "SELFEXPLORE_ACTIVITY_INTERVAL"
@@ -55,13 +63,10 @@ def activity_body(when: datetime, server_name: str) -> dict[str, Any]:
 class HubIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]
     """JupyterHub's sign-in, with its pages under the server's prefix."""
 
-    @property
-    def token(self) -> str:
-        return str(self.hub_auth.api_token)
-
-    @token.setter
-    def token(self, _value: str) -> None:
-        """Voila hands every identity provider a token of its own; here the hub's sign-in decides."""
+    def __init__(self, **kwargs: Any) -> None:
+        # Voila hands every identity provider a token of its own; here the hub's sign-in decides.
+        kwargs.pop("token", None)
+        super().__init__(**kwargs)
 
     def get_handlers(self) -> list[tuple[Any, ...]]:
         prefix = self.hub_auth.base_url  # JUPYTERHUB_SERVICE_PREFIX, /user/<name>/
@@ -77,6 +82,13 @@ class HubVoila(Voila):  # type: ignore[misc]
         super().initialize(argv)
         for folder in self.config_file_paths:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def init_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = super().init_settings()
+        # The hub compares its version with its servers' and warns when they differ (an image built for
+        # another hub release); a server that sends none is taken for a very old one.
+        settings.setdefault("headers", {})["X-JupyterHub-Version"] = jupyterhub.__version__
+        return settings
 
     def listen(self) -> None:
         self._reported: datetime | None = None

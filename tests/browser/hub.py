@@ -30,6 +30,9 @@ PASSWORD = "class-of-2030"  # noqa: S105 - the test hub's shared dummy password
 API_TOKEN = "selfexplore-hub-tests-0123456789abcdef"  # noqa: S105 - a throwaway test hub's service token
 CHP = ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 DEPLOY_CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+# The Kubernetes values, translated as the Zero to JupyterHub chart translates them (see the file).
+Z2JH_CONFIG = Path(__file__).with_name("z2jh_config.py")
+Z2JH_VALUES = ROOT / "deploy" / "kubernetes" / "values.yaml"
 TEST_CONFIG = Path(__file__).with_name("jupyterhub_config.py")
 FACILITATOR = "fran"
 
@@ -83,14 +86,17 @@ def _wait_for_hub(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 
 
 @contextmanager
-def running_hub(home: Path, db_url: str) -> Iterator[Hub]:
-    """Start the hub in `home` over the store at `db_url`, and stop it (and every user's server) at the end."""
+def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG) -> Iterator[Hub]:
+    """Start the hub in `home` over the store at `db_url`, and stop it (and every user's server) at the end.
+    `deploy` is the school's config it runs: the one-machine config, or Z2JH_CONFIG for the Kubernetes
+    values."""
     log = home / "hub.log"
     url = f"http://127.0.0.1:{free_port()}"
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "SELFEXPLORE_DEPLOY_CONFIG": str(DEPLOY_CONFIG),
+        "SELFEXPLORE_DEPLOY_CONFIG": str(deploy),
+        "SELFEXPLORE_Z2JH_VALUES": str(Z2JH_VALUES),
         "SELFEXPLORE_DB_URL": db_url,
         "SELFEXPLORE_FACILITATORS": FACILITATOR,
         "SELFEXPLORE_HUB_URL": url,

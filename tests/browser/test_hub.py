@@ -25,7 +25,17 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from selfexplore.content import load_content
 from selfexplore.store import Store
 from tests.browser.conftest import PageGuard, _missing, new_context, screenshots
-from tests.browser.hub import CHP, FACILITATOR, PASSWORD, Hub, processes_of, running_hub, sign_in_page
+from tests.browser.hub import (
+    CHP,
+    DEPLOY_CONFIG,
+    FACILITATOR,
+    PASSWORD,
+    Z2JH_CONFIG,
+    Hub,
+    processes_of,
+    running_hub,
+    sign_in_page,
+)
 from tests.browser.workbook import go_to, kernel_id, saved, shown
 from tests.helpers import in_a_thread
 from tests.store.postgres import PostgresUnavailable, postgres_server
@@ -33,8 +43,7 @@ from tests.store.postgres import PostgresUnavailable, postgres_server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+def _hub(home: Path, deploy: Path) -> Iterator[Hub]:
     if not CHP.exists():
         _missing("configurable-http-proxy is not installed (npm ci installs it from package.json)")
     if shutil.which("jupyterhub", path=str(Path(sys.executable).parent)) is None:
@@ -45,10 +54,22 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     except PostgresUnavailable as error:
         _missing(str(error))
     try:
-        with running_hub(tmp_path_factory.mktemp("hub"), db_url) as running:
+        with running_hub(home, db_url, deploy) as running:
             yield running
     finally:
         database.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """The hub of deploy/jupyterhub, the one-machine config."""
+    yield from _hub(tmp_path_factory.mktemp("hub"), DEPLOY_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def kubernetes_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A hub run from deploy/kubernetes/values.yaml, translated as the chart translates it."""
+    yield from _hub(tmp_path_factory.mktemp("k8s-hub"), Z2JH_CONFIG)
 
 
 def sign_in(browser: Browser, hub: Hub, user: str) -> tuple[BrowserContext, PageGuard, Page]:
@@ -284,3 +305,43 @@ def test_a_kernels_websocket_opens_only_for_its_own_student(hub: Hub, browser: B
     finally:
         owner.close()
         other.close()
+
+
+class TestKubernetesValues:
+    """deploy/kubernetes/values.yaml in a real hub: what the chart would make of it, on one machine."""
+
+    def test_a_student_lands_in_the_workbook_with_the_store_from_the_secret(
+        self, kubernetes_hub: Hub, browser: Browser
+    ) -> None:
+        context, guard, page = signed_in_to_workbook(browser, kubernetes_hub, "noa")
+        expect(page.get_by_label("Resume code")).to_have_count(0)
+        go_to(page, "values").get_by_role("radiogroup").nth(0).get_by_role("radio").nth(3).check()
+        saved(page, "statement 1 (")
+        kernels = [process for process in processes_of("noa") if "ipykernel" in " ".join(process.cmdline())]
+        assert kernels
+        assert all(process.environ().get("SELFEXPLORE_DB_URL") == kubernetes_hub.db_url for process in kernels)
+        assert all("JUPYTERHUB_API_TOKEN" not in process.environ() for process in kernels)
+        guard.check()
+        context.close()
+
+    def test_a_facilitator_gets_the_dashboard_and_a_student_does_not(
+        self, kubernetes_hub: Hub, browser: Browser
+    ) -> None:
+        context, guard, page = sign_in(browser, kubernetes_hub, FACILITATOR)
+        expect(page.locator(".se-dashboard").first).to_be_visible()
+        expect(page.get_by_label("Session")).to_be_visible()
+        guard.check()
+        context.close()
+        student, _, student_page = signed_in_to_workbook(browser, kubernetes_hub, "oli")
+        response = student_page.goto(f"{kubernetes_hub.url}/user/{FACILITATOR}/")
+        assert response is not None
+        assert response.status in (403, 404), response.status
+        student.close()
+
+    def test_the_idle_culler_runs_with_the_values_timeout(self, kubernetes_hub: Hub) -> None:
+        culler = [
+            " ".join(process.cmdline())
+            for process in psutil.process_iter()
+            if "jupyterhub_idle_culler" in " ".join(process.cmdline())
+        ]
+        assert any("--timeout=3600" in command and "--cull-every=300" in command for command in culler), culler

@@ -1,0 +1,137 @@
+"""The Kubernetes deployment as a school copies it: deploy/kubernetes/values.yaml (Zero to JupyterHub) and
+the image's Dockerfile. The values run in a real hub in tests/browser/test_hub.py (TestKubernetesValues);
+here, what only a cluster would act on: the image, memory, the network policy, where the store's address
+comes from."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+from jupyterhub.app import JupyterHub
+from jupyterhub.spawner import Spawner
+from traitlets.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+KUBERNETES = ROOT / "deploy" / "kubernetes"
+# Measured per signed-in student (docs/hosting.md, "What was measured"): Voila and its kernel, USS.
+MEASURED_MIB = 192
+
+
+@pytest.fixture(scope="module")
+def values() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((KUBERNETES / "values.yaml").read_text(encoding="utf-8"))
+    return loaded
+
+
+def _bytes(quantity: str) -> int:
+    """A Kubernetes memory quantity (256M, 1Gi) in bytes."""
+    number, unit = re.fullmatch(r"(\d+)([KMGT]i?)", quantity).groups()  # type: ignore[union-attr]
+    powers = {"K": 1, "M": 2, "G": 3, "T": 4}
+    return int(number) * (1024 if unit.endswith("i") else 1000) ** powers[unit[0]]
+
+
+class TestValues:
+    def test_each_users_server_is_the_workbook(self, values: dict[str, Any]) -> None:
+        single = values["singleuser"]
+        assert single["cmd"] == ["selfexplore", "hub-server"]
+        assert single["defaultUrl"] == "/"
+        assert values["hub"]["config"]["JupyterHub"]["redirect_to_server"] is True
+
+    def test_the_stores_address_comes_from_a_secret_in_the_students_environment(self, values: dict[str, Any]) -> None:
+        entry = values["singleuser"]["extraEnv"]["SELFEXPLORE_DB_URL"]
+        assert entry == {"valueFrom": {"secretKeyRef": {"name": "selfexplore-store", "key": "url"}}}
+        # An environment under hub.config would replace extraEnv: the store's address would be lost.
+        for section in ("Spawner", "KubeSpawner"):
+            assert "environment" not in values["hub"]["config"].get(section, {})
+
+    def test_memory_is_sized_from_the_measured_figure_not_the_charts_default(self, values: dict[str, Any]) -> None:
+        memory = values["singleuser"]["memory"]
+        guarantee, limit = _bytes(memory["guarantee"]), _bytes(memory["limit"])
+        assert memory["guarantee"] != "1G"
+        assert MEASURED_MIB * 1024**2 < guarantee < limit
+        # Room for a second tab's kernel (about 70 MiB) within the limit.
+        assert limit - MEASURED_MIB * 1024**2 > 2 * 70 * 1024**2
+
+    def test_a_students_pod_reaches_the_database_and_nothing_else(self, values: dict[str, Any]) -> None:
+        policy = values["singleuser"]["networkPolicy"]
+        assert policy["enabled"] is True
+        allowed = {rule for rule, on in policy["egressAllowRules"].items() if on}
+        assert allowed == {"dnsPortsKubeSystemNamespace"}
+        ports = [port for rule in policy["egress"] for port in rule["ports"]]
+        assert ports == [{"port": 5432, "protocol": "TCP"}]
+
+    def test_idle_servers_are_culled(self, values: dict[str, Any]) -> None:
+        assert values["cull"]["enabled"] is True
+        assert values["cull"]["timeout"] == 3600
+
+    def test_the_hub_settings_are_real_jupyterhub_settings(self, values: dict[str, Any]) -> None:
+        # A misspelt setting under hub.config is ignored by the hub without a word: check each one.
+        classes = {"JupyterHub": JupyterHub, "Spawner": Spawner}
+        for section, settings in values["hub"]["config"].items():
+            assert section in classes, section
+            for trait in settings:
+                assert classes[section].class_traits(config=True).get(trait) is not None, f"{section}.{trait}"
+
+    def test_the_facilitators_hook_gives_members_the_dashboard_and_leaves_students_alone(
+        self, values: dict[str, Any]
+    ) -> None:
+        c = Config()
+        for key, snippet in values["hub"]["extraConfig"].items():
+            exec(compile(snippet, key, "exec"), {"c": c})  # noqa: S102 - the values file's own snippet
+        hook = c.KubeSpawner.pre_spawn_hook
+
+        def spawner(*groups: str) -> SimpleNamespace:
+            user = SimpleNamespace(groups=[SimpleNamespace(name=name) for name in groups])
+            return SimpleNamespace(user=user, cmd=["selfexplore", "hub-server"], environment={"A": "1"})
+
+        facilitator = spawner("facilitators", "pdw-2027")
+        hook(facilitator)
+        assert facilitator.cmd == ["selfexplore", "hub-server", "--facilitator"]
+        assert facilitator.environment == {"A": "1", "SELFEXPLORE_FACILITATOR_GROUP": "facilitators"}
+        student = spawner("pdw-2027")
+        hook(student)
+        assert student.cmd == ["selfexplore", "hub-server"]
+        assert student.environment == {"A": "1"}
+
+
+@pytest.fixture(scope="module")
+def stages() -> list[list[str]]:
+    """The Dockerfile's instructions, one list per stage (continuation lines joined)."""
+    text = (KUBERNETES / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    found: list[list[str]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("FROM "):
+            found.append([])
+        if line and not line.startswith("#") and found:
+            found[-1].append(line)
+    return found
+
+
+class TestImage:
+    def test_it_is_built_in_one_stage_and_run_from_another(self, stages: list[list[str]]) -> None:
+        assert len(stages) == 2
+        assert stages[0][0].endswith(" AS build")
+
+    def test_the_final_image_runs_as_the_charts_user_not_root(self, stages: list[list[str]]) -> None:
+        users = [line for line in stages[1] if line.startswith("USER ")]
+        assert users == ["USER 1000:100"]
+        assert stages[1][-1] == 'CMD ["selfexplore", "hub-server"]'
+
+    def test_no_build_tool_reaches_the_final_image(self, stages: list[list[str]]) -> None:
+        final = " ".join(stages[1])
+        assert "pip install" not in final
+        assert not re.search(r"apt-get|gcc|build-essential", final)
+        # The build stage removes the installer from the environment it hands over.
+        assert "pip uninstall -y pip setuptools wheel" in " ".join(stages[0])
+
+    def test_only_the_package_goes_into_the_build(self) -> None:
+        ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        kept = {line[1:] for line in ignored if line.startswith("!")}
+        assert ignored[ignored.index("*")] == "*"
+        assert kept == {"pyproject.toml", "README.md", "src", "data", "notebooks"}
