@@ -199,17 +199,18 @@ async def client_visit(
     headers: dict[str, str] | None = None,
     ready: str = "Start a new workbook",
     click: bool = True,
+    timeout: float = TIMEOUT,
 ) -> Arrival:
     """Open the app as a browser would, over the wire: usable once a button described `ready` exists in the
     widgets' state; with `click`, press it and wait for the resume code. `headers` go with every request
-    (a hub's token)."""
+    (a hub's token). `timeout`: seconds from `t0` before the client gives up."""
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
     from tornado.websocket import websocket_connect
 
     arrival = Arrival("client")
     http = AsyncHTTPClient(force_instance=True, max_clients=6)
     try:
-        page = await http.fetch(HTTPRequest(f"{base}/", headers=headers, request_timeout=TIMEOUT), raise_error=False)
+        page = await http.fetch(HTTPRequest(f"{base}/", headers=headers, request_timeout=timeout), raise_error=False)
         html = page.body.decode(errors="replace")
         if page.code != 200:
             arrival.failure = f"the page answered {page.code}"
@@ -232,7 +233,7 @@ async def client_visit(
         session = uuid.uuid4().hex
         ws_base = base.replace("http://", "ws://")
         channels = f"{ws_base}/api/kernels/{kernel}/channels?session_id={session}"
-        socket = await websocket_connect(HTTPRequest(channels, headers=headers, request_timeout=TIMEOUT))
+        socket = await websocket_connect(HTTPRequest(channels, headers=headers, request_timeout=timeout))
         try:
             control = uuid.uuid4().hex
             await socket.write_message(
@@ -250,7 +251,7 @@ async def client_visit(
             )
             models: dict[str, dict[str, Any]] = {}
             button: str | None = None
-            deadline = t0 + TIMEOUT
+            deadline = t0 + timeout
             while time.time() < deadline:
                 raw = await asyncio.wait_for(socket.read_message(), deadline - time.time())
                 if raw is None:
@@ -281,7 +282,7 @@ async def client_visit(
                 elif any("se-code" in str(s.get("value", "")) for s in models.values()):
                     arrival.started = time.time() - t0
                     return arrival
-            arrival.failure = f"no widgets within {TIMEOUT:.0f} s" if button is None else "no resume code"
+            arrival.failure = f"no widgets within {timeout:.0f} s" if button is None else "no resume code"
             return arrival
         finally:
             socket.close()

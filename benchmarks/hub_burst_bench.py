@@ -37,7 +37,7 @@ from typing import Any
 import psutil
 from playwright.async_api import Browser, async_playwright
 
-from benchmarks.burst_bench import TIMEOUT, Arrival, client_visit
+from benchmarks.burst_bench import Arrival, client_visit
 from benchmarks.hub_bench import READY, _tree_uss, _uss_by_role
 from benchmarks.servers import chromium, machine, machine_cpu, percentile, steal_since, stock_server
 from tests.browser.chromium import CHROMIUM_FLAGS
@@ -45,6 +45,11 @@ from tests.browser.hub import PASSWORD, Hub, processes_of, running_hub
 from tests.store.postgres import postgres_server
 
 HUB_READY = "Join the session"  # a button of the start page for a student the hub signed in
+# Longer than the hub waits for a server to start (300 s in the config): a student the hub gave up on is
+# counted as failed by the hub, not cut short by the harness.
+TIMEOUT = 600.0
+# The hub's log lines that say a student's server failed.
+HUB_FAILURES = ("never showed up", "failed to start", "Unhandled error starting", "[E ")
 
 
 @dataclass
@@ -54,6 +59,8 @@ class Burst:
     arrivals: list[Arrival] = field(default_factory=list)
     uss: list[dict[str, float]] = field(default_factory=list)  # per student, MiB by role
     machine_cpu: float = 0.0  # CPU-seconds of every program on the machine during the burst
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU-seconds by part: hub, servers, kernels
+    hub_failures: list[str] = field(default_factory=list)
     steal: float = 0.0
     wall: float = 0.0  # seconds until the last student was in (or failed)
 
@@ -97,7 +104,29 @@ async def client_arrival(hub: Hub, name: str, token: str, t0: float) -> Arrival:
     except Exception as error:
         return Arrival("client", failure=f"{type(error).__name__}: {error}"[:200])
     headers = {"Authorization": f"token {token}"}
-    return await client_visit(f"{hub.url}/user/{name}", [], t0, headers=headers, ready=HUB_READY, click=False)
+    return await client_visit(
+        f"{hub.url}/user/{name}", [], t0, headers=headers, ready=HUB_READY, click=False, timeout=TIMEOUT
+    )
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def _hub_processes() -> list[psutil.Process]:
+    """The hub, its proxy and its services (started by the hub of tests/browser/hub.py)."""
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            command = " ".join(process.cmdline())
+            if "jupyterhub_config.py" in command or "configurable-http-proxy" in command or "idle_culler" in command:
+                found.append(process)
+    return found
 
 
 async def run_burst(browser: Browser, folder: Path, db_url: str, students: int, browsers: int) -> Burst:
@@ -109,6 +138,7 @@ async def run_burst(browser: Browser, folder: Path, db_url: str, students: int, 
         for name in names[browsers:]:
             made = await _api(hub, "POST", f"/users/{name}/tokens", {"note": "hub burst bench", "expires_in": 3600})
             tokens[name] = made["token"]
+        hub_before = _cpu_seconds(_hub_processes())
         before, cpu_before = psutil.cpu_times(), machine_cpu()
         t0 = time.time()
         tasks = [browser_arrival(browser, hub, name, t0) for name in names[:browsers]]
@@ -119,6 +149,18 @@ async def run_burst(browser: Browser, folder: Path, db_url: str, students: int, 
         burst.steal = steal_since(before)
         await asyncio.sleep(5)  # the pages' messages settle before memory is read
         burst.uss = [_uss_by_role(processes_of(name)) for name in names]
+        # Every student's processes started with the burst: their CPU time so far is the burst's.
+        servers = [process for name in names for process in processes_of(name)]
+        kernels = [process for process in servers if "ipykernel" in " ".join(process.cmdline())]
+        burst.cpu = {
+            "hub and its proxy": _cpu_seconds(_hub_processes()) - hub_before,
+            "students' servers": _cpu_seconds([p for p in servers if p not in kernels]),
+            "kernels": _cpu_seconds(kernels),
+        }
+        burst.cpu["browsers and clients"] = burst.machine_cpu - sum(burst.cpu.values())
+        burst.hub_failures = [
+            line[:200] for line in hub.log.read_text().splitlines() if any(text in line for text in HUB_FAILURES)
+        ]
         for name in names:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(hub.stop, name)
@@ -157,9 +199,13 @@ def report(bursts: list[Burst], stock: dict[str, float]) -> None:
             f"per student Voila {by_role['voila']:.1f} MiB + kernel {by_role['kernel']:.1f} MiB"
             f" (+ {by_role['server']:.1f} other); the hypervisor took {burst.steal:.0%} of the CPU"
         )
+        parts = ", ".join(f"{part} {seconds:.0f}" for part, seconds in burst.cpu.items())
+        print(f"  CPU-seconds: {parts} (of {burst.machine_cpu:.0f} on the machine)")
         for arrival in burst.arrivals:
             if arrival.failure:
                 print(f"  failed ({arrival.who}): {arrival.failure}")
+        for line in burst.hub_failures[:20]:
+            print(f"  hub: {line}")
 
 
 async def amain(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ to ask the hub whether the user is in the facilitators group.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from selfexplore.activity import activity_interval
 from selfexplore.identity import FACILITATOR_GROUP_ENV, FACILITATOR_ROLE, HUB_ENV, ROLE_ENV
 from selfexplore.serve import (
     POOL_ENV,
@@ -122,12 +124,10 @@ def hub_server(*, facilitator: bool = False, content_dir: str | None = None, db_
         raise HostingError(
             "hub-server is started by JupyterHub as a user's server; not set here: " + ", ".join(missing)
         )
-    try:
-        import jupyterhub.singleuser.extension  # noqa: F401 - the hub's sign-in, from the hub extra
-    except ImportError:
-        raise HostingError("hub-server needs the hub extra: pip install 'selfexplore[hub]'") from None
-    from selfexplore.hubvoila import activity_interval
-
+    # Found, not imported: importing it here would cost seconds of CPU at every start, for a process that
+    # is about to become Voila and import it again.
+    if importlib.util.find_spec("jupyterhub") is None:
+        raise HostingError("hub-server needs the hub extra: pip install 'selfexplore[hub]'")
     try:
         activity_interval(os.environ)  # a bad interval is refused here, in one line, not in Voila's log
     except ValueError as error:

@@ -28,8 +28,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 import json  # noqa: E402 - after the line above, which must come before any import of jsonschema
 import os  # noqa: E402
 import shutil  # noqa: E402
-from collections.abc import Mapping  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+from datetime import datetime  # noqa: E402
 from typing import Any  # noqa: E402
 
 import jupyterhub  # noqa: E402
@@ -39,25 +38,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest  # 
 from tornado.ioloop import PeriodicCallback  # noqa: E402
 from voila.app import Voila  # noqa: E402
 
-# This process imports nothing else of the package: the checks are done, and only its kernels need the rest.
-ACTIVITY_ENV = "SELFEXPLORE_ACTIVITY_INTERVAL"
-DEFAULT_ACTIVITY_INTERVAL = 60
-
-
-def activity_interval(environ: Mapping[str, str]) -> int:
-    """Seconds between activity reports (SELFEXPLORE_ACTIVITY_INTERVAL, 60 by default)."""
-    named = environ.get(ACTIVITY_ENV, "").strip()
-    if not named:
-        return DEFAULT_ACTIVITY_INTERVAL
-    if not named.isdigit() or int(named) < 1:
-        raise ValueError(f"{ACTIVITY_ENV} must be a whole number of seconds, got {named!r}")
-    return int(named)
-
-
-def activity_body(when: datetime, server_name: str) -> dict[str, Any]:
-    """What the hub's activity API takes (POST /users/<name>/activity): the server's last activity."""
-    stamp = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return {"last_activity": stamp, "servers": {server_name: {"last_activity": stamp}}}
+# Of the package, only this small module: the checks are done, and only the kernels need the rest.
+from selfexplore.activity import activity_body, activity_interval  # noqa: E402
 
 
 class HubIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]

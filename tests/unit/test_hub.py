@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from selfexplore.activity import DEFAULT_ACTIVITY_INTERVAL, activity_body, activity_interval
 from selfexplore.hub import (
     DEFAULT_HUB_POOL,
     hub_pool_size,
@@ -16,7 +17,6 @@ from selfexplore.hub import (
     missing_hub_variables,
     voila_child_environment,
 )
-from selfexplore.hubvoila import DEFAULT_ACTIVITY_INTERVAL, activity_body, activity_interval
 from selfexplore.identity import FACILITATOR_GROUP_ENV, ROLE_ENV
 from selfexplore.serve import (
     HostingError,
