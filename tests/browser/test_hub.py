@@ -99,6 +99,17 @@ def _without_redirects(url: str) -> tuple[int, str]:
         return int(error.code), error.headers.get("Location", "")
 
 
+def running_commands() -> list[tuple[psutil.Process, str]]:
+    """Every process of the machine with its command line (those that end while being read left out)."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            found.append((process, " ".join(process.cmdline())))
+        except psutil.Error:
+            continue
+    return found
+
+
 def answered(page: Page) -> str:
     return page.locator("#se-progress-label").first.inner_text()
 
@@ -263,8 +274,8 @@ def test_the_stores_address_reaches_the_students_servers_and_nothing_else_the_hu
     assert all(process.environ().get("SELFEXPLORE_DB_URL") == hub.db_url for process in workbook)
     others = [
         process
-        for process in psutil.process_iter()
-        if any(name in " ".join(process.cmdline()) for name in ("configurable-http-proxy", "jupyterhub_idle_culler"))
+        for process, command in running_commands()
+        if any(name in command for name in ("configurable-http-proxy", "jupyterhub_idle_culler"))
     ]
     assert len(others) >= 2, [" ".join(process.cmdline()) for process in others]
     for process in others:
@@ -339,9 +350,5 @@ class TestKubernetesValues:
         student.close()
 
     def test_the_idle_culler_runs_with_the_values_timeout(self, kubernetes_hub: Hub) -> None:
-        culler = [
-            " ".join(process.cmdline())
-            for process in psutil.process_iter()
-            if "jupyterhub_idle_culler" in " ".join(process.cmdline())
-        ]
+        culler = [command for _, command in running_commands() if "jupyterhub_idle_culler" in command]
         assert any("--timeout=3600" in command and "--cull-every=300" in command for command in culler), culler
