@@ -35,7 +35,6 @@ from selfexplore.serve import (
     facilitator_arguments,
     normalise_base_url,
     page_config,
-    pool_size,
     voila_arguments,
     voila_config,
     write_voila_config,
@@ -51,8 +50,9 @@ HUB_VARIABLES = (
 )
 # The hub gives a server its API token under both names (the second for older single-user servers).
 HUB_TOKENS = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
-# A student's server has one student: no kernels kept waiting by default (each would hold about 60 MiB for a
-# second tab that rarely comes). SELFEXPLORE_POOL sets one anyway.
+# A student's server has one student: no kernels kept waiting. Voila's preheated kernels learn their request
+# through a websocket of their own (/voila/query/<kernel id>) that checks no sign-in, so a pool is refused
+# under a hub rather than opened to anyone who reaches the server.
 DEFAULT_HUB_POOL = 0
 # The hub's sign-in inside Voila: who may open the server, and who may use its kernels.
 IDENTITY_PROVIDER = "selfexplore.hubvoila.HubIdentityProvider"
@@ -64,12 +64,14 @@ def missing_hub_variables(environ: Mapping[str, str]) -> list[str]:
 
 
 def hub_pool_size(environ: Mapping[str, str]) -> int:
-    if not environ.get(POOL_ENV, "").strip():
+    """No pool for a hub's server; SELFEXPLORE_POOL other than 0 is refused in one line."""
+    named = environ.get(POOL_ENV, "").strip()
+    if named in ("", "0"):
         return DEFAULT_HUB_POOL
-    try:
-        return pool_size(dict(environ))
-    except ValueError as error:
-        raise HostingError(str(error)) from None
+    raise HostingError(
+        f"{POOL_ENV} must be 0 or unset under a hub: preheated kernels are reached by a websocket that "
+        "checks no sign-in"
+    )
 
 
 def voila_child_environment(env: Mapping[str, str], *, facilitator: bool) -> dict[str, str]:
