@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from selfexplore.matching import Kind, Match, rank
 from selfexplore.profile import parse_profile
 from selfexplore.scoring import parse_answers, score_answers
 from selfexplore.serve import DEFAULT_POOL, DEFAULT_PORT, FACILITATOR_PORT, POOL_ENV
-from selfexplore.store import Store
+from selfexplore.store import Store, write_private
 from selfexplore.visit import Visit
 
 EXIT_INVALID = 2
@@ -91,16 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--json", action="store_true", help="print JSON")
 
     export = commands.add_parser("export", help="all of a student's data as JSON")
-    export.add_argument("--code", required=True, help="the student's resume code")
-    export.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
+    _resume_code_arguments(export)
+    export.add_argument("--out", metavar="FILE", help="write to FILE (readable only by you) instead of printing")
 
     report = commands.add_parser("report", help="a student's report, as self-contained HTML or as JSON")
-    report.add_argument("--code", required=True, help="the student's resume code")
+    _resume_code_arguments(report)
     report.add_argument("--out", metavar="FILE", required=True, help="the file to write (.html or .json)")
     report.add_argument("--format", choices=["html", "json"], help="default: from the file's extension")
 
     remove = commands.add_parser("delete", help="delete all of a student's data")
-    remove.add_argument("--code", required=True, help="the student's resume code")
+    _resume_code_arguments(remove)
 
     serve = commands.add_parser("serve", help="serve the workbook through Voila")
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, metavar="N")
@@ -169,6 +170,38 @@ def _cmd_session(content: Content, args: argparse.Namespace) -> int:
     return 0
 
 
+def _resume_code_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--code-file",
+        metavar="FILE",
+        help="read the student's resume code from FILE (default: standard input, or a prompt)",
+    )
+    # Only to refuse it with a sentence: a code on the command line is seen in the process list and history.
+    parser.add_argument("--code", help=argparse.SUPPRESS)
+
+
+def _resume_code(args: argparse.Namespace) -> str:
+    """The resume code from --code-file, standard input, or a prompt that does not show it."""
+    if args.code is not None:
+        raise UsageError(
+            "a resume code is never given on the command line, where other users of the machine can see it: "
+            "pass it on standard input or with --code-file FILE"
+        )
+    if args.code_file:
+        try:
+            text = Path(args.code_file).read_text(encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"cannot read {args.code_file}: {error.strerror}") from None
+    elif sys.stdin is not None and sys.stdin.isatty():
+        text = getpass.getpass("Resume code: ")
+    else:
+        text = sys.stdin.readline() if sys.stdin is not None else ""
+    code = text.strip()
+    if not code:
+        raise InputError("no resume code given: pass it on standard input or with --code-file FILE")
+    return code
+
+
 def _export_session(content: Content, store: Store, args: argparse.Namespace) -> int:
     from selfexplore.aggregate import aggregate, export_html, to_frame
 
@@ -176,9 +209,9 @@ def _export_session(content: Content, store: Store, args: argparse.Namespace) ->
     dashboard = aggregate(content, store.session_rows(found))
     try:
         if args.out.lower().endswith(".csv"):
-            to_frame(dashboard).to_csv(args.out, index=False)
+            write_private(Path(args.out), to_frame(dashboard).to_csv(index=False))
         else:
-            Path(args.out).write_text(export_html(content, found.name, dashboard), encoding="utf-8")
+            write_private(Path(args.out), export_html(content, found.name, dashboard))
     except OSError as error:
         raise InputError(f"cannot write {args.out}: {error.strerror}") from None
     print(f"exported {found.code} to {args.out}")
@@ -275,12 +308,13 @@ def _cmd_match(content: Content, args: argparse.Namespace) -> int:
 
 
 def _cmd_export(content: Content, args: argparse.Namespace) -> int:
+    code = _resume_code(args)
     with Store.open(content, args.db) as store:
-        data = Visit.for_code(content, store, args.code).export()
+        data = Visit.for_code(content, store, code).export()
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if args.out:
         try:
-            Path(args.out).write_text(text + "\n", encoding="utf-8")
+            write_private(Path(args.out), text + "\n")
         except OSError as error:
             raise InputError(f"cannot write {args.out}: {error.strerror}") from None
         print(f"exported to {args.out}")
@@ -293,14 +327,15 @@ def _cmd_report(content: Content, args: argparse.Namespace) -> int:
     from selfexplore.report import render_report_html, report_json
 
     chosen = args.format or ("json" if args.out.lower().endswith(".json") else "html")
+    code = _resume_code(args)
     with Store.open(content, args.db) as store:
-        report = Visit.for_code(content, store, args.code).report(date.today())
+        report = Visit.for_code(content, store, code).report(date.today())
     if chosen == "json":
         text = json.dumps(report_json(content, report), indent=2, ensure_ascii=False) + "\n"
     else:
         text = render_report_html(content, report)
     try:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_private(Path(args.out), text)
     except OSError as error:
         raise InputError(f"cannot write {args.out}: {error.strerror}") from None
     print(f"report written to {args.out}")
@@ -308,8 +343,9 @@ def _cmd_report(content: Content, args: argparse.Namespace) -> int:
 
 
 def _cmd_delete(content: Content, args: argparse.Namespace) -> int:
+    code = _resume_code(args)
     with Store.open(content, args.db) as store:
-        Visit.for_code(content, store, args.code).delete()
+        Visit.for_code(content, store, code).delete()
     print("deleted: every answer, reflection and plan kept under that resume code is gone")
     return 0
 

@@ -69,6 +69,9 @@ DB_URL_ENV = "SELFEXPLORE_DB_URL"
 REFLECTION_LIMIT = 5000
 NOTE_LIMIT = 1000
 BUSY_TIMEOUT_MS = 30_000
+# The changes kept per answer (the newest): the export shows how an answer moved, and forged changes from a
+# page cannot grow the database without limit.
+HISTORY_LIMIT = 20
 # PostgreSQL connections a process keeps open between uses. A kernel serves one student, who saves an
 # answer every few seconds at most; a class of idle kernels each holding connections would exhaust the
 # server's max_connections (100 by default) long before memory runs out. So by default a connection is
@@ -172,6 +175,27 @@ class GroupRows:
     shared: Sequence[tuple[int, str, str]] = ()  # (student, prompt id, text)
 
 
+def private_database(path: Path) -> None:
+    """An SQLite file only this user can read (its -wal and -shm files take the same mode), in a folder of
+    its own made 0700 when this creates it; an existing file of this user's is made 0600."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+    for existing in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if existing.exists() and existing.stat().st_uid == os.getuid():
+            existing.chmod(0o600)
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only this user can read (an export, a report): created 0600, or made 0600 first."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text)
+
+
 def default_url() -> str:
     """SELFEXPLORE_DB_URL, else an SQLite file in the user's data folder (created when needed)."""
     named = os.environ.get(DB_URL_ENV)
@@ -246,7 +270,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_database(Path(parsed.database))
     engine = create_engine(
         parsed,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
@@ -262,6 +286,8 @@ def make_engine(url: str) -> Engine:
         # In WAL mode NORMAL keeps every committed transaction across a crash of the process (the kill -9
         # case); only a power loss can cost the last commits.
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # What a student deletes is overwritten with zeros, not left in free pages of the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -532,6 +558,15 @@ class Store:
             connection.execute(
                 insert(answer_history).values(attempt_id=attempt.id, item_id=item_id, value=encoded, saved_at=now)
             )
+            this_answer = (answer_history.c.attempt_id == attempt.id) & (answer_history.c.item_id == item_id)
+            newest = (
+                select(answer_history.c.id)
+                .where(this_answer)
+                .order_by(answer_history.c.id.desc())
+                .limit(HISTORY_LIMIT)
+                .scalar_subquery()
+            )
+            connection.execute(delete(answer_history).where(this_answer & answer_history.c.id.not_in(newest)))
         return SavedAnswer(item_id, checked, now, changed=True)
 
     def answers(self, attempt: Attempt) -> dict[str, Answer]:
@@ -781,6 +816,11 @@ class Store:
         memberships)."""
         with self._write() as connection:
             connection.execute(delete(students).where(students.c.id == student.id))
+        if self.engine.dialect.name == "sqlite":
+            # The deleted rows were zeroed in the file (secure_delete); the write-ahead log still holds the
+            # pages as they were written: copy it back into the file and empty it.
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def counts(self) -> Mapping[str, int]:
         """Row counts per table (for checks and benchmarks)."""

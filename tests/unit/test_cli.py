@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -236,7 +237,7 @@ class TestModule:
 
 class TestStudentRights:
     def test_export_and_delete_by_resume_code(
-        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: Content
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         from selfexplore.store import Store
 
@@ -246,18 +247,49 @@ class TestStudentRights:
         store.save_answer(store.latest_attempt(new.student), "body_systems", ["eye"])
         store.close()
         out_file = tmp_path / "mine.json"
-        code, out, _ = _run(capsys, "--db", url, "export", "--code", new.code, "--out", str(out_file))
+        code_file = tmp_path / "code.txt"
+        code_file.write_text(new.code + "\n")
+        code, out, _ = _run(capsys, "--db", url, "export", "--code-file", str(code_file), "--out", str(out_file))
         assert (code, out) == (0, f"exported to {out_file}\n")
         assert json.loads(out_file.read_text())["attempts"][0]["answers"] == {"body_systems": ["eye"]}
-        code, out, _ = _run(capsys, "--db", url, "delete", "--code", new.code)
+        # Written for this user alone: it holds every reflection.
+        assert out_file.stat().st_mode & 0o777 == 0o600
+        monkeypatch.setattr("sys.stdin", io.StringIO(new.code + "\n"))
+        code, out, _ = _run(capsys, "--db", url, "delete")
         assert code == 0
         assert out.startswith("deleted")
-        code, out, err = _run(capsys, "--db", url, "export", "--code", new.code)
+        code, out, err = _run(capsys, "--db", url, "export", "--code-file", str(code_file))
         assert (code, out) == (2, "")
         assert err.splitlines() == ["selfexplore: error: That resume code was not recognised. Check it and try again."]
 
-    def test_a_malformed_code_exits_2_with_one_line(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    def test_a_malformed_code_exits_2_with_one_line(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-        code, _, err = _run(capsys, "--db", url, "delete", "--code", "abc")
+        monkeypatch.setattr("sys.stdin", io.StringIO("abc\n"))
+        code, _, err = _run(capsys, "--db", url, "delete")
         assert code == 2
         assert err.splitlines() == ["selfexplore: error: A resume code has 17 letters and digits; this one has 3."]
+
+    @pytest.mark.parametrize("command", ["export", "report", "delete"])
+    def test_a_resume_code_on_the_command_line_is_refused(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+    ) -> None:
+        # Anyone on the machine can read a command line (ps, /proc, shell history).
+        url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+        extra = ["--out", str(tmp_path / "r.html")] if command == "report" else []
+        code, out, err = _run(capsys, "--db", url, command, "--code", "ABCD-EFGH-JKMN-PQRS-T", *extra)
+        assert (code, out) == (2, "")
+        assert len(err.splitlines()) == 1
+        assert "never given on the command line" in err
+        assert not (tmp_path / "r.html").exists()
+
+    def test_no_code_on_standard_input_exits_2_with_one_line(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(""))
+        code, _, err = _run(capsys, "--db", f"sqlite:///{tmp_path / 'c.sqlite3'}", "export")
+        assert code == 2
+        assert err.splitlines() == [
+            "selfexplore: error: no resume code given: pass it on standard input or with --code-file FILE"
+        ]

@@ -228,13 +228,20 @@ class TestReportCommand:
         store.save_answer(attempt, "i01", 5)
         store.save_reflection(attempt, "balance_week", "kept for the report", in_report=True)
         store.close()
-        assert main(["--db", url, "report", "--code", created.code, "--out", str(tmp_path / "r.html")]) == 0
+        code_file = tmp_path / "code.txt"
+        code_file.write_text(created.code)
+        assert main(["--db", url, "report", "--code-file", str(code_file), "--out", str(tmp_path / "r.html")]) == 0
         assert "kept for the report" in (tmp_path / "r.html").read_text()
-        assert main(["--db", url, "report", "--code", created.code, "--out", str(tmp_path / "r.json")]) == 0
+        assert (tmp_path / "r.html").stat().st_mode & 0o777 == 0o600
+        assert main(["--db", url, "report", "--code-file", str(code_file), "--out", str(tmp_path / "r.json")]) == 0
         assert json.loads((tmp_path / "r.json").read_text())["reflections"][0]["text"] == "kept for the report"
 
     def test_a_wrong_code_exits_2_with_one_line(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-        assert main(["--db", url, "report", "--code", "0000", "--out", str(tmp_path / "r.html")]) == 2
+        (tmp_path / "code.txt").write_text("0000")
+        assert (
+            main(["--db", url, "report", "--code-file", str(tmp_path / "code.txt"), "--out", str(tmp_path / "r.html")])
+            == 2
+        )
         assert len(capsys.readouterr().err.strip().splitlines()) == 1
         assert not (tmp_path / "r.html").exists()

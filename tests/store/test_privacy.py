@@ -1,0 +1,92 @@
+"""What a student's data leaves on disk (security review findings 5, 9 and 12): the SQLite files are this
+user's alone, "Delete all my data" leaves no trace in the database file or its write-ahead log, and forged
+changes from a page cannot grow an answer's history without limit."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from selfexplore.content import Content
+from selfexplore.store import HISTORY_LIMIT, Store
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """The usual umask (022), under which files are created readable by every user of the machine."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.usefixtures("loose_umask")
+def test_a_new_database_and_its_folder_are_readable_only_by_this_user(content: Content, tmp_path: Path) -> None:
+    database = tmp_path / "data" / "selfexplore" / "selfexplore.sqlite3"
+    store = Store.open(content, f"sqlite:///{database}")
+    try:
+        created = store.create_student()
+        store.save_reflection(store.latest_attempt(created.student), "balance_week", "private words")
+        files = [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+        assert all(path.exists() for path in files)
+        assert {path.name: _mode(path) for path in files} == {path.name: 0o600 for path in files}
+        assert _mode(database.parent) == 0o700
+    finally:
+        store.close()
+
+
+@pytest.mark.usefixtures("loose_umask")
+def test_an_existing_database_readable_by_others_is_closed_when_opened(content: Content, tmp_path: Path) -> None:
+    database = tmp_path / "old.sqlite3"
+    Store.open(content, f"sqlite:///{database}").close()
+    database.chmod(0o644)
+    Store.open(content, f"sqlite:///{database}").close()
+    assert _mode(database) == 0o600
+
+
+def test_delete_all_my_data_leaves_no_trace_in_the_file_or_its_log(content: Content, tmp_path: Path) -> None:
+    database = tmp_path / "store.sqlite3"
+    marker = "unmistakable-marker-7f3a9c"
+    store = Store.open(content, f"sqlite:///{database}")
+    try:
+        created = store.create_student()
+        attempt = store.latest_attempt(created.student)
+        store.save_reflection(attempt, "balance_week", f"{marker} what I wrote")
+        store.save_answer(attempt, "i01", 5)
+        files = [database, database.with_name(database.name + "-wal")]
+        assert any(marker.encode() in path.read_bytes() for path in files if path.exists())
+        store.delete_student(created.student)
+        for path in files:
+            if path.exists():
+                assert marker.encode() not in path.read_bytes(), path.name
+    finally:
+        store.close()
+
+
+def test_an_answers_history_keeps_only_its_newest_changes(content: Content, db_url: str) -> None:
+    store = Store.open(content, db_url)
+    try:
+        created = store.create_student()
+        attempt = store.latest_attempt(created.student)
+        other = store.latest_attempt(store.create_student().student)
+        store.save_answer(other, "i01", 2)
+        # A page forging 200 changes of one statement.
+        for number in range(200):
+            store.save_answer(attempt, "i01", 1 + number % 5)
+        history = store.answer_history(attempt, "i01")
+        assert len(history) == HISTORY_LIMIT
+        assert history[-1][0] == 1 + 199 % 5  # the newest change is kept, and the answer itself
+        assert store.answers(attempt)["i01"] == 1 + 199 % 5
+        # Another student's history is not touched.
+        assert len(store.answer_history(other, "i01")) == 1
+    finally:
+        store.close()
