@@ -389,8 +389,20 @@ class Store:
 
     @classmethod
     def open(cls, content: Content, url: str | None = None) -> Store:
-        engine = make_engine(url or default_url())
-        migrate(engine)
+        """The store at `url` (the default one when None), created or upgraded. A store that cannot be
+        reached or opened is a StoreError of one sentence, naming it without its password."""
+        named = url or default_url()
+        shown = make_url(named).render_as_string(hide_password=True)
+        try:
+            engine = make_engine(named)
+        except OSError as error:
+            raise StoreError(f"cannot open the store at {shown}: {error.strerror}") from None
+        try:
+            migrate(engine)
+        except OperationalError as error:
+            engine.dispose()
+            reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else "not reachable"
+            raise StoreError(f"cannot open the store at {shown}: {reason}") from None
         return cls(engine, content)
 
     def close(self) -> None:

@@ -235,6 +235,29 @@ class TestModule:
         assert ok.returncode == 0, ok.stderr
 
 
+class TestStoreAtStart:
+    def test_a_store_that_cannot_be_reached_is_one_line_and_exit_2(self, capsys: pytest.CaptureFixture[str]) -> None:
+        from tests.helpers import free_port
+
+        url = f"postgresql+psycopg://selfexplore:hunter2secret@127.0.0.1:{free_port()}/selfexplore"
+        code, out, err = _run(capsys, "--db", url, "session", "list")
+        assert (code, out) == (2, "")
+        assert len(err.splitlines()) == 1, err
+        assert err.startswith("selfexplore: error: cannot open the store at postgresql+psycopg://selfexplore:***@")
+        assert "hunter2secret" not in err
+        assert "Traceback" not in err
+
+    def test_a_store_in_a_folder_that_cannot_be_made_is_one_line_and_exit_2(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        blocker = tmp_path / "a-file"
+        blocker.write_text("not a folder")
+        code, _, err = _run(capsys, "--db", f"sqlite:///{blocker / 'sub' / 'x.sqlite3'}", "session", "list")
+        assert code == 2
+        assert len(err.splitlines()) == 1, err
+        assert err.startswith("selfexplore: error: cannot open the store at sqlite:///")
+
+
 class TestStudentRights:
     def test_export_and_delete_by_resume_code(
         self, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
