@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
 from selfexplore.errors import SelfexploreError
 from selfexplore.identity import FACILITATOR_ROLE, HUB_ENV, ROLE_ENV, TRUSTED_HEADER_ENV
-from selfexplore.store import DB_URL_ENV, Store, default_url
+from selfexplore.store import DB_URL_ENV, Store, data_folder, default_url, write_private
 from selfexplore.workbook import APP_NOTEBOOK
 
 DEFAULT_PORT = 8866
@@ -33,6 +33,10 @@ FACILITATOR_PORT = 8867
 HOST = "127.0.0.1"
 DASHBOARD = "dashboard.ipynb"
 TOKEN_ENV = "SELFEXPLORE_FACILITATOR_TOKEN"  # noqa: S105 - the name of a variable, not a token
+# 22 URL-safe characters carry 128 bits, the least a token that guards every student's figures may have.
+MIN_TOKEN_LENGTH = 22
+# The file, in the user's own data folder, that holds the dashboard's address with its token.
+FACILITATOR_ADDRESS_FILE = "facilitator-dashboard.url"
 TEMPLATE = "selfexplore"
 # Kernels kept ready, each having run the app ahead of time (about 60 MiB each while it waits): enough for
 # a small group to open the app at once with no wait. For a room, set it to the room's size
@@ -203,6 +207,19 @@ def dashboard_url(port: int) -> str:
     return f"http://{HOST}:{port}/voila/render/{DASHBOARD}"
 
 
+def facilitator_token(environ: Mapping[str, str]) -> str:
+    """SELFEXPLORE_FACILITATOR_TOKEN, refused when shorter than 128 bits' worth, or a new random token."""
+    named = environ.get(TOKEN_ENV, "").strip()
+    if not named:
+        return secrets.token_urlsafe(32)
+    if len(named) < MIN_TOKEN_LENGTH:
+        raise HostingError(
+            f"{TOKEN_ENV} must be at least {MIN_TOKEN_LENGTH} characters (128 bits); make one with "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return named
+
+
 def _prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
     """Check the content pack and the store before any kernel starts; the environment kernels inherit."""
     pack = Path(content_dir).resolve() if content_dir else default_content_dir()
@@ -243,13 +260,19 @@ def serve(
 def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
     """The facilitator dashboard on a server of its own, behind a token (and a hub group under JupyterHub).
 
-    The token comes from SELFEXPLORE_FACILITATOR_TOKEN or is made afresh; it is handed to Voila in its config
-    file, readable only by this user, not on the command line, where other users of the machine could see it.
+    The token comes from SELFEXPLORE_FACILITATOR_TOKEN (at least 128 bits) or is made afresh; it is handed to
+    Voila in its config file, readable only by this user, not on the command line, where other users of the
+    machine could see it, and the address with it is written to a file only this user can read.
     """
+    token = facilitator_token(os.environ)
     env = _prepare(content_dir, db_url)
     env[ROLE_ENV] = FACILITATOR_ROLE
-    token = env.get(TOKEN_ENV, "").strip() or secrets.token_urlsafe(24)
-    print(f"selfexplore: the facilitator dashboard is at {dashboard_url(port)}?token={token}", flush=True)
+    folder = data_folder()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    where = folder / FACILITATOR_ADDRESS_FILE
+    write_private(where, f"{dashboard_url(port)}?token={token}\n")
+    # The token is not printed: a terminal's scrollback, a log or a shared screen would show it.
+    print(f"selfexplore: the facilitator dashboard's address, with its token, is in {where}", flush=True)
     return _run_voila(facilitator_arguments(port), {**page_config(), "Voila": {"token": token}}, env)
 
 

@@ -201,8 +201,12 @@ def default_url() -> str:
     named = os.environ.get(DB_URL_ENV)
     if named:
         return named
-    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "selfexplore"
-    return f"sqlite:///{base / 'selfexplore.sqlite3'}"
+    return f"sqlite:///{data_folder() / 'selfexplore.sqlite3'}"
+
+
+def data_folder() -> Path:
+    """The user's own data folder for selfexplore (XDG_DATA_HOME/selfexplore), not created here."""
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "selfexplore"
 
 
 def _now() -> datetime:

@@ -131,12 +131,18 @@ FACILITATOR_TOKEN = "browser-test-facilitator-token"  # noqa: S105 - a throwaway
 
 
 @pytest.fixture(scope="session")
-def facilitator(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[str]:
+def facilitator_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The facilitator's own data folder (XDG_DATA_HOME), where `facilitate` writes its address."""
+    return tmp_path_factory.mktemp("facilitator-home")
+
+
+@pytest.fixture(scope="session")
+def facilitator(tmp_path_factory: pytest.TempPathFactory, database_url: str, facilitator_home: Path) -> Iterator[str]:
     """Base URL of a running `selfexplore facilitate` over the same store, with a known token."""
     port = free_port()
-    log = tmp_path_factory.mktemp("facilitator") / "facilitate.log"
+    log = facilitator_home / "facilitate.log"
     command = [sys.executable, "-m", "selfexplore", "--db", database_url, "facilitate", "--port", str(port)]
-    env = {**os.environ, "SELFEXPLORE_FACILITATOR_TOKEN": FACILITATOR_TOKEN}
+    env = {**os.environ, "SELFEXPLORE_FACILITATOR_TOKEN": FACILITATOR_TOKEN, "XDG_DATA_HOME": str(facilitator_home)}
     with running(command, f"http://127.0.0.1:{port}", log, env) as base:
         yield base
 

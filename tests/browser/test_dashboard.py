@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -100,3 +101,14 @@ class TestDashboard:
         page.get_by_label("Projector mode (large type)").check()
         expect(page.locator(".se-projector")).to_be_attached()
         screenshots(page, "dashboard-projector")
+
+
+def test_the_facilitators_token_is_written_to_a_private_file_and_never_printed(
+    facilitator: str, facilitator_home: Path
+) -> None:
+    address = facilitator_home / "selfexplore" / "facilitator-dashboard.url"
+    assert address.read_text().strip() == f"{facilitator}/voila/render/dashboard.ipynb?token={FACILITATOR_TOKEN}"
+    assert address.stat().st_mode & 0o777 == 0o600
+    log = (facilitator_home / "facilitate.log").read_text()
+    assert str(address) in log
+    assert FACILITATOR_TOKEN not in log

@@ -33,8 +33,10 @@ from selfexplore.serve import (
     DEFAULT_POOL,
     POOL_ENV,
     TEMPLATE,
+    HostingError,
     app_notebook,
     facilitator_arguments,
+    facilitator_token,
     pool_size,
     share_dir,
     voila_arguments,
@@ -315,3 +317,16 @@ class TestStopping:
         assert process.wait(timeout=60) is not None
         _, alive = psutil.wait_procs(children, timeout=60)
         assert alive == []
+
+
+class TestFacilitatorToken:
+    def test_a_token_shorter_than_128_bits_is_refused(self) -> None:
+        with pytest.raises(HostingError, match="at least 22 characters"):
+            facilitator_token({"SELFEXPLORE_FACILITATOR_TOKEN": "short-token"})
+
+    def test_a_long_token_is_kept_and_none_makes_a_fresh_one(self) -> None:
+        named = "x" * 22
+        assert facilitator_token({"SELFEXPLORE_FACILITATOR_TOKEN": named}) == named
+        fresh = {facilitator_token({}) for _ in range(3)}
+        assert len(fresh) == 3
+        assert all(len(token) >= 43 for token in fresh)  # 32 random bytes
