@@ -85,6 +85,16 @@ def signed_in_to_workbook(browser: Browser, hub: Hub, user: str) -> tuple[Browse
     return context, guard, page
 
 
+def assert_refused_the_facilitators_server(browser: Browser, hub: Hub, student: str) -> None:
+    """A student signed in to the hub opens the facilitator's server and is refused it."""
+    context, _, page = signed_in_to_workbook(browser, hub, student)
+    response = page.goto(f"{hub.url}/user/{FACILITATOR}/")
+    assert response is not None
+    assert response.status in (403, 404), response.status
+    assert page.locator(".se-dashboard").count() == 0
+    context.close()
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
@@ -208,12 +218,7 @@ class TestHostedClass:
         context.close()
 
         # A student signed in to the hub is refused the facilitator's server.
-        student, _, student_page = signed_in_to_workbook(browser, hub, "gia")
-        response = student_page.goto(f"{hub.url}/user/{FACILITATOR}/")
-        assert response is not None
-        assert response.status in (403, 404), response.status
-        assert student_page.locator(".se-dashboard").count() == 0
-        student.close()
+        assert_refused_the_facilitators_server(browser, hub, "gia")
         # Someone not signed in is sent to the hub's login page.
         visitor = new_context(browser)
         visitor_page = visitor.new_page()
@@ -343,11 +348,7 @@ class TestKubernetesValues:
         expect(page.get_by_label("Session")).to_be_visible()
         guard.check()
         context.close()
-        student, _, student_page = signed_in_to_workbook(browser, kubernetes_hub, "oli")
-        response = student_page.goto(f"{kubernetes_hub.url}/user/{FACILITATOR}/")
-        assert response is not None
-        assert response.status in (403, 404), response.status
-        student.close()
+        assert_refused_the_facilitators_server(browser, kubernetes_hub, "oli")
 
     def test_the_idle_culler_runs_with_the_values_timeout(self, kubernetes_hub: Hub) -> None:
         culler = [command for _, command in running_commands() if "jupyterhub_idle_culler" in command]
