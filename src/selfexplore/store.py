@@ -522,10 +522,12 @@ class Store:
         return Student(row.id, row.identity_kind, _aware(row.created_at))
 
     def revoke_pass(self, token: str) -> None:
-        """Sign out: the pass no longer opens any page."""
+        """Sign out: no pass of the student who holds this one opens any page any more, on any device (a
+        pass left in another browser, or in a link, would otherwise stay good for hours)."""
         if isinstance(token, str) and codes.looks_like_pass(token):
+            holder = select(passes.c.student_id).where(passes.c.token_hash == codes.pass_hash(token))
             with self._write() as connection:
-                connection.execute(delete(passes).where(passes.c.token_hash == codes.pass_hash(token)))
+                connection.execute(delete(passes).where(passes.c.student_id.in_(holder.scalar_subquery())))
 
     # --- attempts ---------------------------------------------------------------------------------
 

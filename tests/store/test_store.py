@@ -391,6 +391,18 @@ class TestPasses:
             with pytest.raises(IdentityError, match="expired or was signed out"):
                 store.student_for_pass(wrong)
 
+    def test_signing_out_revokes_every_pass_of_the_student_and_no_one_elses(self, store: Store) -> None:
+        # Security review finding 4: a pass from another resume (another browser) outlived the sign-out.
+        created = store.create_student()
+        in_the_lab = store.issue_pass(created.student)
+        at_home = store.issue_pass(store.resume(created.code))
+        someone_else = store.issue_pass(store.create_student().student)
+        store.revoke_pass(at_home)
+        for revoked in (in_the_lab, at_home):
+            with pytest.raises(IdentityError, match="expired or was signed out"):
+                store.student_for_pass(revoked)
+        assert store.student_for_pass(someone_else).id != created.student.id
+
     def test_an_expired_pass_opens_nothing(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         student = store.create_student().student
         token = store.issue_pass(student)

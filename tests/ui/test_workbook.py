@@ -85,7 +85,7 @@ class TestTheApp:
         opened = started(content, store)
         old = opened.cookie
         assert old
-        find(opened.view.widget, widgets.Button, "Sign out on this device").click()
+        find(opened.view.widget, widgets.Button, "Sign out everywhere").click()
         assert opened.cookie is None
         stale = Opened(content, store, {"HTTP_COOKIE": f"{PASS_COOKIE}={old}"})
         assert not stale.app.visit.known and stale.cookie is None

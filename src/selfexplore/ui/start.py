@@ -67,7 +67,7 @@ class StartView(PageView):
         self.delete.on_click(lambda _b: self.delete_everything())
         self.retake = widgets.Button(description="Take the workbook again (a new attempt)")
         self.retake.on_click(lambda _b: self.take_again())
-        self.sign_out = widgets.Button(description="Sign out on this device")
+        self.sign_out = widgets.Button(description="Sign out everywhere")
         self.sign_out.on_click(lambda _b: self.leave())
         deleting = widgets.VBox(
             [
@@ -236,5 +236,5 @@ class StartView(PageView):
         except Exception as error:
             self._say(failure_message(error), alert=True)
             return
-        self._say("You are signed out on this device. Your answers stay saved under your resume code.")
+        self._say("You are signed out on every device and browser. Your answers stay saved under your resume code.")
         self._signed_in_or_out()
