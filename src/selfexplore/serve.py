@@ -25,7 +25,14 @@ from typing import Any
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
 from selfexplore.errors import SelfexploreError
 from selfexplore.identity import FACILITATOR_ROLE, HUB_ENV, ROLE_ENV, TRUSTED_HEADER_ENV
-from selfexplore.store import DB_URL_ENV, Store, data_folder, default_url, write_private
+from selfexplore.store import (
+    DB_URL_ENV,
+    STORE_PREPARED_ENV,
+    Store,
+    data_folder,
+    default_url,
+    write_private,
+)
 from selfexplore.workbook import APP_NOTEBOOK
 
 DEFAULT_PORT = 8866
@@ -229,6 +236,7 @@ def _prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
     env = voila_environment()
     env[CONTENT_ENV] = str(pack)
     env[DB_URL_ENV] = url
+    env[STORE_PREPARED_ENV] = "1"  # the kernels' stores must exist: they never create one
     env.pop(ROLE_ENV, None)  # only `facilitate` sets the facilitator role
     return env
 

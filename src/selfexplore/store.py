@@ -66,6 +66,13 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 DB_URL_ENV = "SELFEXPLORE_DB_URL"
+# Set by `serve` and `hub-server` for their kernels once the store exists: a kernel then never creates one
+# (a missing file means it was moved or deleted, and a fresh empty store would take the answers).
+STORE_PREPARED_ENV = "SELFEXPLORE_STORE_PREPARED"
+STORE_GONE = (
+    "The workbook's store is not where it was (it was moved, deleted or replaced), so nothing more can be "
+    "saved. Tell the person who runs the workbook; what you saw as saved before is kept."
+)
 REFLECTION_LIMIT = 5000
 NOTE_LIMIT = 1000
 BUSY_TIMEOUT_MS = 30_000
@@ -186,6 +193,15 @@ def private_database(path: Path) -> None:
             existing.chmod(0o600)
     if not path.exists():
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Which file `path` is (device and inode), or None when there is none."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def write_private(path: Path, text: str) -> None:
@@ -390,13 +406,22 @@ class Store:
         self.engine = engine
         self.content = content
         self._writer_lock = _WriterLock.for_engine(engine)
+        # An SQLite file, and which file it is: a save checks it is still there, and still the same file.
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._file = Path(database) if database and database != ":memory:" else None
+        self._file_id = _file_id(self._file) if self._file is not None else None
 
     @classmethod
-    def open(cls, content: Content, url: str | None = None) -> Store:
+    def open(cls, content: Content, url: str | None = None, *, create: bool = True) -> Store:
         """The store at `url` (the default one when None), created or upgraded. A store that cannot be
-        reached or opened is a StoreError of one sentence, naming it without its password."""
+        reached or opened is a StoreError of one sentence, naming it without its password. With
+        `create=False` (a served kernel) a missing SQLite file is that error too, not a new empty store."""
         named = url or default_url()
-        shown = make_url(named).render_as_string(hide_password=True)
+        parsed = make_url(named)
+        shown = parsed.render_as_string(hide_password=True)
+        file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+        if not create and file not in (None, "", ":memory:") and not Path(str(file)).exists():
+            raise StoreError(STORE_GONE)
         try:
             engine = make_engine(named)
         except OSError as error:
@@ -422,9 +447,19 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         with self._writer_lock, self.engine.connect() as connection:
+            self._check_file()
             connection.execution_options(selfexplore_write=True)
             with connection.begin():
                 yield connection
+                # Checked again before the commit: a file replaced while this transaction ran is not
+                # written to (the transaction is rolled back), and the student is not told "Saved".
+                self._check_file()
+
+    def _check_file(self) -> None:
+        """Refuse to write when the SQLite file was deleted, moved or replaced since the store opened:
+        an open connection would go on writing to a file nobody will read again."""
+        if self._file is not None and _file_id(self._file) != self._file_id:
+            raise StoreError(STORE_GONE)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:

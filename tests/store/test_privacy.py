@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from selfexplore.content import Content
-from selfexplore.store import HISTORY_LIMIT, Store
+from selfexplore.store import HISTORY_LIMIT, Store, StoreError
 
 
 @pytest.fixture
@@ -88,5 +88,54 @@ def test_an_answers_history_keeps_only_its_newest_changes(content: Content, db_u
         assert store.answers(attempt)["i01"] == 1 + 199 % 5
         # Another student's history is not touched.
         assert len(store.answer_history(other, "i01")) == 1
+    finally:
+        store.close()
+
+
+def _database_files(database: Path) -> list[Path]:
+    return [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+
+
+def test_a_deleted_database_refuses_every_save_and_is_not_made_anew(content: Content, tmp_path: Path) -> None:
+    # Security review finding 7: open connections went on saving to the deleted file, and said "Saved".
+    database = tmp_path / "store.sqlite3"
+    store = Store.open(content, f"sqlite:///{database}")
+    try:
+        created = store.create_student()
+        attempt = store.latest_attempt(created.student)
+        store.save_answer(attempt, "i01", 4)
+        for path in _database_files(database):
+            path.unlink(missing_ok=True)
+        with pytest.raises(StoreError, match="not where it was"):
+            store.save_answer(attempt, "i02", 5)
+        assert not database.exists()
+        # A served kernel opening the store afterwards does not create an empty one either.
+        with pytest.raises(StoreError, match="not where it was"):
+            Store.open(content, f"sqlite:///{database}", create=False)
+        assert not database.exists()
+    finally:
+        store.close()
+
+
+def test_a_replaced_database_refuses_every_save(content: Content, tmp_path: Path) -> None:
+    database = tmp_path / "store.sqlite3"
+    store = Store.open(content, f"sqlite:///{database}")
+    try:
+        created = store.create_student()
+        attempt = store.latest_attempt(created.student)
+        store.save_answer(attempt, "i01", 4)
+        # A restore from a backup: another file moved into its place (and the old log files removed).
+        other = tmp_path / "restored.sqlite3"
+        Store.open(content, f"sqlite:///{other}").close()
+        for path in _database_files(database)[1:]:
+            path.unlink(missing_ok=True)
+        other.replace(database)
+        with pytest.raises(StoreError, match="not where it was"):
+            store.save_answer(attempt, "i02", 5)
+        restored = Store.open(content, f"sqlite:///{database}")
+        try:
+            assert restored.counts()["answers"] == 0  # nothing was written into the file put in its place
+        finally:
+            restored.close()
     finally:
         store.close()

@@ -24,7 +24,7 @@ import ipywidgets as widgets
 
 from selfexplore.content import Content, load_content
 from selfexplore.request import PASS_COOKIE, PageRequest, is_preheated, wait_for_request
-from selfexplore.store import Store
+from selfexplore.store import STORE_PREPARED_ENV, Store
 from selfexplore.ui.chrome import Chrome
 from selfexplore.ui.page import PageContext, PageView
 from selfexplore.ui.shell import Shell
@@ -170,7 +170,7 @@ def workbook_app(content: Content | None = None, store: Store | None = None) -> 
 
     environ = os.environ
     content = content if content is not None else load_content()
-    store = store if store is not None else Store.open(content)
+    store = store if store is not None else Store.open(content, create=not os.environ.get(STORE_PREPARED_ENV))
     app = WorkbookApp(
         content,
         store,

@@ -18,7 +18,7 @@ from selfexplore.aggregate import aggregate, export_html, render_dashboard, to_f
 from selfexplore.content import Content, load_content
 from selfexplore.identity import FACILITATOR_ROLE, ROLE_ENV, may_facilitate
 from selfexplore.markup import download_link
-from selfexplore.store import GroupSession, Store
+from selfexplore.store import STORE_PREPARED_ENV, GroupSession, Store
 
 REFRESH_SECONDS = 10.0
 NONE = "none"
@@ -151,7 +151,7 @@ class DashboardView:
 
 def dashboard_page() -> DashboardView:
     content = load_content()
-    view = DashboardView(content, Store.open(content), os.environ)
+    view = DashboardView(content, Store.open(content, create=not os.environ.get(STORE_PREPARED_ENV)), os.environ)
     if view.allowed:
         view.start_live()
     display(view.widget)
