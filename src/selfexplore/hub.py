@@ -100,7 +100,7 @@ def listen_address(service_url: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def hub_voila_settings(environ: Mapping[str, str], *, facilitator: bool, pool: int) -> tuple[list[str], dict[str, Any]]:
+def hub_voila_settings(environ: Mapping[str, str], *, facilitator: bool) -> tuple[list[str], dict[str, Any]]:
     """Voila's command-line settings and config file for this hub server: the workbook (or the dashboard)
     at the hub's prefix and address, with the hub's sign-in and the server's hub token in the config."""
     try:
@@ -112,8 +112,8 @@ def hub_voila_settings(environ: Mapping[str, str], *, facilitator: bool, pool: i
         arguments = facilitator_arguments(port, ip=ip, base_url=prefix, dashboard_only=True)
         config = page_config()
     else:
-        arguments = voila_arguments(port, ip=ip, pool=pool, base_url=prefix)
-        config = voila_config(pool=pool, cookies=False)  # the hub signs students in: no cookie is needed
+        arguments = voila_arguments(port, ip=ip, pool=DEFAULT_HUB_POOL, base_url=prefix)
+        config = voila_config(pool=DEFAULT_HUB_POOL, cookies=False)  # the hub signs students in: no cookie is needed
     config["Voila"] = {"identity_provider_class": IDENTITY_PROVIDER, "authorizer_class": AUTHORIZER}
     config["HubOAuth"] = {"api_token": environ["JUPYTERHUB_API_TOKEN"]}
     return arguments, config
@@ -134,8 +134,8 @@ def hub_server(*, facilitator: bool = False, content_dir: str | None = None, db_
         activity_interval(os.environ)  # a bad interval is refused here, in one line, not in Voila's log
     except ValueError as error:
         raise HostingError(str(error)) from None
-    pool = 0 if facilitator else hub_pool_size(os.environ)
-    arguments, config = hub_voila_settings(os.environ, facilitator=facilitator, pool=pool)
+    hub_pool_size(os.environ)  # a pool asked for is refused here, in one line
+    arguments, config = hub_voila_settings(os.environ, facilitator=facilitator)
     env = voila_child_environment(_prepare(content_dir, db_url), facilitator=facilitator)
     config_dir = Path(tempfile.mkdtemp(prefix="selfexplore-hub-"))  # 0700; Voila removes it once read
     write_voila_config(config, config_dir)

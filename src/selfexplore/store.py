@@ -38,7 +38,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.expression import Executable
@@ -188,11 +188,23 @@ def private_database(path: Path) -> None:
     folder = path.parent
     if not folder.exists():
         folder.mkdir(mode=0o700, parents=True)
-    for existing in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+    for existing in database_files(path):
         if existing.exists() and existing.stat().st_uid == os.getuid():
             existing.chmod(0o600)
     if not path.exists():
         os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of an SQLite URL; None for PostgreSQL or an in-memory database."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database))
+
+
+def database_files(path: Path) -> list[Path]:
+    """An SQLite database's file and the two SQLite keeps beside it in WAL mode."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
@@ -289,12 +301,13 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() != "sqlite":
         raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
-    if parsed.database and parsed.database != ":memory:":
-        private_database(Path(parsed.database))
+    file = sqlite_file(parsed)
+    if file is not None:
+        private_database(file)
     engine = create_engine(
         parsed,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
-        poolclass=NullPool if parsed.database in (None, "", ":memory:") else None,
+        poolclass=NullPool if file is None else None,
     )
 
     @event.listens_for(engine, "connect")
@@ -378,10 +391,8 @@ class _WriterLock:
 
     @classmethod
     def for_engine(cls, engine: Engine) -> _WriterLock:
-        database = engine.url.database
-        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-            return cls(None)
-        return cls(Path(f"{database}.writer-lock"))
+        file = sqlite_file(engine.url)
+        return cls(None if file is None else file.with_name(file.name + ".writer-lock"))
 
     def __enter__(self) -> None:
         self._thread_lock.acquire()
@@ -407,8 +418,7 @@ class Store:
         self.content = content
         self._writer_lock = _WriterLock.for_engine(engine)
         # An SQLite file, and which file it is: a save checks it is still there, and still the same file.
-        database = engine.url.database if engine.dialect.name == "sqlite" else None
-        self._file = Path(database) if database and database != ":memory:" else None
+        self._file = sqlite_file(engine.url)
         self._file_id = _file_id(self._file) if self._file is not None else None
 
     @classmethod
@@ -419,8 +429,8 @@ class Store:
         named = url or default_url()
         parsed = make_url(named)
         shown = parsed.render_as_string(hide_password=True)
-        file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-        if not create and file not in (None, "", ":memory:") and not Path(str(file)).exists():
+        file = sqlite_file(parsed)
+        if not create and file is not None and not file.exists():
             raise StoreError(STORE_GONE)
         try:
             engine = make_engine(named)

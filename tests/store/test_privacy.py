@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from selfexplore.content import Content
-from selfexplore.store import HISTORY_LIMIT, Store, StoreError
+from selfexplore.store import HISTORY_LIMIT, Attempt, Store, StoreError, database_files
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_a_new_database_and_its_folder_are_readable_only_by_this_user(content: C
     try:
         created = store.create_student()
         store.save_reflection(store.latest_attempt(created.student), "balance_week", "private words")
-        files = [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+        files = database_files(database)
         assert all(path.exists() for path in files)
         assert {path.name: _mode(path) for path in files} == {path.name: 0o600 for path in files}
         assert _mode(database.parent) == 0o700
@@ -92,50 +92,50 @@ def test_an_answers_history_keeps_only_its_newest_changes(content: Content, db_u
         store.close()
 
 
-def _database_files(database: Path) -> list[Path]:
-    return [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+@pytest.fixture
+def answered(content: Content, tmp_path: Path) -> Iterator[tuple[Store, Attempt, Path]]:
+    """A store on an SQLite file with one student who has answered one statement."""
+    database = tmp_path / "store.sqlite3"
+    store = Store.open(content, f"sqlite:///{database}")
+    try:
+        created = store.create_student()
+        attempt = store.latest_attempt(created.student)
+        store.save_answer(attempt, "i01", 4)
+        yield store, attempt, database
+    finally:
+        store.close()
 
 
-def test_a_deleted_database_refuses_every_save_and_is_not_made_anew(content: Content, tmp_path: Path) -> None:
+def test_a_deleted_database_refuses_every_save_and_is_not_made_anew(
+    content: Content, answered: tuple[Store, Attempt, Path]
+) -> None:
     # Security review finding 7: open connections went on saving to the deleted file, and said "Saved".
-    database = tmp_path / "store.sqlite3"
-    store = Store.open(content, f"sqlite:///{database}")
-    try:
-        created = store.create_student()
-        attempt = store.latest_attempt(created.student)
-        store.save_answer(attempt, "i01", 4)
-        for path in _database_files(database):
-            path.unlink(missing_ok=True)
-        with pytest.raises(StoreError, match="not where it was"):
-            store.save_answer(attempt, "i02", 5)
-        assert not database.exists()
-        # A served kernel opening the store afterwards does not create an empty one either.
-        with pytest.raises(StoreError, match="not where it was"):
-            Store.open(content, f"sqlite:///{database}", create=False)
-        assert not database.exists()
-    finally:
-        store.close()
+    store, attempt, database = answered
+    for path in database_files(database):
+        path.unlink(missing_ok=True)
+    with pytest.raises(StoreError, match="not where it was"):
+        store.save_answer(attempt, "i02", 5)
+    assert not database.exists()
+    # A served kernel opening the store afterwards does not create an empty one either.
+    with pytest.raises(StoreError, match="not where it was"):
+        Store.open(content, f"sqlite:///{database}", create=False)
+    assert not database.exists()
 
 
-def test_a_replaced_database_refuses_every_save(content: Content, tmp_path: Path) -> None:
-    database = tmp_path / "store.sqlite3"
-    store = Store.open(content, f"sqlite:///{database}")
+def test_a_replaced_database_refuses_every_save(
+    content: Content, tmp_path: Path, answered: tuple[Store, Attempt, Path]
+) -> None:
+    store, attempt, database = answered
+    # A restore from a backup: another file moved into its place (and the old log files removed).
+    other = tmp_path / "restored.sqlite3"
+    Store.open(content, f"sqlite:///{other}").close()
+    for path in database_files(database)[1:]:
+        path.unlink(missing_ok=True)
+    other.replace(database)
+    with pytest.raises(StoreError, match="not where it was"):
+        store.save_answer(attempt, "i02", 5)
+    restored = Store.open(content, f"sqlite:///{database}")
     try:
-        created = store.create_student()
-        attempt = store.latest_attempt(created.student)
-        store.save_answer(attempt, "i01", 4)
-        # A restore from a backup: another file moved into its place (and the old log files removed).
-        other = tmp_path / "restored.sqlite3"
-        Store.open(content, f"sqlite:///{other}").close()
-        for path in _database_files(database)[1:]:
-            path.unlink(missing_ok=True)
-        other.replace(database)
-        with pytest.raises(StoreError, match="not where it was"):
-            store.save_answer(attempt, "i02", 5)
-        restored = Store.open(content, f"sqlite:///{database}")
-        try:
-            assert restored.counts()["answers"] == 0  # nothing was written into the file put in its place
-        finally:
-            restored.close()
+        assert restored.counts()["answers"] == 0  # nothing was written into the file put in its place
     finally:
-        store.close()
+        restored.close()

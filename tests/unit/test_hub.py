@@ -98,7 +98,7 @@ class TestHubVoila:
                 hub_pool_size({"SELFEXPLORE_POOL": named})
 
     def test_voila_answers_at_the_hubs_prefix_and_address_with_the_hubs_sign_in(self) -> None:
-        arguments, config = hub_voila_settings(HUB_ENV, facilitator=False, pool=0)
+        arguments, config = hub_voila_settings(HUB_ENV, facilitator=False)
         assert arguments[0].endswith("workbook.ipynb")
         assert "--Voila.base_url=/user/ann/" in arguments
         assert "--Voila.server_url=/user/ann/" in arguments
@@ -112,7 +112,7 @@ class TestHubVoila:
 
     def test_in_a_pod_it_listens_where_the_spawner_says(self) -> None:
         environ = {**HUB_ENV, "JUPYTERHUB_SERVICE_URL": "http://0.0.0.0:8888/user/ann/"}
-        arguments, _config = hub_voila_settings(environ, facilitator=False, pool=0)
+        arguments, _config = hub_voila_settings(environ, facilitator=False)
         assert "--Voila.ip=0.0.0.0" in arguments
         assert "--port=8888" in arguments
 
@@ -123,7 +123,7 @@ class TestHubVoila:
 
     def test_a_bad_prefix_is_refused_in_one_line(self) -> None:
         with pytest.raises(HostingError, match="JUPYTERHUB_SERVICE_PREFIX"):
-            hub_voila_settings({**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/a b/"}, facilitator=False, pool=0)
+            hub_voila_settings({**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/a b/"}, facilitator=False)
 
     def test_behind_a_proxy_that_removes_the_prefix_voila_answers_at_its_root(self) -> None:
         arguments = voila_arguments("{port}", pool=0, base_url="/user/ann/", server_url="/")
@@ -137,7 +137,7 @@ class TestHubVoila:
 
     def test_a_facilitators_hub_server_serves_the_dashboard_at_its_root(self) -> None:
         arguments, config = hub_voila_settings(
-            {**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/user/fran/"}, facilitator=True, pool=0
+            {**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/user/fran/"}, facilitator=True
         )
         assert arguments[0].endswith("dashboard.ipynb")
         assert "--Voila.base_url=/user/fran/" in arguments
