@@ -23,7 +23,7 @@ import nbformat
 import psutil
 
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
-from selfexplore.serve import HOST, voila_arguments, voila_config, voila_environment
+from selfexplore.serve import HOST, guards, voila_arguments, voila_config, voila_environment
 from selfexplore.store import DB_URL_ENV, Store
 from tests.browser.chromium import find_chromium
 from tests.helpers import free_port
@@ -152,13 +152,13 @@ def workbook_server(name: str, folder: Path, database: str, pool: int) -> Iterat
 
     work = folder / name.replace(" ", "-").replace(",", "")
     work.mkdir()
-    (work / "voila.json").write_text(json.dumps(voila_config(pool=pool)), encoding="utf-8")
+    (work / "voila.json").write_text(json.dumps(voila_config(pool=pool, guarded=guards(os.environ))), encoding="utf-8")
     env = voila_environment()
     env[CONTENT_ENV] = str(default_content_dir())
     env[DB_URL_ENV] = database
     port = free_port()
     command = [
-        *(sys.executable, "-m", "voila", *voila_arguments(port, pool=pool)),
+        *(sys.executable, "-m", "selfexplore.server", *voila_arguments(port, pool=pool)),
         *("--Voila.config_file_paths", str(work)),
     ]
     with voila(name, command, env, work, port) as server:

@@ -16,7 +16,7 @@ from selfexplore.errors import ContentError, InputError, SelfexploreError
 from selfexplore.matching import Kind, Match, rank
 from selfexplore.profile import parse_profile
 from selfexplore.scoring import parse_answers, score_answers
-from selfexplore.serve import DEFAULT_POOL, DEFAULT_PORT, FACILITATOR_PORT, POOL_ENV
+from selfexplore.serve import DEFAULT_POOL, DEFAULT_PORT, FACILITATOR_PORT, HOST, POOL_ENV
 from selfexplore.store import Store, write_private
 from selfexplore.visit import Visit
 
@@ -65,6 +65,19 @@ def _base_url(text: str) -> str:
         return normalise_base_url(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _listen_address(text: str) -> str:
+    """An IP address to listen on, or localhost; a host name is refused (it could mean several addresses)."""
+    import ipaddress
+
+    named = text.strip().strip("[]")
+    if named == "localhost":
+        return HOST
+    try:
+        return str(ipaddress.ip_address(named))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an IP address such as 0.0.0.0 or 127.0.0.1, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="/",
         metavar="PATH",
         help="serve under this path prefix, for a web server in front that passes it on (default: /)",
+    )
+    serve.add_argument(
+        "--ip",
+        type=_listen_address,
+        default=HOST,
+        metavar="ADDRESS",
+        help=f"the address to listen on (default: {HOST}, this machine only; 0.0.0.0 for every network)",
     )
 
     hub_server = commands.add_parser(
@@ -362,7 +382,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 pool = args.pool if args.pool is not None else pool_size()
             except ValueError as error:
                 raise UsageError(str(error)) from None
-            return serve(port=args.port, content_dir=args.content, db_url=args.db, pool=pool, base_url=args.base_url)
+            return serve(
+                port=args.port, content_dir=args.content, db_url=args.db, pool=pool, base_url=args.base_url, ip=args.ip
+            )
         if args.command == "hub-server":
             from selfexplore.hub import hub_server
 

@@ -10,8 +10,10 @@ counting as a failed attempt. Only a hash of the code is ever stored.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
+from datetime import timedelta
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 DATA_SYMBOLS = 16
@@ -54,9 +56,26 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(b"selfexplore-resume-code:" + normalise(code).encode()).hexdigest()
 
 
-def identity_hash(kind: str, name: str) -> str:
-    """The stored form of a hub or proxy user name: the store keeps no names."""
+def unkeyed_identity_hash(kind: str, name: str) -> str:
+    """How a hub or proxy user name was stored before the store had a key: anyone with a roster of names
+    could hash each one and find its student. Kept only to rekey those rows (see `identity_hash`)."""
     return hashlib.sha256(f"selfexplore-identity:{kind}:{name}".encode()).hexdigest()
+
+
+def identity_hash(kind: str, name: str, key: bytes) -> str:
+    """The stored form of a hub or proxy user name: an HMAC, with the server's identity key, of the unkeyed
+    hash. Without the key a roster of names links no row to anyone; and a store of unkeyed rows is rekeyed
+    in place, without the names (`rekey_identity`)."""
+    return rekey_identity(unkeyed_identity_hash(kind, name), key)
+
+
+def rekey_identity(unkeyed: str, key: bytes) -> str:
+    return hmac.new(key, unkeyed.encode(), hashlib.sha256).hexdigest()
+
+
+def identity_key_check(key: bytes) -> str:
+    """A value that tells whether a store was keyed with this key, and says nothing about the key."""
+    return hmac.new(key, b"selfexplore-identity-key-check", hashlib.sha256).hexdigest()
 
 
 JOIN_SYMBOLS = 6
@@ -72,6 +91,11 @@ def normalise_join_code(text: str) -> str:
     compact = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
     return f"{compact[:3]}-{compact[3:]}" if len(compact) == JOIN_SYMBOLS else compact
 
+
+# A page pass lasts this long from its last use (a sliding lifetime: each page load with it renews it).
+PASS_LIFETIME = timedelta(hours=12)
+# How often a pass's renewal is written: a student's every reload does not need a write.
+PASS_RENEWAL = timedelta(minutes=10)
 
 # Page passes: 192 random bits in URL-safe base64 (32 characters), carried in a workbook link's query string.
 PASS_LENGTH = 32

@@ -27,12 +27,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from selfexplore.activity import activity_interval
-from selfexplore.identity import FACILITATOR_GROUP_ENV, FACILITATOR_ROLE, HUB_ENV, ROLE_ENV
+from selfexplore.identity import FACILITATOR_GROUP_ENV, FACILITATOR_ROLE, HUB_ENV, ROLE_ENV, TRUSTED_HEADER_ENV
 from selfexplore.serve import (
     POOL_ENV,
     HostingError,
     _prepare,
     facilitator_arguments,
+    guards,
     normalise_base_url,
     page_config,
     voila_arguments,
@@ -108,12 +109,15 @@ def hub_voila_settings(environ: Mapping[str, str], *, facilitator: bool) -> tupl
     except ValueError as error:
         raise HostingError(f"JUPYTERHUB_SERVICE_PREFIX: {error}") from None
     ip, port = listen_address(environ["JUPYTERHUB_SERVICE_URL"])
+    # The caps on kernels, as for `serve`; the hub signs users in, so no proxy's header is believed.
+    guarded = guards({key: value for key, value in environ.items() if key != TRUSTED_HEADER_ENV})
     if facilitator:
         arguments = facilitator_arguments(port, ip=ip, base_url=prefix, dashboard_only=True)
-        config = page_config()
+        config = page_config(guarded)
     else:
         arguments = voila_arguments(port, ip=ip, pool=DEFAULT_HUB_POOL, base_url=prefix)
-        config = voila_config(pool=DEFAULT_HUB_POOL, cookies=False)  # the hub signs students in: no cookie is needed
+        # The hub signs students in: no cookie is needed.
+        config = voila_config(pool=DEFAULT_HUB_POOL, guarded=guarded, cookies=False)
     config["Voila"] = {"identity_provider_class": IDENTITY_PROVIDER, "authorizer_class": AUTHORIZER}
     config["HubOAuth"] = {"api_token": environ["JUPYTERHUB_API_TOKEN"]}
     return arguments, config

@@ -1,7 +1,8 @@
 """The workbook's Voila as a JupyterHub server: what `selfexplore hub-server` becomes once it has checked
 the pack and the store (run as `python -m selfexplore.hubvoila <Voila's settings>`, never by hand).
 
-It is stock Voila with JupyterHub's own sign-in for Jupyter servers (the identity provider and authorizer
+It is the workbook's Voila (selfexplore.server: its caps on kernels, kernels bound to the browser of their
+page, scrubbed logs) with JupyterHub's own sign-in for Jupyter servers (the identity provider and authorizer
 that jupyterhub-singleuser uses): every page, API request and kernel websocket must come from a user the
 hub signed in with access to this server, so a student reaches only her own server and a facilitator's
 is closed to students. Two things are added:
@@ -18,28 +19,26 @@ The config file that holds the server's hub token is removed as soon as Voila ha
 
 from __future__ import annotations
 
-import sys
+# First: it declines an import that would cost seconds at every start (see its opening lines).
+# isort: off
+from selfexplore.server import GuardedVoila
 
-# jsonschema (which Jupyter Server's event logging imports) builds an IRI grammar at import when the
-# optional rfc3987-syntax is installed: 2.6 CPU-seconds, at every start of every student's server. Nothing
-# here validates IRIs, so the import is declined and jsonschema goes without that one format check.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+# isort: on
 
-import json  # noqa: E402 - after the line above, which must come before any import of jsonschema
-import os  # noqa: E402
-import shutil  # noqa: E402
-from datetime import datetime  # noqa: E402
-from typing import Any  # noqa: E402
+import json
+import os
+import shutil
+from datetime import datetime
+from typing import Any
 
-import jupyterhub  # noqa: E402
-from jupyterhub.singleuser.extension import JupyterHubIdentityProvider  # noqa: E402
-from jupyterhub.utils import url_path_join  # noqa: E402
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest  # noqa: E402
-from tornado.ioloop import PeriodicCallback  # noqa: E402
-from voila.app import Voila  # noqa: E402
+import jupyterhub
+from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+from jupyterhub.utils import url_path_join
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.ioloop import PeriodicCallback
 
 # Of the package, only this small module: the checks are done, and only the kernels need the rest.
-from selfexplore.activity import activity_body, activity_interval  # noqa: E402
+from selfexplore.activity import activity_body, activity_interval
 
 
 class HubIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]
@@ -55,7 +54,7 @@ class HubIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]
         return [(url_path_join(prefix, path), *rest) for path, *rest in super().get_handlers()]
 
 
-class HubVoila(Voila):  # type: ignore[misc]
+class HubVoila(GuardedVoila):
     """Voila under the hub: the config file is removed once read, and activity is reported."""
 
     name = "selfexplore-hub-server"

@@ -139,5 +139,14 @@ passes = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
+# Schema version 5: facts about the store itself (name, value): which identity key its signed-in students'
+# user names are keyed with (a check value of the key, never the key).
+store_facts = Table(
+    "store_facts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
 # The newest migration; the store checks it without loading Alembic (see selfexplore.store.migrate).
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"

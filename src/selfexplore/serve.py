@@ -18,19 +18,24 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
 from selfexplore.errors import SelfexploreError
 from selfexplore.identity import FACILITATOR_ROLE, HUB_ENV, ROLE_ENV, TRUSTED_HEADER_ENV
 from selfexplore.store import (
     DB_URL_ENV,
+    IDENTITY_KEY_ENV,
     STORE_PREPARED_ENV,
     Store,
     data_folder,
     default_url,
+    load_identity_key,
     write_private,
 )
 from selfexplore.workbook import APP_NOTEBOOK
@@ -56,6 +61,17 @@ IOPUB_TIMEOUT = 60
 # The request headers a kernel is given: the cookie that keeps a student signed in between reloads (see
 # selfexplore.request.PASS_COOKIE), and the trusted proxy's user header when one is configured.
 COOKIE_HEADER = "Cookie"
+# The caps on kernels (selfexplore.guard): in all, and for one visitor. Unset: sized from the memory the
+# server may use (guard.default_max_kernels) and guard.DEFAULT_PER_CLIENT; 0: no cap of that kind, which a
+# server listening beyond this machine refuses.
+MAX_KERNELS_ENV = "SELFEXPLORE_MAX_KERNELS"
+PER_CLIENT_ENV = "SELFEXPLORE_KERNELS_PER_CLIENT"
+# The addresses of the proxies whose user header (SELFEXPLORE_TRUSTED_HEADER) is believed: from anyone else
+# the header is removed before a kernel sees it.
+TRUSTED_PROXIES_ENV = "SELFEXPLORE_TRUSTED_PROXIES"
+# Seconds a kernel handed to a visitor may wait for its page to connect before it is shut down.
+GRACE_ENV = "SELFEXPLORE_UNCONNECTED_GRACE"
+DEFAULT_GRACE = 90
 # The JupyterLab extensions a page loads: Voila's own widget manager and the widgets it manages, and
 # anywidget for the app's shell.
 PAGE_EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", "anywidget")
@@ -95,6 +111,71 @@ def pool_size(environ: dict[str, str] | None = None) -> int:
     if not named.isdigit():
         raise ValueError(f"{POOL_ENV} must be a whole number of kernels, got {named!r}")
     return int(named)
+
+
+@dataclass(frozen=True)
+class Guards:
+    """What the workbook's server guards (selfexplore.server): the caps on kernels, and the trusted proxy."""
+
+    max_kernels: int
+    per_client: int
+    trusted_header: str = ""
+    trusted_proxies: tuple[str, ...] = ()
+    grace: int = DEFAULT_GRACE
+
+    @property
+    def capped(self) -> bool:
+        return self.max_kernels > 0 and self.per_client > 0
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "max_kernels": self.max_kernels,
+            "kernels_per_client": self.per_client,
+            "trusted_header": self.trusted_header,
+            "trusted_proxies": list(self.trusted_proxies),
+            "unconnected_grace": float(self.grace),
+        }
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int, what: str, least: int = 0) -> int:
+    named = environ.get(name, "").strip()
+    if not named:
+        return default
+    if not named.isdigit() or int(named) < least:
+        raise HostingError(f"{name} must be {what}, got {named!r}")
+    return int(named)
+
+
+def guards(environ: Mapping[str, str]) -> Guards:
+    """The guards named in the environment, or the defaults; a value that cannot be used is one line."""
+    from selfexplore.guard import DEFAULT_PER_CLIENT, default_max_kernels, memory_mib, parse_networks
+
+    header = environ.get(TRUSTED_HEADER_ENV, "").strip()
+    proxies = environ.get(TRUSTED_PROXIES_ENV, "").strip()
+    if header and not proxies:
+        raise HostingError(
+            f"{TRUSTED_HEADER_ENV} is set but {TRUSTED_PROXIES_ENV} is not: name the proxy's addresses, "
+            "or anyone who reaches the server could send the header and sign in as anyone"
+        )
+    try:
+        networks = parse_networks(proxies)
+    except ValueError as error:
+        raise HostingError(f"{TRUSTED_PROXIES_ENV}: {error}") from None
+    kernels = "a whole number of kernels (0: no cap)"
+    return Guards(
+        _whole(environ, MAX_KERNELS_ENV, default_max_kernels(memory_mib()), kernels),
+        _whole(environ, PER_CLIENT_ENV, DEFAULT_PER_CLIENT, kernels),
+        header,
+        tuple(str(network) for network in networks) if header else (),
+        _whole(environ, GRACE_ENV, DEFAULT_GRACE, "a whole number of seconds, at least 2", least=2),
+    )
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for an address only this machine reaches (127.0.0.1, ::1, localhost)."""
+    from selfexplore.guard import is_loopback
+
+    return host.strip().lower() == "localhost" or is_loopback(host.strip("[]"))
 
 
 def normalise_base_url(text: str) -> str:
@@ -161,26 +242,29 @@ def voila_arguments(
     return arguments
 
 
-def voila_config(
-    *, pool: int = DEFAULT_POOL, trusted_header: str | None = None, cookies: bool = True
-) -> dict[str, Any]:
+def voila_config(*, pool: int = DEFAULT_POOL, guarded: Guards | None = None, cookies: bool = True) -> dict[str, Any]:
     """The students' Voila settings that are lists or mappings, as the contents of its config file.
     `cookies=False` where the hosting signs students in (a hub): kernels then need no cookie at all."""
     # Voila hands these request headers to the kernel as HTTP_<NAME>; selfexplore.identity trusts the
-    # proxy's header only because the same name is set in SELFEXPLORE_TRUSTED_HEADER.
-    headers = [*([COOKIE_HEADER] if cookies else []), *([trusted_header] if trusted_header else [])]
-    config = page_config()
+    # proxy's header only because the same name is set in SELFEXPLORE_TRUSTED_HEADER, and the server
+    # removes it from requests that did not come from the proxy.
+    header = guarded.trusted_header if guarded else ""
+    headers = [*([COOKIE_HEADER] if cookies else []), *([header] if header else [])]
+    config = page_config(guarded)
     config["VoilaConfiguration"]["http_header_envs"] = headers
     if pool > 0:
         config["VoilaKernelManager"] = {"kernel_pools_config": {APP_NOTEBOOK: {"pool_size": pool}}}
     return config
 
 
-def page_config() -> dict[str, Any]:
+def page_config(guarded: Guards | None = None) -> dict[str, Any]:
     """Settings of every selfexplore Voila's pages: only the JupyterLab extensions the widgets need are
-    loaded. Others installed beside it (in a shared environment, or a hosting image) are not the page's to
-    load, and would only add scripts and errors."""
-    return {"VoilaConfiguration": {"extension_allowlist": list(PAGE_EXTENSIONS)}}
+    loaded (others installed beside it, in a shared environment or a hosting image, are not the page's to
+    load, and would only add scripts and errors), and the server's guards."""
+    config: dict[str, Any] = {"VoilaConfiguration": {"extension_allowlist": list(PAGE_EXTENSIONS)}}
+    if guarded is not None:
+        config["GuardedVoila"] = guarded.config()
+    return config
 
 
 def facilitator_arguments(
@@ -205,9 +289,10 @@ def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def app_url(port: int, base_url: str = "/") -> str:
+def app_url(port: int, base_url: str = "/", ip: str = HOST) -> str:
     """The address a student opens: the server's root (under its base URL) is the app."""
-    return f"http://{HOST}:{port}{base_url}"
+    host = f"[{ip}]" if ":" in ip else ip
+    return f"http://{host}:{port}{base_url}"
 
 
 def dashboard_url(port: int) -> str:
@@ -232,10 +317,14 @@ def _prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
     pack = Path(content_dir).resolve() if content_dir else default_content_dir()
     content = load_content(pack)  # raises ContentError with every problem: the app does not start on a bad pack
     url = db_url or default_url()
-    Store.open(content, url).close()  # creates the database and applies migrations once, before any kernel
+    # The identity key, created once if there is none; the kernels are given it, and never create one.
+    key = load_identity_key(make_url(url), os.environ, create=True)
+    Store.open(content, url, identity_key=key).close()  # creates or upgrades the store once, before any kernel
     env = voila_environment()
     env[CONTENT_ENV] = str(pack)
     env[DB_URL_ENV] = url
+    if key is not None:
+        env[IDENTITY_KEY_ENV] = key.decode()
     env[STORE_PREPARED_ENV] = "1"  # the kernels' stores must exist: they never create one
     env.pop(ROLE_ENV, None)  # only `facilitate` sets the facilitator role
     return env
@@ -247,10 +336,12 @@ def serve(
     db_url: str | None = None,
     pool: int | None = None,
     base_url: str = "/",
+    ip: str = HOST,
 ) -> int:
     """Validate the content pack, create or upgrade the store, then run Voila until it is stopped.
 
-    `base_url` puts the app under a path prefix, for a web server in front that passes the prefix on."""
+    `base_url` puts the app under a path prefix, for a web server in front that passes the prefix on. `ip`
+    is where it listens: beyond this machine only with both caps on kernels."""
     if os.environ.get(HUB_ENV, "").strip():
         # Every student of this one server would be that hub user: the same person, with the same answers.
         raise HostingError(
@@ -258,11 +349,16 @@ def serve(
             "under JupyterHub run `selfexplore hub-server` as each student's server"
         )
     size = pool_size() if pool is None else pool
+    guarded = guards(os.environ)
+    if not is_loopback_host(ip) and not guarded.capped:
+        raise HostingError(
+            f"a server listening on {ip} must cap its kernels: unset {MAX_KERNELS_ENV} and {PER_CLIENT_ENV} "
+            "or set them above 0"
+        )
     env = _prepare(content_dir, db_url)
-    header = env.get(TRUSTED_HEADER_ENV, "").strip() or None
-    print(f"selfexplore: serving the workbook at {app_url(port, base_url)}", flush=True)
-    arguments = voila_arguments(port, pool=size, base_url=base_url)
-    return _run_voila(arguments, voila_config(pool=size, trusted_header=header), env)
+    print(f"selfexplore: serving the workbook at {app_url(port, base_url, ip)}", flush=True)
+    arguments = voila_arguments(port, pool=size, ip=ip, base_url=base_url)
+    return _run_voila(arguments, voila_config(pool=size, guarded=guarded), env)
 
 
 def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
@@ -281,7 +377,8 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
     write_private(where, f"{dashboard_url(port)}?token={token}\n")
     # The token is not printed: a terminal's scrollback, a log or a shared screen would show it.
     print(f"selfexplore: the facilitator dashboard's address, with its token, is in {where}", flush=True)
-    return _run_voila(facilitator_arguments(port), {**page_config(), "Voila": {"token": token}}, env)
+    guarded = guards({key: value for key, value in os.environ.items() if key != TRUSTED_HEADER_ENV})
+    return _run_voila(facilitator_arguments(port), {**page_config(guarded), "Voila": {"token": token}}, env)
 
 
 def write_voila_config(config: dict[str, Any], folder: Path) -> None:
@@ -298,7 +395,7 @@ def voila_command(arguments: list[str], config: dict[str, Any]) -> Iterator[list
     block ends."""
     with tempfile.TemporaryDirectory(prefix="selfexplore-voila-") as config_dir:
         write_voila_config(config, Path(config_dir))
-        yield [sys.executable, "-m", "voila", *arguments, "--Voila.config_file_paths", config_dir]
+        yield [sys.executable, "-m", "selfexplore.server", *arguments, "--Voila.config_file_paths", config_dir]
 
 
 def _run_voila(arguments: list[str], config: dict[str, Any], env: dict[str, str]) -> int:

@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,7 +40,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.expression import Executable
 
@@ -58,6 +59,7 @@ from selfexplore.schema import (
     passes,
     plan_steps,
     reflections,
+    store_facts,
     students,
 )
 from selfexplore.scoring import Answer, check_answer
@@ -69,9 +71,34 @@ DB_URL_ENV = "SELFEXPLORE_DB_URL"
 # Set by `serve` and `hub-server` for their kernels once the store exists: a kernel then never creates one
 # (a missing file means it was moved or deleted, and a fresh empty store would take the answers).
 STORE_PREPARED_ENV = "SELFEXPLORE_STORE_PREPARED"
+# The server's identity key: hub and proxy user names are stored as an HMAC with it (selfexplore.codes).
+# From this variable (every server of a school shares one store, so they share this key: under Kubernetes,
+# from a secret), else from a file created once, readable only by this user: beside an SQLite database, in
+# the user's data folder for PostgreSQL.
+IDENTITY_KEY_ENV = "SELFEXPLORE_IDENTITY_KEY"
+IDENTITY_KEY_FILE = "selfexplore-identity.key"
+MIN_IDENTITY_KEY = 32  # characters: 32 URL-safe characters carry 192 bits
+IDENTITY_KEY_FACT = "identity_key_check"
+NO_IDENTITY_KEY = (
+    "This server has no identity key, so nobody can be signed in by name; the server's administrator can "
+    f"set {IDENTITY_KEY_ENV}."
+)
 STORE_GONE = (
     "The workbook's store is not where it was (it was moved, deleted or replaced), so nothing more can be "
     "saved. Tell the person who runs the workbook; what you saw as saved before is kept."
+)
+# A database that fails while serving: what a student is told, in place of the database's own words.
+DISK_FULL = (
+    "The server has run out of disk space, so this could not be saved. It is still on this page. Tell the "
+    "person who runs the workbook; what you saw as saved before is kept."
+)
+STORE_READ_ONLY = (
+    "The workbook's store cannot be written to just now, so this could not be saved. It is still on this "
+    "page. Tell the person who runs the workbook; what you saw as saved before is kept."
+)
+STORE_UNAVAILABLE = (
+    "The workbook's store could not be reached just now, so nothing could be saved or read. What is on "
+    "this page is still there: try again in a minute."
 )
 REFLECTION_LIMIT = 5000
 NOTE_LIMIT = 1000
@@ -96,7 +123,7 @@ FREE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=10)
 MAX_DELAY = 8.0
 # A page pass lasts a working day; after that the student resumes with their code.
-PASS_LIFETIME = timedelta(hours=12)
+PASS_LIFETIME = codes.PASS_LIFETIME
 EXPIRED_PASS = "This workbook link has expired or was signed out. Open the start page and resume with your code."  # noqa: S105 - a message, not a password
 WRONG_CODE = "That resume code was not recognised. Check it and try again."
 
@@ -224,6 +251,53 @@ def write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
+def identity_key_file(url: URL) -> Path:
+    """Where the identity key is kept when no variable names it: beside an SQLite database (a copy of the
+    database moves with its key), else in the user's data folder."""
+    file = sqlite_file(url)
+    return (file.parent if file is not None else data_folder()) / IDENTITY_KEY_FILE
+
+
+def load_identity_key(url: URL, environ: Mapping[str, str], *, create: bool) -> bytes | None:
+    """The identity key: SELFEXPLORE_IDENTITY_KEY, else the key file, created once when `create` (None when
+    there is none and none is to be made). A key too short to be secret is a StoreError naming it."""
+    named = environ.get(IDENTITY_KEY_ENV, "").strip()
+    if named:
+        if len(named) < MIN_IDENTITY_KEY:
+            raise StoreError(
+                f"{IDENTITY_KEY_ENV} must be at least {MIN_IDENTITY_KEY} characters; make one with "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return named.encode()
+    path = identity_key_file(url)
+    try:
+        text_ = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        if not create:
+            return None
+        text_ = _create_identity_key(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise StoreError(f"cannot read the identity key in {path}: {error}") from None
+    if len(text_) < MIN_IDENTITY_KEY:
+        raise StoreError(f"the identity key in {path} is shorter than {MIN_IDENTITY_KEY} characters")
+    return text_.encode()
+
+
+def _create_identity_key(path: Path) -> str:
+    """A new key in a new file only this user can read; a key another process wrote a moment ago wins."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    except OSError as error:
+        raise StoreError(f"cannot create the identity key in {path}: {error.strerror}") from None
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    return key
+
+
 def default_url() -> str:
     """SELFEXPLORE_DB_URL, else an SQLite file in the user's data folder (created when needed)."""
     named = os.environ.get(DB_URL_ENV)
@@ -235,6 +309,30 @@ def default_url() -> str:
 def data_folder() -> Path:
     """The user's own data folder for selfexplore (XDG_DATA_HOME/selfexplore), not created here."""
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "selfexplore"
+
+
+def _without_nul(text_: str) -> str:
+    """Text as it is stored: without NUL characters, which mean nothing in text (they come from pasting out
+    of another program) and which PostgreSQL refuses, so that a retry could never save the text."""
+    return text_.replace("\x00", "")
+
+
+@contextmanager
+def _calm() -> Iterator[None]:
+    """The database's failures as a StoreError a student can read: a full disk, a store that cannot be
+    written, one that cannot be reached. Nothing of the database's own message reaches a page (it can hold
+    SQL and its parameters). An IntegrityError is the store's own business (a race it resolves)."""
+    try:
+        yield
+    except IntegrityError:
+        raise
+    except DBAPIError as error:
+        said = f"{type(error.orig).__name__} {error.orig}".lower()
+        if "disk is full" in said or "no space left" in said or "diskfull" in said:
+            raise StoreError(DISK_FULL) from error
+        if "readonly" in said or "read-only" in said:
+            raise StoreError(STORE_READ_ONLY) from error
+        raise StoreError(STORE_UNAVAILABLE) from error
 
 
 def _now() -> datetime:
@@ -413,19 +511,24 @@ class _WriterLock:
 class Store:
     """The one way into the student data. Build it with `Store.open`."""
 
-    def __init__(self, engine: Engine, content: Content) -> None:
+    def __init__(self, engine: Engine, content: Content, identity_key: bytes | None = None) -> None:
         self.engine = engine
         self.content = content
+        self._identity_key = identity_key
         self._writer_lock = _WriterLock.for_engine(engine)
         # An SQLite file, and which file it is: a save checks it is still there, and still the same file.
         self._file = sqlite_file(engine.url)
         self._file_id = _file_id(self._file) if self._file is not None else None
 
     @classmethod
-    def open(cls, content: Content, url: str | None = None, *, create: bool = True) -> Store:
+    def open(
+        cls, content: Content, url: str | None = None, *, create: bool = True, identity_key: bytes | None = None
+    ) -> Store:
         """The store at `url` (the default one when None), created or upgraded. A store that cannot be
         reached or opened is a StoreError of one sentence, naming it without its password. With
-        `create=False` (a served kernel) a missing SQLite file is that error too, not a new empty store."""
+        `create=False` (a served kernel) a missing SQLite file is that error too, not a new empty store,
+        and no identity key is created. The identity key is `identity_key`, else `load_identity_key`'s;
+        a store keyed with another key is refused (every signed-in student would become someone new)."""
         named = url or default_url()
         parsed = make_url(named)
         shown = parsed.render_as_string(hide_password=True)
@@ -442,7 +545,49 @@ class Store:
             engine.dispose()
             reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else "not reachable"
             raise StoreError(f"cannot open the store at {shown}: {reason}") from None
-        return cls(engine, content)
+        try:
+            key = identity_key or load_identity_key(parsed, os.environ, create=create)
+            store = cls(engine, content, key)
+            if key is not None:
+                store._key_identities(key)
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def _key_identities(self, key: bytes) -> None:
+        """Check that this store's signed-in students are keyed with `key`; the first time, rekey the rows
+        stored before the store had a key (an HMAC over their unkeyed hash: no name is needed)."""
+        check = codes.identity_key_check(key)
+        fact = select(store_facts.c.value).where(store_facts.c.name == IDENTITY_KEY_FACT)
+        with self._read() as connection:
+            recorded = connection.execute(fact).scalar_one_or_none()
+        if recorded is None:
+            try:
+                with self._write() as connection:
+                    recorded = connection.execute(fact).scalar_one_or_none()
+                    if recorded is None:
+                        unkeyed = connection.execute(
+                            select(students.c.id, students.c.identity_hash).where(
+                                students.c.identity_kind.in_(("hub", "proxy"))
+                            )
+                        ).all()
+                        for row in unkeyed:
+                            connection.execute(
+                                update(students)
+                                .where(students.c.id == row.id)
+                                .values(identity_hash=codes.rekey_identity(row.identity_hash, key))
+                            )
+                        connection.execute(insert(store_facts).values(name=IDENTITY_KEY_FACT, value=check))
+                        recorded = check
+            except IntegrityError:  # another process keyed it at the same moment
+                with self._read() as connection:
+                    recorded = connection.execute(fact).scalar_one_or_none()
+        if recorded != check:
+            raise StoreError(
+                "this store's signed-in students were keyed with another identity key; set "
+                f"{IDENTITY_KEY_ENV} to that key, or put back the {IDENTITY_KEY_FILE} that was beside the database"
+            )
 
     def close(self) -> None:
         self._writer_lock.close()
@@ -456,7 +601,7 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._writer_lock, self.engine.connect() as connection:
+        with _calm(), self._writer_lock, self.engine.connect() as connection:
             self._check_file()
             connection.execution_options(selfexplore_write=True)
             with connection.begin():
@@ -473,7 +618,7 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection, connection.begin():
+        with _calm(), self.engine.connect() as connection, connection.begin():
             yield connection
 
     # --- identity ---------------------------------------------------------------------------------
@@ -527,7 +672,9 @@ class Store:
         """The student signed in as `name` by JupyterHub or a trusted proxy, created on first visit."""
         if not name or len(name) > 256:
             raise IdentityError("The sign-in did not give a usable user name.")
-        hashed = codes.identity_hash(kind, name)
+        if self._identity_key is None:
+            raise StoreError(NO_IDENTITY_KEY)
+        hashed = codes.identity_hash(kind, name, self._identity_key)
         with self._read() as connection:
             row = connection.execute(select(students).where(students.c.identity_hash == hashed)).first()
         if row is not None:
@@ -556,14 +703,24 @@ class Store:
         """The student a pass was issued to; an unknown, malformed or expired pass gets one message."""
         if not isinstance(token, str) or not codes.looks_like_pass(token):
             raise IdentityError(EXPIRED_PASS)
+        hashed = codes.pass_hash(token)
+        now = _now()
         with self._read() as connection:
             row = connection.execute(
-                select(students)
+                select(students, passes.c.expires_at)
                 .join(passes, passes.c.student_id == students.c.id)
-                .where(passes.c.token_hash == codes.pass_hash(token), passes.c.expires_at > _now())
+                .where(passes.c.token_hash == hashed, passes.c.expires_at > now)
             ).first()
         if row is None:
             raise IdentityError(EXPIRED_PASS)
+        if _aware(row.expires_at) < now + PASS_LIFETIME - codes.PASS_RENEWAL:
+            # Used, so renewed: a pass lapses PASS_LIFETIME after its last use, not after it was issued.
+            with self._write() as connection:
+                connection.execute(
+                    update(passes)
+                    .where(passes.c.token_hash == hashed, passes.c.expires_at > now)
+                    .values(expires_at=now + PASS_LIFETIME)
+                )
         return Student(row.id, row.identity_kind, _aware(row.created_at))
 
     def revoke_pass(self, token: str) -> None:
@@ -665,6 +822,7 @@ class Store:
             raise InputError(f"There is no reflection prompt {prompt_id!r}.")
         if not isinstance(text_, str):
             raise InputError("A reflection must be text.")
+        text_ = _without_nul(text_)
         if len(text_) > REFLECTION_LIMIT:
             raise InputError(
                 f"A reflection can hold at most {REFLECTION_LIMIT} characters; this one has {len(text_)}. "
@@ -708,6 +866,7 @@ class Store:
             )
         if target_month is not None and (not isinstance(target_month, str) or not _MONTH.match(target_month)):
             raise InputError(f"A target month is written YYYY-MM, not {target_month!r}.")
+        note = _without_nul(note)
         now = _now()
         values = {"status": status, "note": note, "target_month": target_month, "saved_at": now}
         with self._write() as connection:

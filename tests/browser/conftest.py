@@ -58,6 +58,9 @@ WAIT_MS = int(os.environ.get("SELFEXPLORE_BROWSER_WAIT_MS", "90000"))
 expect.set_options(timeout=WAIT_MS)
 # Kernels kept ready by the test server: enough for the tests that open several browsers at once.
 TEST_POOL = 3
+# Every test's browser comes from this machine's one address, so to the server they are all one visitor:
+# its cap on one visitor's kernels is raised for them (tests/browser/test_guard.py tests the cap itself).
+TEST_SERVER_ENV = {**os.environ, "SELFEXPLORE_KERNELS_PER_CLIENT": "200"}
 
 
 def _missing(message: str) -> NoReturn:
@@ -123,7 +126,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Itera
     ]
     # Asking for the app itself would take a kernel from the pool: one of the template's files says it is up.
     ready = "/voila/templates/selfexplore/static/selfexplore.css"
-    with running(command, f"http://127.0.0.1:{port}", log, ready=ready) as base:
+    with running(command, f"http://127.0.0.1:{port}", log, TEST_SERVER_ENV, ready=ready) as base:
         yield base
 
 
@@ -142,7 +145,11 @@ def facilitator(tmp_path_factory: pytest.TempPathFactory, database_url: str, fac
     port = free_port()
     log = facilitator_home / "facilitate.log"
     command = [sys.executable, "-m", "selfexplore", "--db", database_url, "facilitate", "--port", str(port)]
-    env = {**os.environ, "SELFEXPLORE_FACILITATOR_TOKEN": FACILITATOR_TOKEN, "XDG_DATA_HOME": str(facilitator_home)}
+    env = {
+        **TEST_SERVER_ENV,
+        "SELFEXPLORE_FACILITATOR_TOKEN": FACILITATOR_TOKEN,
+        "XDG_DATA_HOME": str(facilitator_home),
+    }
     with running(command, f"http://127.0.0.1:{port}", log, env) as base:
         yield base
 
@@ -223,9 +230,10 @@ class PageGuard:
             pytest.fail(f"the page was not clean:\n{problems}", pytrace=False)
 
 
-def new_context(browser: Browser) -> BrowserContext:
-    """A fresh browser (no cookies, storage or cache), with the one timeout for every wait."""
-    context = browser.new_context(viewport={"width": SCREENSHOT_WIDTHS[0], "height": 900})
+def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    """A fresh browser (no cookies, storage or cache), with the one timeout for every wait; `options` as
+    Playwright's new_context takes them (extra_http_headers, for example)."""
+    context = browser.new_context(viewport={"width": SCREENSHOT_WIDTHS[0], "height": 900}, **options)
     context.set_default_timeout(WAIT_MS)
     return context
 

@@ -11,6 +11,7 @@ Every page is guarded (see conftest): no console error, no request off the machi
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -61,7 +62,10 @@ class TestWorkbook:
         # Signed in through a cookie of this browser, never through the address.
         at(page, "")
         assert code.replace("-", "") not in page.url
-        assert PASS_COOKIE in {c["name"] for c in page.context.cookies()}
+        (kept,) = [c for c in page.context.cookies() if c["name"] == PASS_COOKIE]
+        # Set by the server: no script on the page can read it, and no other site's page or link sends it.
+        assert kept["httpOnly"] and kept["sameSite"] == "Strict" and kept["expires"] > time.time() + 3600
+        assert PASS_COOKIE not in page.evaluate("document.cookie")
         page.reload()
         expect(page.get_by_role("link", name="Continue to the questions")).to_be_visible()
         kernel = kernel_id(page)

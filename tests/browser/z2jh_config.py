@@ -14,8 +14,13 @@ c = get_config()  # noqa: F821 - JupyterHub provides get_config when it reads th
 
 VALUES = Path(os.environ["SELFEXPLORE_Z2JH_VALUES"])
 values = yaml.safe_load(VALUES.read_text(encoding="utf-8"))
-# What a secretKeyRef names, as the tests provide it: {"selfexplore-store": {"url": <the test store>}}.
-secrets = {"selfexplore-store": {"url": os.environ.pop("SELFEXPLORE_DB_URL")}}
+# What a secretKeyRef names, as the tests provide it: the test store and a test identity key.
+secrets = {
+    "selfexplore-store": {
+        "url": os.environ.pop("SELFEXPLORE_DB_URL"),
+        "identity-key": os.environ.pop("SELFEXPLORE_TEST_IDENTITY_KEY", "z2jh-test-identity-key-of-32-characters"),
+    }
+}
 # Translated below, or (image, uid, fsGid, storage, memory, cpu, networkPolicy, scheduling, prePuller)
 # for a cluster alone, with nothing to do on one machine: tests/unit/test_deploy.py checks those.
 KNOWN = {

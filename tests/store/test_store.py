@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import OperationalError
 
+from selfexplore import codes
 from selfexplore.content import Content
 from selfexplore.errors import InputError
 from selfexplore.schema import HEAD_REVISION
 from selfexplore.store import (
+    DISK_FULL,
+    IDENTITY_KEY_ENV,
+    IDENTITY_KEY_FILE,
     PASS_LIFETIME,
     REFLECTION_LIMIT,
+    STORE_UNAVAILABLE,
     IdentityError,
     Store,
     StoreError,
@@ -95,6 +104,76 @@ class TestIdentity:
         with store.engine.connect() as connection:
             stored = [tuple(row) for row in connection.exec_driver_sql("SELECT * FROM students")]
         assert "student042" not in repr(stored)
+
+
+class TestKeyedIdentities:
+    """Hub and proxy names are stored as an HMAC with the server's key (security review finding 6)."""
+
+    def test_a_roster_of_names_links_no_row_to_anyone_without_the_key(self, store: Store) -> None:
+        store.student_for("hub", "jsmith42")
+        roster = ["adoe1", "jsmith42", "mlee7", "tkhan3"]
+        with store.engine.connect() as connection:
+            stored = {row[0] for row in connection.exec_driver_sql("SELECT identity_hash FROM students")}
+        # The attack of the review: hash every name of the roster the way the store used to.
+        assert not stored & {codes.unkeyed_identity_hash("hub", name) for name in roster}
+        assert not stored & {hashlib.sha256(name.encode()).hexdigest() for name in roster}
+
+    def test_rows_stored_before_the_key_are_rekeyed_and_keep_their_student(self, db_url: str, content: Content) -> None:
+        engine = make_engine(db_url)
+        migrate(engine, "0004")
+        legacy = codes.unkeyed_identity_hash("hub", "student042")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO students (id, identity_kind, identity_hash, created_at) "
+                    "VALUES (7, 'hub', :hash, '2026-01-01 00:00:00')"
+                ),
+                {"hash": legacy},
+            )
+        engine.dispose()
+        key = b"k" * 40
+        for _ in range(2):  # the second opening finds the store keyed already, and changes nothing
+            with Store.open(content, db_url, identity_key=key) as store:
+                assert store.student_for("hub", "student042").id == 7
+                with store.engine.connect() as connection:
+                    (stored,) = connection.exec_driver_sql("SELECT identity_hash FROM students WHERE id = 7").one()
+                assert stored == codes.identity_hash("hub", "student042", key) != legacy
+
+    def test_a_store_keyed_with_another_key_is_refused(self, db_url: str, content: Content) -> None:
+        Store.open(content, db_url, identity_key=b"a" * 40).close()
+        with pytest.raises(StoreError, match="keyed with another identity key"):
+            Store.open(content, db_url, identity_key=b"b" * 40)
+
+    def test_the_key_is_made_once_beside_an_sqlite_database_readable_only_by_its_user(
+        self, tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv(IDENTITY_KEY_ENV, raising=False)
+        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+        with Store.open(content, url) as store:
+            first = store.student_for("proxy", "ann")
+        key_file = tmp_path / IDENTITY_KEY_FILE
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        written = key_file.read_text()
+        with Store.open(content, url) as store:
+            assert store.student_for("proxy", "ann") == first
+        assert key_file.read_text() == written
+
+    def test_a_key_from_the_environment_must_be_long_enough(
+        self, db_url: str, content: Content, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv(IDENTITY_KEY_ENV, "short")
+        with pytest.raises(StoreError, match=f"{IDENTITY_KEY_ENV} must be at least 32 characters"):
+            Store.open(content, db_url)
+
+    def test_a_kernel_never_makes_a_key(
+        self, tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv(IDENTITY_KEY_ENV, raising=False)
+        url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+        Store.open(content, url, identity_key=b"x" * 40).close()  # as `serve` does, with the key it was given
+        with Store.open(content, url, create=False) as store, pytest.raises(StoreError, match="no identity key"):
+            store.student_for("hub", "ann")
+        assert not (tmp_path / IDENTITY_KEY_FILE).exists()
 
 
 class TestAttempts:
@@ -209,6 +288,51 @@ class TestPlans:
         with pytest.raises(InputError, match=message):
             store.save_plan_step(attempt, "step", status, target_month=month)  # type: ignore[arg-type]
         assert store.plan(attempt) == []
+
+
+class TestFailures:
+    """What a student is told when the database fails (security review finding 10): a sentence of the
+    store's, never the database's own words (which can hold SQL and its parameters)."""
+
+    def test_a_nul_character_in_text_is_saved_without_it_on_every_database(self, store: Store) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+        saved = store.save_reflection(attempt, "balance_week", "pasted\x00 text")
+        assert saved.text == "pasted text" and [r.text for r in store.reflections(attempt)] == ["pasted text"]
+        step = store.save_plan_step(attempt, "meet-society-advisor", "edited", note="a\x00b")
+        assert step.note == "ab" and store.plan(attempt)[0].note == "ab"
+
+    def test_a_full_disk_is_said_in_words_and_saves_nothing(self, tmp_path: Path, content: Content) -> None:
+        from sqlalchemy import event
+
+        with Store.open(content, f"sqlite:///{tmp_path / 'full.sqlite3'}") as store:
+            attempt = store.latest_attempt(store.create_student().student)
+            store.save_reflection(attempt, "balance_week", "kept")
+
+            @event.listens_for(store.engine, "connect")
+            def no_room(connection: Any, _record: Any) -> None:  # the file may not grow by one page more
+                pages = connection.execute("PRAGMA page_count").fetchone()[0]
+                connection.execute(f"PRAGMA max_page_count = {pages}")
+
+            store.engine.dispose()  # new connections, each with the limit
+            with pytest.raises(StoreError) as raised:
+                store.save_reflection(attempt, "balance_week", "x" * REFLECTION_LIMIT)
+            assert str(raised.value) == DISK_FULL
+            assert "sqlite" not in str(raised.value).lower() and "INSERT" not in str(raised.value)
+            assert [r.text for r in store.reflections(attempt)] == ["kept"]
+
+    def test_a_database_that_cannot_be_reached_is_said_in_words(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        attempt = store.latest_attempt(store.create_student().student)
+
+        def refused(*_args: object, **_kwargs: object) -> None:
+            raise OperationalError("SELECT * FROM students WHERE id = 7", {}, ConnectionRefusedError("refused"))
+
+        monkeypatch.setattr(store.engine, "connect", refused)
+        for action in (lambda: store.save_reflection(attempt, "balance_week", "text"), lambda: store.plan(attempt)):
+            with pytest.raises(StoreError) as raised:
+                action()
+            assert str(raised.value) == STORE_UNAVAILABLE and "SELECT" not in str(raised.value)
 
 
 class TestGroupSessions:
@@ -408,6 +532,20 @@ class TestPasses:
         token = store.issue_pass(student)
         later = datetime.now(UTC) + PASS_LIFETIME + timedelta(minutes=1)
         monkeypatch.setattr("selfexplore.store._now", lambda: later)
+        with pytest.raises(IdentityError):
+            store.student_for_pass(token)
+
+    def test_a_pass_in_use_stays_good_and_lapses_a_lifetime_after_its_last_use(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        student = store.create_student().student
+        token = store.issue_pass(student)
+        start = datetime.now(UTC)
+        for hours in (8, 16, 24):  # a student who comes back every eight hours stays signed in
+            monkeypatch.setattr("selfexplore.store._now", lambda hours=hours: start + timedelta(hours=hours))
+            assert store.student_for_pass(token) == student
+        idle = start + timedelta(hours=24) + PASS_LIFETIME + timedelta(minutes=1)
+        monkeypatch.setattr("selfexplore.store._now", lambda: idle)
         with pytest.raises(IdentityError):
             store.student_for_pass(token)
 

@@ -8,6 +8,7 @@ import asyncio
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import ipywidgets as widgets
 import pytest
@@ -16,8 +17,8 @@ from traitlets import TraitError
 from selfexplore.content import Content
 from selfexplore.request import PASS_COOKIE
 from selfexplore.scoring import value_ids
-from selfexplore.store import Store
-from selfexplore.ui.app import PREPARE_DELAY, WorkbookApp
+from selfexplore.store import STORE_UNAVAILABLE, Store, StoreError
+from selfexplore.ui.app import PREPARE_DELAY, WorkbookApp, workbook_app
 from selfexplore.ui.balance import BalanceView
 from selfexplore.ui.explore import AdvisingView, CompareView, PathsView
 from selfexplore.ui.matches import MatchesView
@@ -183,6 +184,34 @@ class TestStartPage:
         view.join_code.set_state({"value": "ZZZ-ZZZ"})
         view.join.click()
         assert 'role="alert"' in view.message.value
+
+    def test_a_sign_out_that_fails_says_the_student_is_still_signed_in(
+        self, content: Content, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        opened = started(content, store)
+        view = opened.view
+        assert isinstance(view, StartView)
+        kept = opened.cookie
+
+        def unreachable(*_args: object, **_kwargs: object) -> None:
+            raise StoreError(STORE_UNAVAILABLE)
+
+        monkeypatch.setattr(store, "revoke_pass", unreachable)
+        view.sign_out.click()
+        assert 'role="alert"' in view.message.value and "You are still signed in" in view.message.value
+        assert opened.app.visit.known and opened.cookie == kept
+
+    def test_a_store_that_cannot_be_opened_is_a_sentence_not_a_traceback(
+        self, content: Content, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        shown: list[object] = []
+        monkeypatch.setattr("IPython.display.display", shown.append)
+        monkeypatch.setenv("SELFEXPLORE_DB_URL", f"sqlite:///{tmp_path / 'gone.sqlite3'}")
+        monkeypatch.setenv("SELFEXPLORE_STORE_PREPARED", "1")  # a served kernel: it never creates a store
+        assert workbook_app(content) is None
+        (notice,) = shown
+        assert isinstance(notice, widgets.HTML) and 'role="alert"' in notice.value
+        assert "The workbook cannot open just now" in notice.value and "Traceback" not in notice.value
 
     def test_a_hub_student_cannot_be_signed_out_by_a_forged_click(self, content: Content, store: Store) -> None:
         opened = Opened(content, store, {"JUPYTERHUB_USER": "student-7"})

@@ -175,6 +175,7 @@ class TestBadInput:
             (["serve", "--base-url", "/a/../b/"], "selfexplore: error: argument --base-url: a base URL is"),
             (["serve", "--base-url", "/a b/"], "selfexplore: error: argument --base-url: a base URL is"),
             ([], "selfexplore: error: the following arguments are required: command"),
+            (["serve", "--ip", "school.example"], "selfexplore: error: argument --ip: expected an IP address"),
         ],
     )
     def test_a_bad_command_line_exits_2_with_one_line(
@@ -216,6 +217,26 @@ class TestHosting:
         assert len(err.splitlines()) == 1
         assert "every student of this server would be the same person" in err
         assert "selfexplore hub-server" in err
+
+    def test_a_server_open_beyond_this_machine_must_cap_its_kernels(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("SELFEXPLORE_MAX_KERNELS", "0")
+        code, _, err = _run(capsys, "serve", "--port", "1", "--ip", "0.0.0.0")
+        assert code == 2
+        assert err.splitlines() == [
+            "selfexplore: error: a server listening on 0.0.0.0 must cap its kernels: unset SELFEXPLORE_MAX_KERNELS "
+            "and SELFEXPLORE_KERNELS_PER_CLIENT or set them above 0"
+        ]
+
+    def test_a_trusted_header_without_the_proxys_addresses_is_refused(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("SELFEXPLORE_TRUSTED_HEADER", "X-Remote-User")
+        monkeypatch.delenv("SELFEXPLORE_TRUSTED_PROXIES", raising=False)
+        code, _, err = _run(capsys, "serve", "--port", "1")
+        assert code == 2
+        assert len(err.splitlines()) == 1 and "anyone who reaches the server could send the header" in err
 
 
 class TestModule:

@@ -33,6 +33,7 @@ from selfexplore.serve import (
     DEFAULT_POOL,
     POOL_ENV,
     TEMPLATE,
+    Guards,
     HostingError,
     app_notebook,
     facilitator_arguments,
@@ -81,8 +82,10 @@ class TestVoilaSettings:
 
     def test_kernels_get_the_cookie_and_a_trusted_header_only(self) -> None:
         assert voila_config()["VoilaConfiguration"]["http_header_envs"] == ["Cookie"]
-        headers = voila_config(trusted_header="X-Remote-User")["VoilaConfiguration"]["http_header_envs"]
-        assert headers == ["Cookie", "X-Remote-User"]
+        guarded = Guards(10, 2, "X-Remote-User", ("10.0.0.5/32",))
+        config = voila_config(guarded=guarded)
+        assert config["VoilaConfiguration"]["http_header_envs"] == ["Cookie", "X-Remote-User"]
+        assert config["GuardedVoila"]["trusted_proxies"] == ["10.0.0.5/32"]
 
     def test_the_facilitator_server_serves_its_own_folder_without_a_pool(self) -> None:
         arguments = facilitator_arguments(1)

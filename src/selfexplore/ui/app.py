@@ -19,12 +19,13 @@ import importlib
 import logging
 import os
 from collections.abc import Mapping
+from html import escape
 
 import ipywidgets as widgets
 
 from selfexplore.content import Content, load_content
 from selfexplore.request import PASS_COOKIE, PageRequest, is_preheated, wait_for_request
-from selfexplore.store import STORE_PREPARED_ENV, Store
+from selfexplore.store import STORE_PREPARED_ENV, STORE_UNAVAILABLE, Store, StoreError
 from selfexplore.ui.chrome import Chrome
 from selfexplore.ui.page import PageContext, PageView
 from selfexplore.ui.shell import Shell
@@ -36,6 +37,7 @@ _log = logging.getLogger(__name__)
 PREPARE_DELAY = 0.25
 OPENING = '<p class="se-opening-app" role="status">Opening your workbook...</p>'
 COULD_NOT_MOVE = "That page could not be opened just now; you are still on this one. Please try again in a moment."
+STORE_CLOSED = '<div class="se-warning" role="alert"><h1>The workbook cannot open just now</h1><p>{reason}</p></div>'
 COULD_NOT_OPEN = (
     '<div class="se-warning" role="alert"><p>The workbook could not open this page just now. Nothing you saved '
     "is lost: please wait a moment, then reload the page.</p></div>"
@@ -164,13 +166,21 @@ def preload() -> None:
             importlib.import_module(spec.module)
 
 
-def workbook_app(content: Content | None = None, store: Store | None = None) -> WorkbookApp:
-    """Build the app, show it, and open the page the request asks for (at once, or once it arrives)."""
+def workbook_app(content: Content | None = None, store: Store | None = None) -> WorkbookApp | None:
+    """Build the app, show it, and open the page the request asks for (at once, or once it arrives). A
+    store that cannot be opened (the database is down, its file gone) is said in a sentence, not a
+    traceback, and there is no app (None)."""
     from IPython.display import display
 
     environ = os.environ
     content = content if content is not None else load_content()
-    store = store if store is not None else Store.open(content, create=not os.environ.get(STORE_PREPARED_ENV))
+    if store is None:
+        try:
+            store = Store.open(content, create=not os.environ.get(STORE_PREPARED_ENV))
+        except StoreError as error:
+            _log.warning("the store could not be opened: %s", error)
+            display(widgets.HTML(STORE_CLOSED.format(reason=escape(STORE_UNAVAILABLE))))
+            return None
     app = WorkbookApp(
         content,
         store,

@@ -9,7 +9,8 @@
  *    a reload and a bookmark land where the student expects; Back and Forward ask the kernel again.
  *    A link opened in a new tab (a modified click) is an ordinary link and opens a visit of its own.
  * 2. The sign-in cookie. The kernel sends the page pass after a student starts or resumes (and a clear
- *    when they sign out); it is kept as a SameSite=Strict cookie for this server only, never in an address.
+ *    when they sign out); the page posts it to the server, which keeps it in an HttpOnly, SameSite=Strict
+ *    cookie for this server only, never in an address.
  * 3. An honest saving status. When the student changes an answer (a widget marked se-answer), the status
  *    line says "Saving..." at once; the kernel replaces it with "Saved ..." after the commit, naming the
  *    answer it saved (and, for text, its length). An answer the kernel has not named within 8 seconds
@@ -89,15 +90,22 @@ function itemKey(element) {
   return match ? match[1] : null;
 }
 
-function setCookie(cookie) {
-  const parts = [cookie.name + "=" + (cookie.value || ""), "Path=" + (cookie.path || "/"), "SameSite=Strict"];
-  if (!cookie.value) {
-    parts.push("Max-Age=0");
-  }
-  if (window.location.protocol === "https:") {
-    parts.push("Secure");
-  }
-  document.cookie = parts.join("; ");
+// The server sets the sign-in cookie (HttpOnly: no script on the page can read it back), one request after
+// another, so that a sign-out posted after a sign-in is never overtaken by it.
+let signIns = Promise.resolve();
+
+function keepSignIn(cookie) {
+  const xsrf = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie);
+  const post = () =>
+    fetch((cookie.path || "/") + "selfexplore/sign-in", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-XSRFToken": xsrf ? decodeURIComponent(xsrf[1]) : "" },
+      body: new URLSearchParams({ pass: cookie.value || "" }),
+    });
+  // One more try after a failure (a dropped connection); after that, the next page load asks again.
+  signIns = signIns.then(() => post().catch(post)).catch(() => undefined);
+  return signIns;
 }
 
 function statusText(model, state) {
@@ -238,7 +246,7 @@ export default {
     function keepCookie() {
       const cookie = model.get("cookie");
       if (cookie && cookie.name) {
-        setCookie(cookie);
+        keepSignIn(cookie);
       }
     }
 

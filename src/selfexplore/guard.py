@@ -1,0 +1,312 @@
+"""What the workbook's server guards, as plain functions and one ledger (selfexplore.server uses them).
+
+Kept apart from Voila so that it can be tested without a server, and small, so that the server's process
+loads nothing else of the package.
+
+- `KernelLedger`: which visitor each kernel was handed to, under a cap on kernels in all and per visitor;
+  which browser may use it; which kernels no page ever connected to.
+- `client_key`: who a visitor is for the per-visitor cap: the user a trusted proxy signed in, else the
+  address the proxy forwarded for, else the address the request came from.
+- `scrub`: a log line without kernel ids or pass, code and token values.
+- `default_max_kernels`: a cap sized from the memory the server may use and a kernel's measured memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+# The cookie that binds a browser to the kernels of the pages it was given (HttpOnly: no script reads it).
+BROWSER_COOKIE = "selfexplore_browser"
+# A kernel of the app, measured after a full pass (docs/benchmarks.md): about 64 MiB unshared, 100 MiB
+# resident with what it shares with other processes. The cap counts the resident size.
+KERNEL_MIB = 100
+# What the server's own process and the rest of the machine keep, before any kernel.
+SERVER_MIB = 256
+# Of the memory left, the share kernels may take: the rest is for the database, the pages' files and the
+# system's own caches.
+KERNEL_SHARE = 0.75
+# One visitor's kernels: a student with the workbook open in a few tabs, and reloads whose kernels are
+# still shutting down.
+DEFAULT_PER_CLIENT = 10
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A page not served: too many kernels in all (503) or for this visitor (429)."""
+
+    status: int
+    reason: str
+    title: str
+    message: str
+    retry_after: int
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A place under the caps, held for a page while its kernel starts."""
+
+    number: int
+    client: str
+
+
+@dataclass
+class _Held:
+    client: str
+    browser: str  # a digest of the browser's cookie, never the cookie itself
+    handed_at: float
+    connected: bool = False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class KernelLedger:
+    """The kernels handed to visitors. `max_kernels` or `per_client` of 0 means no cap of that kind.
+
+    Places are reserved before a kernel starts and settled (`hand_out`) when its id is known, so that pages
+    asked for at the same moment cannot all pass the cap together. Kernels that are no longer live are
+    forgotten whenever the ledger is asked about live ones."""
+
+    def __init__(self, max_kernels: int, per_client: int, grace: float) -> None:
+        self.max_kernels = max_kernels
+        self.per_client = per_client
+        self.grace = grace
+        self._held: dict[str, _Held] = {}
+        self._pending: dict[int, Reservation] = {}
+        self._next = 0
+
+    def _prune(self, live: set[str]) -> None:
+        for kernel_id in [k for k in self._held if k not in live]:
+            del self._held[kernel_id]
+
+    def held(self, client: str | None = None) -> int:
+        """Kernels held or being started, in all or for one visitor."""
+        kernels = [h.client for h in self._held.values()] + [r.client for r in self._pending.values()]
+        return len(kernels) if client is None else sum(1 for c in kernels if c == client)
+
+    def reserve(self, client: str, live: set[str]) -> Reservation | Refusal:
+        self._prune(live)
+        if self.max_kernels and self.held() >= self.max_kernels:
+            return Refusal(
+                503,
+                f"{self.max_kernels} kernels in use, the most this server starts",
+                "The workbook is full just now",
+                "Every place on this server is taken at the moment. Nothing you have saved is lost. "
+                "Wait a minute or two, then reload this page.",
+                60,
+            )
+        if self.per_client and self.held(client) >= self.per_client:
+            return Refusal(
+                429,
+                f"one visitor holds {self.per_client} kernels, the most one visitor may",
+                "Too many workbook pages are open",
+                f"This browser, or this network, has {self.per_client} workbook pages open: the most one "
+                "visitor may have at once. Close the workbook tabs you are not using, wait a minute, then "
+                "reload this page. Nothing you have saved is lost.",
+                30,
+            )
+        self._next += 1
+        reservation = Reservation(self._next, client)
+        self._pending[reservation.number] = reservation
+        return reservation
+
+    def hand_out(self, reservation: Reservation, kernel_id: str, browser_token: str, now: float) -> None:
+        self._pending.pop(reservation.number, None)
+        self._held[kernel_id] = _Held(reservation.client, _digest(browser_token), now)
+
+    def release(self, reservation: Reservation) -> None:
+        """The page ended without a kernel being handed out: its place is free again."""
+        self._pending.pop(reservation.number, None)
+
+    def may_use(self, kernel_id: str, browser_token: str | None) -> bool:
+        """True only for the browser the kernel's page was rendered for."""
+        held = self._held.get(kernel_id)
+        if held is None or not browser_token:
+            return False
+        return hmac.compare_digest(_digest(browser_token), held.browser)
+
+    def connected(self, kernel_id: str) -> None:
+        held = self._held.get(kernel_id)
+        if held is not None:
+            held.connected = True
+
+    def unconnected(self, live: set[str], now: float) -> list[str]:
+        """Kernels handed out at least `grace` seconds ago that no page has connected to."""
+        self._prune(live)
+        return [k for k, h in self._held.items() if not h.connected and now - h.handed_at >= self.grace]
+
+    def forget(self, kernel_id: str) -> None:
+        self._held.pop(kernel_id, None)
+
+
+_CURRENT: ContextVar[Claim | None] = ContextVar("selfexplore_claim", default=None)
+
+
+class Claim:
+    """A page request's place under the caps, and the kernel it is given once that is known.
+
+    Active for the whole of the request's own task; the server calls `Claim.record` where Voila hands a
+    kernel to a request. The first kernel recorded is the page's; later ones (none are expected) are not."""
+
+    def __init__(self, ledger: KernelLedger, reservation: Reservation, browser_token: str) -> None:
+        self.ledger = ledger
+        self.reservation = reservation
+        self.browser_token = browser_token
+        self.kernel_id: str | None = None
+
+    @contextmanager
+    def active(self) -> Iterator[Claim]:
+        token = _CURRENT.set(self)
+        try:
+            yield self
+        finally:
+            _CURRENT.reset(token)
+            if self.kernel_id is None:
+                self.ledger.release(self.reservation)
+
+    @staticmethod
+    def record(kernel_id: str, now: float | None = None) -> None:
+        claim = _CURRENT.get()
+        if claim is None or claim.kernel_id is not None:
+            return
+        claim.kernel_id = kernel_id
+        claim.ledger.hand_out(
+            claim.reservation, kernel_id, claim.browser_token, time.monotonic() if now is None else now
+        )
+
+
+def new_browser_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# --- addresses --------------------------------------------------------------------------------------------
+
+
+def parse_networks(text: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8, ::1); an item that is neither is an error."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an address or a network such as 10.0.0.0/8") from None
+    return tuple(networks)
+
+
+def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address((text or "").split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def within(address: str | None, networks: tuple[Network, ...]) -> bool:
+    found = _address(address)
+    return found is not None and any(found in network for network in networks)
+
+
+def is_loopback(address: str | None) -> bool:
+    found = _address(address)
+    return found is not None and found.is_loopback
+
+
+def client_key(
+    remote: str | None, headers: Mapping[str, str], proxies: tuple[Network, ...], trusted_header: str = ""
+) -> str:
+    """Who a visitor is, for the cap on one visitor's kernels. Behind a trusted proxy: the user it signed
+    in, else the address it forwarded for (the last in X-Forwarded-For, the one the proxy itself added).
+    From anyone else, the address the request came from: a header a visitor sends is not believed."""
+    if within(remote, proxies):
+        user = headers.get(trusted_header, "").strip() if trusted_header else ""
+        if user:
+            return f"user:{user}"
+        forwarded = [part.strip() for part in headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if forwarded and _address(forwarded[-1]) is not None:
+            return f"address:{_address(forwarded[-1])}"
+    found = _address(remote)
+    return f"address:{found if found is not None else remote or 'unknown'}"
+
+
+# --- logs ---------------------------------------------------------------------------------------------------
+
+_KERNEL_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_SECRET_VALUE = re.compile(r"\b(pass|code|token|_xsrf|selfexplore_pass|selfexplore_browser)=[^&\s;'\"]+", re.I)
+
+
+def scrub(text: str) -> str:
+    """A log line with every kernel id and every pass, code, token or cookie value replaced."""
+    return _SECRET_VALUE.sub(r"\1=[hidden]", _KERNEL_ID.sub("[kernel]", text))
+
+
+def scrub_every_log_record() -> None:
+    """Make every log record of this process scrubbed (see `scrub`), whichever logger or handler writes it:
+    Tornado logs a failed request with its whole address, Voila and Jupyter Server kernel ids."""
+    make = logging.getLogRecordFactory()
+    if getattr(make, "scrubs", False):
+        return
+
+    def scrubbed(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a record that cannot be formatted is left for logging to report
+            return record
+        cleaned = scrub(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        return record
+
+    scrubbed.scrubs = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(scrubbed)
+
+
+# --- caps ---------------------------------------------------------------------------------------------------
+
+
+def memory_mib(cgroup: Path = Path("/sys/fs/cgroup/memory.max")) -> int:
+    """The memory this server may use: a container's limit (cgroup v2) when it has one, else the machine's."""
+    try:
+        limit = cgroup.read_text(encoding="ascii").strip()
+    except OSError:
+        limit = "max"
+    machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    return min(machine, int(limit) // 2**20) if limit.isdigit() else machine
+
+
+def default_max_kernels(memory: int) -> int:
+    """Kernels a server with `memory` MiB may start: KERNEL_SHARE of what is left after SERVER_MIB, at
+    KERNEL_MIB each, and never fewer than two (a student's page and its reload)."""
+    return max(2, int((memory - SERVER_MIB) * KERNEL_SHARE // KERNEL_MIB))
+
+
+def refusal_page(refusal: Refusal, base_url: str) -> str:
+    """The page a refused visitor sees: what happened and what to do, in the workbook's own style."""
+    style = escape(f"{base_url}voila/templates/selfexplore/static/selfexplore.css")
+    return (
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(refusal.title)}: selfexplore</title><link rel='stylesheet' href='{style}'></head>"
+        f"<body><main class='se-main se-refused'><h1>{escape(refusal.title)}</h1><p>{escape(refusal.message)}</p>"
+        f"<p><a href='{escape(base_url)}'>Open the workbook again</a></p></main></body></html>\n"
+    )

@@ -1,0 +1,315 @@
+"""The workbook's Voila: stock Voila with the guards a server open to a class needs.
+
+`selfexplore serve` and `facilitate` run it as `python -m selfexplore.server <Voila's settings>` (and
+`hub-server` as its subclass, selfexplore.hubvoila). What it adds to stock Voila:
+
+- Kernels are capped (selfexplore.guard.KernelLedger): every page a visitor opens starts a kernel or takes
+  one from the pool, and each is 60-100 MiB. Over `max_kernels` in all, or `kernels_per_client` for one
+  visitor, the visitor gets a short page that says so (503 or 429) and no kernel. A kernel that no page
+  ever connected to within `unconnected_grace` seconds (an address fetched by a script, a page that failed
+  to load) is shut down.
+- A kernel answers only the browser its page was rendered for. The page's response sets a random value in
+  an HttpOnly cookie for this server's path; the kernel is bound to a digest of it, and its websocket, its
+  REST model and its shutdown are refused to any request without it. Voila's preheated kernels hear their
+  request at /voila/query/<kernel id>, which is answered only on this machine's loopback.
+- A trusted proxy's user header reaches the kernels only from the proxy addresses configured
+  (`trusted_proxies`); from anyone else it is removed before the page is rendered.
+- The sign-in between reloads (a page pass, never the resume code) is a cookie the server sets, HttpOnly
+  and SameSite=Strict, when the page posts it to /selfexplore/sign-in; it is renewed at each page load.
+- No log line carries a kernel id, a query string or a cookie: the access log gives the path alone, and
+  every log record is scrubbed of kernel ids and of pass, code and token values.
+- The soft limit on open files is raised to the hard one: each kernel holds several descriptors, and Voila
+  dies with every student's session when they run out.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# jsonschema (which Jupyter Server's event logging imports) builds an IRI grammar at import when the
+# optional rfc3987-syntax is installed: 2.6 CPU-seconds, at every start of every server. Nothing here
+# validates IRIs, so the import is declined and jsonschema goes without that one format check.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import logging  # noqa: E402 - after the line above, which must come before any import of jsonschema
+import resource  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Awaitable, Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+from jupyter_server.base.handlers import APIHandler  # noqa: E402
+from jupyter_server.services.kernels.handlers import KernelHandler  # noqa: E402
+from jupyter_server.utils import url_path_join  # noqa: E402
+from tornado import web  # noqa: E402
+from tornado.ioloop import PeriodicCallback  # noqa: E402
+from traitlets import Float, Int, List, Unicode  # noqa: E402
+from voila.app import Voila  # noqa: E402
+from voila.request_info_handler import RequestInfoSocketHandler  # noqa: E402
+from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler  # noqa: E402
+from voila.tornado.handler import TornadoVoilaHandler  # noqa: E402
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler  # noqa: E402
+
+# Of the package, only these small modules: the kernels need the rest, the server does not.
+from selfexplore.codes import PASS_LIFETIME, looks_like_pass  # noqa: E402
+from selfexplore.guard import (  # noqa: E402
+    BROWSER_COOKIE,
+    Claim,
+    KernelLedger,
+    Refusal,
+    client_key,
+    is_loopback,
+    new_browser_token,
+    parse_networks,
+    refusal_page,
+    scrub,
+    scrub_every_log_record,
+    within,
+)
+from selfexplore.request import PASS_COOKIE  # noqa: E402
+
+LEDGER = "selfexplore_ledger"  # the application settings that hold the ledger and the app
+APP = "selfexplore_app"
+CULL_EVERY = 15.0  # seconds between looks for kernels no page connected to
+
+
+def keep_pass(handler: web.RequestHandler, value: str) -> None:
+    """Keep a page pass in the browser's sign-in cookie, or forget it (`value` empty): HttpOnly, so that no
+    script on a page can read it; SameSite=Strict, so that no other site's page or link sends it; for
+    this server's path only; for the pass's lifetime from now (renewed at each page load: a sliding
+    lifetime, as the store renews the pass itself)."""
+    path = handler.settings.get("base_url", "/")
+    if not value:
+        handler.clear_cookie(PASS_COOKIE, path=path)
+        return
+    handler.set_cookie(
+        PASS_COOKIE,
+        value,
+        path=path,
+        max_age=int(PASS_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="Strict",
+        secure=handler.request.protocol == "https",
+    )
+
+
+class SignInHandler(APIHandler):
+    """Where the page keeps the sign-in the kernel gave it (after a student starts, resumes or signs out):
+    a POST of the pass (or of nothing, to forget it), with the page's XSRF token. Only a well-formed pass
+    is kept; whether it signs anyone in is for the store to say when the next page loads."""
+
+    @web.authenticated
+    def post(self) -> None:
+        value = self.get_body_argument("pass", "")
+        if value and not looks_like_pass(value):
+            raise web.HTTPError(400, "not a page pass")
+        keep_pass(self, value)
+        self.set_status(204)
+        self.finish()
+
+
+class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
+    """The page: within the caps, bound to the browser, the proxy's header only from the proxy."""
+
+    async def get(self, path: str | None = None) -> None:
+        app: GuardedVoila = self.settings[APP]
+        app.strip_untrusted_header(self.request)
+        kept = self.get_cookie(PASS_COOKIE)
+        if kept and looks_like_pass(kept):
+            keep_pass(self, kept)  # in use, so renewed
+        token = self.get_cookie(BROWSER_COOKIE) or ""
+        if not token or len(token) > 100:
+            token = new_browser_token()
+            self.set_cookie(
+                BROWSER_COOKIE,
+                token,
+                path=self.base_url,
+                httponly=True,
+                samesite="Lax",
+                secure=self.request.protocol == "https",
+            )
+        ledger: KernelLedger = self.settings[LEDGER]
+        client = app.client_of(self.request)
+        outcome = ledger.reserve(client, app.live_kernels())
+        if isinstance(outcome, Refusal):
+            app.log.warning("page refused: %s", outcome.reason)
+            self.set_status(outcome.status)
+            self.set_header("Retry-After", str(outcome.retry_after))
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.set_header("Cache-Control", "no-store")
+            self.finish(refusal_page(outcome, self.base_url))
+            return
+        claim = Claim(ledger, outcome, token)
+        with claim.active():
+            await super().get(path)
+
+
+class BoundKernelWebsocketHandler(VoilaKernelWebsocketHandler):  # type: ignore[misc]
+    """A kernel's websocket, opened only by the browser the kernel's page was rendered for."""
+
+    async def pre_get(self) -> None:
+        ledger: KernelLedger = self.settings[LEDGER]
+        if not ledger.may_use(self.kernel_id, self.get_cookie(BROWSER_COOKIE)):
+            raise web.HTTPError(403)
+        await super().pre_get()
+        ledger.connected(self.kernel_id)
+
+
+def _refuse_other_browsers(handler: web.RequestHandler) -> None:
+    """403 unless the request comes from the browser the kernel in its path was handed to."""
+    kernel_id = handler.path_kwargs.get("kernel_id") or (handler.path_args[0] if handler.path_args else "")
+    if not handler.settings[LEDGER].may_use(kernel_id, handler.get_cookie(BROWSER_COOKIE)):
+        raise web.HTTPError(403)
+
+
+class BoundKernelHandler(KernelHandler):
+    """A kernel's REST model (and its shutdown), for the browser its page was rendered for."""
+
+    async def prepare(self, **kwargs: Any) -> None:
+        _refuse_other_browsers(self)
+        await super().prepare(**kwargs)
+
+
+class BoundShutdownHandler(VoilaShutdownKernelHandler):  # type: ignore[misc]
+    """The page's own shutdown of its kernel when it is closed or reloaded (a beacon from the page)."""
+
+    async def prepare(self, **kwargs: Any) -> Any:
+        _refuse_other_browsers(self)
+        return await super().prepare(**kwargs)
+
+
+class LoopbackRequestInfoHandler(RequestInfoSocketHandler):  # type: ignore[misc]
+    """Where a preheated kernel hears its page's request (with the page's cookies): its own machine only."""
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        if not is_loopback(self.request.remote_ip):
+            raise web.HTTPError(403)
+        await super().get(*args, **kwargs)
+
+
+# The handlers replaced, by the class Voila registers.
+_REPLACED: dict[type, type] = {
+    TornadoVoilaHandler: GuardedVoilaHandler,
+    VoilaKernelWebsocketHandler: BoundKernelWebsocketHandler,
+    KernelHandler: BoundKernelHandler,
+    VoilaShutdownKernelHandler: BoundShutdownHandler,
+    RequestInfoSocketHandler: LoopbackRequestInfoHandler,
+}
+
+
+def log_request(handler: web.RequestHandler) -> None:
+    """The access log: status, method, the path without its query string (scrubbed of kernel ids), time."""
+    status = handler.get_status()
+    if status < 400:
+        level = logging.DEBUG
+    elif status < 500:
+        level = logging.WARNING
+    else:
+        level = logging.ERROR
+    milliseconds = 1000.0 * handler.request.request_time()
+    logging.getLogger("tornado.access").log(
+        level, "%d %s %s %.1fms", status, handler.request.method, scrub(handler.request.path), milliseconds
+    )
+
+
+class GuardedVoila(Voila):  # type: ignore[misc]
+    name = "selfexplore-server"
+
+    max_kernels = Int(0, config=True, help="The most kernels handed to visitors at once (0: no cap).")
+    kernels_per_client = Int(0, config=True, help="The most kernels one visitor may hold at once (0: no cap).")
+    unconnected_grace = Float(
+        90.0, config=True, help="Seconds a kernel handed to a visitor may wait for its page to connect to it."
+    )
+    trusted_header = Unicode("", config=True, help="The user header a trusted proxy sets (empty: none).")
+    trusted_proxies = List(Unicode(), config=True, help="Addresses and networks of the trusted proxies.")
+
+    def initialize(self, argv: list[str] | None = None) -> None:
+        super().initialize(argv)
+        self._networks = parse_networks(",".join(self.trusted_proxies))
+        scrub_every_log_record()
+        raise_open_file_limit()
+
+    def init_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = super().init_settings()
+        self.ledger = KernelLedger(self.max_kernels, self.kernels_per_client, self.unconnected_grace)
+        settings[LEDGER] = self.ledger
+        settings[APP] = self
+        settings["log_function"] = log_request
+        self._capture_handed_out_kernels()
+        return settings
+
+    def init_handlers(self) -> list[Any]:
+        handlers: list[Any] = super().init_handlers()
+        sign_in = (url_path_join(self.server_url, "/selfexplore/sign-in"), SignInHandler)
+        # First: Voila's own last handler takes every path under the server's.
+        return [sign_in, *((spec[0], _REPLACED.get(spec[1], spec[1]), *spec[2:]) for spec in handlers)]
+
+    def listen(self) -> None:
+        every = min(CULL_EVERY, self.unconnected_grace / 2)
+        PeriodicCallback(self._cull_unconnected, every * 1000).start()
+        super().listen()
+
+    # --- who the visitor is -------------------------------------------------------------------------
+
+    def client_of(self, request: Any) -> str:
+        return client_key(request.remote_ip, request.headers, self._networks, self.trusted_header)
+
+    def strip_untrusted_header(self, request: Any) -> None:
+        """The proxy's user header, from anyone but the proxy, is removed before any kernel sees it."""
+        if self.trusted_header and not within(request.remote_ip, self._networks):
+            request.headers.pop(self.trusted_header, None)
+
+    # --- kernels --------------------------------------------------------------------------------------
+
+    def live_kernels(self) -> set[str]:
+        return set(self.kernel_manager.list_kernel_ids())
+
+    def _capture_handed_out_kernels(self) -> None:
+        """Learn which kernel each page request was given: the one Voila starts for it, or the one it takes
+        from the pool. Both happen within the request's own task, where the page's Claim is active."""
+        manager = self.kernel_manager
+        start = manager.start_kernel
+
+        async def start_kernel(*args: Any, **kwargs: Any) -> str:
+            kernel_id: str = await start(*args, **kwargs)
+            if (kwargs.get("env") or {}).get("VOILA_PREHEAT") != "True":  # a refill for the pool is nobody's
+                Claim.record(kernel_id)
+            return kernel_id
+
+        manager.start_kernel = start_kernel
+        rendered: Callable[..., Awaitable[Any]] | None = getattr(manager, "get_rendered_notebook", None)
+        if rendered is not None:
+
+            async def get_rendered_notebook(*args: Any, **kwargs: Any) -> Any:
+                result = await rendered(*args, **kwargs)
+                Claim.record(result[2])  # (render task, rendered cells, kernel id)
+                return result
+
+            manager.get_rendered_notebook = get_rendered_notebook
+
+    async def _cull_unconnected(self) -> None:
+        for kernel_id in self.ledger.unconnected(self.live_kernels(), time.monotonic()):
+            self.log.info("shutting down a kernel no page connected to")
+            try:
+                await self.kernel_manager.shutdown_kernel(kernel_id)
+            except Exception as error:  # a kernel that died meanwhile: nothing left to shut down
+                self.log.warning("could not shut down an unconnected kernel: %s", type(error).__name__)
+            self.ledger.forget(kernel_id)
+
+
+def raise_open_file_limit() -> None:
+    """Raise the soft limit on open files to the hard limit (each kernel holds several)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            return
+
+
+def main() -> None:
+    scrub_every_log_record()
+    GuardedVoila.launch_instance()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""The student server holds against an anonymous visitor (security review findings 1, 2, 13 and 14), tried
+against a real `selfexplore serve` with small caps, in Chromium and with plain HTTP clients:
+
+- a kernel answers only the browser its page was rendered for: another browser holding its id (from a log,
+  a HAR file, a shared screen) can neither open its websocket nor read or shut it down;
+- pages over the cap on one visitor's kernels, or on all kernels, get a page that says so, and no kernel;
+- a kernel that no page ever connected to is shut down after the grace;
+- the trusted proxy's header is believed only from the proxy's address;
+- no kernel id, pass or code reaches the log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+from tests.browser.conftest import TEST_POOL, new_context, running
+from tests.browser.workbook import eventually, kernel_id, open_app
+from tests.helpers import free_port, in_a_thread
+
+pytestmark = pytest.mark.browser
+
+GRACE = 6  # seconds a kernel may wait for its page (90 by default; short here so that the test is quick)
+KERNEL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _serve(tmp_path: Path, **variables: str) -> Iterator[tuple[str, Path]]:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [
+        *[sys.executable, "-m", "selfexplore", "--db", f"sqlite:///{tmp_path / 'guard.sqlite3'}"],
+        *["serve", "--port", str(port), "--pool", str(TEST_POOL)],
+    ]
+    env = {**os.environ, "SELFEXPLORE_UNCONNECTED_GRACE": str(GRACE), **variables}
+    ready = "/voila/templates/selfexplore/static/selfexplore.css"
+    with running(command, f"http://127.0.0.1:{port}", log, env, ready=ready) as base:
+        yield base, log
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A server whose visitors are told apart by a trusted proxy's header (every test client here comes
+    from this machine's one address): three kernels in all, two for one visitor."""
+    yield from _serve(
+        tmp_path_factory.mktemp("capped"),
+        SELFEXPLORE_MAX_KERNELS="3",
+        SELFEXPLORE_KERNELS_PER_CLIENT="2",
+        SELFEXPLORE_TRUSTED_HEADER="X-Remote-User",
+        SELFEXPLORE_TRUSTED_PROXIES="127.0.0.1",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _pages_closed(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with no kernel handed out on the capped server: the pages of the test before have
+    shut theirs down (a page closed in a browser does, through Voila's beacon) or they were culled."""
+    yield
+    if "capped" in request.fixturenames:
+        _base, log = request.getfixturevalue("capped")
+        assert eventually(lambda: len(_server_kernels(log)) <= TEST_POOL, timeout=90)
+
+
+def _close(*pages: Page) -> None:
+    """Close pages as a student closes a tab: the page's beforeunload tells the server to shut its kernel."""
+    for page in pages:
+        page.close(run_before_unload=True)
+
+
+def _server_kernels(log: Path) -> list[psutil.Process]:
+    """The live kernel processes of the server that writes `log`, found from its `serve` process (whose
+    command line names the server's own database)."""
+    database = str(log.parent / "guard.sqlite3")
+    for process in psutil.process_iter(["cmdline"]):
+        if any(database in part for part in process.info["cmdline"] or []):
+            return [child for child in process.children(recursive=True) if _is_kernel(child)]
+    raise AssertionError("the server's process was not found")
+
+
+def _is_kernel(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(process.cmdline())
+    except psutil.Error:  # gone meanwhile
+        return False
+
+
+def _get(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[int, str]:
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _websocket_status(base: str, kernel: str, cookie: str | None) -> int:
+    """101 when the kernel's websocket opens with this Cookie header, else the refusal's status."""
+
+    async def attempt() -> int:
+        url = base.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels"
+        request = HTTPRequest(url, headers={"Cookie": cookie} if cookie else {})
+        try:
+            connection = await websocket_connect(request)
+        except HTTPClientError as error:
+            return error.code
+        connection.close()
+        return 101
+
+    return in_a_thread(attempt())
+
+
+def _cookie_header(page: Page) -> str:
+    return "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
+
+
+def test_a_kernel_answers_only_the_browser_its_page_was_rendered_for(
+    browser: Browser, capped: tuple[str, Path]
+) -> None:
+    base, _log = capped
+    student = new_context(browser, extra_http_headers={"X-Remote-User": "victim"})
+    visitor = new_context(browser, extra_http_headers={"X-Remote-User": "visitor"})
+    try:
+        theirs = student.new_page()
+        open_app(theirs, base)
+        kernel = kernel_id(theirs)
+        assert any(c["name"] == "selfexplore_browser" and c["httpOnly"] for c in student.cookies())
+        mine = visitor.new_page()
+        open_app(mine, base)
+        # The visitor's own page, with the victim's kernel id, tries to open that kernel's websocket.
+        opened = mine.evaluate(
+            """(kernel) => new Promise((resolve) => {
+                const address = location.origin.replace("http", "ws") + "/api/kernels/" + kernel + "/channels";
+                const socket = new WebSocket(address);
+                socket.onopen = () => { socket.close(); resolve(true); };
+                socket.onerror = () => resolve(false);
+            })""",
+            kernel,
+        )
+        assert opened is False
+        assert _websocket_status(base, kernel, None) == 403
+        assert _websocket_status(base, kernel, _cookie_header(mine)) == 403
+        assert _get(f"{base}/api/kernels/{kernel}", {"Cookie": _cookie_header(mine)})[0] == 403
+        assert _get(f"{base}/voila/api/shutdown/{kernel}", {"Cookie": _cookie_header(mine)}, "POST")[0] == 403
+        # The student's own browser still can, and their page still works.
+        assert _websocket_status(base, kernel, _cookie_header(theirs)) == 101
+        theirs.get_by_role("link", name="Interests").first.click()
+        expect(theirs.locator(".se-view-interests")).to_be_visible()
+        _close(theirs, mine)
+    finally:
+        student.close()
+        visitor.close()
+
+
+def test_pages_over_a_cap_get_a_page_that_says_so_and_no_kernel(browser: Browser, capped: tuple[str, Path]) -> None:
+    base, log = capped
+    context = new_context(browser, extra_http_headers={"X-Remote-User": "many-tabs"})
+    other = new_context(browser, extra_http_headers={"X-Remote-User": "neighbour"})
+    try:
+        tabs = [context.new_page() for _ in range(2)]
+        for tab in tabs:
+            open_app(tab, base)
+        before = len(_server_kernels(log))
+        third = context.new_page()
+        response = third.goto(f"{base}/")
+        assert response is not None and response.status == 429
+        expect(third.get_by_role("heading", name="Too many workbook pages are open")).to_be_visible()
+        expect(third.get_by_text("Close the workbook tabs you are not using")).to_be_visible()
+        # Another visitor still gets the last place; the one after them finds the server full.
+        neighbour = other.new_page()
+        open_app(neighbour, base)
+        status, page = _get(f"{base}/", {"X-Remote-User": "latecomer"})
+        assert status == 503 and "The workbook is full just now" in page
+        # Refused pages started no kernel: only the neighbour's was handed out (and its pool's refill).
+        assert len(_server_kernels(log)) <= before + 1 + TEST_POOL
+        _close(*tabs)  # each page shuts its kernel down as it closes, and frees its place
+        assert eventually(lambda: _get(f"{base}/", {"X-Remote-User": "many-tabs"})[0] == 200, timeout=60)
+        _close(neighbour, third)
+    finally:
+        context.close()
+        other.close()
+
+
+def test_a_kernel_no_page_connects_to_is_shut_down(capped: tuple[str, Path]) -> None:
+    base, log = capped
+    status, page = _get(f"{base}/", {"X-Remote-User": "script"})  # a page fetched, never run
+    assert status == 200
+    kernel = re.search(r'"kernelId": "([^"]+)"', page)
+    assert kernel is not None
+    assert eventually(lambda: any(f"kernel-{kernel[1]}.json" in " ".join(k.cmdline()) for k in _server_kernels(log)))
+    started = time.monotonic()
+    assert eventually(
+        lambda: not any(f"kernel-{kernel[1]}.json" in " ".join(k.cmdline()) for k in _server_kernels(log)), timeout=60
+    )
+    assert time.monotonic() - started >= GRACE / 2  # not at once: the page had its grace to connect
+
+
+def test_no_kernel_id_pass_or_code_reaches_the_log(page: Page, capped: tuple[str, Path]) -> None:
+    base, log = capped
+    page.context.set_extra_http_headers({"X-Remote-User": "logged"})
+    open_app(page, base)
+    kernel = kernel_id(page)
+    _get(f"{base}/voila/render/nosuch.ipynb?pass=PASSVALUE&code=CODEVALUE", {"X-Remote-User": "prober"})
+    _get(f"{base}/voila/templates/x/y?pass=PASSVALUE", {"X-Remote-User": "prober"})
+    _get(f"{base}/api/kernels/{kernel}?token=TOKENVALUE")
+    time.sleep(1)
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "Kernel started" in text  # the log is the server's, and it says what happened
+    assert kernel not in text
+    assert not KERNEL_ID.search(text), KERNEL_ID.search(text)
+    for secret in ("PASSVALUE", "CODEVALUE", "TOKENVALUE"):
+        assert secret not in text
+    _close(page)
+
+
+@pytest.mark.parametrize(("proxies", "signed_in"), [("10.9.9.9", False), ("127.0.0.1", True)])
+def test_the_proxys_header_is_believed_only_from_the_proxy(
+    browser: Browser, tmp_path: Path, proxies: str, signed_in: bool
+) -> None:
+    for base, _log in _serve(tmp_path, SELFEXPLORE_TRUSTED_HEADER="X-Remote-User", SELFEXPLORE_TRUSTED_PROXIES=proxies):
+        context = new_context(browser, extra_http_headers={"X-Remote-User": "alice"})
+        try:
+            page = context.new_page()
+            open_app(page, base)
+            entry = page.get_by_role("button", name="Start a new workbook")
+            joined = page.get_by_role("button", name="Join the session")
+            expect(joined if signed_in else entry).to_be_visible()
+            expect(entry if signed_in else joined).to_have_count(0)
+        finally:
+            context.close()

@@ -1,0 +1,200 @@
+"""The server's guards as plain functions (security review findings 1, 2, 13 and 14): the caps on kernels,
+the binding of a kernel to its browser, who a visitor is, and what the logs may say."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+from selfexplore.guard import (
+    Claim,
+    KernelLedger,
+    Refusal,
+    Reservation,
+    client_key,
+    default_max_kernels,
+    is_loopback,
+    memory_mib,
+    parse_networks,
+    refusal_page,
+    scrub,
+    scrub_every_log_record,
+)
+from selfexplore.serve import HostingError, guards, is_loopback_host
+
+KERNEL = "96b159f5-914d-4306-b925-8e9a7afaa6b8"
+# The kernels of these tests, all live unless a test says otherwise.
+LIVE = {"k1", "k2", "quiet", "used", KERNEL}
+
+
+def reserved(ledger: KernelLedger, client: str) -> Reservation:
+    outcome = ledger.reserve(client, LIVE)
+    assert isinstance(outcome, Reservation), outcome
+    return outcome
+
+
+class TestCaps:
+    def test_kernels_over_the_cap_in_all_are_refused_with_a_503(self) -> None:
+        ledger = KernelLedger(max_kernels=2, per_client=0, grace=90)
+        ledger.hand_out(reserved(ledger, "address:10.0.0.1"), "k1", "b1", 0.0)
+        ledger.hand_out(reserved(ledger, "address:10.0.0.2"), "k2", "b2", 0.0)
+        refused = ledger.reserve("address:10.0.0.3", {"k1", "k2"})
+        assert isinstance(refused, Refusal) and refused.status == 503
+        assert "full" in refused.title
+
+    def test_one_visitor_over_their_cap_is_refused_with_a_429_and_others_are_not(self) -> None:
+        ledger = KernelLedger(max_kernels=10, per_client=2, grace=90)
+        for kernel in ("k1", "k2"):
+            ledger.hand_out(reserved(ledger, "address:10.0.0.1"), kernel, "b1", 0.0)
+        refused = ledger.reserve("address:10.0.0.1", {"k1", "k2"})
+        assert isinstance(refused, Refusal) and refused.status == 429
+        assert isinstance(ledger.reserve("address:10.0.0.2", {"k1", "k2"}), Reservation)
+
+    def test_pages_asked_for_at_the_same_moment_cannot_pass_the_cap_together(self) -> None:
+        ledger = KernelLedger(max_kernels=0, per_client=2, grace=90)
+        reserved(ledger, "address:10.0.0.1")
+        reserved(ledger, "address:10.0.0.1")  # neither has its kernel yet
+        assert isinstance(ledger.reserve("address:10.0.0.1", set()), Refusal)
+
+    def test_a_kernel_that_has_gone_frees_its_place(self) -> None:
+        ledger = KernelLedger(max_kernels=1, per_client=0, grace=90)
+        ledger.hand_out(reserved(ledger, "a"), "k1", "b1", 0.0)
+        assert isinstance(ledger.reserve("b", {"k1"}), Refusal)
+        assert isinstance(ledger.reserve("b", set()), Reservation)  # k1 was shut down
+
+    def test_a_page_that_ends_without_a_kernel_frees_its_place(self) -> None:
+        ledger = KernelLedger(max_kernels=1, per_client=0, grace=90)
+        claim = Claim(ledger, reserved(ledger, "a"), "b1")
+        with claim.active():
+            assert isinstance(ledger.reserve("b", set()), Refusal)
+        assert isinstance(ledger.reserve("b", set()), Reservation)
+
+    def test_the_default_cap_is_sized_from_memory(self) -> None:
+        assert default_max_kernels(24 * 1024) == 182  # 0.75 of (24 GiB - 256 MiB), 100 MiB a kernel
+        assert default_max_kernels(512) == 2  # a small pod still serves a page and its reload
+
+    def test_a_containers_memory_limit_is_what_the_server_may_use(self, tmp_path: Path) -> None:
+        limit = tmp_path / "memory.max"
+        limit.write_text(f"{512 * 2**20}\n")
+        assert memory_mib(limit) == 512
+        limit.write_text("max\n")
+        assert memory_mib(limit) > 512  # no limit: the machine's memory
+
+    def test_the_refusal_page_says_what_to_do_in_the_workbooks_style(self) -> None:
+        ledger = KernelLedger(max_kernels=1, per_client=0, grace=90)
+        ledger.hand_out(reserved(ledger, "a"), "k1", "b1", 0.0)
+        refused = ledger.reserve("b", {"k1"})
+        assert isinstance(refused, Refusal)
+        page = refusal_page(refused, "/work<b>/")
+        assert "<html lang='en'>" in page and "<main" in page and "<h1>The workbook is full just now</h1>" in page
+        assert "reload this page" in page and "Nothing you have saved is lost" in page
+        assert "/work&lt;b&gt;/voila/templates/selfexplore/static/selfexplore.css" in page
+
+
+class TestBinding:
+    def test_a_kernel_answers_only_the_browser_it_was_handed_to(self) -> None:
+        ledger = KernelLedger(0, 0, 90)
+        claim = Claim(ledger, reserved(ledger, "a"), "token-of-a")
+        with claim.active():
+            Claim.record(KERNEL)
+        assert ledger.may_use(KERNEL, "token-of-a")
+        assert not ledger.may_use(KERNEL, "token-of-b")
+        assert not ledger.may_use(KERNEL, None)
+        assert not ledger.may_use(KERNEL, "")
+        assert not ledger.may_use("another-kernel", "token-of-a")
+
+    def test_only_the_first_kernel_recorded_is_the_pages(self) -> None:
+        ledger = KernelLedger(0, 0, 90)
+        claim = Claim(ledger, reserved(ledger, "a"), "t")
+        with claim.active():
+            Claim.record("k1")
+            Claim.record("k2")
+        assert ledger.may_use("k1", "t") and not ledger.may_use("k2", "t")
+
+    def test_a_kernel_started_outside_a_page_request_is_nobodys(self) -> None:
+        ledger = KernelLedger(0, 0, 90)
+        Claim.record("pool-kernel")
+        assert not ledger.may_use("pool-kernel", "t")
+
+    def test_kernels_no_page_connected_to_are_listed_after_the_grace(self) -> None:
+        ledger = KernelLedger(0, 0, grace=90)
+        ledger.hand_out(reserved(ledger, "a"), "quiet", "t", 0.0)
+        ledger.hand_out(reserved(ledger, "a"), "used", "t", 0.0)
+        ledger.connected("used")
+        assert ledger.unconnected({"quiet", "used"}, 89.0) == []
+        assert ledger.unconnected({"quiet", "used"}, 90.0) == ["quiet"]
+        assert ledger.unconnected({"used"}, 200.0) == []  # gone already
+
+
+class TestVisitors:
+    PROXY = parse_networks("10.0.0.5, 192.168.0.0/16")
+
+    def test_a_user_header_from_anyone_but_the_proxy_is_not_believed(self) -> None:
+        headers = {"X-Remote-User": "alice", "X-Forwarded-For": "1.2.3.4"}
+        assert client_key("127.0.0.1", headers, self.PROXY, "X-Remote-User") == "address:127.0.0.1"
+        assert client_key("10.0.0.5", headers, self.PROXY, "X-Remote-User") == "user:alice"
+
+    def test_behind_the_proxy_the_address_it_added_is_the_visitor(self) -> None:
+        headers = {"X-Forwarded-For": "6.6.6.6, 172.16.0.9"}  # the first was sent by the visitor
+        assert client_key("192.168.3.4", headers, self.PROXY) == "address:172.16.0.9"
+        assert client_key("::ffff:10.0.0.5", {}, self.PROXY) == "address:10.0.0.5"
+
+    def test_an_address_or_network_that_is_neither_is_named(self) -> None:
+        with pytest.raises(ValueError, match=r"'proxy\.example' is not an address"):
+            parse_networks("10.0.0.1, proxy.example")
+
+    def test_loopback(self) -> None:
+        assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("::ffff:127.0.0.1")
+        assert not is_loopback("10.0.0.1") and not is_loopback(None) and not is_loopback("nonsense")
+        assert is_loopback_host("localhost") and is_loopback_host("[::1]")
+        assert not is_loopback_host("0.0.0.0")
+
+
+class TestLogs:
+    def test_kernel_ids_and_secret_values_are_scrubbed(self) -> None:
+        line = f"404 GET /voila/render/x?pass=AAAA&code=7KQD&token=t0k (127.0.0.1) Kernel started: {KERNEL}"
+        cleaned = scrub(line)
+        assert KERNEL not in cleaned and "AAAA" not in cleaned and "7KQD" not in cleaned and "t0k" not in cleaned
+        assert "pass=[hidden]" in cleaned and "[kernel]" in cleaned
+
+    def test_every_record_is_scrubbed_whatever_logs_it(self) -> None:
+        scrub_every_log_record()
+        scrub_every_log_record()  # once is enough: a second call changes nothing
+        sink = io.StringIO()
+        handler = logging.StreamHandler(sink)
+        logger = logging.getLogger("selfexplore-test-scrub")
+        logger.addHandler(handler)
+        try:
+            logger.error("Uncaught exception %s\n%r", "GET /?pass=SECRET", {"uri": f"/api/kernels/{KERNEL}"})
+        finally:
+            logger.removeHandler(handler)
+        written = sink.getvalue()
+        assert "SECRET" not in written and KERNEL not in written and "Uncaught exception" in written
+
+
+class TestSettings:
+    def test_a_trusted_header_needs_the_proxys_addresses(self) -> None:
+        with pytest.raises(HostingError, match="SELFEXPLORE_TRUSTED_PROXIES is not"):
+            guards({"SELFEXPLORE_TRUSTED_HEADER": "X-Remote-User"})
+        named = guards({"SELFEXPLORE_TRUSTED_HEADER": "X-Remote-User", "SELFEXPLORE_TRUSTED_PROXIES": "10.0.0.5"})
+        assert named.config()["trusted_proxies"] == ["10.0.0.5/32"]
+
+    @pytest.mark.parametrize(
+        ("name", "value"),
+        [
+            ("SELFEXPLORE_MAX_KERNELS", "many"),
+            ("SELFEXPLORE_KERNELS_PER_CLIENT", "-1"),
+            ("SELFEXPLORE_UNCONNECTED_GRACE", "1"),
+        ],
+    )
+    def test_a_value_that_cannot_be_used_is_one_line(self, name: str, value: str) -> None:
+        with pytest.raises(HostingError, match=name):
+            guards({name: value})
+
+    def test_the_defaults_cap_both(self) -> None:
+        defaults = guards({})
+        assert defaults.capped and defaults.per_client == 10 and defaults.grace == 90
+        assert not guards({"SELFEXPLORE_MAX_KERNELS": "0"}).capped
