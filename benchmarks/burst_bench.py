@@ -37,6 +37,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -200,17 +201,21 @@ async def client_visit(
     ready: str = "Start a new workbook",
     click: bool = True,
     timeout: float = TIMEOUT,
+    path: str = "/",
 ) -> Arrival:
     """Open the app as a browser would, over the wire: usable once a button described `ready` exists in the
     widgets' state; with `click`, press it and wait for the resume code. `headers` go with every request
-    (a hub's token). `timeout`: seconds from `t0` before the client gives up."""
+    (a hub's token). `timeout`: seconds from `t0` before the client gives up. `path`: the page's, under
+    `base` (the app is at its root)."""
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
     from tornado.websocket import websocket_connect
 
     arrival = Arrival("client")
     http = AsyncHTTPClient(force_instance=True, max_clients=6)
     try:
-        page = await http.fetch(HTTPRequest(f"{base}/", headers=headers, request_timeout=timeout), raise_error=False)
+        page = await http.fetch(
+            HTTPRequest(f"{base}{path}", headers=headers, request_timeout=timeout), raise_error=False
+        )
         html = page.body.decode(errors="replace")
         if page.code != 200:
             arrival.failure = f"the page answered {page.code}"
@@ -225,6 +230,15 @@ async def client_visit(
             arrival.failure = "no kernel in the page"
             return arrival
         kernel = json.loads(config.group(1))["kernelId"]
+        # The page's cookies, as a browser keeps them: the workbook's server answers a kernel's websocket
+        # only with the cookie it set on the kernel's page (selfexplore.server).
+        jar = SimpleCookie()
+        for line in page.headers.get_list("Set-Cookie"):
+            jar.load(line)
+        if jar:
+            kept = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
+            given = dict(headers or {})
+            headers = {**given, "Cookie": "; ".join(filter(None, [given.get("Cookie", ""), kept]))}
         # What a browser fetches next, over six kept-alive connections.
         if statics:
             where = urlsplit(base)

@@ -195,6 +195,39 @@ def new_browser_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class Backoff:
+    """Wrong sign-in attempts of each visitor: after `free` within `window` seconds, the visitor is refused
+    outright (right or wrong) for 2, 4, 8... seconds after each further failure, up to `longest`. Refusing
+    rather than waiting means parallel guesses are refused too, and nobody else waits."""
+
+    def __init__(self, free: int = 5, window: float = 600.0, longest: float = 60.0) -> None:
+        self.free = free
+        self.window = window
+        self.longest = longest
+        self._failures: dict[str, list[float]] = {}
+
+    def _recent(self, client: str, now: float) -> list[float]:
+        recent = [at for at in self._failures.get(client, []) if now - at < self.window]
+        if recent:
+            self._failures[client] = recent
+        else:
+            self._failures.pop(client, None)
+        return recent
+
+    def wait(self, client: str, now: float) -> float:
+        """Seconds before this visitor may try again (0: now)."""
+        recent = self._recent(client, now)
+        if len(recent) <= self.free:
+            return 0.0
+        return max(0.0, recent[-1] + min(self.longest, 2.0 ** (len(recent) - self.free)) - now)
+
+    def failed(self, client: str, now: float) -> None:
+        self._failures[client] = [*self._recent(client, now), now]
+
+    def succeeded(self, client: str) -> None:
+        self._failures.pop(client, None)
+
+
 # --- addresses --------------------------------------------------------------------------------------------
 
 

@@ -44,6 +44,11 @@ def resolve_identity(environ: Mapping[str, str], headers: Mapping[str, str] | No
     return None
 
 
+def signs_students_in(environ: Mapping[str, str]) -> bool:
+    """True where the hosting signs students in (JupyterHub, or a trusted proxy's header is configured)."""
+    return bool(environ.get(HUB_ENV, "").strip() or environ.get(TRUSTED_HEADER_ENV, "").strip())
+
+
 def user_name_from_header(value: str) -> str | None:
     """The user name a trusted header carries: the value itself, or the `name` of a JSON user model. A JSON
     value without a usable name gives None rather than the whole value, which changes with every group."""

@@ -50,6 +50,8 @@ MIN_TOKEN_LENGTH = 22
 # The file, in the user's own data folder, that holds the dashboard's address with its token.
 FACILITATOR_ADDRESS_FILE = "facilitator-dashboard.url"
 TEMPLATE = "selfexplore"
+# The facilitator server's sign-in: its token, with wrong ones slowed per visitor.
+FACILITATOR_SIGN_IN = "selfexplore.server.FacilitatorIdentityProvider"
 # Kernels kept ready, each having run the app ahead of time (about 60 MiB each while it waits): enough for
 # a small group to open the app at once with no wait. For a room, set it to the room's size
 # (`serve --pool N` or SELFEXPLORE_POOL). 0 turns preheating off: every visit starts its own kernel.
@@ -378,7 +380,8 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
     # The token is not printed: a terminal's scrollback, a log or a shared screen would show it.
     print(f"selfexplore: the facilitator dashboard's address, with its token, is in {where}", flush=True)
     guarded = guards({key: value for key, value in os.environ.items() if key != TRUSTED_HEADER_ENV})
-    return _run_voila(facilitator_arguments(port), {**page_config(guarded), "Voila": {"token": token}}, env)
+    signed_in = {"token": token, "identity_provider_class": FACILITATOR_SIGN_IN}
+    return _run_voila(facilitator_arguments(port), {**page_config(guarded), "Voila": signed_in}, env)
 
 
 def write_voila_config(config: dict[str, Any], folder: Path) -> None:

@@ -37,6 +37,7 @@ import time  # noqa: E402
 from collections.abc import Awaitable, Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
+from jupyter_server.auth.identity import PasswordIdentityProvider, User  # noqa: E402
 from jupyter_server.base.handlers import APIHandler  # noqa: E402
 from jupyter_server.services.kernels.handlers import KernelHandler  # noqa: E402
 from jupyter_server.utils import url_path_join  # noqa: E402
@@ -53,6 +54,7 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler  
 from selfexplore.codes import PASS_LIFETIME, looks_like_pass  # noqa: E402
 from selfexplore.guard import (  # noqa: E402
     BROWSER_COOKIE,
+    Backoff,
     Claim,
     KernelLedger,
     Refusal,
@@ -184,6 +186,47 @@ class LoopbackRequestInfoHandler(RequestInfoSocketHandler):  # type: ignore[misc
         if not is_loopback(self.request.remote_ip):
             raise web.HTTPError(403)
         await super().get(*args, **kwargs)
+
+
+class FacilitatorIdentityProvider(PasswordIdentityProvider):
+    """The facilitator server's token sign-in, with wrong tokens slowed per visitor (see guard.Backoff):
+    while a visitor is held back, even the right token is refused, so guessing in parallel gains nothing.
+    The form to set a password is not offered: the token is the facilitator's only sign-in."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.allow_password_change = False
+        self._backoff = Backoff()
+
+    def _client(self, handler: web.RequestHandler) -> str:
+        return client_key(handler.request.remote_ip, {}, ())
+
+    async def get_user_token(self, handler: web.RequestHandler) -> User | None:
+        if not self.get_token(handler):
+            return await super().get_user_token(handler)
+        client, now = self._client(handler), time.monotonic()
+        if self._refused(client, now):
+            return None
+        return self._outcome(client, now, await super().get_user_token(handler))
+
+    def process_login_form(self, handler: web.RequestHandler) -> User | None:
+        client, now = self._client(handler), time.monotonic()
+        if self._refused(client, now):
+            return None
+        return self._outcome(client, now, super().process_login_form(handler))
+
+    def _refused(self, client: str, now: float) -> bool:
+        if self._backoff.wait(client, now) > 0:
+            self.log.warning("facilitator sign-in refused: too many wrong tokens from one visitor")
+            return True
+        return False
+
+    def _outcome(self, client: str, now: float, user: User | None) -> User | None:
+        if user is None:
+            self._backoff.failed(client, now)
+        else:
+            self._backoff.succeeded(client)
+        return user
 
 
 # The handlers replaced, by the class Voila registers.

@@ -53,7 +53,6 @@ from selfexplore.schema import (
     answer_history,
     answers,
     attempts,
-    failed_logins,
     group_sessions,
     memberships,
     passes,
@@ -79,6 +78,7 @@ IDENTITY_KEY_ENV = "SELFEXPLORE_IDENTITY_KEY"
 IDENTITY_KEY_FILE = "selfexplore-identity.key"
 MIN_IDENTITY_KEY = 32  # characters: 32 URL-safe characters carry 192 bits
 IDENTITY_KEY_FACT = "identity_key_check"
+NOT_JOINABLE = "That session code is not open for joining. Check it with your facilitator."
 NO_IDENTITY_KEY = (
     "This server has no identity key, so nobody can be signed in by name; the server's administrator can "
     f"set {IDENTITY_KEY_ENV}."
@@ -116,9 +116,10 @@ DB_POOL_ENV = "SELFEXPLORE_DB_POOL"
 CONNECT_PATIENCE = 10.0
 # What libpq says when the server has no connection slot left (it sets no SQLSTATE on a failed connect).
 _SERVER_FULL = ("too many clients", "remaining connection slots are reserved")
-# Wrong resume codes: after FREE_FAILURES in FAILURE_WINDOW, each further failure waits twice as long as
-# the one before, up to MAX_DELAY seconds. With 80 random bits a guess cannot succeed; the delay keeps a
-# script from filling the log and the CPU.
+# Wrong resume codes and join codes: after FREE_FAILURES in FAILURE_WINDOW, each further failure waits
+# twice as long as the one before, up to MAX_DELAY seconds. Counted per store, that is per kernel: the one
+# guessing waits, and nobody else (the server caps how many kernels one visitor holds). With 80 random
+# bits a resume code cannot be guessed; a join code has 30, so guessing one is slowed to a few a minute.
 FREE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=10)
 MAX_DELAY = 8.0
@@ -515,6 +516,7 @@ class Store:
         self.engine = engine
         self.content = content
         self._identity_key = identity_key
+        self._failures: list[datetime] = []  # this store's recent wrong codes (see FREE_FAILURES)
         self._writer_lock = _WriterLock.for_engine(engine)
         # An SQLite file, and which file it is: a save checks it is still there, and still the same file.
         self._file = sqlite_file(engine.url)
@@ -660,11 +662,10 @@ class Store:
         return Student(row.id, row.identity_kind, _aware(row.created_at))
 
     def _fail_slowly(self) -> None:
+        """Count a wrong code of this store's (this kernel's), and wait if it has had too many lately."""
         now = _now()
-        with self._write() as connection:
-            connection.execute(delete(failed_logins).where(failed_logins.c.at < now - FAILURE_WINDOW))
-            connection.execute(insert(failed_logins).values(at=now))
-            recent = connection.execute(select(func.count()).select_from(failed_logins)).scalar_one()
+        self._failures = [*(at for at in self._failures if at >= now - FAILURE_WINDOW), now]
+        recent = len(self._failures)
         if recent > FREE_FAILURES:
             time.sleep(min(MAX_DELAY, 0.25 * 2 ** (recent - FREE_FAILURES - 1)))
 
@@ -913,19 +914,27 @@ class Store:
         return row
 
     def join_session(self, student: Student, code: str) -> GroupSession:
+        """Join the open session with this code. A code that opens none (unknown, or of a closed session:
+        one message for both, so a guess learns nothing) counts as a wrong code (see FREE_FAILURES)."""
         with self._write() as connection:
-            row = self._session(connection, code)
-            if row.closed_at is not None:
-                raise StoreError("That group session has ended; it no longer takes new members.")
-            known = connection.execute(
-                select(memberships.c.session_id).where(
-                    (memberships.c.session_id == row.id) & (memberships.c.student_id == student.id)
-                )
-            ).first()
-            if known is None:
+            canonical = codes.normalise_join_code(code)
+            row = connection.execute(select(group_sessions).where(group_sessions.c.code == canonical)).first()
+            if row is None or row.closed_at is not None:
+                row = None
+            elif (
+                connection.execute(
+                    select(memberships.c.session_id).where(
+                        (memberships.c.session_id == row.id) & (memberships.c.student_id == student.id)
+                    )
+                ).first()
+                is None
+            ):
                 connection.execute(
                     insert(memberships).values(session_id=row.id, student_id=student.id, joined_at=_now())
                 )
+        if row is None:
+            self._fail_slowly()
+            raise StoreError(NOT_JOINABLE)
         return GroupSession(row.id, row.code, row.name, row.held_on, closed=False)
 
     def close_session(self, code: str) -> GroupSession:

@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from selfexplore.content import Content, Page
-from selfexplore.identity import resolve_identity
+from selfexplore.identity import resolve_identity, signs_students_in
 from selfexplore.matching import Kind
 from selfexplore.plan import PlanChoice, Step, merge, step_status, suggest
 from selfexplore.report import Report, build_report
@@ -40,6 +40,13 @@ from selfexplore.store import (
 )
 
 NOT_SIGNED_IN = "Open the start page first, to start a workbook or resume one."
+# Where the school signs students in (a hub, a trusted proxy), only a signed-in student joins a session: a
+# resume code can be made by anyone, as often as they like, and a room of made-up students could learn
+# what the group's figures say about the one real student among them.
+JOIN_NEEDS_SIGN_IN = (
+    "Group sessions on this server are for students signed in with their school account. Sign in through "
+    "the school's page for the workbook, then join the session."
+)
 CHALLENGES_ITEM = "challenges"
 
 
@@ -55,6 +62,7 @@ class Visit:
         self.page_pass: str | None = None
         self.signed_in_by: str | None = None  # "hub" or "proxy" when the hosting signs the student in
         self.problem: str | None = None  # why a pass from the browser was not accepted
+        self.school_signs_in = False  # the hosting signs students in: only they may join a session
         # Bumped whenever the answers change (views shown again redraw what depends on them), and whenever
         # the student or the attempt changes (views built for the one before are dropped).
         self.version = 0
@@ -82,6 +90,7 @@ class Visit:
         holds the request): the hub's or the proxy's user, else the pass in the browser's cookie, else
         nobody yet. A pass that is no longer valid leaves the visit signed out, with `problem` saying so."""
         request = PageRequest.from_environ(environ)
+        self.school_signs_in = signs_students_in(environ)
         signed_in = resolve_identity(environ, request.headers)
         if signed_in is not None:
             self._enter(self.store.student_for(signed_in.kind, signed_in.name))
@@ -267,6 +276,8 @@ class Visit:
     def join(self, code: str) -> GroupSession:
         if self.student is None:
             raise IdentityError(NOT_SIGNED_IN)
+        if self.school_signs_in and not self.hosted:
+            raise IdentityError(JOIN_NEEDS_SIGN_IN)
         return self.store.join_session(self.student, code)
 
     def export(self) -> dict[str, Any]:

@@ -238,3 +238,37 @@ def test_the_proxys_header_is_believed_only_from_the_proxy(
             expect(entry if signed_in else joined).to_have_count(0)
         finally:
             context.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: object, **_kwargs: object) -> None:
+        return None
+
+
+def _status_without_redirect(url: str) -> int:
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(url, timeout=120) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_wrong_facilitator_tokens_hold_the_visitor_back_even_with_the_right_one(tmp_path: Path) -> None:
+    """Security review finding 14: 30 wrong tokens took 0.19 s. After five free tries, each wrong one holds
+    the visitor back for longer (2, 4, 8... seconds), and while held back even the right token is refused."""
+    token = "facilitator-token-for-the-backoff-test"  # noqa: S105 - a throwaway test server's token
+    port = free_port()
+    command = [
+        *[sys.executable, "-m", "selfexplore", "--db", f"sqlite:///{tmp_path / 'facilitate.sqlite3'}"],
+        *["facilitate", "--port", str(port)],
+    ]
+    env = {**os.environ, "SELFEXPLORE_FACILITATOR_TOKEN": token, "XDG_DATA_HOME": str(tmp_path)}
+    ready = "/voila/templates/selfexplore/static/selfexplore.css"
+    with running(command, f"http://127.0.0.1:{port}", tmp_path / "facilitate.log", env, ready=ready) as base:
+        tree = f"{base}/voila/tree"
+        for attempt in range(6):
+            assert _status_without_redirect(f"{tree}?token=wrong-{attempt}") == 302  # sent to sign in
+        assert _status_without_redirect(f"{tree}?token={token}") == 302  # held back: refused too
+        time.sleep(2.5)
+        assert _status_without_redirect(f"{tree}?token={token}") == 200

@@ -26,6 +26,7 @@ from selfexplore.store import (
     DISK_FULL,
     IDENTITY_KEY_ENV,
     IDENTITY_KEY_FILE,
+    NOT_JOINABLE,
     PASS_LIFETIME,
     REFLECTION_LIMIT,
     STORE_UNAVAILABLE,
@@ -96,6 +97,23 @@ class TestIdentity:
             with pytest.raises(IdentityError):
                 store.resume(gone.code)
         assert waits == [0.25, 0.5, 1.0]
+
+    def test_one_kernels_wrong_codes_slow_down_that_kernel_and_nobody_else(
+        self, store: Store, db_url: str, content: Content, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Security review finding 11: after one attacker's failures, every student's typo waited 8 s.
+        waits: list[float] = []
+        monkeypatch.setattr("selfexplore.store.time.sleep", waits.append)
+        gone = store.create_student()
+        store.delete_student(gone.student)
+        for _ in range(12):
+            with pytest.raises(IdentityError):
+                store.resume(gone.code)
+        assert waits
+        waits.clear()
+        with Store.open(content, db_url) as another_kernel, pytest.raises(IdentityError):
+            another_kernel.resume(gone.code)
+        assert waits == []
 
     def test_hub_users_are_kept_by_a_hash_of_their_name(self, store: Store) -> None:
         first = store.student_for("hub", "student042")
@@ -347,13 +365,24 @@ class TestGroupSessions:
     def test_a_closed_session_takes_no_new_members(self, store: Store) -> None:
         session = store.create_session("Specialty Interest Series")
         store.close_session(session.code)
-        with pytest.raises(StoreError, match="has ended"):
+        with pytest.raises(StoreError, match="not open for joining"):
             store.join_session(store.create_student().student, session.code)
         assert store.sessions()[0].closed
 
-    def test_an_unknown_session_code_is_refused(self, store: Store) -> None:
-        with pytest.raises(StoreError, match="no group session with that code"):
+    def test_an_unknown_session_code_is_refused_as_a_closed_one_is(self, store: Store) -> None:
+        # One message for both: a guessed code does not learn that it belongs to a session that has ended.
+        with pytest.raises(StoreError) as raised:
             store.join_session(store.create_student().student, "ZZZ-ZZZ")
+        assert str(raised.value) == NOT_JOINABLE
+
+    def test_wrong_join_codes_are_slowed_down(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        waits: list[float] = []
+        monkeypatch.setattr("selfexplore.store.time.sleep", waits.append)
+        student = store.create_student().student
+        for _ in range(8):
+            with pytest.raises(StoreError):
+                store.join_session(student, "ZZZ-ZZZ")
+        assert waits == [0.25, 0.5, 1.0]
 
 
 class TestStudentRights:

@@ -185,6 +185,28 @@ class TestStartPage:
         view.join.click()
         assert 'role="alert"' in view.message.value
 
+    def test_where_the_school_signs_students_in_only_they_join_a_session(self, content: Content, store: Store) -> None:
+        # Security review finding 3: anyone can make resume codes, so a room of made-up students could
+        # learn what the figures say of the one real student among them. Behind the school's sign-in,
+        # only its students join.
+        group = store.create_session("PDW morning")
+        proxy = {"SELFEXPLORE_TRUSTED_HEADER": "X-Remote-User"}
+        puppet = Opened(content, store, proxy)
+        find(puppet.view.widget, widgets.Button, "Start a new workbook").click()
+        view = puppet.view
+        assert isinstance(view, StartView)
+        view.join_code.set_state({"value": group.code})
+        view.join.click()
+        assert 'role="alert"' in view.message.value and "signed in with their school account" in view.message.value
+        assert not store.session_rows(group).members
+        student = Opened(content, store, {**proxy, "HTTP_X_REMOTE_USER": "ann"})
+        view = student.view
+        assert isinstance(view, StartView)
+        view.join_code.set_state({"value": group.code})
+        view.join.click()
+        assert student.app.visit.student is not None
+        assert [s.name for s in store.sessions_of(student.app.visit.student)] == ["PDW morning"]
+
     def test_a_sign_out_that_fails_says_the_student_is_still_signed_in(
         self, content: Content, store: Store, monkeypatch: pytest.MonkeyPatch
     ) -> None:

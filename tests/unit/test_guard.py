@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from selfexplore.guard import (
+    Backoff,
     Claim,
     KernelLedger,
     Refusal,
@@ -198,3 +199,27 @@ class TestSettings:
         defaults = guards({})
         assert defaults.capped and defaults.per_client == 10 and defaults.grace == 90
         assert not guards({"SELFEXPLORE_MAX_KERNELS": "0"}).capped
+
+
+class TestBackoff:
+    def test_after_the_free_failures_a_visitor_is_refused_for_longer_each_time(self) -> None:
+        backoff = Backoff(free=2, window=600, longest=60)
+        for at in (0.0, 1.0):
+            backoff.failed("a", at)
+        assert backoff.wait("a", 1.0) == 0.0  # two wrong tries are free
+        backoff.failed("a", 2.0)
+        assert backoff.wait("a", 2.0) == 2.0 and backoff.wait("a", 4.0) == 0.0
+        backoff.failed("a", 4.0)
+        assert backoff.wait("a", 4.0) == 4.0
+        assert backoff.wait("b", 4.0) == 0.0  # nobody else waits
+
+    def test_a_success_or_the_window_passing_forgets_the_failures(self) -> None:
+        backoff = Backoff(free=1, window=10, longest=60)
+        for at in (0.0, 1.0, 2.0):
+            backoff.failed("a", at)
+        assert backoff.wait("a", 2.0) > 0
+        assert backoff.wait("a", 13.0) == 0.0  # all three are older than the window
+        backoff.failed("a", 20.0)
+        backoff.failed("a", 21.0)
+        backoff.succeeded("a")
+        assert backoff.wait("a", 21.0) == 0.0
