@@ -16,6 +16,10 @@ c = get_config()  # noqa: F821 - JupyterHub provides get_config when it reads th
 # Taken out of the hub's own environment here, so that the processes the hub starts with that environment
 # (its proxy, its services) never see it.
 STORE_URL = os.environ.pop("SELFEXPLORE_DB_URL")
+# SET: the identity key every student's server shares (hub user names are stored as an HMAC with it, so the
+# database alone links no row to a name). Make it once and keep it as long as the store, beside its URL:
+#   python3 -c 'import secrets; print(secrets.token_urlsafe(32))'
+IDENTITY_KEY = os.environ.pop("SELFEXPLORE_IDENTITY_KEY")
 # SET: who facilitates group sessions (hub user names). Members of this hub group get the dashboard; the
 # hub's roles, not a token, decide who reaches it.
 FACILITATORS_GROUP = os.environ.get("SELFEXPLORE_FACILITATOR_GROUP", "facilitators")
@@ -42,7 +46,7 @@ c.JupyterHub.spawner_class = "simple"
 c.Spawner.cmd = [SELFEXPLORE, "hub-server"]
 c.Spawner.args = []
 c.Spawner.default_url = "/"
-c.Spawner.environment = {"SELFEXPLORE_DB_URL": STORE_URL}
+c.Spawner.environment = {"SELFEXPLORE_DB_URL": STORE_URL, "SELFEXPLORE_IDENTITY_KEY": IDENTITY_KEY}
 # How long the hub waits for a server to start and answer. One server starts in a few seconds, but when a
 # room signs in at once they share the cores: 30 at once on 2 cores took minutes (docs/hosting.md).
 c.Spawner.http_timeout = 300

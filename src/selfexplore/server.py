@@ -47,6 +47,7 @@ from traitlets import Float, Int, List, Unicode  # noqa: E402
 from voila.app import Voila  # noqa: E402
 from voila.request_info_handler import RequestInfoSocketHandler  # noqa: E402
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler  # noqa: E402
+from voila.static_file_handler import TemplateStaticFileHandler  # noqa: E402
 from voila.tornado.handler import TornadoVoilaHandler  # noqa: E402
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler  # noqa: E402
 
@@ -74,6 +75,16 @@ APP = "selfexplore_app"
 CULL_EVERY = 15.0  # seconds between looks for kernels no page connected to
 
 
+class PlainErrors:
+    """An error answered in a line of plain text. Jupyter Server's handlers render an HTML page for an
+    error from a template Voila's server does not have: every refusal would log a traceback."""
+
+    def write_error(self, status_code: int, **_kwargs: Any) -> None:
+        handler: web.RequestHandler = self  # type: ignore[assignment]
+        handler.set_header("Content-Type", "text/plain; charset=utf-8")
+        handler.finish(f"{status_code} {handler._reason}\n")
+
+
 def keep_pass(handler: web.RequestHandler, value: str) -> None:
     """Keep a page pass in the browser's sign-in cookie, or forget it (`value` empty): HttpOnly, so that no
     script on a page can read it; SameSite=Strict, so that no other site's page or link sends it; for
@@ -94,7 +105,7 @@ def keep_pass(handler: web.RequestHandler, value: str) -> None:
     )
 
 
-class SignInHandler(APIHandler):
+class SignInHandler(PlainErrors, APIHandler):
     """Where the page keeps the sign-in the kernel gave it (after a student starts, resumes or signs out):
     a POST of the pass (or of nothing, to forget it), with the page's XSRF token. Only a well-formed pass
     is kept; whether it signs anyone in is for the store to say when the next page loads."""
@@ -145,7 +156,7 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
             await super().get(path)
 
 
-class BoundKernelWebsocketHandler(VoilaKernelWebsocketHandler):  # type: ignore[misc]
+class BoundKernelWebsocketHandler(PlainErrors, VoilaKernelWebsocketHandler):  # type: ignore[misc]
     """A kernel's websocket, opened only by the browser the kernel's page was rendered for."""
 
     async def pre_get(self) -> None:
@@ -163,7 +174,7 @@ def _refuse_other_browsers(handler: web.RequestHandler) -> None:
         raise web.HTTPError(403)
 
 
-class BoundKernelHandler(KernelHandler):
+class BoundKernelHandler(PlainErrors, KernelHandler):
     """A kernel's REST model (and its shutdown), for the browser its page was rendered for."""
 
     async def prepare(self, **kwargs: Any) -> None:
@@ -171,7 +182,7 @@ class BoundKernelHandler(KernelHandler):
         await super().prepare(**kwargs)
 
 
-class BoundShutdownHandler(VoilaShutdownKernelHandler):  # type: ignore[misc]
+class BoundShutdownHandler(PlainErrors, VoilaShutdownKernelHandler):  # type: ignore[misc]
     """The page's own shutdown of its kernel when it is closed or reloaded (a beacon from the page)."""
 
     async def prepare(self, **kwargs: Any) -> Any:
@@ -179,7 +190,7 @@ class BoundShutdownHandler(VoilaShutdownKernelHandler):  # type: ignore[misc]
         return await super().prepare(**kwargs)
 
 
-class LoopbackRequestInfoHandler(RequestInfoSocketHandler):  # type: ignore[misc]
+class LoopbackRequestInfoHandler(PlainErrors, RequestInfoSocketHandler):  # type: ignore[misc]
     """Where a preheated kernel hears its page's request (with the page's cookies): its own machine only."""
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
@@ -229,6 +240,18 @@ class FacilitatorIdentityProvider(PasswordIdentityProvider):
         return user
 
 
+class TemplateFileHandler(PlainErrors, TemplateStaticFileHandler):  # type: ignore[misc]
+    """A template's static files; an address that names no template's file is a 404, not a 500 with a
+    traceback in the log at every request (a script could fill the log with them)."""
+
+    def parse_url_path(self, path: str) -> str:
+        try:
+            parsed: str = super().parse_url_path(path)
+        except (ValueError, AssertionError):
+            raise web.HTTPError(404) from None
+        return parsed
+
+
 # The handlers replaced, by the class Voila registers.
 _REPLACED: dict[type, type] = {
     TornadoVoilaHandler: GuardedVoilaHandler,
@@ -236,6 +259,7 @@ _REPLACED: dict[type, type] = {
     KernelHandler: BoundKernelHandler,
     VoilaShutdownKernelHandler: BoundShutdownHandler,
     RequestInfoSocketHandler: LoopbackRequestInfoHandler,
+    TemplateStaticFileHandler: TemplateFileHandler,
 }
 
 

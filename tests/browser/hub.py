@@ -85,6 +85,10 @@ def _wait_for_hub(url: str, process: subprocess.Popen[bytes], log: Path) -> None
     raise RuntimeError(f"the hub did not answer within 90 s:\n{log.read_text()[-3000:]}")
 
 
+# The identity key of the test hub's store (a school makes its own: docs/hosting.md).
+TEST_IDENTITY_KEY = "test-hub-identity-key-of-at-least-32-characters"
+
+
 @contextmanager
 def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG) -> Iterator[Hub]:
     """Start the hub in `home` over the store at `db_url`, and stop it (and every user's server) at the end.
@@ -98,6 +102,7 @@ def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG) -> Iterat
         "SELFEXPLORE_DEPLOY_CONFIG": str(deploy),
         "SELFEXPLORE_Z2JH_VALUES": str(Z2JH_VALUES),
         "SELFEXPLORE_DB_URL": db_url,
+        "SELFEXPLORE_IDENTITY_KEY": TEST_IDENTITY_KEY,
         "SELFEXPLORE_FACILITATORS": FACILITATOR,
         "SELFEXPLORE_HUB_URL": url,
         "SELFEXPLORE_HUB_HOME": str(home / "users"),
@@ -108,7 +113,8 @@ def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG) -> Iterat
         "SELFEXPLORE_TEST_PROXY_API": f"http://127.0.0.1:{free_port()}",
         "SELFEXPLORE_TEST_CHP": str(CHP),
     }
-    Store.open(load_content(), db_url).close()  # the schema, as a host's upgrade step creates it
+    # The schema, as a host's upgrade step creates it, keyed with the key the hub hands its servers.
+    Store.open(load_content(), db_url, identity_key=TEST_IDENTITY_KEY.encode()).close()
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyterhub", "-f", str(TEST_CONFIG)],

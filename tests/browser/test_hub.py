@@ -30,6 +30,7 @@ from tests.browser.hub import (
     DEPLOY_CONFIG,
     FACILITATOR,
     PASSWORD,
+    TEST_IDENTITY_KEY,
     Z2JH_CONFIG,
     Hub,
     processes_of,
@@ -192,7 +193,7 @@ class TestHostedClass:
     def test_a_facilitator_sees_the_session_and_a_student_or_visitor_gets_nothing(
         self, hub: Hub, browser: Browser
     ) -> None:
-        store = Store.open(load_content(), hub.db_url)
+        store = Store.open(load_content(), hub.db_url, identity_key=TEST_IDENTITY_KEY.encode())
         try:
             group = store.create_session("PDW hub test")
             # Three of the room joined earlier; two join now through the hub, five in all: enough for figures.
@@ -283,8 +284,10 @@ def test_the_stores_address_reaches_the_students_servers_and_nothing_else_the_hu
         if any(name in command for name in ("configurable-http-proxy", "jupyterhub_idle_culler"))
     ]
     assert len(others) >= 2, [" ".join(process.cmdline()) for process in others]
+    assert all(process.environ().get("SELFEXPLORE_IDENTITY_KEY") == TEST_IDENTITY_KEY for process in workbook)
     for process in others:
         assert process.environ().get("SELFEXPLORE_DB_URL") != hub.db_url, process.cmdline()
+        assert "SELFEXPLORE_IDENTITY_KEY" not in process.environ(), process.cmdline()
     context.close()
 
 

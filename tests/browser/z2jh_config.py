@@ -18,7 +18,7 @@ values = yaml.safe_load(VALUES.read_text(encoding="utf-8"))
 secrets = {
     "selfexplore-store": {
         "url": os.environ.pop("SELFEXPLORE_DB_URL"),
-        "identity-key": os.environ.pop("SELFEXPLORE_TEST_IDENTITY_KEY", "z2jh-test-identity-key-of-32-characters"),
+        "identity-key": os.environ.pop("SELFEXPLORE_IDENTITY_KEY"),
     }
 }
 # Translated below, or (image, uid, fsGid, storage, memory, cpu, networkPolicy, scheduling, prePuller)
