@@ -277,6 +277,9 @@ def test_wrong_facilitator_tokens_hold_the_visitor_back_even_with_the_right_one(
     env = {**os.environ, "SELFEXPLORE_FACILITATOR_TOKEN": token, "XDG_DATA_HOME": str(tmp_path)}
     ready = "/voila/templates/selfexplore/static/selfexplore.css"
     with running(command, f"http://127.0.0.1:{port}", tmp_path / "facilitate.log", env, ready=ready) as base:
+        status, login = _get(f"{base}/login")
+        assert status == 200 and "password_input" in login
+        assert "setup a password" not in login and "new_password" not in login  # a form that did nothing
         tree = f"{base}/voila/tree"
         for attempt in range(6):
             assert _status_without_redirect(f"{tree}?token=wrong-{attempt}") == 302  # sent to sign in
