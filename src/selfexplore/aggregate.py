@@ -7,10 +7,23 @@ workbook computes a student's own (selfexplore.scoring and selfexplore.matching)
 once: a profile is the mean of the answered positions per dimension; a page's score is the sum over
 dimensions of (2p - 1)(2s - 1), plus the body systems' share; pages are ranked by score, ties by id.
 
-Suppression: every count, average or spread that rests on fewer than MIN_GROUP students is withheld (None),
-and a session with fewer than MIN_GROUP members shows nothing but its size class. Free text appears only
-when a student shared that reflection with the group, and never with anything that identifies them; it is
-listed in a fixed order (by prompt, then by text), not in the order students wrote it.
+Suppression. A session with fewer than MIN_GROUP members shows nothing but how many joined. Each part of the
+workbook (enough statements for a ranking, the values order, the challenges checklist) is counted only over
+the members who answered that part, and shows nothing, not even how many answered it, until MIN_GROUP have.
+Within a part of n counted students:
+- a count is withheld when it describes fewer than MIN_GROUP of them, or leaves out fewer than MIN_GROUP
+  (n - count < MIN_GROUP): seven of ten ticking a box says what the other three did, ten of ten says what
+  each one did;
+- counts that add up to a known total (each student puts one value first, and has TOP pages in their top
+  TOP) withhold more, the smallest first, until the withheld ones cannot be worked out from the total and
+  the rest: at least two of them, describing at least MIN_GROUP students together;
+- an average or spread is withheld when the students who answered it are fewer than MIN_GROUP, or leave out
+  between 1 and MIN_GROUP - 1 of the n (an average over eight beside figures over ten says something of the
+  other two), and then so is how many answered it.
+How far students got (started, each page finished) says nothing of what they answered; it is shown from
+MIN_GROUP students and not withheld near the size of the group. Free text appears only when a student
+shared that reflection with the group, and never with anything that identifies them; it is listed in a
+fixed order (by prompt, then by text), not in the order students wrote it.
 """
 
 from __future__ import annotations
@@ -48,11 +61,13 @@ class Figure:
 
 @dataclass(frozen=True)
 class Spread:
+    """A dimension's average and spread; all three None when withheld (see `_spread`)."""
+
     key: str
     label: str
     mean: float | None
     sd: float | None
-    students: int
+    students: int | None
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,45 @@ class Dashboard:
 
 
 def _count(key: str, label: str, count: int, students: int) -> Figure:
+    """How many have reached a point of the workbook: shown from MIN_GROUP students."""
     return Figure(key, label, float(count) if count >= MIN_GROUP else None, students)
+
+
+def _counted(answered: int) -> int:
+    """The students a part's figures rest on: none while fewer than MIN_GROUP answered it."""
+    return answered if answered >= MIN_GROUP else 0
+
+
+def _counts(
+    named: Sequence[tuple[str, str]], counts: Sequence[int], group: int, total: int | None = None
+) -> tuple[Figure, ...]:
+    """How many of the `group` counted students chose each option, each withheld when it describes fewer
+    than MIN_GROUP of them or leaves out fewer than MIN_GROUP (seven of ten says what the other three did;
+    ten of ten says what each one did). When the counts add up to a known `total` (everyone puts one value
+    first; everyone has TOP pages in their top TOP), the smallest shown counts are withheld too, until the
+    withheld ones cannot be worked out from the total and the rest: at least two, describing at least
+    MIN_GROUP together (a lone withheld count, or withheld counts adding up to 0, would be given away)."""
+    withheld = {i for i, count in enumerate(counts) if count < MIN_GROUP or group - count < MIN_GROUP}
+    if total is not None:
+        while withheld and len(withheld) < len(counts):
+            rest = total - sum(count for i, count in enumerate(counts) if i not in withheld)
+            if len(withheld) >= 2 and rest >= MIN_GROUP:
+                break
+            withheld.add(min((i for i in range(len(counts)) if i not in withheld), key=lambda i: (counts[i], i)))
+    return tuple(
+        Figure(key, label, None if i in withheld else float(counts[i]), group) for i, (key, label) in enumerate(named)
+    )
+
+
+def _spread(key: str, label: str, values: pd.Series, group: int) -> Spread:
+    """A dimension over those of the `group` counted students who answered it (`values`): withheld when
+    they are fewer than MIN_GROUP, or when they leave out between one and MIN_GROUP - 1 of the group (an
+    average over eight beside one over ten says how the other two answered)."""
+    answered = len(values)
+    left_out = group - answered
+    if answered < MIN_GROUP or 0 < left_out < MIN_GROUP:
+        return Spread(key, label, None, None, None)
+    return Spread(key, label, float(values.mean()), float(values.std(ddof=0)), answered)
 
 
 def _profiles(content: Content, answers: pd.DataFrame, members: Sequence[int]) -> pd.DataFrame:
@@ -176,15 +229,19 @@ def aggregate(content: Content, rows: GroupRows) -> Dashboard:
     share = keyed.groupby("student")["keys"].sum().reindex(members).fillna(0) / sum(totals.values())
     trusted = [int(s) for s in share.index[share.to_numpy() >= TRUST_THRESHOLD]]
     systems = _lists(answers, _item_of_kind(content, "systems"))
+    matched = _counted(len(trusted))
     specialties: tuple[Figure, ...] = ()
     paths: tuple[Figure, ...] = ()
-    if len(trusted) >= MIN_GROUP:
+    if matched:
         leans = (2 * profiles.loc[trusted] - 1).fillna(0.0).to_numpy()
         for kind_pages, target in ((content.specialties, "specialties"), (content.paths, "paths")):
             top = _top_pages(content, kind_pages, leans, systems, trusted)
             counts = np.bincount(top.ravel(), minlength=len(kind_pages))
-            figures = tuple(
-                _count(page.id, page.name, int(counts[index]), len(trusted)) for index, page in enumerate(kind_pages)
+            figures = _counts(
+                [(page.id, page.name) for page in kind_pages],
+                [int(count) for count in counts],
+                matched,
+                total=top.shape[1] * matched,
             )
             figures = tuple(sorted(figures, key=lambda f: (-(f.value or 0), f.label)))
             if target == "specialties":
@@ -192,41 +249,31 @@ def aggregate(content: Content, rows: GroupRows) -> Dashboard:
             else:
                 paths = figures
 
-    dimensions = []
-    for dimension in content.dimensions:
-        column = profiles[dimension.id].dropna()
-        enough = len(column) >= MIN_GROUP
-        dimensions.append(
-            Spread(
-                dimension.id,
-                dimension.label,
-                float(column.mean()) if enough else None,
-                float(column.std(ddof=0)) if enough else None,
-                len(column),
-            )
-        )
+    # The group's profile rests on the same students as the matches: those who answered enough.
+    dimensions = tuple(
+        _spread(dimension.id, dimension.label, profiles.loc[trusted, dimension.id].dropna(), matched)
+        for dimension in content.dimensions
+    )
 
     rankings = _lists(answers, _item_of_kind(content, "ranking"))
     values = [d.id for d in content.dimensions if d.group == "values"]
     full = [order for order in rankings.values() if sorted(order) == sorted(values)]
-    first = tuple(
-        _count(v, content.dimensions_by_id[v].label, sum(1 for o in full if o[0] == v), len(full)) for v in values
-    )
+    ranked = _counted(len(full))
+    named = [(v, content.dimensions_by_id[v].label) for v in values]
+    first = _counts(named, [sum(1 for o in full if o[0] == v) for v in values], ranked, total=ranked)
+    # Every student ranks every value: the averages rest on all of them, so they are shown together or not.
     place = tuple(
-        Figure(
-            v,
-            content.dimensions_by_id[v].label,
-            float(np.mean([o.index(v) + 1 for o in full])) if len(full) >= MIN_GROUP else None,
-            len(full),
-        )
-        for v in values
+        Figure(v, label, float(np.mean([o.index(v) + 1 for o in full])) if ranked else None, ranked)
+        for v, label in named
     )
     place = tuple(sorted(place, key=lambda f: (f.value if f.value is not None else 99, f.label)))
 
     ticked = _lists(answers, _item_of_kind(content, "challenges"))
-    challenges = tuple(
-        _count(c.id, c.label, sum(1 for chosen in ticked.values() if c.id in chosen), len(ticked))
-        for c in content.resources.challenges
+    checklist = _counted(len(ticked))
+    challenges = _counts(
+        [(c.id, c.label) for c in content.resources.challenges],
+        [sum(1 for chosen in ticked.values() if c.id in chosen) for c in content.resources.challenges],
+        checklist,
     )
 
     prompts = content.reflection_prompts_by_id
@@ -240,22 +287,26 @@ def aggregate(content: Content, rows: GroupRows) -> Dashboard:
         members=len(members),
         shown=True,
         progress=progress,
-        matched=len(trusted),
+        matched=matched,
         specialties=specialties,
         paths=paths,
-        dimensions=tuple(dimensions),
-        ranked=len(full),
+        dimensions=dimensions,
+        ranked=ranked,
         values_first=first,
         values_place=place,
         challenges=challenges,
-        checklist=len(ticked),
+        checklist=checklist,
         reflections=tuple(shared),
     )
 
 
 # --- showing and exporting -------------------------------------------------------------------------
 
-WITHHELD = f"fewer than {MIN_GROUP}"
+WITHHELD = "withheld"
+RULE = (
+    f"A figure is withheld when it would describe fewer than {MIN_GROUP} students, leave out fewer than "
+    f"{MIN_GROUP} of those counted, or let a withheld figure beside it be worked out."
+)
 
 
 def _shown(figure: Figure, digits: int = 0) -> str:
@@ -268,7 +319,7 @@ def _bars(figures: Iterable[Figure], total: int, caption: str, limit: int = 10) 
     """A horizontal bar chart (inline SVG) of counts, with the same figures as a table."""
     listed = [f for f in figures if f.value is not None][:limit]
     if not listed:
-        return f"<p>{escape(caption)}: every figure here is withheld (fewer than {MIN_GROUP} students).</p>"
+        return f"<p>{escape(caption)}: every figure here is withheld.</p>"
     width, label_width, row = 680, 360, 24
     bars = []
     for index, figure in enumerate(listed):
@@ -302,7 +353,7 @@ def render_dashboard(content: Content, dashboard: Dashboard) -> str:
     dims = "".join(
         f'<tr><th scope="row">{escape(s.label)}</th><td>{"" if s.mean is None else f"{s.mean:.2f}"}</td>'
         f"<td>{'' if s.sd is None else f'{s.sd:.2f}'}</td>"
-        f"<td>{s.students if s.mean is not None else WITHHELD}</td></tr>"
+        f"<td>{WITHHELD if s.students is None else s.students}</td></tr>"
         for s in dashboard.dimensions
     )
     supports = content.resources.supports_by_id
@@ -323,18 +374,22 @@ def render_dashboard(content: Content, dashboard: Dashboard) -> str:
     )
     return (
         f"<section aria-labelledby='se-d-joined'><h2 id='se-d-joined'>{dashboard.members} joined</h2>"
-        f"<ul>{progress}</ul></section>"
+        f"<ul>{progress}</ul><p class='se-muted'>{escape(RULE)}</p></section>"
         "<section aria-labelledby='se-d-top'><h2 id='se-d-top'>Where interests cluster</h2>"
-        f"<p>How many students have each page in their top {TOP}, among the {dashboard.matched} who answered enough "
-        "for a ranking.</p>"
         + (
-            _bars(dashboard.specialties, dashboard.matched, f"Specialties in students' top {TOP}")
+            f"<p>How many students have each page in their top {TOP}, among the {dashboard.matched} who answered "
+            "enough for a ranking.</p>"
+            + _bars(dashboard.specialties, dashboard.matched, f"Specialties in students' top {TOP}")
             + _bars(dashboard.paths, dashboard.matched, f"Career paths in students' top {TOP}")
-            if dashboard.specialties
-            else f"<p>Withheld until {MIN_GROUP} students have answered enough.</p>"
+            if dashboard.matched
+            else f"<p>Fewer than {MIN_GROUP} students have answered enough for a ranking so far.</p>"
         )
         + "</section><section aria-labelledby='se-d-values'><h2 id='se-d-values'>What matters most to the group</h2>"
-        f"<p>{dashboard.ranked} students put the values in order.</p>"
+        + (
+            f"<p>{dashboard.ranked} students put the values in order.</p>"
+            if dashboard.ranked
+            else f"<p>Fewer than {MIN_GROUP} students have put the values in order so far.</p>"
+        )
         + _bars(dashboard.values_first, max(dashboard.ranked, 1), "Students who put each value first")
         + f"<table><caption>Average place in the ranking (1 = first)</caption><thead><tr><th scope='col'>Value</th>"
         f"<th scope='col'>Average place</th></tr></thead><tbody>{place}</tbody></table></section>"
@@ -343,7 +398,12 @@ def render_dashboard(content: Content, dashboard: Dashboard) -> str:
         "<thead><tr><th scope='col'>Dimension</th><th scope='col'>Average</th><th scope='col'>Spread</th>"
         f"<th scope='col'>Students</th></tr></thead><tbody>{dims}</tbody></table></section>"
         "<section aria-labelledby='se-d-challenges'><h2 id='se-d-challenges'>What stands in the way</h2>"
-        f"<p>{dashboard.checklist} students answered the checklist.</p><table><thead><tr><th scope='col'>Challenge"
+        + (
+            f"<p>{dashboard.checklist} students answered the checklist.</p>"
+            if dashboard.checklist
+            else f"<p>Fewer than {MIN_GROUP} students have answered the checklist so far.</p>"
+        )
+        + "<table><thead><tr><th scope='col'>Challenge"
         "</th><th scope='col'>Students</th><th scope='col'>Who can help</th></tr></thead>"
         f"<tbody>{challenge_rows}</tbody></table></section>"
         "<section aria-labelledby='se-d-shared'><h2 id='se-d-shared'>Shared with the group</h2>"
@@ -414,6 +474,6 @@ def export_html(content: Content, name: str, dashboard: Dashboard) -> str:
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(name)}: group summary</title>'
         f"<style>{style}</style></head><body><main><h1>{escape(name)}</h1><p>Anonymous figures for the group; "
-        f"any figure about fewer than {MIN_GROUP} students is withheld.</p>"
+        f"{escape(RULE)}</p>"
         f"{render_dashboard(content, dashboard)}</main></body></html>"
     )

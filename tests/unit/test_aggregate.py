@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from selfexplore.aggregate import MIN_GROUP, aggregate, export_html, render_dashboard, to_frame
+from selfexplore.aggregate import MIN_GROUP, Figure, aggregate, export_html, render_dashboard, to_frame
 from selfexplore.cli import main
 from selfexplore.content import Content
 from selfexplore.matching import rank_paths, rank_specialties
@@ -56,7 +56,8 @@ class TestSuppression:
         assert "4 joined" in html and "Figures appear once 5" in html
 
     @pytest.mark.parametrize("size", [5, 6])
-    def test_groups_of_five_and_six_show_figures_but_withhold_small_counts(self, content: Content, size: int) -> None:
+    def test_groups_of_five_and_six_show_averages_but_no_count(self, content: Content, size: int) -> None:
+        """Of five or six, any count describes fewer than five or leaves out fewer than five."""
         rng = random.Random(size)
         answers = {n: random_answers(content, rng) for n in range(size)}
         for n in range(size):
@@ -64,7 +65,7 @@ class TestSuppression:
         dashboard = aggregate(content, rows_for(answers))
         assert dashboard.shown and dashboard.members == size
         by_key = {f.key: f for f in dashboard.challenges}
-        assert by_key["time"].value == 5
+        assert by_key["time"].value is None  # five of five, or five of six
         assert by_key["family"].value is None  # one student, or none
         for figure in (*dashboard.specialties, *dashboard.paths, *dashboard.values_first, *dashboard.challenges):
             assert figure.value is None or figure.value >= MIN_GROUP
@@ -90,7 +91,103 @@ class TestSuppression:
             for item in items:
                 answers[n].pop(item, None)
         spread = {s.key: s for s in aggregate(content, rows_for(answers)).dimensions}["children"]
-        assert spread.mean is None and spread.students == 4
+        assert spread.mean is None and spread.students is None  # not even how many answered it
+
+
+def assert_cannot_be_worked_out(figures: tuple[Figure, ...], total: int) -> None:
+    """Counts that add up to a known total: the withheld ones are none, or at least two that together
+    describe MIN_GROUP or more, so that no withheld count follows from the total and the others."""
+    withheld = [f for f in figures if f.value is None]
+    rest = total - sum(int(f.value) for f in figures if f.value is not None)
+    assert not withheld or len(withheld) == len(figures) or (len(withheld) >= 2 and rest >= MIN_GROUP), (
+        [(f.key, f.value) for f in figures],
+        rest,
+    )
+
+
+def ranking_first(content: Content, first: str) -> tuple[str, ...]:
+    values = list(value_ids(content))
+    values.remove(first)
+    return (first, *values)
+
+
+class TestComplementarySuppression:
+    def test_a_count_near_the_size_of_the_group_is_withheld(self, content: Content) -> None:
+        """Seven of ten ticking a box says what the other three did; ten of ten says what each one did."""
+        rng = random.Random(21)
+        answers = {n: random_answers(content, rng) for n in range(10)}
+        for n in range(10):
+            answers[n]["challenges"] = tuple(
+                c for c, ticked in (("time", n < 7), ("family", n < 5), ("finances", True)) if ticked
+            )
+        by_key = {f.key: f for f in aggregate(content, rows_for(answers)).challenges}
+        assert by_key["family"].value == 5
+        assert by_key["time"].value is None
+        assert by_key["finances"].value is None
+        assert {f.students for f in by_key.values()} == {10}
+
+    def test_counts_that_add_up_to_the_group_never_give_a_withheld_one_away(self, content: Content) -> None:
+        """Each student puts one value first: with five, five and five of fifteen shown, the other values
+        would be known to be nobody's first."""
+        rng = random.Random(22)
+        values = list(value_ids(content))
+        answers = {n: random_answers(content, rng) for n in range(15)}
+        for n in range(15):
+            answers[n]["values_ranking"] = ranking_first(content, values[n % 3])
+        dashboard = aggregate(content, rows_for(answers))
+        assert dashboard.ranked == 15
+        assert_cannot_be_worked_out(dashboard.values_first, dashboard.ranked)
+        assert sum(1 for f in dashboard.values_first if f.value is not None) >= 1
+
+    @pytest.mark.parametrize("seed", range(6))
+    def test_top_three_counts_never_give_a_withheld_one_away(self, content: Content, seed: int) -> None:
+        """Each counted student has exactly three pages in their top three: the counts add up to three
+        times the group."""
+        rng = random.Random(seed)
+        dashboard = aggregate(content, rows_for({n: random_answers(content, rng) for n in range(10 + 5 * seed)}))
+        for figures in (dashboard.specialties, dashboard.paths):
+            assert_cannot_be_worked_out(figures, 3 * dashboard.matched)
+            for figure in figures:
+                assert figure.value is None or MIN_GROUP <= figure.value <= dashboard.matched - MIN_GROUP
+
+    def test_an_average_that_leaves_out_fewer_than_five_of_its_group_is_withheld(self, content: Content) -> None:
+        """Ten students rank pages; two skipped the statements about children: an average over the eight
+        would, beside one over the ten, say how those two answered (and that there are two)."""
+        rng = random.Random(23)
+        answers = {n: random_answers(content, rng) for n in range(10)}
+        items = [i.id for i in content.questionnaire.items if i.keys and i.keys[0].dimension == "children"]
+        for n in range(2):
+            for item in items:
+                answers[n].pop(item, None)
+        dashboard = aggregate(content, rows_for(answers))
+        spreads = {s.key: s for s in dashboard.dimensions}
+        assert dashboard.matched == 10
+        assert spreads["children"].mean is None and spreads["children"].sd is None
+        assert spreads["children"].students is None
+        assert spreads["procedures"].mean is not None and spreads["procedures"].students == 10
+        frame = to_frame(dashboard)
+        children = frame[frame["key"] == "children"]
+        assert children["withheld"].all() and children["students"].isna().all()
+
+    def test_a_part_fewer_than_five_answered_shows_no_count_of_them(self, content: Content) -> None:
+        """Six joined, four answered the checklist and none ranked the values: neither "4 students answered"
+        nor "0 students put the values in order" is shown, and the exports carry no such count."""
+        rng = random.Random(24)
+        answers = {n: random_answers(content, rng) for n in range(6)}
+        for n in range(6):
+            answers[n].pop("values_ranking")
+            if n >= 4:
+                answers[n].pop("challenges")
+        dashboard = aggregate(content, rows_for(answers))
+        assert dashboard.checklist == 0 and dashboard.ranked == 0
+        assert {f.students for f in (*dashboard.challenges, *dashboard.values_first, *dashboard.values_place)} == {0}
+        assert all(f.value is None for f in (*dashboard.challenges, *dashboard.values_first, *dashboard.values_place))
+        html = render_dashboard(content, dashboard)
+        assert "4 students answered" not in html and "0 students put" not in html
+        assert "Fewer than 5 students have answered the checklist" in html
+        assert "Fewer than 5 students have put the values in order" in html
+        frame = to_frame(dashboard)
+        assert set(frame.loc[frame["section"] == "challenges", "students"]) == {0}
 
 
 class TestFigures:
@@ -106,10 +203,11 @@ class TestFigures:
                 expected[match.id] = expected.get(match.id, 0) + 1
             for match in rank_paths(content, profile)[:3]:
                 expected_paths[match.id] = expected_paths.get(match.id, 0) + 1
-        shown = {f.key: int(f.value) for f in dashboard.specialties if f.value is not None}
-        assert shown == {k: v for k, v in expected.items() if v >= MIN_GROUP}
-        shown_paths = {f.key: int(f.value) for f in dashboard.paths if f.value is not None}
-        assert shown_paths == {k: v for k, v in expected_paths.items() if v >= MIN_GROUP}
+        for figures, counts in ((dashboard.specialties, expected), (dashboard.paths, expected_paths)):
+            shown = {f.key: int(f.value) for f in figures if f.value is not None}
+            assert shown and all(counts[key] == value for key, value in shown.items())
+            # Every count the rule withholds is withheld (others may be, so as not to give those away).
+            assert not {k for k, v in counts.items() if v < MIN_GROUP or 40 - v < MIN_GROUP} & set(shown)
 
     def test_only_students_who_answered_enough_count_in_the_top_three(self, content: Content) -> None:
         """As on a student's own matches page: below 60% answered, a ranking means too little to count."""

@@ -37,7 +37,8 @@ class DashboardView:
         self._lock = threading.Lock()
         heading = widgets.HTML(
             "<h1>Group session</h1><p>Anonymous figures for the students who joined with the session's code. "
-            "Any figure about fewer than five students is withheld.</p>"
+            "A figure is withheld when it would describe fewer than five students, or leave out fewer than five "
+            "of those counted.</p>"
         )
         if not self.allowed:
             # Nothing from the store is read: a page without the facilitator role shows only this.
