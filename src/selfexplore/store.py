@@ -76,8 +76,9 @@ STORE_GONE = (
 REFLECTION_LIMIT = 5000
 NOTE_LIMIT = 1000
 BUSY_TIMEOUT_MS = 30_000
-# The changes kept per answer (the newest): the export shows how an answer moved, and forged changes from a
-# page cannot grow the database without limit.
+# The changes kept per answer: the first (when the answer was first given, which the group figures count
+# from: see selfexplore.aggregate) and the newest. The export shows how an answer moved, and forged changes
+# from a page cannot grow the database without limit.
 HISTORY_LIMIT = 20
 # PostgreSQL connections a process keeps open between uses. A kernel serves one student, who saves an
 # answer every few seconds at most; a class of idle kernels each holding connections would exhaust the
@@ -622,14 +623,19 @@ class Store:
                 insert(answer_history).values(attempt_id=attempt.id, item_id=item_id, value=encoded, saved_at=now)
             )
             this_answer = (answer_history.c.attempt_id == attempt.id) & (answer_history.c.item_id == item_id)
+            first = select(func.min(answer_history.c.id)).where(this_answer).scalar_subquery()
             newest = (
                 select(answer_history.c.id)
                 .where(this_answer)
                 .order_by(answer_history.c.id.desc())
-                .limit(HISTORY_LIMIT)
+                .limit(HISTORY_LIMIT - 1)
                 .scalar_subquery()
             )
-            connection.execute(delete(answer_history).where(this_answer & answer_history.c.id.not_in(newest)))
+            connection.execute(
+                delete(answer_history).where(
+                    this_answer & (answer_history.c.id != first) & answer_history.c.id.not_in(newest)
+                )
+            )
         return SavedAnswer(item_id, checked, now, changed=True)
 
     def answers(self, attempt: Attempt) -> dict[str, Answer]:
