@@ -2,28 +2,52 @@
 MIN_GROUP students. Pure (the caller reads the store); uses pandas and NumPy, which only the facilitator's
 kernel loads, never a student's.
 
-Each student counts once per session, with their latest attempt. The figures are computed the way the
-workbook computes a student's own (selfexplore.scoring and selfexplore.matching), but for every student at
-once: a profile is the mean of the answered positions per dimension; a page's score is the sum over
-dimensions of (2p - 1)(2s - 1), plus the body systems' share; pages are ranked by score, ties by id.
+The figures are computed the way the workbook computes a student's own (selfexplore.scoring and
+selfexplore.matching), but for every student at once: a profile is the mean of the answered positions per
+dimension; a page's score is the sum over dimensions of (2p - 1)(2s - 1), plus the body systems' share;
+pages are ranked by score, ties by id.
 
-Suppression. A session with fewer than MIN_GROUP members shows nothing but how many joined. Each part of the
-workbook (enough statements for a ranking, the values order, the challenges checklist) is counted only over
-the members who answered that part, and shows nothing, not even how many answered it, until MIN_GROUP have.
-Within a part of n counted students:
+Who is counted. The dashboard refreshes every few seconds, so a figure that moved with each student would
+say what that student answered (the sixth answerer turns a withheld count into a shown one), and so would a
+figure that moved when one counted student changed an answer. Each part of the workbook (enough statements
+for a ranking, TRUST_THRESHOLD of them, as on a student's own matches page; every statement of a dimension;
+the values order; the challenges checklist) therefore counts its own students, in steps of MIN_GROUP:
+- a student comes to a part when they have both joined and answered it (each answer counted from when it
+  was first given; answers are changed, never taken back); a student who answered at home and joins late
+  comes when they join;
+- the part counts the first 5, 10, 15... to come, in that order (ties by id), among those who came at least
+  SETTLE ago: a sixth changes nothing until a tenth has come, and then the figures change for five at once.
+  Someone who comes later never displaces someone counted before, so one student is never swapped for
+  another;
+- the counted students' answers are taken as they stood SETTLE after the last of them came (the fifth has
+  that long to finish a checklist or a values order begun when they were counted), each from their latest
+  attempt that had answered the part by then. Nothing is cached: the moments are worked out from the
+  timestamps in the store at each refresh. So a counted student who changes an answer, or takes the
+  workbook again, changes nothing until five more have come to that part; the change then shows among
+  theirs;
+- the store keeps an answer's first value and its newest changes (selfexplore.store.HISTORY_LIMIT in all).
+  When a counted student has changed one answer so often since the part's moment that its value then is
+  gone, the part is withheld until its count next grows, rather than shown with that one student's change.
+How far students got (started, each page finished) is counted in fives as well, without waiting. What this
+cannot protect against is a facilitator who controls four of the first five to come (see "What a room of
+puppets can and cannot learn" in docs/facilitation.md), or a student who deletes their data: they leave
+the counts, and the next to come takes their place.
+
+Suppression. A session with fewer than MIN_GROUP members shows nothing but how many joined; a part shows
+nothing, not even how many answered it, until MIN_GROUP are counted. Within a part of n counted students:
 - a count is withheld when it describes fewer than MIN_GROUP of them, or leaves out fewer than MIN_GROUP
   (n - count < MIN_GROUP): seven of ten ticking a box says what the other three did, ten of ten says what
   each one did;
 - counts that add up to a known total (each student puts one value first, and has TOP pages in their top
   TOP) withhold more, the smallest first, until the withheld ones cannot be worked out from the total and
   the rest: at least two of them, describing at least MIN_GROUP students together;
-- an average or spread is withheld when the students who answered it are fewer than MIN_GROUP, or leave out
-  between 1 and MIN_GROUP - 1 of the n (an average over eight beside figures over ten says something of the
-  other two), and then so is how many answered it.
-How far students got (started, each page finished) says nothing of what they answered; it is shown from
-MIN_GROUP students and not withheld near the size of the group. Free text appears only when a student
-shared that reflection with the group, and never with anything that identifies them; it is listed in a
-fixed order (by prompt, then by text), not in the order students wrote it.
+- an average or spread is withheld when the students it rests on are fewer than MIN_GROUP, or leave out
+  between 1 and MIN_GROUP - 1 of the n, and then so is how many it rests on (with each dimension counting
+  only those who answered all of it, this is a safeguard that should not happen).
+How far students got says nothing of what they answered, and is not withheld near the size of the group.
+Free text appears only when a student shared that reflection with the session, and never with anything that
+identifies them; it is listed in a fixed order (by prompt, then by text), not in the order students wrote
+it.
 """
 
 from __future__ import annotations
@@ -31,6 +55,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
@@ -40,9 +65,13 @@ import pandas as pd
 from selfexplore.content import Content, Page
 from selfexplore.matching import SYSTEM_WEIGHT
 from selfexplore.results import TOP, TRUST_THRESHOLD
-from selfexplore.store import GroupRows
+from selfexplore.scoring import value_ids
+from selfexplore.store import HISTORY_LIMIT, GroupRows
 
 MIN_GROUP = 5
+# How long after the fifth (tenth...) student answered a part its figures wait, and as of when they take
+# everyone's answers: long enough to finish a checklist or a values order begun when they were counted.
+SETTLE = timedelta(minutes=3)
 
 
 @dataclass(frozen=True)
@@ -87,14 +116,10 @@ class Dashboard:
     reflections: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (prompt text, text)
 
 
-def _count(key: str, label: str, count: int, students: int) -> Figure:
-    """How many have reached a point of the workbook: shown from MIN_GROUP students."""
-    return Figure(key, label, float(count) if count >= MIN_GROUP else None, students)
-
-
-def _counted(answered: int) -> int:
-    """The students a part's figures rest on: none while fewer than MIN_GROUP answered it."""
-    return answered if answered >= MIN_GROUP else 0
+def _milestone(key: str, label: str, counted: _Counted, members: int) -> Figure:
+    """How many have reached a point of the workbook, in fives: shown from MIN_GROUP students."""
+    count = _in_fives(counted.reached.get(key, 0))
+    return Figure(key, label, float(count) if count >= MIN_GROUP else None, members)
 
 
 def _counts(
@@ -116,17 +141,6 @@ def _counts(
     return tuple(
         Figure(key, label, None if i in withheld else float(counts[i]), group) for i, (key, label) in enumerate(named)
     )
-
-
-def _spread(key: str, label: str, values: pd.Series, group: int) -> Spread:
-    """A dimension over those of the `group` counted students who answered it (`values`): withheld when
-    they are fewer than MIN_GROUP, or when they leave out between one and MIN_GROUP - 1 of the group (an
-    average over eight beside one over ten says how the other two answered)."""
-    answered = len(values)
-    left_out = group - answered
-    if answered < MIN_GROUP or 0 < left_out < MIN_GROUP:
-        return Spread(key, label, None, None, None)
-    return Spread(key, label, float(values.mean()), float(values.std(ddof=0)), answered)
 
 
 def _profiles(content: Content, answers: pd.DataFrame, members: Sequence[int]) -> pd.DataFrame:
@@ -167,6 +181,10 @@ def _item_of_kind(content: Content, kind: str) -> str | None:
     return next((item.id for item in content.questionnaire.items if item.kind == kind), None)
 
 
+def _ids(content: Content) -> list[str]:
+    return [item.id for item in content.questionnaire.items]
+
+
 def _top_pages(
     content: Content,
     pages: Sequence[Page],
@@ -190,91 +208,277 @@ def _top_pages(
     return order[:, :TOP]
 
 
-def aggregate(content: Content, rows: GroupRows) -> Dashboard:
-    members = sorted(set(rows.members))
-    if len(members) < MIN_GROUP:
-        return Dashboard(members=len(members), shown=False)
+# --- who is counted, and as of when -----------------------------------------------------------------
+
+KEYS = ["student", "attempt", "item"]
+SETTLE_US = int(SETTLE.total_seconds() * 1_000_000)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One part of the workbook: answered once the `weights` of a student's answers add up to `need`;
+    its figures read the answers to `items`."""
+
+    name: str
+    weights: Mapping[str, int]
+    need: int
+    items: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """Every part counted at once (see `_count`): how many reached each part, how many are counted in it,
+    and their answers as they stood at the part's moment."""
+
+    reached: Mapping[str, int]  # part: students who answered it in any attempt (none of them withheld)
+    sizes: Mapping[str, int]  # part: students counted, a multiple of MIN_GROUP
+    lost: frozenset[str]  # parts whose answers at the moment are no longer all known
+    every: pd.DataFrame  # part, student, item, value: the counted students' answers at each part's moment
+
+    def of(self, part: str) -> pd.DataFrame | None:
+        """The counted students' answers for a part; None when nobody is counted or they are not known."""
+        if not self.sizes.get(part) or part in self.lost:
+            return None
+        found: pd.DataFrame = self.every.loc[self.every["part"].to_numpy() == part, ["student", "item", "value"]]
+        return found
+
+
+def _moments(times: Sequence[datetime]) -> np.ndarray:
+    """Microseconds since the epoch. A time without a zone was written in UTC (SQLite hands them back so)."""
+    if not times:
+        return np.array([], dtype=np.int64)
+    return np.asarray(pd.DatetimeIndex(pd.to_datetime(list(times), utc=True)).as_unit("us").asi8)
+
+
+def _changes(content: Content, rows: GroupRows) -> pd.DataFrame:
+    """Every kept change of the members' answers: student, attempt, item, value (as stored), at."""
+    found = [row for row in rows.changes if row[0] in rows.members]
+    students, numbers, items, values, times = zip(*found, strict=True) if found else ((), (), (), (), ())
     # Built column by column, with the item ids as a category: ten thousand students give 700,000 rows.
-    answers = pd.DataFrame(
+    frame = pd.DataFrame(
         {
-            "student": np.fromiter((row[0] for row in rows.answers), dtype=np.int64, count=len(rows.answers)),
-            "item": pd.Categorical([row[1] for row in rows.answers]),
-            "value": [row[2] for row in rows.answers],
+            "student": np.array(students, dtype=np.int64),
+            "attempt": np.array(numbers, dtype=np.int64),
+            "item": pd.Categorical(items, categories=_ids(content)),
+            "value": list(values),
+            "at": _moments(times),
         }
     )
-    answers = answers[answers["student"].isin(members)]
+    # An answer to an item the content pack no longer has, or a values order that no longer holds every
+    # value (the pack changed since), counts as not given.
+    frame = frame[frame["item"].notna()]
+    orders = (frame["item"] == _item_of_kind(content, "ranking")).to_numpy()
+    if orders.any():
+        values_ = sorted(value_ids(content))
+        fits = frame["value"].to_numpy()[orders]
+        keep = np.ones(len(frame), dtype=bool)
+        keep[orders] = [_order_of(raw) == values_ for raw in fits]
+        frame = frame[keep]
+    return frame
 
-    # How far they got: cumulative milestones, each a count of students.
-    questionnaire = content.questionnaire
-    started = answers["student"].nunique()
-    reached = [_count("started", "Answered at least one question", started, len(members))]
-    for section in questionnaire.sections:
-        ids = [item.id for item in questionnaire.items_in(section.id)]
-        done = answers[answers["item"].isin(ids)].groupby("student", observed=True)["item"].nunique()
-        reached.append(
-            _count(f"done_{section.id}", f"Finished: {section.title}", int((done == len(ids)).sum()), len(members))
+
+def _order_of(raw: str) -> list[str] | None:
+    try:
+        decoded = json.loads(raw)
+    except (TypeError, ValueError):
+        return None
+    return sorted(str(v) for v in decoded) if isinstance(decoded, list) else None
+
+
+def _count(frame: pd.DataFrame, members: Mapping[int, datetime], now: int, parts: Sequence[_Part]) -> _Counted:
+    """Who each part counts, and their answers as of the part's moment, for every part at once.
+
+    A student answered a part when their answers to it, each counted from when it was first given (answers
+    are changed, never taken back), add up to what the part needs; they came to it when they had both
+    answered it and joined. A part counts its answerers in the order they came (ties by id), the first in
+    a multiple of MIN_GROUP among those who came at least SETTLE ago: a student who comes later never
+    displaces one counted before, so the count grows five at a time and never swaps one student for
+    another. The part's moment is SETTLE after the last counted student came (the fifth has that long to
+    finish the part); each counted student's answers are taken as they stood then, from their latest
+    attempt that had answered the part by then. A change or a retake after that shows only when the count
+    next grows. The store keeps an answer's first value and its newest changes (HISTORY_LIMIT in all): a
+    counted answer changed so often since the moment that its value then is gone makes the part `lost`,
+    withheld rather than shown with that one student's change.
+    """
+    grouped = frame.groupby(KEYS, observed=True, sort=False)["at"]
+    answered = pd.DataFrame({"first": grouped.min(), "kept": grouped.size()}).reset_index()
+    joined = pd.Series(_moments(list(members.values())), index=pd.Index(list(members), dtype=np.int64))
+    weights = pd.DataFrame(
+        [(p.name, item, w) for p in parts for item, w in p.weights.items()], columns=["part", "item", "weight"]
+    )
+    need = {p.name: p.need for p in parts}
+
+    steps = answered.merge(weights.astype({"item": frame["item"].dtype}), on="item")
+    steps = steps.sort_values(["part", "student", "attempt", "first"], kind="stable")
+    added = steps.groupby(["part", "student", "attempt"], sort=False)["weight"].cumsum()
+    steps = steps[added.to_numpy() >= steps["part"].map(need).to_numpy()]
+    completed = steps.groupby(["part", "student", "attempt"], sort=False)["first"].min().reset_index()
+
+    came = completed.groupby(["part", "student"], sort=False)["first"].min().reset_index()
+    came["came"] = np.maximum(came["first"].to_numpy(), joined.reindex(came["student"]).to_numpy())
+    came = came.sort_values(["part", "came", "student"], kind="stable")
+    came["place"] = came.groupby("part", sort=False).cumcount()
+    reached = came.groupby("part").size()
+    sizes = came[came["came"].to_numpy() <= now - SETTLE_US].groupby("part").size() // MIN_GROUP * MIN_GROUP
+    counted = came[came["place"].to_numpy() < came["part"].map(sizes).fillna(0).to_numpy()]
+    moments = counted.groupby("part")["came"].max() + SETTLE_US
+
+    attempts = completed.merge(counted[["part", "student"]], on=["part", "student"])
+    attempts = attempts[attempts["first"].to_numpy() <= attempts["part"].map(moments).to_numpy()]
+    attempts = attempts.groupby(["part", "student"], sort=False)["attempt"].max().reset_index()
+
+    items = pd.DataFrame([(p.name, item) for p in parts for item in p.items], columns=["part", "item"])
+    rows = frame.merge(items.astype({"item": frame["item"].dtype}), on="item").merge(
+        attempts, on=["part", "student", "attempt"]
+    )
+    rows = rows[rows["at"].to_numpy() <= rows["part"].map(moments).to_numpy()]
+    before = rows.groupby(["part", *KEYS], observed=True, sort=False).size().rename("before").reset_index()
+    before = before.merge(answered, on=KEYS)
+    lost = frozenset(before.loc[(before["kept"] >= HISTORY_LIMIT) & (before["before"] == 1), "part"])
+    latest = rows.sort_values("at", kind="stable").groupby(["part", "student", "item"], observed=True).tail(1)
+    return _Counted(
+        reached={str(k): int(v) for k, v in reached.items()},
+        sizes={str(k): int(v) for k, v in sizes.items()},
+        lost=lost,
+        every=latest[["part", "student", "item", "value"]],
+    )
+
+
+def _in_fives(count: int) -> int:
+    return count // MIN_GROUP * MIN_GROUP
+
+
+# --- the figures ---------------------------------------------------------------------------------------
+
+
+def _matches(content: Content, counted: _Counted) -> tuple[tuple[Figure, ...], tuple[Figure, ...]]:
+    """Top pages over the students who answered enough for a ranking."""
+    group = counted.sizes.get("matching", 0)
+    answers = counted.of("matching")
+    if answers is None:
+        if not group:
+            return (), ()
+        return (
+            tuple(Figure(p.id, p.name, None, group) for p in sorted(content.specialties, key=lambda p: p.name)),
+            tuple(Figure(p.id, p.name, None, group) for p in sorted(content.paths, key=lambda p: p.name)),
         )
-    progress = tuple(reached)
-
-    # Profiles and matches, for students who answered enough for a ranking to mean something.
-    profiles = _profiles(content, answers, members)
-    totals = dict.fromkeys(content.dimension_ids, 0)
-    for item in questionnaire.items:
-        for key in item.keys:
-            totals[key.dimension] += 1
-    keyed = answers.merge(
-        pd.DataFrame([(i.id, len(i.keys)) for i in questionnaire.items if i.kind == "scale"], columns=["item", "keys"]),
-        on="item",
-    )
-    share = keyed.groupby("student")["keys"].sum().reindex(members).fillna(0) / sum(totals.values())
-    trusted = [int(s) for s in share.index[share.to_numpy() >= TRUST_THRESHOLD]]
+    students = sorted({int(s) for s in answers["student"]})
+    leans = (2 * _profiles(content, answers, students) - 1).fillna(0.0).to_numpy()
     systems = _lists(answers, _item_of_kind(content, "systems"))
-    matched = _counted(len(trusted))
-    specialties: tuple[Figure, ...] = ()
-    paths: tuple[Figure, ...] = ()
-    if matched:
-        leans = (2 * profiles.loc[trusted] - 1).fillna(0.0).to_numpy()
-        for kind_pages, target in ((content.specialties, "specialties"), (content.paths, "paths")):
-            top = _top_pages(content, kind_pages, leans, systems, trusted)
-            counts = np.bincount(top.ravel(), minlength=len(kind_pages))
-            figures = _counts(
-                [(page.id, page.name) for page in kind_pages],
-                [int(count) for count in counts],
-                matched,
-                total=top.shape[1] * matched,
-            )
-            figures = tuple(sorted(figures, key=lambda f: (-(f.value or 0), f.label)))
-            if target == "specialties":
-                specialties = figures
-            else:
-                paths = figures
+    ranked: list[tuple[Figure, ...]] = []
+    for pages in (content.specialties, content.paths):
+        top = _top_pages(content, pages, leans, systems, students)
+        counts = np.bincount(top.ravel(), minlength=len(pages))
+        figures = _counts(
+            [(page.id, page.name) for page in pages],
+            [int(count) for count in counts],
+            group,
+            total=top.shape[1] * group,
+        )
+        ranked.append(tuple(sorted(figures, key=lambda f: (-(f.value or 0), f.label))))
+    return ranked[0], ranked[1]
 
-    # The group's profile rests on the same students as the matches: those who answered enough.
-    dimensions = tuple(
-        _spread(dimension.id, dimension.label, profiles.loc[trusted, dimension.id].dropna(), matched)
-        for dimension in content.dimensions
+
+def _dimensions(content: Content, counted: _Counted) -> tuple[Spread, ...]:
+    """Each dimension over its own count: the students who answered every statement keyed to it. A
+    student's value is the mean position of their answers to its statements (as in `_profiles`); an average
+    that leaves out between 1 and MIN_GROUP - 1 of its count is withheld with how many it rests on."""
+    questionnaire = content.questionnaire
+    keys = pd.DataFrame(
+        [
+            (f"dimension:{key.dimension}", item.id, key.reverse, questionnaire.scale_of(item).points)
+            for item in questionnaire.items
+            if item.kind == "scale"
+            for key in item.keys
+        ],
+        columns=["part", "item", "reverse", "points"],
     )
+    scale = counted.every.astype({"item": str}).merge(keys, on=["part", "item"])
+    position = (pd.to_numeric(scale["value"], errors="coerce") - 1) / (scale["points"] - 1)
+    scale = scale.assign(position=position.where(~scale["reverse"], 1 - position)).dropna(subset=["position"])
+    students = scale.groupby(["part", "student"])["position"].mean().groupby(level="part")
+    found = {
+        str(part): (float(mean), float(sd), int(answered))
+        for part, mean, sd, answered in zip(
+            students.mean().index, students.mean(), students.std(ddof=0), students.size(), strict=True
+        )
+    }
+    spreads = []
+    for dimension in content.dimensions:
+        part = f"dimension:{dimension.id}"
+        mean, sd, answered = found.get(part, (0.0, 0.0, 0))
+        left_out = counted.sizes.get(part, 0) - answered
+        if part in counted.lost or answered < MIN_GROUP or 0 < left_out < MIN_GROUP:
+            spreads.append(Spread(dimension.id, dimension.label, None, None, None))
+        else:
+            spreads.append(Spread(dimension.id, dimension.label, mean, sd, answered))
+    return tuple(spreads)
 
-    rankings = _lists(answers, _item_of_kind(content, "ranking"))
-    values = [d.id for d in content.dimensions if d.group == "values"]
-    full = [order for order in rankings.values() if sorted(order) == sorted(values)]
-    ranked = _counted(len(full))
-    named = [(v, content.dimensions_by_id[v].label) for v in values]
-    first = _counts(named, [sum(1 for o in full if o[0] == v) for v in values], ranked, total=ranked)
+
+def _values(content: Content, counted: _Counted) -> tuple[tuple[Figure, ...], tuple[Figure, ...]]:
+    """How many put each value first, and each value's average place."""
+    named = [(v, content.dimensions_by_id[v].label) for v in value_ids(content)]
+    group = counted.sizes.get("values", 0)
+    answers = counted.of("values")
+    if answers is None:
+        withheld = tuple(Figure(v, label, None, group) for v, label in named)
+        return withheld, tuple(sorted(withheld, key=lambda f: f.label))
+    orders = list(_lists(answers, _item_of_kind(content, "ranking")).values())
+    first = _counts(named, [sum(1 for o in orders if o[0] == v) for v, _ in named], group, total=group)
     # Every student ranks every value: the averages rest on all of them, so they are shown together or not.
-    place = tuple(
-        Figure(v, label, float(np.mean([o.index(v) + 1 for o in full])) if ranked else None, ranked)
-        for v, label in named
-    )
-    place = tuple(sorted(place, key=lambda f: (f.value if f.value is not None else 99, f.label)))
+    place = tuple(Figure(v, label, float(np.mean([o.index(v) + 1 for o in orders])), group) for v, label in named)
+    return first, tuple(sorted(place, key=lambda f: (f.value if f.value is not None else 99, f.label)))
 
-    ticked = _lists(answers, _item_of_kind(content, "challenges"))
-    checklist = _counted(len(ticked))
-    challenges = _counts(
-        [(c.id, c.label) for c in content.resources.challenges],
-        [sum(1 for chosen in ticked.values() if c.id in chosen) for c in content.resources.challenges],
-        checklist,
-    )
+
+def _challenges(content: Content, counted: _Counted) -> tuple[Figure, ...]:
+    named = [(c.id, c.label) for c in content.resources.challenges]
+    group = counted.sizes.get("checklist", 0)
+    answers = counted.of("checklist")
+    if answers is None:
+        return tuple(Figure(key, label, None, group) for key, label in named)
+    ticked = _lists(answers, _item_of_kind(content, "challenges")).values()
+    return _counts(named, [sum(1 for chosen in ticked if key in chosen) for key, _ in named], group)
+
+
+def _parts(content: Content) -> list[_Part]:
+    """The parts of the workbook the figures count, each from its own answerers."""
+    questionnaire = content.questionnaire
+    kinds: dict[str, list[str]] = {}
+    for item in questionnaire.items:
+        kinds.setdefault(item.kind, []).append(item.id)
+    # Matches need TRUST_THRESHOLD of the statements' keys, as on a student's own matches page.
+    keyed = {item.id: len(item.keys) for item in questionnaire.items if item.kind == "scale"}
+    all_keys = max(1, sum(len(item.keys) for item in questionnaire.items))
+    enough = next(k for k in range(all_keys + 1) if k / all_keys >= TRUST_THRESHOLD)
+    parts = [
+        _Part("started", dict.fromkeys(_ids(content), 1), 1),
+        *(
+            _Part(f"done_{s.id}", dict.fromkeys(ids, 1), len(ids))
+            for s in questionnaire.sections
+            if (ids := [item.id for item in questionnaire.items_in(s.id)])
+        ),
+        _Part("matching", keyed, enough, [*keyed, *kinds.get("systems", [])]),
+        _Part("values", dict.fromkeys(kinds.get("ranking", [])[:1], 1), 1, kinds.get("ranking", [])[:1]),
+        _Part("checklist", dict.fromkeys(kinds.get("challenges", [])[:1], 1), 1, kinds.get("challenges", [])[:1]),
+    ]
+    for dimension in content.dimensions:
+        items = [i.id for i in questionnaire.items if any(k.dimension == dimension.id for k in i.keys)]
+        if items:
+            parts.append(_Part(f"dimension:{dimension.id}", dict.fromkeys(items, 1), len(items), items))
+    return parts
+
+
+def aggregate(content: Content, rows: GroupRows) -> Dashboard:
+    members = rows.members
+    if len(members) < MIN_GROUP:
+        return Dashboard(members=len(members), shown=False)
+    counted = _count(_changes(content, rows), members, int(_moments([rows.read_at])[0]), _parts(content))
+    # How far they got, in fives: each milestone counts the students who reached it in any attempt.
+    progress = [_milestone("started", "Answered at least one question", counted, len(members))]
+    for section in content.questionnaire.sections:
+        progress.append(_milestone(f"done_{section.id}", f"Finished: {section.title}", counted, len(members)))
+    specialties, paths = _matches(content, counted)
+    values_first, values_place = _values(content, counted)
 
     prompts = content.reflection_prompts_by_id
     member_set = set(members)
@@ -286,16 +490,16 @@ def aggregate(content: Content, rows: GroupRows) -> Dashboard:
     return Dashboard(
         members=len(members),
         shown=True,
-        progress=progress,
-        matched=matched,
+        progress=tuple(progress),
+        matched=counted.sizes.get("matching", 0),
         specialties=specialties,
         paths=paths,
-        dimensions=dimensions,
-        ranked=ranked,
-        values_first=first,
-        values_place=place,
-        challenges=challenges,
-        checklist=checklist,
+        dimensions=_dimensions(content, counted),
+        ranked=counted.sizes.get("values", 0),
+        values_first=values_first,
+        values_place=values_place,
+        challenges=_challenges(content, counted),
+        checklist=counted.sizes.get("checklist", 0),
         reflections=tuple(shared),
     )
 

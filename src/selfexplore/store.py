@@ -175,12 +175,14 @@ class GroupSession:
 
 @dataclass(frozen=True)
 class GroupRows:
-    """What the store holds for a group session's dashboard: its members, their latest attempt's answers
-    (as stored: JSON text) and the reflections they shared with the group."""
+    """What the store holds for a group session's dashboard: its members with when they joined, every kept
+    change of their answers in every attempt (as stored: JSON text; oldest first), and the reflections of
+    their latest attempt they shared with the group."""
 
-    members: tuple[int, ...]
-    answers: Sequence[tuple[int, str, str]]  # (student, item id, stored value)
-    shared: Sequence[tuple[int, str, str]] = ()  # (student, prompt id, text)
+    members: Mapping[int, datetime]  # student: when they joined
+    changes: Sequence[tuple[int, int, str, str, datetime]]  # (student, attempt number, item id, value, saved at)
+    shared: Sequence[tuple[int, str, str]]  # (student, prompt id, text)
+    read_at: datetime  # when the store was read: the figures are as of then
 
 
 def private_database(path: Path) -> None:
@@ -787,8 +789,10 @@ class Store:
         return GroupSession(row.id, row.code, row.name, row.held_on, row.closed_at is not None)
 
     def session_rows(self, session: GroupSession) -> GroupRows:
-        """For a session's dashboard: its members, their latest attempt's answers (as stored), and the
-        reflections of that attempt they shared with the group. Three queries, whatever the group's size."""
+        """For a session's dashboard: its members and when they joined, the kept changes of their answers in
+        every attempt (the figures take each student as they stood when counted: selfexplore.aggregate), and
+        the reflections of their latest attempt they shared with the group. Three queries, whatever the
+        group's size."""
         members = select(memberships.c.student_id).where(memberships.c.session_id == session.id)
         latest = (
             select(attempts.c.student_id, func.max(attempts.c.number).label("number"))
@@ -802,11 +806,20 @@ class Store:
             .subquery()
         )
         with self._read() as connection:
-            member_ids = tuple(int(r) for r in connection.execute(members).scalars())
-            answer_rows = connection.execute(
-                select(current.c.student_id, answers.c.item_id, answers.c.value).join(
-                    current, current.c.id == answers.c.attempt_id
+            joined = connection.execute(
+                select(memberships.c.student_id, memberships.c.joined_at).where(memberships.c.session_id == session.id)
+            ).all()
+            change_rows = connection.execute(
+                select(
+                    attempts.c.student_id,
+                    attempts.c.number,
+                    answer_history.c.item_id,
+                    answer_history.c.value,
+                    answer_history.c.saved_at,
                 )
+                .join(attempts, attempts.c.id == answer_history.c.attempt_id)
+                .where(attempts.c.student_id.in_(members))
+                .order_by(answer_history.c.id)
             ).all()
             shared_rows = connection.execute(
                 select(current.c.student_id, reflections.c.prompt_id, reflections.c.text)
@@ -814,9 +827,10 @@ class Store:
                 .where(reflections.c.share_group.is_(True))
             ).all()
         return GroupRows(
-            member_ids,
-            [(int(r[0]), str(r[1]), str(r[2])) for r in answer_rows],
+            {int(r[0]): _aware(r[1]) for r in joined},
+            [(int(r[0]), int(r[1]), str(r[2]), str(r[3]), r[4]) for r in change_rows],
             [(int(r[0]), str(r[1]), str(r[2])) for r in shared_rows],
+            _now(),
         )
 
     def sessions_of(self, student: Student) -> list[GroupSession]:
