@@ -7,31 +7,13 @@ selfexplore.matching), but for every student at once: a profile is the mean of t
 dimension; a page's score is the sum over dimensions of (2p - 1)(2s - 1), plus the body systems' share;
 pages are ranked by score, ties by id.
 
-Who is counted. The dashboard refreshes every few seconds, so a figure that moved with each student would
-say what that student answered (the sixth answerer turns a withheld count into a shown one), and so would a
-figure that moved when one counted student changed an answer. Each part of the workbook (enough statements
-for a ranking, TRUST_THRESHOLD of them, as on a student's own matches page; every statement of a dimension;
-the values order; the challenges checklist) therefore counts its own students, in steps of MIN_GROUP:
-- a student comes to a part when they have both joined and answered it (each answer counted from when it
-  was first given; answers are changed, never taken back); a student who answered at home and joins late
-  comes when they join;
-- the part counts the first 5, 10, 15... to come, in that order (ties by id), among those who came at least
-  SETTLE ago: a sixth changes nothing until a tenth has come, and then the figures change for five at once.
-  Someone who comes later never displaces someone counted before, so one student is never swapped for
-  another;
-- the counted students' answers are taken as they stood SETTLE after the last of them came (the fifth has
-  that long to finish a checklist or a values order begun when they were counted), each from their latest
-  attempt that had answered the part by then. Nothing is cached: the moments are worked out from the
-  timestamps in the store at each refresh. So a counted student who changes an answer, or takes the
-  workbook again, changes nothing until five more have come to that part; the change then shows among
-  theirs;
-- the store keeps an answer's first value and its newest changes (selfexplore.store.HISTORY_LIMIT in all).
-  When a counted student has changed one answer so often since the part's moment that its value then is
-  gone, the part is withheld until its count next grows, rather than shown with that one student's change.
-How far students got (started, each page finished) is counted in fives as well, without waiting. What this
-cannot protect against is a facilitator who controls four of the first five to come (see "What a room of
-puppets can and cannot learn" in docs/facilitation.md), or a student who deletes their data: they leave
-the counts, and the next to come takes their place.
+Who is counted (selfexplore.cohorts). Each part of the workbook (enough statements for a ranking,
+TRUST_THRESHOLD of them, as on a student's own matches page; every statement of a dimension; the values
+order; the challenges checklist) counts its own students, in steps of MIN_GROUP: the first 5, 10, 15... to
+have joined and answered it, in that order, each with their answers as they stood SETTLE after the last of
+them came. So a newcomer, a changed answer or a retake changes nothing until five more are counted; the
+decision and what it cannot protect against are in that module and in docs/facilitation.md. How far
+students got (started, each page finished) is counted in fives as well, without waiting.
 
 Suppression. A session with fewer than MIN_GROUP members shows nothing but how many joined; a part shows
 nothing, not even how many answered it, until MIN_GROUP are counted. Within a part of n counted students:
@@ -53,25 +35,32 @@ it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from selfexplore.cohorts import MIN_GROUP, SETTLE, Counted, Part, count
 from selfexplore.content import Content, Page
 from selfexplore.matching import SYSTEM_WEIGHT
 from selfexplore.results import TOP, TRUST_THRESHOLD
 from selfexplore.scoring import value_ids
-from selfexplore.store import HISTORY_LIMIT, GroupRows
+from selfexplore.store import GroupRows
 
-MIN_GROUP = 5
-# How long after the fifth (tenth...) student answered a part its figures wait, and as of when they take
-# everyone's answers: long enough to finish a checklist or a values order begun when they were counted.
-SETTLE = timedelta(minutes=3)
+__all__ = [
+    "MIN_GROUP",
+    "SETTLE",
+    "Dashboard",
+    "Figure",
+    "Spread",
+    "aggregate",
+    "export_html",
+    "render_dashboard",
+    "to_frame",
+]
 
 
 @dataclass(frozen=True)
@@ -116,10 +105,10 @@ class Dashboard:
     reflections: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (prompt text, text)
 
 
-def _milestone(key: str, label: str, counted: _Counted, members: int) -> Figure:
+def _milestone(key: str, label: str, counted: Counted, members: int) -> Figure:
     """How many have reached a point of the workbook, in fives: shown from MIN_GROUP students."""
-    count = _in_fives(counted.reached.get(key, 0))
-    return Figure(key, label, float(count) if count >= MIN_GROUP else None, members)
+    reached = counted.reached.get(key, 0) // MIN_GROUP * MIN_GROUP
+    return Figure(key, label, float(reached) if reached >= MIN_GROUP else None, members)
 
 
 def _counts(
@@ -143,21 +132,32 @@ def _counts(
     )
 
 
+def _keys(content: Content) -> pd.DataFrame:
+    """Every statement's keys: item, dimension, reverse, points (of its scale)."""
+    questionnaire = content.questionnaire
+    return pd.DataFrame(
+        [
+            (item.id, key.dimension, key.reverse, questionnaire.scale_of(item).points)
+            for item in questionnaire.items
+            if item.kind == "scale"
+            for key in item.keys
+        ],
+        columns=["item", "dimension", "reverse", "points"],
+    )
+
+
+def _positions(answers: pd.DataFrame, keys: pd.DataFrame, on: Sequence[str]) -> pd.DataFrame:
+    """The answers to statements, each as a position from 0 to 1 on each dimension it keys (reversed where
+    it says so), with the key's columns; `on` are the columns to match (the item, and the part if given)."""
+    keys = keys.astype({column: answers[column].dtype for column in on})
+    scale = answers.merge(keys.dropna(subset=list(on)), on=list(on))
+    position = (scale["number"] - 1) / (scale["points"] - 1)
+    return scale.assign(position=position.where(~scale["reverse"], 1 - position)).dropna(subset=["position"])
+
+
 def _profiles(content: Content, answers: pd.DataFrame, members: Sequence[int]) -> pd.DataFrame:
     """students x dimensions, each the mean answered position (NaN where nothing was answered)."""
-    rows = []
-    questionnaire = content.questionnaire
-    for item in questionnaire.items:
-        if item.kind != "scale":
-            continue
-        points = questionnaire.scale_of(item).points
-        for key in item.keys:
-            rows.append((item.id, key.dimension, key.reverse, points))
-    keys = pd.DataFrame(rows, columns=["item", "dimension", "reverse", "points"])
-    scale = answers.merge(keys, on="item", how="inner")
-    number = pd.to_numeric(scale["value"], errors="coerce")
-    position = (number - 1) / (scale["points"] - 1)
-    scale = scale.assign(position=position.where(~scale["reverse"], 1 - position)).dropna(subset=["position"])
+    scale = _positions(answers, _keys(content), ["item"])
     means = scale.groupby(["student", "dimension"])["position"].mean().unstack()
     return means.reindex(index=list(members), columns=list(content.dimension_ids))
 
@@ -208,150 +208,10 @@ def _top_pages(
     return order[:, :TOP]
 
 
-# --- who is counted, and as of when -----------------------------------------------------------------
-
-KEYS = ["student", "attempt", "item"]
-SETTLE_US = int(SETTLE.total_seconds() * 1_000_000)
-
-
-@dataclass(frozen=True)
-class _Part:
-    """One part of the workbook: answered once the `weights` of a student's answers add up to `need`;
-    its figures read the answers to `items`."""
-
-    name: str
-    weights: Mapping[str, int]
-    need: int
-    items: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class _Counted:
-    """Every part counted at once (see `_count`): how many reached each part, how many are counted in it,
-    and their answers as they stood at the part's moment."""
-
-    reached: Mapping[str, int]  # part: students who answered it in any attempt (none of them withheld)
-    sizes: Mapping[str, int]  # part: students counted, a multiple of MIN_GROUP
-    lost: frozenset[str]  # parts whose answers at the moment are no longer all known
-    every: pd.DataFrame  # part, student, item, value: the counted students' answers at each part's moment
-
-    def of(self, part: str) -> pd.DataFrame | None:
-        """The counted students' answers for a part; None when nobody is counted or they are not known."""
-        if not self.sizes.get(part) or part in self.lost:
-            return None
-        found: pd.DataFrame = self.every.loc[self.every["part"].to_numpy() == part, ["student", "item", "value"]]
-        return found
-
-
-def _moments(times: Sequence[datetime]) -> np.ndarray:
-    """Microseconds since the epoch. A time without a zone was written in UTC (SQLite hands them back so)."""
-    if not times:
-        return np.array([], dtype=np.int64)
-    return np.asarray(pd.DatetimeIndex(pd.to_datetime(list(times), utc=True)).as_unit("us").asi8)
-
-
-def _changes(content: Content, rows: GroupRows) -> pd.DataFrame:
-    """Every kept change of the members' answers: student, attempt, item, value (as stored), at."""
-    found = [row for row in rows.changes if row[0] in rows.members]
-    students, numbers, items, values, times = zip(*found, strict=True) if found else ((), (), (), (), ())
-    # Built column by column, with the item ids as a category: ten thousand students give 700,000 rows.
-    frame = pd.DataFrame(
-        {
-            "student": np.array(students, dtype=np.int64),
-            "attempt": np.array(numbers, dtype=np.int64),
-            "item": pd.Categorical(items, categories=_ids(content)),
-            "value": list(values),
-            "at": _moments(times),
-        }
-    )
-    # An answer to an item the content pack no longer has, or a values order that no longer holds every
-    # value (the pack changed since), counts as not given.
-    frame = frame[frame["item"].notna()]
-    orders = (frame["item"] == _item_of_kind(content, "ranking")).to_numpy()
-    if orders.any():
-        values_ = sorted(value_ids(content))
-        fits = frame["value"].to_numpy()[orders]
-        keep = np.ones(len(frame), dtype=bool)
-        keep[orders] = [_order_of(raw) == values_ for raw in fits]
-        frame = frame[keep]
-    return frame
-
-
-def _order_of(raw: str) -> list[str] | None:
-    try:
-        decoded = json.loads(raw)
-    except (TypeError, ValueError):
-        return None
-    return sorted(str(v) for v in decoded) if isinstance(decoded, list) else None
-
-
-def _count(frame: pd.DataFrame, members: Mapping[int, datetime], now: int, parts: Sequence[_Part]) -> _Counted:
-    """Who each part counts, and their answers as of the part's moment, for every part at once.
-
-    A student answered a part when their answers to it, each counted from when it was first given (answers
-    are changed, never taken back), add up to what the part needs; they came to it when they had both
-    answered it and joined. A part counts its answerers in the order they came (ties by id), the first in
-    a multiple of MIN_GROUP among those who came at least SETTLE ago: a student who comes later never
-    displaces one counted before, so the count grows five at a time and never swaps one student for
-    another. The part's moment is SETTLE after the last counted student came (the fifth has that long to
-    finish the part); each counted student's answers are taken as they stood then, from their latest
-    attempt that had answered the part by then. A change or a retake after that shows only when the count
-    next grows. The store keeps an answer's first value and its newest changes (HISTORY_LIMIT in all): a
-    counted answer changed so often since the moment that its value then is gone makes the part `lost`,
-    withheld rather than shown with that one student's change.
-    """
-    grouped = frame.groupby(KEYS, observed=True, sort=False)["at"]
-    answered = pd.DataFrame({"first": grouped.min(), "kept": grouped.size()}).reset_index()
-    joined = pd.Series(_moments(list(members.values())), index=pd.Index(list(members), dtype=np.int64))
-    weights = pd.DataFrame(
-        [(p.name, item, w) for p in parts for item, w in p.weights.items()], columns=["part", "item", "weight"]
-    )
-    need = {p.name: p.need for p in parts}
-
-    steps = answered.merge(weights.astype({"item": frame["item"].dtype}), on="item")
-    steps = steps.sort_values(["part", "student", "attempt", "first"], kind="stable")
-    added = steps.groupby(["part", "student", "attempt"], sort=False)["weight"].cumsum()
-    steps = steps[added.to_numpy() >= steps["part"].map(need).to_numpy()]
-    completed = steps.groupby(["part", "student", "attempt"], sort=False)["first"].min().reset_index()
-
-    came = completed.groupby(["part", "student"], sort=False)["first"].min().reset_index()
-    came["came"] = np.maximum(came["first"].to_numpy(), joined.reindex(came["student"]).to_numpy())
-    came = came.sort_values(["part", "came", "student"], kind="stable")
-    came["place"] = came.groupby("part", sort=False).cumcount()
-    reached = came.groupby("part").size()
-    sizes = came[came["came"].to_numpy() <= now - SETTLE_US].groupby("part").size() // MIN_GROUP * MIN_GROUP
-    counted = came[came["place"].to_numpy() < came["part"].map(sizes).fillna(0).to_numpy()]
-    moments = counted.groupby("part")["came"].max() + SETTLE_US
-
-    attempts = completed.merge(counted[["part", "student"]], on=["part", "student"])
-    attempts = attempts[attempts["first"].to_numpy() <= attempts["part"].map(moments).to_numpy()]
-    attempts = attempts.groupby(["part", "student"], sort=False)["attempt"].max().reset_index()
-
-    items = pd.DataFrame([(p.name, item) for p in parts for item in p.items], columns=["part", "item"])
-    rows = frame.merge(items.astype({"item": frame["item"].dtype}), on="item").merge(
-        attempts, on=["part", "student", "attempt"]
-    )
-    rows = rows[rows["at"].to_numpy() <= rows["part"].map(moments).to_numpy()]
-    before = rows.groupby(["part", *KEYS], observed=True, sort=False).size().rename("before").reset_index()
-    before = before.merge(answered, on=KEYS)
-    lost = frozenset(before.loc[(before["kept"] >= HISTORY_LIMIT) & (before["before"] == 1), "part"])
-    latest = rows.sort_values("at", kind="stable").groupby(["part", "student", "item"], observed=True).tail(1)
-    return _Counted(
-        reached={str(k): int(v) for k, v in reached.items()},
-        sizes={str(k): int(v) for k, v in sizes.items()},
-        lost=lost,
-        every=latest[["part", "student", "item", "value"]],
-    )
-
-
-def _in_fives(count: int) -> int:
-    return count // MIN_GROUP * MIN_GROUP
-
-
 # --- the figures ---------------------------------------------------------------------------------------
 
 
-def _matches(content: Content, counted: _Counted) -> tuple[tuple[Figure, ...], tuple[Figure, ...]]:
+def _matches(content: Content, counted: Counted) -> tuple[tuple[Figure, ...], tuple[Figure, ...]]:
     """Top pages over the students who answered enough for a ranking."""
     group = counted.sizes.get("matching", 0)
     answers = counted.of("matching")
@@ -362,7 +222,7 @@ def _matches(content: Content, counted: _Counted) -> tuple[tuple[Figure, ...], t
             tuple(Figure(p.id, p.name, None, group) for p in sorted(content.specialties, key=lambda p: p.name)),
             tuple(Figure(p.id, p.name, None, group) for p in sorted(content.paths, key=lambda p: p.name)),
         )
-    students = sorted({int(s) for s in answers["student"]})
+    students = [int(s) for s in counted.students["matching"]]
     leans = (2 * _profiles(content, answers, students) - 1).fillna(0.0).to_numpy()
     systems = _lists(answers, _item_of_kind(content, "systems"))
     ranked: list[tuple[Figure, ...]] = []
@@ -379,43 +239,33 @@ def _matches(content: Content, counted: _Counted) -> tuple[tuple[Figure, ...], t
     return ranked[0], ranked[1]
 
 
-def _dimensions(content: Content, counted: _Counted) -> tuple[Spread, ...]:
+def _dimensions(content: Content, counted: Counted) -> tuple[Spread, ...]:
     """Each dimension over its own count: the students who answered every statement keyed to it. A
     student's value is the mean position of their answers to its statements (as in `_profiles`); an average
     that leaves out between 1 and MIN_GROUP - 1 of its count is withheld with how many it rests on."""
-    questionnaire = content.questionnaire
-    keys = pd.DataFrame(
-        [
-            (f"dimension:{key.dimension}", item.id, key.reverse, questionnaire.scale_of(item).points)
-            for item in questionnaire.items
-            if item.kind == "scale"
-            for key in item.keys
-        ],
-        columns=["part", "item", "reverse", "points"],
-    )
-    scale = counted.every.astype({"item": str}).merge(keys, on=["part", "item"])
-    position = (pd.to_numeric(scale["value"], errors="coerce") - 1) / (scale["points"] - 1)
-    scale = scale.assign(position=position.where(~scale["reverse"], 1 - position)).dropna(subset=["position"])
-    students = scale.groupby(["part", "student"])["position"].mean().groupby(level="part")
+    table = counted.table
+    keys = _keys(content)
+    keys = keys.assign(part="dimension:" + keys["dimension"])
+    scale = _positions(table[table["part"].str.startswith("dimension:")], keys, ["part", "item"])
+    students = scale.groupby(["part", "student"], observed=True)["position"].mean().groupby(level="part", observed=True)
+    means, sds, sizes = students.mean(), students.std(ddof=0), students.size()
     found = {
         str(part): (float(mean), float(sd), int(answered))
-        for part, mean, sd, answered in zip(
-            students.mean().index, students.mean(), students.std(ddof=0), students.size(), strict=True
-        )
+        for part, mean, sd, answered in zip(means.index, means, sds, sizes, strict=True)
     }
     spreads = []
     for dimension in content.dimensions:
         part = f"dimension:{dimension.id}"
         mean, sd, answered = found.get(part, (0.0, 0.0, 0))
         left_out = counted.sizes.get(part, 0) - answered
-        if part in counted.lost or answered < MIN_GROUP or 0 < left_out < MIN_GROUP:
+        if counted.of(part) is None or answered < MIN_GROUP or 0 < left_out < MIN_GROUP:
             spreads.append(Spread(dimension.id, dimension.label, None, None, None))
         else:
             spreads.append(Spread(dimension.id, dimension.label, mean, sd, answered))
     return tuple(spreads)
 
 
-def _values(content: Content, counted: _Counted) -> tuple[tuple[Figure, ...], tuple[Figure, ...]]:
+def _values(content: Content, counted: Counted) -> tuple[tuple[Figure, ...], tuple[Figure, ...]]:
     """How many put each value first, and each value's average place."""
     named = [(v, content.dimensions_by_id[v].label) for v in value_ids(content)]
     group = counted.sizes.get("values", 0)
@@ -430,7 +280,7 @@ def _values(content: Content, counted: _Counted) -> tuple[tuple[Figure, ...], tu
     return first, tuple(sorted(place, key=lambda f: (f.value if f.value is not None else 99, f.label)))
 
 
-def _challenges(content: Content, counted: _Counted) -> tuple[Figure, ...]:
+def _challenges(content: Content, counted: Counted) -> tuple[Figure, ...]:
     named = [(c.id, c.label) for c in content.resources.challenges]
     group = counted.sizes.get("checklist", 0)
     answers = counted.of("checklist")
@@ -440,8 +290,8 @@ def _challenges(content: Content, counted: _Counted) -> tuple[Figure, ...]:
     return _counts(named, [sum(1 for chosen in ticked if key in chosen) for key, _ in named], group)
 
 
-def _parts(content: Content) -> list[_Part]:
-    """The parts of the workbook the figures count, each from its own answerers."""
+def _parts(content: Content) -> list[Part]:
+    """The parts of the workbook the figures count, each from its own answerers (selfexplore.cohorts)."""
     questionnaire = content.questionnaire
     kinds: dict[str, list[str]] = {}
     for item in questionnaire.items:
@@ -451,28 +301,45 @@ def _parts(content: Content) -> list[_Part]:
     all_keys = max(1, sum(len(item.keys) for item in questionnaire.items))
     enough = next(k for k in range(all_keys + 1) if k / all_keys >= TRUST_THRESHOLD)
     parts = [
-        _Part("started", dict.fromkeys(_ids(content), 1), 1),
+        Part("started", dict.fromkeys(_ids(content), 1), 1),
         *(
-            _Part(f"done_{s.id}", dict.fromkeys(ids, 1), len(ids))
+            Part(f"done_{s.id}", dict.fromkeys(ids, 1), len(ids))
             for s in questionnaire.sections
             if (ids := [item.id for item in questionnaire.items_in(s.id)])
         ),
-        _Part("matching", keyed, enough, [*keyed, *kinds.get("systems", [])]),
-        _Part("values", dict.fromkeys(kinds.get("ranking", [])[:1], 1), 1, kinds.get("ranking", [])[:1]),
-        _Part("checklist", dict.fromkeys(kinds.get("challenges", [])[:1], 1), 1, kinds.get("challenges", [])[:1]),
+        Part("matching", keyed, max(1, enough), [*keyed, *kinds.get("systems", [])]),
     ]
+    for name, kind in (("values", "ranking"), ("checklist", "challenges")):
+        if kinds.get(kind):
+            parts.append(Part(name, {kinds[kind][0]: 1}, 1, kinds[kind][:1]))
     for dimension in content.dimensions:
         items = [i.id for i in questionnaire.items if any(k.dimension == dimension.id for k in i.keys)]
         if items:
-            parts.append(_Part(f"dimension:{dimension.id}", dict.fromkeys(items, 1), len(items), items))
+            parts.append(Part(f"dimension:{dimension.id}", dict.fromkeys(items, 1), len(items), items))
     return parts
+
+
+def _full_order(content: Content) -> Callable[[str], bool]:
+    """Whether a stored values order holds every value: one that no longer does (the content pack changed
+    since it was saved) counts as not given."""
+    values = sorted(value_ids(content))
+
+    def check(raw: str) -> bool:
+        try:
+            decoded = json.loads(raw)
+        except (TypeError, ValueError):
+            return False
+        return isinstance(decoded, list) and sorted(str(v) for v in decoded) == values
+
+    return check
 
 
 def aggregate(content: Content, rows: GroupRows) -> Dashboard:
     members = rows.members
     if len(members) < MIN_GROUP:
         return Dashboard(members=len(members), shown=False)
-    counted = _count(_changes(content, rows), members, int(_moments([rows.read_at])[0]), _parts(content))
+    ranking = {item.id: _full_order(content) for item in content.questionnaire.items if item.kind == "ranking"}
+    counted = count(rows.changes, members, rows.read_at, _parts(content), ranking)
     # How far they got, in fives: each milestone counts the students who reached it in any attempt.
     progress = [_milestone("started", "Answered at least one question", counted, len(members))]
     for section in content.questionnaire.sections:
