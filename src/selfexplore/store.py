@@ -153,6 +153,9 @@ class Reflection:
     share_group: bool
     saved_at: datetime
     in_report: bool = False
+    # The session it is shared with; None when not shared, or shared while in no open session (it then
+    # goes to the next session the student joins).
+    shared_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -668,7 +671,11 @@ class Store:
         share_group: bool = False,
         in_report: bool = False,
     ) -> Reflection:
-        """Save a private reflection; sharing with an adviser or the group is a separate, explicit choice."""
+        """Save a private reflection; sharing with an adviser or the group is a separate, explicit choice.
+
+        Shared with the group, it goes to one session: the open session the student joined last, when they
+        share it or change its text (a save that changes neither, such as ticking it for the report, leaves
+        it where it is). Shared while in no open session, it goes to the next session they join."""
         if prompt_id not in self.content.reflection_prompts_by_id:
             raise InputError(f"There is no reflection prompt {prompt_id!r}.")
         if not isinstance(text_, str):
@@ -681,24 +688,58 @@ class Store:
         if not all(isinstance(choice, bool) for choice in (share_adviser, share_group, in_report)):
             raise InputError("Sharing choices must be yes or no.")
         now = _now()
-        values = {
-            "text": text_,
-            "share_adviser": share_adviser,
-            "share_group": share_group,
-            "in_report": in_report,
-            "saved_at": now,
-        }
+        key = (reflections.c.attempt_id == attempt.id) & (reflections.c.prompt_id == prompt_id)
         with self._write() as connection:
+            before = connection.execute(
+                select(reflections.c.text, reflections.c.share_group, reflections.c.group_session_id).where(key)
+            ).first()
+            session_id: int | None = None
+            if share_group and before is not None and before.share_group and before.text == text_:
+                session_id = before.group_session_id
+            elif share_group:
+                session_id = connection.execute(
+                    select(memberships.c.session_id)
+                    .join(group_sessions, group_sessions.c.id == memberships.c.session_id)
+                    .where((memberships.c.student_id == attempt.student_id) & group_sessions.c.closed_at.is_(None))
+                    .order_by(memberships.c.joined_at.desc(), memberships.c.session_id.desc())
+                    .limit(1)
+                ).scalar_one_or_none()
+            values = {
+                "text": text_,
+                "share_adviser": share_adviser,
+                "share_group": share_group,
+                "in_report": in_report,
+                "saved_at": now,
+                "group_session_id": session_id,
+            }
             _put(connection, reflections, {"attempt_id": attempt.id, "prompt_id": prompt_id}, values)
-        return Reflection(prompt_id, text_, share_adviser, share_group, now, in_report)
+            shared_with = (
+                None
+                if session_id is None
+                else connection.execute(
+                    select(group_sessions.c.name).where(group_sessions.c.id == session_id)
+                ).scalar_one_or_none()
+            )
+        return Reflection(prompt_id, text_, share_adviser, share_group, now, in_report, shared_with)
 
     def reflections(self, attempt: Attempt) -> list[Reflection]:
         with self._read() as connection:
             rows = connection.execute(
-                select(reflections).where(reflections.c.attempt_id == attempt.id).order_by(reflections.c.prompt_id)
+                select(reflections, group_sessions.c.name.label("shared_with"))
+                .outerjoin(group_sessions, group_sessions.c.id == reflections.c.group_session_id)
+                .where(reflections.c.attempt_id == attempt.id)
+                .order_by(reflections.c.prompt_id)
             ).all()
         return [
-            Reflection(r.prompt_id, r.text, r.share_adviser, r.share_group, _aware(r.saved_at), r.in_report)
+            Reflection(
+                r.prompt_id,
+                r.text,
+                r.share_adviser,
+                r.share_group,
+                _aware(r.saved_at),
+                r.in_report,
+                r.shared_with if r.share_group else None,
+            )
             for r in rows
         ]
 
@@ -775,6 +816,16 @@ class Store:
                 connection.execute(
                     insert(memberships).values(session_id=row.id, student_id=student.id, joined_at=_now())
                 )
+            # Reflections the student shared while in no open session were waiting for this one.
+            connection.execute(
+                update(reflections)
+                .where(
+                    reflections.c.share_group.is_(True)
+                    & reflections.c.group_session_id.is_(None)
+                    & reflections.c.attempt_id.in_(select(attempts.c.id).where(attempts.c.student_id == student.id))
+                )
+                .values(group_session_id=row.id)
+            )
         return GroupSession(row.id, row.code, row.name, row.held_on, closed=False)
 
     def close_session(self, code: str) -> GroupSession:
@@ -791,7 +842,7 @@ class Store:
     def session_rows(self, session: GroupSession) -> GroupRows:
         """For a session's dashboard: its members and when they joined, the kept changes of their answers in
         every attempt (the figures take each student as they stood when counted: selfexplore.aggregate), and
-        the reflections of their latest attempt they shared with the group. Three queries, whatever the
+        the reflections of their latest attempt they shared with this session. Three queries, whatever the
         group's size."""
         members = select(memberships.c.student_id).where(memberships.c.session_id == session.id)
         latest = (
@@ -824,7 +875,7 @@ class Store:
             shared_rows = connection.execute(
                 select(current.c.student_id, reflections.c.prompt_id, reflections.c.text)
                 .join(current, current.c.id == reflections.c.attempt_id)
-                .where(reflections.c.share_group.is_(True))
+                .where(reflections.c.share_group.is_(True) & (reflections.c.group_session_id == session.id))
             ).all()
         return GroupRows(
             {int(r[0]): _aware(r[1]) for r in joined},
@@ -869,6 +920,7 @@ class Store:
                             "text": r.text,
                             "share_adviser": r.share_adviser,
                             "share_group": r.share_group,
+                            "shared_with": r.shared_with,
                             "in_report": r.in_report,
                             "saved_at": r.saved_at.isoformat(),
                         }
