@@ -374,6 +374,11 @@ def aggregate(content: Content, rows: GroupRows) -> Dashboard:
 # --- showing and exporting -------------------------------------------------------------------------
 
 WITHHELD = "withheld"
+COUNTING = (
+    f"Students are counted in fives ({MIN_GROUP}, {2 * MIN_GROUP}, {3 * MIN_GROUP}...), in the order they answered "
+    "each part, so that no one student's answer, or change of answer, shows on its own; a part's figures appear "
+    f"about {int(SETTLE.total_seconds() // 60)} minutes after each fifth student."
+)
 RULE = (
     f"A figure is withheld when it would describe fewer than {MIN_GROUP} students, leave out fewer than "
     f"{MIN_GROUP} of those counted, or let a withheld figure beside it be worked out."
@@ -443,41 +448,42 @@ def render_dashboard(content: Content, dashboard: Dashboard) -> str:
     place = "".join(
         f'<tr><th scope="row">{escape(f.label)}</th><td>{_shown(f, 1)}</td></tr>' for f in dashboard.values_place
     )
+    joined = dashboard.members
+
+    def counted(students: int, did: str) -> str:
+        """How many a part counts, beside how many joined."""
+        if students:
+            return f"<p class='se-counted'><strong>{students} of the {joined} who joined</strong> {did}.</p>"
+        return f"<p class='se-counted'>Fewer than {MIN_GROUP} of the {joined} who joined have {did} so far.</p>"
+
     return (
-        f"<section aria-labelledby='se-d-joined'><h2 id='se-d-joined'>{dashboard.members} joined</h2>"
-        f"<ul>{progress}</ul><p class='se-muted'>{escape(RULE)}</p></section>"
+        f"<section aria-labelledby='se-d-joined'><h2 id='se-d-joined'>{joined} joined</h2>"
+        f"<ul>{progress}</ul><p class='se-muted'>{escape(COUNTING)} {escape(RULE)}</p></section>"
         "<section aria-labelledby='se-d-top'><h2 id='se-d-top'>Where interests cluster</h2>"
+        + counted(dashboard.matched, "answered enough for a ranking")
         + (
-            f"<p>How many students have each page in their top {TOP}, among the {dashboard.matched} who answered "
-            "enough for a ranking.</p>"
+            f"<p>How many of them have each page in their top {TOP}.</p>"
             + _bars(dashboard.specialties, dashboard.matched, f"Specialties in students' top {TOP}")
             + _bars(dashboard.paths, dashboard.matched, f"Career paths in students' top {TOP}")
             if dashboard.matched
-            else f"<p>Fewer than {MIN_GROUP} students have answered enough for a ranking so far.</p>"
+            else ""
         )
         + "</section><section aria-labelledby='se-d-values'><h2 id='se-d-values'>What matters most to the group</h2>"
-        + (
-            f"<p>{dashboard.ranked} students put the values in order.</p>"
-            if dashboard.ranked
-            else f"<p>Fewer than {MIN_GROUP} students have put the values in order so far.</p>"
-        )
+        + counted(dashboard.ranked, "put the values in order")
         + _bars(dashboard.values_first, max(dashboard.ranked, 1), "Students who put each value first")
         + f"<table><caption>Average place in the ranking (1 = first)</caption><thead><tr><th scope='col'>Value</th>"
         f"<th scope='col'>Average place</th></tr></thead><tbody>{place}</tbody></table></section>"
-        "<section aria-labelledby='se-d-dims'><h2 id='se-d-dims'>The group's profile</h2><table><caption>Average "
-        "and spread (standard deviation) from 0 to 1, over the students who answered each dimension</caption>"
+        "<section aria-labelledby='se-d-dims'><h2 id='se-d-dims'>The group's profile</h2>"
+        f"<p class='se-counted'>Each dimension counts, of the {joined} who joined, those who answered all of its "
+        "statements (in fives).</p><table><caption>Average and spread (standard deviation) from 0 to 1</caption>"
         "<thead><tr><th scope='col'>Dimension</th><th scope='col'>Average</th><th scope='col'>Spread</th>"
         f"<th scope='col'>Students</th></tr></thead><tbody>{dims}</tbody></table></section>"
         "<section aria-labelledby='se-d-challenges'><h2 id='se-d-challenges'>What stands in the way</h2>"
-        + (
-            f"<p>{dashboard.checklist} students answered the checklist.</p>"
-            if dashboard.checklist
-            else f"<p>Fewer than {MIN_GROUP} students have answered the checklist so far.</p>"
-        )
+        + counted(dashboard.checklist, "answered the checklist")
         + "<table><thead><tr><th scope='col'>Challenge"
         "</th><th scope='col'>Students</th><th scope='col'>Who can help</th></tr></thead>"
         f"<tbody>{challenge_rows}</tbody></table></section>"
-        "<section aria-labelledby='se-d-shared'><h2 id='se-d-shared'>Shared with the group</h2>"
+        "<section aria-labelledby='se-d-shared'><h2 id='se-d-shared'>Shared with this session</h2>"
         + (f"<ul class='se-shared'>{reflections}</ul>" if reflections else "<p>No reflection shared yet.</p>")
         + "</section>"
     )
@@ -497,6 +503,21 @@ def to_frame(dashboard: Dashboard) -> pd.DataFrame:
         },
     ]
     if dashboard.shown:
+        rows.extend(
+            {
+                "section": "counted",
+                "key": key,
+                "label": label,
+                "value": students if students else None,
+                "students": students,
+                "withheld": not students,
+            }
+            for key, label, students in (
+                ("matching", "Students who answered enough for a ranking", dashboard.matched),
+                ("values", "Students who put the values in order", dashboard.ranked),
+                ("checklist", "Students who answered the checklist", dashboard.checklist),
+            )
+        )
         groups: list[tuple[str, Iterable[Figure]]] = [
             ("progress", dashboard.progress),
             ("top_specialties", dashboard.specialties),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -85,6 +86,10 @@ def rows_for(answers: dict[int, dict[str, Answer]], shared: list[tuple[int, str,
         room.answer(student, given)
     room.wait()
     return room.rows(shared)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"<[^>]+>", "", html)
 
 
 def figures_of(dashboard: Dashboard) -> Dashboard:
@@ -259,8 +264,8 @@ class TestComplementarySuppression:
         assert all(f.value is None for f in (*dashboard.challenges, *dashboard.values_first, *dashboard.values_place))
         html = render_dashboard(content, dashboard)
         assert "4 students answered" not in html and "0 students put" not in html
-        assert "Fewer than 5 students have answered the checklist" in html
-        assert "Fewer than 5 students have put the values in order" in html
+        assert "Fewer than 5 of the 6 who joined have answered the checklist" in html
+        assert "Fewer than 5 of the 6 who joined have put the values in order" in html
         frame = to_frame(dashboard)
         assert set(frame.loc[frame["section"] == "challenges", "students"]) == {0}
 
@@ -534,6 +539,41 @@ class TestFigures:
             # they were counted.
             assert [change[:4] for change in rows.changes] == [(both.id, 1, "i01", "1"), (both.id, 2, "i01", "5")]
             assert rows.changes[0][4] < rows.changes[1][4]
+
+
+class TestShowing:
+    def test_each_part_says_how_many_it_counts_of_how_many_joined(self, content: Content) -> None:
+        """Twelve joined, all answered everything, and one more joined without answering: every part says
+        it counts ten (in fives) of the thirteen who joined, beside its figures, in the page and the export."""
+        rng = random.Random(41)
+        room = Room()
+        for student in range(12):
+            room.join(student)
+            room.answer(student, random_answers(content, rng))
+        room.join(12)
+        room.wait()
+        dashboard = aggregate(content, room.rows())
+        shown = text_of(render_dashboard(content, dashboard))
+        assert "13 joined" in shown
+        for counted in (
+            "10 of the 13 who joined answered enough for a ranking",
+            "10 of the 13 who joined put the values in order",
+            "10 of the 13 who joined answered the checklist",
+        ):
+            assert counted in shown
+        assert "counted in fives" in shown
+        assert "10 of the 13 who joined answered the checklist" in text_of(export_html(content, "PDW", dashboard))
+        frame = to_frame(dashboard)
+        parts = frame[frame["section"] == "counted"].set_index("key")["value"].to_dict()
+        assert parts == {"matching": 10, "values": 10, "checklist": 10}
+
+    def test_a_part_not_yet_counted_says_so_beside_how_many_joined(self, content: Content) -> None:
+        rng = random.Random(42)
+        answers = {n: random_answers(content, rng) for n in range(7)}
+        for n in range(7):
+            answers[n].pop("challenges")
+        html = render_dashboard(content, aggregate(content, rows_for(answers)))
+        assert "Fewer than 5 of the 7 who joined have answered the checklist so far" in html
 
 
 class TestSessionCommands:

@@ -101,7 +101,10 @@ class DashboardView:
                 return
             dashboard = aggregate(self.content, self.store.session_rows(chosen))
             self.figures.value = render_dashboard(self.content, dashboard)
-            self.status.value = f"<p role='status'>Join code <strong>{escape(chosen.code)}</strong>. Updated.</p>"
+            self.status.value = (
+                f"<p role='status'>Join code <strong>{escape(chosen.code)}</strong>. {dashboard.members} joined. "
+                "Updated.</p>"
+            )
 
     def show_guide(self) -> None:
         chosen = next((f for f in self.content.facilitation if f.id == self.format.value), None)
