@@ -65,7 +65,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Figure:
-    """One number for the group; `value` is None when it would describe fewer than MIN_GROUP students."""
+    """One number for the group; `value` is None when withheld. `students`: how many it is out of (the
+    part's count, or for how far students got, how many joined)."""
 
     key: str
     label: str
@@ -79,7 +80,8 @@ class Figure:
 
 @dataclass(frozen=True)
 class Spread:
-    """A dimension's average and spread; all three None when withheld (see `_spread`)."""
+    """A dimension's average and spread, and how many students they rest on; all three None when withheld
+    (see `_dimensions`)."""
 
     key: str
     label: str
@@ -93,11 +95,12 @@ class Dashboard:
     members: int
     shown: bool  # False: fewer than MIN_GROUP members, so nothing else is shown
     progress: tuple[Figure, ...] = ()
+    # How many each part counts (a multiple of MIN_GROUP; 0 until MIN_GROUP have answered it):
     matched: int = 0  # students whose answers are enough to rank pages
     specialties: tuple[Figure, ...] = ()  # students with the page in their top TOP
     paths: tuple[Figure, ...] = ()
     dimensions: tuple[Spread, ...] = ()
-    ranked: int = 0
+    ranked: int = 0  # students who put the values in order
     values_first: tuple[Figure, ...] = ()  # students who put the value first
     values_place: tuple[Figure, ...] = ()  # mean place in the ranking (1 = first)
     challenges: tuple[Figure, ...] = ()
@@ -301,9 +304,9 @@ def _parts(content: Content) -> list[Part]:
     all_keys = max(1, sum(len(item.keys) for item in questionnaire.items))
     enough = next(k for k in range(all_keys + 1) if k / all_keys >= TRUST_THRESHOLD)
     parts = [
-        Part("started", dict.fromkeys(_ids(content), 1), 1),
+        Part("started", dict.fromkeys(_ids(content), 1), 1, counted=False),
         *(
-            Part(f"done_{s.id}", dict.fromkeys(ids, 1), len(ids))
+            Part(f"done_{s.id}", dict.fromkeys(ids, 1), len(ids), counted=False)
             for s in questionnaire.sections
             if (ids := [item.id for item in questionnaire.items_in(s.id)])
         ),

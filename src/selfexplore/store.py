@@ -879,7 +879,7 @@ class Store:
             ).all()
         return GroupRows(
             {int(r[0]): _aware(r[1]) for r in joined},
-            [(int(r[0]), int(r[1]), str(r[2]), str(r[3]), r[4]) for r in change_rows],
+            change_rows,  # as read: converting 700,000 rows one by one would double the time it takes
             [(int(r[0]), str(r[1]), str(r[2])) for r in shared_rows],
             _now(),
         )
