@@ -486,7 +486,7 @@ def render_dashboard(content: Content, dashboard: Dashboard) -> str:
         + "<table><thead><tr><th scope='col'>Challenge"
         "</th><th scope='col'>Students</th><th scope='col'>Who can help</th></tr></thead>"
         f"<tbody>{challenge_rows}</tbody></table></section>"
-        "<section aria-labelledby='se-d-shared'><h2 id='se-d-shared'>Shared with this session</h2>"
+        "<section aria-labelledby='se-d-shared'><h2 id='se-d-shared'>Shared with the group</h2>"
         + (f"<ul class='se-shared'>{reflections}</ul>" if reflections else "<p>No reflection shared yet.</p>")
         + "</section>"
     )
