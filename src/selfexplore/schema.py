@@ -89,6 +89,9 @@ reflections = Table(
     Column("saved_at", DateTime(timezone=True), nullable=False),
     # Schema version 4: whether the student ticked this reflection for their report.
     Column("in_report", Boolean, nullable=False, default=False, server_default=false()),
+    # Schema version 6: the one session a reflection shared with a group is shared with (None: the next
+    # session the student joins).
+    Column("group_session_id", Integer, ForeignKey("group_sessions.id", ondelete="SET NULL"), nullable=True),
 )
 
 group_sessions = Table(
@@ -149,4 +152,4 @@ store_facts = Table(
 )
 
 # The newest migration; the store checks it without loading Alembic (see selfexplore.store.migrate).
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"

@@ -103,8 +103,9 @@ STORE_UNAVAILABLE = (
 REFLECTION_LIMIT = 5000
 NOTE_LIMIT = 1000
 BUSY_TIMEOUT_MS = 30_000
-# The changes kept per answer (the newest): the export shows how an answer moved, and forged changes from a
-# page cannot grow the database without limit.
+# The changes kept per answer: the first (when the answer was first given, which the group figures count
+# from: see selfexplore.aggregate) and the newest. The export shows how an answer moved, and forged changes
+# from a page cannot grow the database without limit.
 HISTORY_LIMIT = 20
 # PostgreSQL connections a process keeps open between uses. A kernel serves one student, who saves an
 # answer every few seconds at most; a class of idle kernels each holding connections would exhaust the
@@ -180,6 +181,9 @@ class Reflection:
     share_group: bool
     saved_at: datetime
     in_report: bool = False
+    # The session it is shared with; None when not shared, or shared while in no open session (it then
+    # goes to the next session the student joins).
+    shared_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -202,12 +206,14 @@ class GroupSession:
 
 @dataclass(frozen=True)
 class GroupRows:
-    """What the store holds for a group session's dashboard: its members, their latest attempt's answers
-    (as stored: JSON text) and the reflections they shared with the group."""
+    """What the store holds for a group session's dashboard: its members with when they joined, every kept
+    change of their answers in every attempt (as stored: JSON text; oldest first), and the reflections of
+    their latest attempt they shared with the group."""
 
-    members: tuple[int, ...]
-    answers: Sequence[tuple[int, str, str]]  # (student, item id, stored value)
-    shared: Sequence[tuple[int, str, str]] = ()  # (student, prompt id, text)
+    members: Mapping[int, datetime]  # student: when they joined
+    changes: Sequence[tuple[int, int, str, str, datetime]]  # (student, attempt number, item id, value, saved at)
+    shared: Sequence[tuple[int, str, str]]  # (student, prompt id, text)
+    read_at: datetime  # when the store was read: the figures are as of then
 
 
 def private_database(path: Path) -> None:
@@ -780,14 +786,19 @@ class Store:
                 insert(answer_history).values(attempt_id=attempt.id, item_id=item_id, value=encoded, saved_at=now)
             )
             this_answer = (answer_history.c.attempt_id == attempt.id) & (answer_history.c.item_id == item_id)
+            first = select(func.min(answer_history.c.id)).where(this_answer).scalar_subquery()
             newest = (
                 select(answer_history.c.id)
                 .where(this_answer)
                 .order_by(answer_history.c.id.desc())
-                .limit(HISTORY_LIMIT)
+                .limit(HISTORY_LIMIT - 1)
                 .scalar_subquery()
             )
-            connection.execute(delete(answer_history).where(this_answer & answer_history.c.id.not_in(newest)))
+            connection.execute(
+                delete(answer_history).where(
+                    this_answer & (answer_history.c.id != first) & answer_history.c.id.not_in(newest)
+                )
+            )
         return SavedAnswer(item_id, checked, now, changed=True)
 
     def answers(self, attempt: Attempt) -> dict[str, Answer]:
@@ -818,7 +829,11 @@ class Store:
         share_group: bool = False,
         in_report: bool = False,
     ) -> Reflection:
-        """Save a private reflection; sharing with an adviser or the group is a separate, explicit choice."""
+        """Save a private reflection; sharing with an adviser or the group is a separate, explicit choice.
+
+        Shared with the group, it goes to one session: the open session the student joined last, when they
+        share it or change its text (a save that changes neither, such as ticking it for the report, leaves
+        it where it is). Shared while in no open session, it goes to the next session they join."""
         if prompt_id not in self.content.reflection_prompts_by_id:
             raise InputError(f"There is no reflection prompt {prompt_id!r}.")
         if not isinstance(text_, str):
@@ -832,24 +847,58 @@ class Store:
         if not all(isinstance(choice, bool) for choice in (share_adviser, share_group, in_report)):
             raise InputError("Sharing choices must be yes or no.")
         now = _now()
-        values = {
-            "text": text_,
-            "share_adviser": share_adviser,
-            "share_group": share_group,
-            "in_report": in_report,
-            "saved_at": now,
-        }
+        key = (reflections.c.attempt_id == attempt.id) & (reflections.c.prompt_id == prompt_id)
         with self._write() as connection:
+            before = connection.execute(
+                select(reflections.c.text, reflections.c.share_group, reflections.c.group_session_id).where(key)
+            ).first()
+            session_id: int | None = None
+            if share_group and before is not None and before.share_group and before.text == text_:
+                session_id = before.group_session_id
+            elif share_group:
+                session_id = connection.execute(
+                    select(memberships.c.session_id)
+                    .join(group_sessions, group_sessions.c.id == memberships.c.session_id)
+                    .where((memberships.c.student_id == attempt.student_id) & group_sessions.c.closed_at.is_(None))
+                    .order_by(memberships.c.joined_at.desc(), memberships.c.session_id.desc())
+                    .limit(1)
+                ).scalar_one_or_none()
+            values = {
+                "text": text_,
+                "share_adviser": share_adviser,
+                "share_group": share_group,
+                "in_report": in_report,
+                "saved_at": now,
+                "group_session_id": session_id,
+            }
             _put(connection, reflections, {"attempt_id": attempt.id, "prompt_id": prompt_id}, values)
-        return Reflection(prompt_id, text_, share_adviser, share_group, now, in_report)
+            shared_with = (
+                None
+                if session_id is None
+                else connection.execute(
+                    select(group_sessions.c.name).where(group_sessions.c.id == session_id)
+                ).scalar_one_or_none()
+            )
+        return Reflection(prompt_id, text_, share_adviser, share_group, now, in_report, shared_with)
 
     def reflections(self, attempt: Attempt) -> list[Reflection]:
         with self._read() as connection:
             rows = connection.execute(
-                select(reflections).where(reflections.c.attempt_id == attempt.id).order_by(reflections.c.prompt_id)
+                select(reflections, group_sessions.c.name.label("shared_with"))
+                .outerjoin(group_sessions, group_sessions.c.id == reflections.c.group_session_id)
+                .where(reflections.c.attempt_id == attempt.id)
+                .order_by(reflections.c.prompt_id)
             ).all()
         return [
-            Reflection(r.prompt_id, r.text, r.share_adviser, r.share_group, _aware(r.saved_at), r.in_report)
+            Reflection(
+                r.prompt_id,
+                r.text,
+                r.share_adviser,
+                r.share_group,
+                _aware(r.saved_at),
+                r.in_report,
+                r.shared_with if r.share_group else None,
+            )
             for r in rows
         ]
 
@@ -921,16 +970,25 @@ class Store:
             row = connection.execute(select(group_sessions).where(group_sessions.c.code == canonical)).first()
             if row is None or row.closed_at is not None:
                 row = None
-            elif (
-                connection.execute(
+            else:
+                known = connection.execute(
                     select(memberships.c.session_id).where(
                         (memberships.c.session_id == row.id) & (memberships.c.student_id == student.id)
                     )
                 ).first()
-                is None
-            ):
+                if known is None:
+                    connection.execute(
+                        insert(memberships).values(session_id=row.id, student_id=student.id, joined_at=_now())
+                    )
+                # Reflections the student shared while in no open session were waiting for this one.
                 connection.execute(
-                    insert(memberships).values(session_id=row.id, student_id=student.id, joined_at=_now())
+                    update(reflections)
+                    .where(
+                        reflections.c.share_group.is_(True)
+                        & reflections.c.group_session_id.is_(None)
+                        & reflections.c.attempt_id.in_(select(attempts.c.id).where(attempts.c.student_id == student.id))
+                    )
+                    .values(group_session_id=row.id)
                 )
         if row is None:
             self._fail_slowly()
@@ -949,8 +1007,10 @@ class Store:
         return GroupSession(row.id, row.code, row.name, row.held_on, row.closed_at is not None)
 
     def session_rows(self, session: GroupSession) -> GroupRows:
-        """For a session's dashboard: its members, their latest attempt's answers (as stored), and the
-        reflections of that attempt they shared with the group. Three queries, whatever the group's size."""
+        """For a session's dashboard: its members and when they joined, the kept changes of their answers in
+        every attempt (the figures take each student as they stood when counted: selfexplore.aggregate), and
+        the reflections of their latest attempt they shared with this session. Three queries, whatever the
+        group's size."""
         members = select(memberships.c.student_id).where(memberships.c.session_id == session.id)
         latest = (
             select(attempts.c.student_id, func.max(attempts.c.number).label("number"))
@@ -964,21 +1024,31 @@ class Store:
             .subquery()
         )
         with self._read() as connection:
-            member_ids = tuple(int(r) for r in connection.execute(members).scalars())
-            answer_rows = connection.execute(
-                select(current.c.student_id, answers.c.item_id, answers.c.value).join(
-                    current, current.c.id == answers.c.attempt_id
+            joined = connection.execute(
+                select(memberships.c.student_id, memberships.c.joined_at).where(memberships.c.session_id == session.id)
+            ).all()
+            change_rows = connection.execute(
+                select(
+                    attempts.c.student_id,
+                    attempts.c.number,
+                    answer_history.c.item_id,
+                    answer_history.c.value,
+                    answer_history.c.saved_at,
                 )
+                .join(attempts, attempts.c.id == answer_history.c.attempt_id)
+                .where(attempts.c.student_id.in_(members))
+                .order_by(answer_history.c.id)
             ).all()
             shared_rows = connection.execute(
                 select(current.c.student_id, reflections.c.prompt_id, reflections.c.text)
                 .join(current, current.c.id == reflections.c.attempt_id)
-                .where(reflections.c.share_group.is_(True))
+                .where(reflections.c.share_group.is_(True) & (reflections.c.group_session_id == session.id))
             ).all()
         return GroupRows(
-            member_ids,
-            [(int(r[0]), str(r[1]), str(r[2])) for r in answer_rows],
+            {int(r[0]): _aware(r[1]) for r in joined},
+            change_rows,  # as read: converting 700,000 rows one by one would double the time it takes
             [(int(r[0]), str(r[1]), str(r[2])) for r in shared_rows],
+            _now(),
         )
 
     def sessions_of(self, student: Student) -> list[GroupSession]:
@@ -1017,6 +1087,7 @@ class Store:
                             "text": r.text,
                             "share_adviser": r.share_adviser,
                             "share_group": r.share_group,
+                            "shared_with": r.shared_with,
                             "in_report": r.in_report,
                             "saved_at": r.saved_at.isoformat(),
                         }

@@ -85,7 +85,7 @@ class TestDashboard:
                 if number < 2:
                     balance.get_by_role("textbox").first.fill(f"<b>shared</b> thought {number}")
                     balance.get_by_role("checkbox", name="Share this, without my name").first.check()
-                    saved(student, "shared with a group")
+                    saved(student, "shared with the group session “PDW browser test”")
                 guard.check()
                 context.close()
         finally:

@@ -72,18 +72,20 @@ def test_delete_all_my_data_leaves_no_trace_in_the_file_or_its_log(content: Cont
         store.close()
 
 
-def test_an_answers_history_keeps_only_its_newest_changes(content: Content, db_url: str) -> None:
+def test_an_answers_history_keeps_only_its_first_answer_and_newest_changes(content: Content, db_url: str) -> None:
     store = Store.open(content, db_url)
     try:
         created = store.create_student()
         attempt = store.latest_attempt(created.student)
         other = store.latest_attempt(store.create_student().student)
         store.save_answer(other, "i01", 2)
+        first = store.save_answer(attempt, "i01", 3)
         # A page forging 200 changes of one statement.
         for number in range(200):
             store.save_answer(attempt, "i01", 1 + number % 5)
         history = store.answer_history(attempt, "i01")
         assert len(history) == HISTORY_LIMIT
+        assert history[0] == (first.value, first.saved_at)  # and the first answer, with when it was given
         assert history[-1][0] == 1 + 199 % 5  # the newest change is kept, and the answer itself
         assert store.answers(attempt)["i01"] == 1 + 199 % 5
         # Another student's history is not touched.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -30,6 +32,7 @@ from selfexplore.store import (
     PASS_LIFETIME,
     REFLECTION_LIMIT,
     STORE_UNAVAILABLE,
+    GroupSession,
     IdentityError,
     Store,
     StoreError,
@@ -325,6 +328,9 @@ class TestFailures:
         with Store.open(content, f"sqlite:///{tmp_path / 'full.sqlite3'}") as store:
             attempt = store.latest_attempt(store.create_student().student)
             store.save_reflection(attempt, "balance_week", "kept")
+            store.engine.dispose()
+            with contextlib.closing(sqlite3.connect(tmp_path / "full.sqlite3")) as vacuumed:
+                vacuumed.execute("VACUUM")  # no free pages left for a save to reuse
 
             @event.listens_for(store.engine, "connect")
             def no_room(connection: Any, _record: Any) -> None:  # the file may not grow by one page more
@@ -383,6 +389,85 @@ class TestGroupSessions:
             with pytest.raises(StoreError):
                 store.join_session(student, "ZZZ-ZZZ")
         assert waits == [0.25, 0.5, 1.0]
+
+
+class TestSharingWithASession:
+    """A reflection shared with a group goes to one session: the one the student is in when they share it."""
+
+    def _student_in(self, store: Store, *names: str, close: tuple[str, ...] = ()) -> tuple[Student, list[GroupSession]]:
+        student = store.create_student().student
+        joined = []
+        for name in names:
+            session = store.create_session(name)
+            store.join_session(student, session.code)
+            if name in close:
+                store.close_session(session.code)
+            joined.append(store.session(session.code))
+        return student, joined
+
+    def test_a_reflection_shared_in_may_is_not_in_januarys_closed_session(self, store: Store) -> None:
+        """The review's case: shared while in "Lessons Learned (May)", it also showed in the earlier, closed
+        "PDW group B (January)"."""
+        student, (january, may) = self._student_in(
+            store, "PDW group B (January)", "Lessons Learned (May)", close=("PDW group B (January)",)
+        )
+        attempt = store.latest_attempt(student)
+        saved = store.save_reflection(attempt, "balance_week", "I am thinking of leaving medicine", share_group=True)
+        assert store.session_rows(january).shared == []
+        assert [text for _, _, text in store.session_rows(may).shared] == ["I am thinking of leaving medicine"]
+        assert saved.shared_with == "Lessons Learned (May)"
+
+    def test_in_two_open_sessions_it_goes_to_the_one_joined_last(self, store: Store) -> None:
+        student, (first, second) = self._student_in(store, "SIS: surgery", "PDW group C")
+        store.join_session(student, first.code)  # joining again changes nothing
+        attempt = store.latest_attempt(student)
+        store.save_reflection(attempt, "balance_week", "mine", share_group=True)
+        assert store.session_rows(first).shared == []
+        assert len(store.session_rows(second).shared) == 1
+        assert store.reflections(attempt)[0].shared_with == "PDW group C"
+
+    def test_shared_before_joining_it_goes_to_the_next_session_joined_and_only_that_one(self, store: Store) -> None:
+        student = store.create_student().student
+        attempt = store.latest_attempt(student)
+        saved = store.save_reflection(attempt, "balance_week", "written at home", share_group=True)
+        assert saved.share_group and saved.shared_with is None
+        first = store.create_session("PDW group A")
+        store.join_session(student, first.code)
+        assert store.reflections(attempt)[0].shared_with == "PDW group A"
+        later = store.create_session("Lessons Learned")
+        store.join_session(student, later.code)
+        assert len(store.session_rows(first).shared) == 1
+        assert store.session_rows(later).shared == []
+
+    def test_changed_text_goes_where_the_student_is_now_and_a_report_tick_moves_nothing(self, store: Store) -> None:
+        student, (first,) = self._student_in(store, "PDW group A")
+        attempt = store.latest_attempt(student)
+        store.save_reflection(attempt, "balance_week", "first thought", share_group=True)
+        second = store.create_session("Lessons Learned")
+        store.join_session(student, second.code)
+        moved = store.save_reflection(attempt, "balance_week", "first thought", share_group=True, in_report=True)
+        assert moved.shared_with == "PDW group A"
+        assert len(store.session_rows(first).shared) == 1
+        rewritten = store.save_reflection(attempt, "balance_week", "a second thought", share_group=True)
+        assert rewritten.shared_with == "Lessons Learned"
+        assert store.session_rows(first).shared == []
+        assert [text for _, _, text in store.session_rows(second).shared] == ["a second thought"]
+
+    def test_unsharing_takes_it_out_of_its_session(self, store: Store) -> None:
+        student, (session,) = self._student_in(store, "PDW group A")
+        attempt = store.latest_attempt(student)
+        store.save_reflection(attempt, "balance_week", "mine", share_group=True)
+        unshared = store.save_reflection(attempt, "balance_week", "mine")
+        assert not unshared.share_group and unshared.shared_with is None
+        assert store.session_rows(session).shared == []
+
+    def test_the_export_says_where_each_reflection_is_shared(self, store: Store) -> None:
+        student, _ = self._student_in(store, "PDW group A")
+        attempt = store.latest_attempt(student)
+        store.save_reflection(attempt, "balance_week", "mine", share_group=True)
+        store.save_reflection(attempt, "balance_energy", "private")
+        shared = {r["prompt_id"]: r["shared_with"] for r in store.export_student(student)["attempts"][0]["reflections"]}
+        assert shared == {"balance_week": "PDW group A", "balance_energy": None}
 
 
 class TestStudentRights:
@@ -456,10 +541,57 @@ class TestMigrations:
         finally:
             store.close()
 
+    def test_reflections_shared_before_sessions_were_scoped_go_to_the_students_latest_session(
+        self, db_url: str, content: Content
+    ) -> None:
+        """Schema 6 records which session a shared reflection is shared with. One shared before then is
+        scoped to the session the student joined last (it showed there already, and in every other session
+        of theirs too); one of a student in no session waits for the next session they join."""
+        engine = make_engine(db_url)
+        migrate(engine, "0004")
+        with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO students (id, identity_kind, identity_hash, created_at) VALUES "
+                "(1, 'code', 'h1', '2026-01-01 00:00:00'), (2, 'code', 'h2', '2026-01-01 00:00:00')",
+                "INSERT INTO attempts (id, student_id, number, started_at) VALUES "
+                "(1, 1, 1, '2026-01-01 00:00:00'), (2, 2, 1, '2026-01-01 00:00:00')",
+                "INSERT INTO group_sessions (id, code, name, created_at, closed_at) VALUES "
+                "(1, 'AAA-AAA', 'PDW group B (January)', '2026-01-10 00:00:00', '2026-01-12 00:00:00'), "
+                "(2, 'BBB-BBB', 'Lessons Learned (May)', '2026-05-01 00:00:00', NULL)",
+                "INSERT INTO memberships (session_id, student_id, joined_at) VALUES "
+                "(1, 1, '2026-01-12 09:00:00'), (2, 1, '2026-05-02 09:00:00')",
+                "INSERT INTO reflections (attempt_id, prompt_id, text, share_adviser, share_group, saved_at) VALUES "
+                "(1, 'balance_week', 'shared', false, true, '2026-05-02 09:10:00'), "
+                "(1, 'balance_energy', 'private', false, false, '2026-05-02 09:10:00'), "
+                "(2, 'balance_week', 'no session yet', false, true, '2026-05-02 09:10:00')",
+            ):
+                connection.exec_driver_sql(statement)
+        engine.dispose()
+        store = Store.open(content, db_url)
+        try:
+            january, may = store.session("AAA-AAA"), store.session("BBB-BBB")
+            assert store.session_rows(january).shared == []
+            assert [text for _, _, text in store.session_rows(may).shared] == ["shared"]
+            (first, second) = store_students(store)
+            assert {r.prompt_id: r.shared_with for r in store.reflections(store.latest_attempt(first))} == {
+                "balance_energy": None,
+                "balance_week": "Lessons Learned (May)",
+            }
+            store.join_session(second, may.code)
+            assert sorted(text for _, _, text in store.session_rows(may).shared) == ["no session yet", "shared"]
+        finally:
+            store.close()
+
     def test_opening_again_does_not_migrate_again(self, store: Store, content: Content, db_url: str) -> None:
         again = Store.open(content, db_url)
         assert current_revision(again.engine) == head_revision()
         again.close()
+
+
+def store_students(store: Store) -> list[Student]:
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT id, identity_kind, created_at FROM students ORDER BY id").all()
+    return [Student(row[0], row[1], row[2]) for row in rows]
 
 
 def store_student(store: Store) -> Student:

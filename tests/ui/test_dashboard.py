@@ -75,6 +75,12 @@ class TestDashboard:
         panel = content.resources.events_by_id["medical-career-paths-panel"]
         assert panel.questions[0].replace("'", "&#x27;") in view.guide.value
 
+    def test_how_many_joined_stands_beside_the_join_code_and_the_figures(self, content: Content, store: Store) -> None:
+        code = group_of(store, 7)
+        view = DashboardView(content, store, FACILITATOR)
+        assert f"Join code <strong>{code}</strong>. 7 joined." in view.status.value
+        assert "of the 7 who joined have answered the checklist" in view.figures.value
+
     def test_the_figures_follow_the_room_when_refreshed(self, content: Content, store: Store) -> None:
         code = group_of(store, 4)
         view = DashboardView(content, store, FACILITATOR)

@@ -350,7 +350,23 @@ class TestBalancePage:
         assert "(private)" in opened.status and opened.app.shell.status["length"] == len(saved.text)
         reflection.share_group.set_state({"value": True})
         assert store.reflections(attempt)[0].share_group is True
-        assert "shared with a group" in opened.status
+        assert "shared with the next group session you join" in opened.status
+        assert "to the next one you join, and to no other" in reflection.where.value
+
+    def test_a_shared_reflection_says_which_one_session_sees_it(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        student = opened.app.visit.student
+        assert student is not None
+        store.join_session(student, store.create_session("PDW <b>morning</b>").code)
+        view = opened.go("page=balance")
+        assert isinstance(view, BalanceView)
+        reflection = view.reflections["balance_week"]
+        reflection.text.set_state({"value": "mine"})
+        reflection.share_group.set_state({"value": True})
+        assert "shared with the group session “PDW <b>morning</b>”" in opened.status  # the line is text
+        assert "“PDW &lt;b&gt;morning&lt;/b&gt;” only" in reflection.where.value
+        reflection.share_group.set_state({"value": False})
+        assert reflection.where.value == "" and "(private)" in opened.status
 
     def test_a_reflection_over_the_limit_is_refused_and_the_saved_one_kept(
         self, content: Content, store: Store

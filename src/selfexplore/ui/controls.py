@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import ipywidgets as widgets
 
 from selfexplore.content import Prompt
@@ -10,13 +12,14 @@ from selfexplore.ui.chrome import Chrome, Quiet, mark
 from selfexplore.visit import Visit
 
 ADVISER = "Share this with my Society advisor"
-GROUP = "Share this, without my name, with a group session I join"
+GROUP = "Share this, without my name, with the group session I am in (or the next one I join)"
 REPORT = "Include this in my report"
 
 
 class ReflectionControl:
     """One prompt: a text area and three choices (adviser, group, report), saved together on every change.
-    Private unless a box is ticked."""
+    Private unless a box is ticked; shared with a group, it goes to one session, which the line under the
+    box names (the store decides which: selfexplore.store.Store.save_reflection)."""
 
     def __init__(self, visit: Visit, prompt: Prompt, chrome: Chrome) -> None:
         self.visit = visit
@@ -33,6 +36,7 @@ class ReflectionControl:
         self.share_adviser = widgets.Checkbox(value=False, description=ADVISER, indent=False)
         self.share_group = widgets.Checkbox(value=False, description=GROUP, indent=False)
         self.in_report = widgets.Checkbox(value=False, description=REPORT, indent=False)
+        self.where = widgets.HTML()  # which session a shared reflection goes to
         for control in (self.text, self.share_adviser, self.share_group, self.in_report):
             mark(control, prompt.id)
             control.observe(self._save, names="value")
@@ -42,6 +46,7 @@ class ReflectionControl:
                 widgets.HTML('<p class="se-choices-label">Private unless you tick a box:</p>'),
                 self.share_adviser,
                 self.share_group,
+                self.where,
                 self.in_report,
             ],
             layout=widgets.Layout(width="100%"),
@@ -58,6 +63,7 @@ class ReflectionControl:
             self.share_adviser.value = saved.share_adviser
             self.share_group.value = saved.share_group
             self.in_report.value = saved.in_report
+        self.where.value = where(saved)
 
     def _save(self, _change: object = None) -> None:
         if self.quiet or not self.visit.known:
@@ -67,11 +73,13 @@ class ReflectionControl:
         text = self.text.value
         choices = (self.share_adviser.value, self.share_group.value, self.in_report.value)
 
-        def said(_saved: object) -> str:
-            shared = [who for who, on in (("your advisor", choices[0]), ("a group", choices[1])) if on]
+        def said(saved: Reflection) -> str:
+            shared = [
+                who for who, on in (("your advisor", saved.share_adviser), (group(saved), saved.share_group)) if on
+            ]
             return "your reflection" + (f" (shared with {' and '.join(shared)})" if shared else " (private)")
 
-        self.chrome.commit(
+        saved = self.chrome.commit(
             self.prompt.id,
             lambda: self.visit.save_reflection(
                 self.prompt.id, text, share_adviser=choices[0], share_group=choices[1], in_report=choices[2]
@@ -79,3 +87,27 @@ class ReflectionControl:
             said,
             length=len(text) if isinstance(text, str) else None,
         )
+        if saved is not None:
+            self.where.value = where(saved)
+
+
+def group(saved: Reflection) -> str:
+    """Where a reflection shared with a group goes, in the status line's words."""
+    if saved.shared_with is None:
+        return "the next group session you join"
+    return f"the group session “{saved.shared_with}”"
+
+
+def where(saved: Reflection) -> str:
+    """The line under the sharing box: which one session sees it, if it is shared."""
+    if not saved.share_group:
+        return ""
+    if saved.shared_with is None:
+        return (
+            '<p class="se-muted">You are in no open group session: this goes, without your name, to the next '
+            "one you join, and to no other.</p>"
+        )
+    return (
+        f'<p class="se-muted">Shared, without your name, with the group session “{escape(saved.shared_with)}” '
+        "only. Change the text while in another session and it goes there instead.</p>"
+    )

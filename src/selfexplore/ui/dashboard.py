@@ -37,7 +37,8 @@ class DashboardView:
         self._lock = threading.Lock()
         heading = widgets.HTML(
             "<h1>Group session</h1><p>Anonymous figures for the students who joined with the session's code. "
-            "Any figure about fewer than five students is withheld.</p>"
+            "A figure is withheld when it would describe fewer than five students, or leave out fewer than five "
+            "of those counted.</p>"
         )
         if not self.allowed:
             # Nothing from the store is read: a page without the facilitator role shows only this.
@@ -100,7 +101,10 @@ class DashboardView:
                 return
             dashboard = aggregate(self.content, self.store.session_rows(chosen))
             self.figures.value = render_dashboard(self.content, dashboard)
-            self.status.value = f"<p role='status'>Join code <strong>{escape(chosen.code)}</strong>. Updated.</p>"
+            self.status.value = (
+                f"<p role='status'>Join code <strong>{escape(chosen.code)}</strong>. {dashboard.members} joined. "
+                "Updated.</p>"
+            )
 
     def show_guide(self) -> None:
         chosen = next((f for f in self.content.facilitation if f.id == self.format.value), None)

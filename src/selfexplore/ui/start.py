@@ -88,7 +88,8 @@ class StartView(PageView):
                 self.welcome,
                 widgets.HTML(
                     "<h2>Joining a group session (optional)</h2><p>If a facilitator gave your group a code, "
-                    "type it here. The group sees only anonymous totals.</p>"
+                    "type it here. The session sees only anonymous totals, and the reflections you choose to share "
+                    "while you are in it.</p>"
                 ),
                 self.join_code,
                 self.join,
