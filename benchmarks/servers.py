@@ -152,7 +152,10 @@ def workbook_server(name: str, folder: Path, database: str, pool: int) -> Iterat
 
     work = folder / name.replace(" ", "-").replace(",", "")
     work.mkdir()
-    (work / "voila.json").write_text(json.dumps(voila_config(pool=pool, guarded=guards(os.environ))), encoding="utf-8")
+    # Every browser here comes from this machine's one address: to the server, one visitor, whose cap on
+    # kernels is raised for the benchmark (its closed pages' kernels wait for the idle cull).
+    guarded = guards({"SELFEXPLORE_KERNELS_PER_CLIENT": "1000", **os.environ})
+    (work / "voila.json").write_text(json.dumps(voila_config(pool=pool, guarded=guarded)), encoding="utf-8")
     env = voila_environment()
     env[CONTENT_ENV] = str(default_content_dir())
     env[DB_URL_ENV] = database
