@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-from tests.browser.conftest import TEST_POOL, new_context, running
+from tests.browser.conftest import TEST_POOL, assert_no_serious_axe_violations, new_context, running, screenshots
 from tests.browser.workbook import eventually, kernel_id, open_app
 from tests.helpers import free_port, in_a_thread
 
@@ -178,6 +178,8 @@ def test_pages_over_a_cap_get_a_page_that_says_so_and_no_kernel(browser: Browser
         assert response is not None and response.status == 429
         expect(third.get_by_role("heading", name="Too many workbook pages are open")).to_be_visible()
         expect(third.get_by_text("Close the workbook tabs you are not using")).to_be_visible()
+        assert_no_serious_axe_violations(third)
+        screenshots(third, "refused-too-many-pages")  # at desktop and phone widths, checked for clipping
         # Another visitor still gets the last place; the one after them finds the server full.
         neighbour = other.new_page()
         open_app(neighbour, base)
