@@ -148,7 +148,8 @@ def count(
 
     # Answers: one run of changes per (student, attempt, item).
     starts = np.flatnonzero(_starts(student, attempt, code))
-    ends = np.append(starts[1:], len(student))
+    # Where each run ends: the next one's start, and the last at the end (no runs: nobody answered yet).
+    ends = np.append(starts[1:], len(student)) if starts.size else starts
     a_student, a_attempt, a_code = student[starts], attempt[starts], code[starts]
     a_first, a_last, a_kept = at[starts], at[ends - 1], ends - starts
 

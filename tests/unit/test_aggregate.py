@@ -135,6 +135,13 @@ class TestSuppression:
         html = render_dashboard(content, dashboard)
         assert "4 joined" in html and "Figures appear once 5" in html
 
+    def test_five_who_joined_and_answered_nothing_yet_show_the_session_and_no_figure(self, content: Content) -> None:
+        # Found under a hub: a room joins before anyone answers, and the dashboard must open on it.
+        dashboard = aggregate(content, rows_for({n: {} for n in range(5)}))
+        assert dashboard.shown and dashboard.members == 5
+        assert all(f.value is None for f in (*dashboard.specialties, *dashboard.challenges, *dashboard.values_first))
+        assert "5 joined" in render_dashboard(content, dashboard)
+
     @pytest.mark.parametrize("size", [5, 6])
     def test_groups_of_five_and_six_show_averages_but_no_count(self, content: Content, size: int) -> None:
         """Of five or six, any count describes fewer than five or leaves out fewer than five."""
