@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -195,6 +196,8 @@ class Page(_Model):
     profile: dict[Id, ProfileValue]
     degrees: tuple[Degree, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
+    # The day the page's facts were last checked against their sources.
+    checked: date | None = None
 
     @cached_property
     def sources_by_id(self) -> Mapping[str, Source]:
