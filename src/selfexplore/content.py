@@ -173,7 +173,12 @@ class Degree(Fact):
 
 class ProfileValue(_Model):
     value: float = Field(ge=0.0, le=1.0)
+    # One line in plain words on where the field sits on this dimension: the matches page quotes it as the
+    # reason for a support or a conflict.
     why: Text
+    # Sources for a value that rests on a published figure (earnings, hours); most values are the content
+    # team's reading of the page's facts and cite none.
+    sources: tuple[Id, ...] = ()
 
 
 class Page(_Model):
@@ -212,6 +217,9 @@ class Page(_Model):
         yield "lifestyle.sources", self.lifestyle.sources
         for index, degree in enumerate(self.degrees):
             yield f"degrees[{index}].sources", degree.sources
+        for key, value in self.profile.items():
+            if value.sources:
+                yield f"profile.{key}.sources", value.sources
 
     def value(self, dimension: str) -> float:
         return self.profile[dimension].value
