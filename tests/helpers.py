@@ -16,13 +16,18 @@ T = TypeVar("T")
 
 
 def answers_leaning(content: Content, high: Set[str], low: Set[str] = frozenset()) -> dict[str, Answer]:
-    """Answer every statement: agree fully with items keyed to `high`, disagree with `low`, else neutral."""
+    """Answer every statement: agree fully with items keyed to `high`, disagree with `low`, else neutral.
+    On an importance scale neutral is "Not important to me" (no preference), and so is low: the scale has
+    no way to ask for the opposite."""
     answers: dict[str, Answer] = {}
-    for item in content.questionnaire.items:
+    questionnaire = content.questionnaire
+    for item in questionnaire.items:
         if item.kind != "scale":
             continue
         key = item.keys[0]
-        if key.dimension in high:
+        if questionnaire.scale_of(item).one_sided:
+            answers[item.id] = 5 if key.dimension in high else 1
+        elif key.dimension in high:
             answers[item.id] = 1 if key.reverse else 5
         elif key.dimension in low:
             answers[item.id] = 5 if key.reverse else 1

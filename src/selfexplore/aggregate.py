@@ -4,8 +4,9 @@ kernel loads, never a student's.
 
 The figures are computed the way the workbook computes a student's own (selfexplore.scoring and
 selfexplore.matching), but for every student at once: a profile is the mean of the answered positions per
-dimension; a page's score is the sum over dimensions of (2p - 1)(2s - 1), plus the body systems' share;
-pages are ranked by score, ties by id.
+dimension (importance answers one-sided, one-sided values floored at the middle); a page's score is the
+sum over dimensions of (2p - 1)(2s - 1), conflicts counted twice, less the strong-conflict weight, plus the
+body systems' share; pages are ranked by score, ties by id.
 
 Who is counted (selfexplore.cohorts). Each part of the workbook (enough statements for a ranking,
 TRUST_THRESHOLD of them, as on a student's own matches page; every statement of a dimension; the values
@@ -45,7 +46,7 @@ import pandas as pd
 
 from selfexplore.cohorts import MIN_GROUP, SETTLE, Counted, Part, count
 from selfexplore.content import Content, Page
-from selfexplore.matching import SYSTEM_WEIGHT
+from selfexplore.matching import CLEAR, CONFLICT_WEIGHT, DEFINING, STRONG_CONFLICT, SYSTEM_WEIGHT
 from selfexplore.results import TOP, TRUST_THRESHOLD
 from selfexplore.scoring import value_ids
 from selfexplore.store import GroupRows
@@ -136,16 +137,22 @@ def _counts(
 
 
 def _keys(content: Content) -> pd.DataFrame:
-    """Every statement's keys: item, dimension, reverse, points (of its scale)."""
+    """Every statement's keys: item, dimension, reverse, points and one_sided (of its scale)."""
     questionnaire = content.questionnaire
     return pd.DataFrame(
         [
-            (item.id, key.dimension, key.reverse, questionnaire.scale_of(item).points)
+            (
+                item.id,
+                key.dimension,
+                key.reverse,
+                questionnaire.scale_of(item).points,
+                questionnaire.scale_of(item).one_sided,
+            )
             for item in questionnaire.items
             if item.kind == "scale"
             for key in item.keys
         ],
-        columns=["item", "dimension", "reverse", "points"],
+        columns=["item", "dimension", "reverse", "points", "one_sided"],
     )
 
 
@@ -154,7 +161,8 @@ def _positions(answers: pd.DataFrame, keys: pd.DataFrame, on: Sequence[str]) -> 
     it says so), with the key's columns; `on` are the columns to match (the item, and the part if given)."""
     keys = keys.astype({column: answers[column].dtype for column in on})
     scale = answers.merge(keys.dropna(subset=list(on)), on=list(on))
-    position = (scale["number"] - 1) / (scale["points"] - 1)
+    share = (scale["number"] - 1) / (scale["points"] - 1)
+    position = share.where(~scale["one_sided"].astype(bool), 0.5 + 0.5 * share)
     return scale.assign(position=position.where(~scale["reverse"], 1 - position)).dropna(subset=["position"])
 
 
@@ -162,7 +170,16 @@ def _profiles(content: Content, answers: pd.DataFrame, members: Sequence[int]) -
     """students x dimensions, each the mean answered position (NaN where nothing was answered)."""
     scale = _positions(answers, _keys(content), ["item"])
     means = scale.groupby(["student", "dimension"])["position"].mean().unstack()
-    return means.reindex(index=list(members), columns=list(content.dimension_ids))
+    return _floor_one_sided(content, means.reindex(index=list(members), columns=list(content.dimension_ids)))
+
+
+def _floor_one_sided(content: Content, means: pd.DataFrame) -> pd.DataFrame:
+    """A one-sided dimension never falls below the middle (selfexplore.scoring)."""
+    one_sided = [d.id for d in content.dimensions if d.one_sided and d.id in means.columns]
+    if one_sided:
+        means = means.copy()
+        means[one_sided] = means[one_sided].clip(lower=0.5)
+    return means
 
 
 def _lists(answers: pd.DataFrame, item_id: str | None) -> dict[int, tuple[str, ...]]:
@@ -197,7 +214,15 @@ def _top_pages(
 ) -> np.ndarray:
     """For each student (row of `leans`), the indexes of their TOP pages, best first, ties by id."""
     page_leans = np.array([[2 * page.value(d) - 1 for d in content.dimension_ids] for page in pages])
-    scores = leans @ page_leans.T
+    # students x pages x dimensions: each contribution, conflicts counted CONFLICT_WEIGHT times, and the
+    # strong-conflict weight once per page that has one (selfexplore.matching).
+    products = leans[:, None, :] * page_leans[None, :, :]
+    products = np.where(products < 0, products * CONFLICT_WEIGHT, products)
+    students, values = leans[:, None, :], (page_leans[None, :, :] + 1) / 2
+    strong = ((values <= DEFINING) & (students >= 2 * CLEAR - 1)) | (
+        (values >= 1 - DEFINING) & (students <= 1 - 2 * CLEAR)
+    )
+    scores = products.sum(axis=2) - STRONG_CONFLICT * strong.any(axis=2)
     system_ids = list(content.system_ids)
     covered = np.array([[1.0 if s in page.systems else 0.0 for s in system_ids] for page in pages])
     chosen = np.zeros((len(members), len(system_ids)))
@@ -250,7 +275,11 @@ def _dimensions(content: Content, counted: Counted) -> tuple[Spread, ...]:
     keys = _keys(content)
     keys = keys.assign(part="dimension:" + keys["dimension"])
     scale = _positions(table[table["part"].str.startswith("dimension:")], keys, ["part", "item"])
-    students = scale.groupby(["part", "student"], observed=True)["position"].mean().groupby(level="part", observed=True)
+    per_student = scale.groupby(["part", "student"], observed=True)["position"].mean()
+    one_sided = [f"dimension:{d.id}" for d in content.dimensions if d.one_sided]
+    floored = per_student.index.get_level_values("part").isin(one_sided)
+    per_student = per_student.where(~floored, per_student.clip(lower=0.5))
+    students = per_student.groupby(level="part", observed=True)
     means, sds, sizes = students.mean(), students.std(ddof=0), students.size()
     found = {
         str(part): (float(mean), float(sd), int(answered))

@@ -33,6 +33,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from selfexplore.errors import ContentError, Problem
 
 SCHEMA_VERSIONS = (1,)
+# The questionnaire: each dimension measured by at least MIN_ITEMS statements; at most MAX_ITEMS questions
+# in all (statements and the unscored questions), so that the whole pass fits one sitting.
+MIN_ITEMS = 2
+MAX_ITEMS = 70
 CONTENT_ENV = "SELFEXPLORE_CONTENT"
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=64)]
@@ -54,6 +58,9 @@ class Dimension(_Model):
     description: Text
     low: Text
     high: Text
+    # One-sided: nobody is asked to want the low end (low pay, no say); a student says how much the high
+    # end matters, from "no effect" (0.5) up. Answers that play it down bring it back to 0.5, never below.
+    one_sided: bool = False
 
 
 class BodySystem(_Model):
@@ -74,6 +81,9 @@ class DimensionsFile(_Model):
 class Scale(_Model):
     id: Id
     labels: tuple[Text, ...] = Field(min_length=2, max_length=11)
+    # One-sided (an importance scale): the first label means "does not matter to me", not "I want the
+    # opposite", so it sits at the middle of the line (0.5) and the last label at 1.
+    one_sided: bool = False
 
     @property
     def points(self) -> int:
@@ -609,6 +619,7 @@ def _check_questionnaire(collector: _Collector, questionnaire: Questionnaire, di
     _check_unique(collector, [(file, s.id) for s in questionnaire.sections], "sections")
     _check_unique(collector, [(file, i.id) for i in questionnaire.items], "items")
     coverage = dict.fromkeys(dimension_ids, 0)
+    reversed_ = dict.fromkeys(dimension_ids, 0)
     for index, item in enumerate(questionnaire.items):
         where = f"items[{index}]"
         if item.section not in section_ids:
@@ -628,18 +639,30 @@ def _check_questionnaire(collector: _Collector, questionnaire: Questionnaire, di
                 collector.add(file, f"{where}.keys[{key_index}].dimension", f"unknown dimension {key.dimension!r}")
             else:
                 coverage[key.dimension] += 1
-    groups = {d.id: d.group for d in dims.dimensions}
+                if key.reverse:
+                    reversed_[key.dimension] += 1
     for dimension_id in sorted(coverage):
-        # Work content is measured with three items at least, values with two: fewer cannot tell a real
-        # preference from one misread statement.
-        needed = 3 if groups[dimension_id] == "work" else 2
-        if coverage[dimension_id] < needed:
+        # Every dimension is measured with two items at least, one of them worded the other way round:
+        # fewer cannot tell a real preference from one misread statement, and without a reversed item a
+        # student who agrees with everything would read as strongly drawn to the dimension.
+        if coverage[dimension_id] < MIN_ITEMS:
             collector.add(
                 file,
                 "items",
                 f"dimension {dimension_id!r} is covered by {coverage[dimension_id]} item(s); "
-                f"at least {needed} are needed",
+                f"at least {MIN_ITEMS} are needed",
             )
+        elif not reversed_[dimension_id]:
+            collector.add(file, "items", f"dimension {dimension_id!r} needs at least one reverse-keyed item")
+        elif reversed_[dimension_id] == coverage[dimension_id]:
+            collector.add(file, "items", f"dimension {dimension_id!r} needs at least one item that is not reversed")
+    scored = sum(1 for item in questionnaire.items if item.kind == "scale")
+    if len(questionnaire.items) > MAX_ITEMS:
+        collector.add(
+            file,
+            "items",
+            f"{len(questionnaire.items)} items ({scored} statements); at most {MAX_ITEMS} keep the pass short",
+        )
     for kind in ("systems", "ranking", "challenges"):
         if sum(1 for item in questionnaire.items if item.kind == kind) > 1:
             collector.add(file, "items", f"there can be only one {kind} item")

@@ -5,36 +5,47 @@ The method (docs/matching.md explains it with a worked example):
 1. For each dimension, the student's *lean* is how far their value sits from neutral, doubled so that it
    runs from -1 (strongly low) through 0 (no preference) to +1 (strongly high): lean = 2 * value - 1.
    A page's lean is worked out the same way from its profile value.
-2. The dimension's *contribution* is student lean x page lean. It is positive when both lean the same way
-   (a support), negative when they lean opposite ways (a conflict), and zero when either is neutral, so an
-   unanswered or neutral dimension carries no weight at all. Strong views on both sides count most.
-3. Body systems: each system the student chose that the page covers adds SYSTEM_WEIGHT divided by the
-   number of systems chosen, so the systems together are worth at most SYSTEM_WEIGHT, however many are
-   chosen. Choosing a system never counts against a page.
-4. The page's *score* is the sum of the contributions. The fit shown to the student is
-   50 + 50 * tanh(score / SPREAD), rounded: 50 means "no evidence either way", above 50 more agreement than
-   disagreement, and the curve keeps the fit inside 0-100 without ever flattening two different scores
-   into the same raw value.
-5. Pages are ranked by score (highest first), ties broken by id, so the result is the same on every run
+2. The dimension's *contribution* is student lean x page lean when both lean the same way (a support).
+   When they lean opposite ways (a conflict) it counts CONFLICT_WEIGHT times: one thing a field works
+   against weighs more than one it goes along with. Either side neutral: no weight at all.
+3. A *strong conflict* is one on a dimension that defines the page, where the page sits near an end
+   (value at most DEFINING or at least 1 - DEFINING) and the student clearly leans the other way (value at
+   least CLEAR or at most 1 - CLEAR): the operating room for a surgical field and a student who wants to
+   stay out of it. A page with one or more strong conflicts loses STRONG_CONFLICT more, once, counted on
+   its strongest such conflict, so that agreement on many dimensions the page is near neutral on cannot
+   outweigh it.
+4. Body systems: each system the student chose that the page covers adds SYSTEM_WEIGHT divided by the
+   number of systems chosen, so the systems together are worth at most SYSTEM_WEIGHT. Choosing a system
+   never counts against a page.
+5. The page's *score* is the sum of the contributions. The fit shown is 50 + 50 * tanh(score / SPREAD),
+   rounded: 50 means "as much for as against"; SPREAD was set over the persona suite so that a student's
+   first and tenth specialties sit well apart (docs/matching.md gives the figures). The fit is shown with
+   words (`fit_words`), because it is a measure of agreement with the student's answers, not a chance.
+6. Pages are ranked by score (highest first), ties broken by id, so the result is the same on every run
    and does not depend on the order in which keys were given.
 
-Why this satisfies the promises of the design: a page that is high on a dimension (page lean > 0) gains
-from every rise in the student's value on it (the contribution grows with the student's lean), and the
-fit is an increasing function of the score, so raising such a dimension never lowers that page's fit.
+Why this keeps the promises of the design: a page that is high on a dimension (page lean > 0) gains from
+every rise in the student's value on it (the contribution grows with the student's lean, only faster
+below the middle, and a rise can only end a strong conflict, never start one), and the fit is an
+increasing function of the score, so raising such a dimension never lowers that page's fit.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from selfexplore.content import Content, Page
 from selfexplore.profile import Profile
 
 SYSTEM_WEIGHT = 1.5
-SPREAD = 3.0
+SPREAD = 4.0
+CONFLICT_WEIGHT = 2.0
+STRONG_CONFLICT = 3.0
+DEFINING = 0.2
+CLEAR = 0.75
 
 Kind = Literal["specialties", "paths"]
 
@@ -47,6 +58,7 @@ class Reason:
     contribution: float
     student: float | None = None
     page: float | None = None
+    strong: bool = False  # a strong conflict on a dimension that defines the page (see the module doc)
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,10 @@ class Match:
     score: float
     supports: tuple[Reason, ...]
     conflicts: tuple[Reason, ...]
+
+    @property
+    def strong_conflicts(self) -> tuple[Reason, ...]:
+        return tuple(reason for reason in self.conflicts if reason.strong)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -79,6 +95,34 @@ def fit_from_score(score: float) -> int:
     return round(50.0 + 50.0 * math.tanh(score / SPREAD))
 
 
+# What a fit means, in words shown beside the number: (lowest fit, words), highest band first.
+FIT_BANDS: tuple[tuple[int, str], ...] = (
+    (80, "agrees with much of what you said"),
+    (65, "a partial fit"),
+    (50, "about as much for as against"),
+    (0, "more against than for"),
+)
+CLOSEST = 5  # fits within this many points of the student's first are "among the closest"
+
+
+def fit_words(match: Match, best: Match) -> str:
+    """The fit in words: where it sits on the scale, relative to the student's own first match, and any
+    strong conflict. Never a chance or a prediction."""
+    words = next(text for lowest, text in FIT_BANDS if match.fit >= lowest)
+    if match.id == best.id:
+        words = f"closest of your matches; {words}"
+    elif best.fit - match.fit <= CLOSEST:
+        words = f"close to your first; {words}"
+    if match.strong_conflicts:
+        words = f"{words}; a strong conflict"
+    return words
+
+
+def is_strong_conflict(student: float, page: float) -> bool:
+    """The page sits near one end of the dimension and the student clearly leans towards the other."""
+    return (page <= DEFINING and student >= CLEAR) or (page >= 1.0 - DEFINING and student <= 1.0 - CLEAR)
+
+
 def explain(profile: Profile, page: Page) -> tuple[float, list[Reason]]:
     """The page's score for this profile and every non-zero contribution to it."""
     reasons: list[Reason] = []
@@ -88,8 +132,16 @@ def explain(profile: Profile, page: Page) -> tuple[float, list[Reason]]:
         student = profile.dimensions[key]
         target = page.value(key)
         contribution = lean(student) * lean(target)
+        if contribution < 0.0:
+            contribution *= CONFLICT_WEIGHT
         if contribution != 0.0:
-            reasons.append(Reason(key, contribution, student, target))
+            reasons.append(Reason(key, contribution, student, target, is_strong_conflict(student, target)))
+    strong = [reason for reason in reasons if reason.strong]
+    if strong:
+        # The extra weight of a strong conflict is counted once, on the strongest of them, so that the
+        # score stays exactly the sum of the reasons shown.
+        first = min(strong, key=lambda reason: (reason.contribution, reason.key))
+        reasons[reasons.index(first)] = replace(first, contribution=first.contribution - STRONG_CONFLICT)
     if profile.systems:
         share = SYSTEM_WEIGHT / len(profile.systems)
         covered = set(page.systems)

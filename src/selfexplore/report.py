@@ -15,9 +15,9 @@ from html import escape
 from typing import Any
 
 from selfexplore.content import Content
-from selfexplore.matching import Kind
+from selfexplore.matching import Kind, fit_words
 from selfexplore.plan import MONTH_NAMES, Step, merge, month_label, suggest
-from selfexplore.results import Results, build_results, reason_words, tension_words, tensions
+from selfexplore.results import Results, build_results, quotable, reason_words, tension_words, tensions
 from selfexplore.scoring import Answer
 
 SHOWN = 5
@@ -111,11 +111,12 @@ blockquote { margin: 0.5rem 0 1rem; padding-left: 0.75rem; border-left: 3px soli
 def _matches(content: Content, report: Report, kind: Kind, title: str) -> str:
     # The list numbers the matches itself (an <ol>): the items carry no number of their own.
     items = []
-    for match in report.results.matches(kind)[:SHOWN]:
-        fits = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.supports[:3])
-        not_fits = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.conflicts[:2])
+    ranked = report.results.matches(kind)
+    for match in ranked[:SHOWN]:
+        fits = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.supports)[:3])
+        not_fits = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.conflicts)[:2])
         items.append(
-            f"<li><strong>{escape(match.name)}</strong> (fit {match.fit} of 100)"
+            f"<li><strong>{escape(match.name)}</strong> (fit {match.fit}: {escape(fit_words(match, ranked[0]))})"
             + (f"<p class='reasons'>What fits:</p><ul>{fits}</ul>" if fits else "")
             + (f"<p class='reasons'>What does not:</p><ul>{not_fits}</ul>" if not_fits else "")
             + "</li>"

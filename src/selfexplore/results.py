@@ -18,7 +18,7 @@ from html import escape
 
 from selfexplore.charts import fit_chart, profile_chart
 from selfexplore.content import Content, Page
-from selfexplore.matching import Kind, Match, Reason, rank
+from selfexplore.matching import Kind, Match, Reason, fit_words, rank
 from selfexplore.scoring import Answer, ScoredProfile, score_answers
 
 TOP = 3
@@ -29,6 +29,11 @@ TRUST_THRESHOLD = 0.6
 TENSION_STUDENT_MIN = 0.75
 TENSION_PAGE_MAX = 0.35
 RANKED_AS_IMPORTANT = 3
+FIT_EXPLAINED = (
+    "The fit says how far a field agrees with what you answered: 50 is as much for as against, and it rises "
+    "with every view the field shares and falls, twice as fast, with every one it works against. It is not "
+    "a chance of matching or of being happy in a field, and the same number means the same for every field."
+)
 
 
 @dataclass(frozen=True)
@@ -122,29 +127,47 @@ def suggestions(
 # --- words ----------------------------------------------------------------------------------------
 
 
-def reason_words(content: Content, name: str, reason: Reason) -> str:
-    """One reason as an escaped HTML sentence a student can check against the page."""
+# A page value this close to the middle (0.4 to 0.6) says little about the field: it still counts in the
+# score, but it is never quoted as a reason.
+NEAR_NEUTRAL = 0.1
+
+
+def quotable(reasons: Sequence[Reason]) -> tuple[Reason, ...]:
+    """The reasons worth putting into words: body systems, and dimensions on which the page is not near
+    the middle."""
+    return tuple(r for r in reasons if r.page is None or abs(r.page - 0.5) > NEAR_NEUTRAL)
+
+
+def _leaning(student: float) -> str:
+    distance = abs(student - 0.5)
+    way = "towards it" if student > 0.5 else "away from it"
+    return f"you lean strongly {way}" if distance >= 0.25 else f"you lean {way}"
+
+
+def reason_words(content: Content, match: Match, reason: Reason) -> str:
+    """One reason as an escaped HTML sentence a student can check against the page: what the student said,
+    and the page's own line on where the field sits on that dimension."""
+    name = escape(match.name)
     if reason.key.startswith("system:"):
         system_id = reason.key.removeprefix("system:")
         system = content.systems_by_id.get(system_id)
         label = system.label if system is not None else system_id
-        return f"<strong>{escape(label)}</strong>: you chose it, and {escape(name)} works with it."
+        return f"<strong>{escape(label)}</strong>: you chose it, and {name} works with it."
     dimension = content.dimensions_by_id[reason.key]
     student = reason.student if reason.student is not None else 0.5
-    page = reason.page if reason.page is not None else 0.5
-    you = "you lean towards it" if student > 0.5 else "you lean away from it"
-    anchor = dimension.high if page > 0.5 else dimension.low
+    why = content.page(match.id).profile[reason.key].why
     joint = "and" if reason.contribution > 0 else "but"
-    return f"<strong>{escape(dimension.label)}</strong>: {you}, {joint} in {escape(name)}: {escape(anchor)}"
+    strong = " <em>A strong conflict: this is central to the field.</em>" if reason.strong else ""
+    return f"<strong>{escape(dimension.label)}</strong>: {_leaning(student)}, {joint} in {name}: {escape(why)}{strong}"
 
 
 def tension_words(content: Content, tension: Tension) -> str:
     label = escape(content.dimensions_by_id[tension.value].label)
     why = f"you ranked it number {tension.ranked}" if tension.ranked else "you rated it as important"
-    anchor = escape(content.dimensions_by_id[tension.value].low)
+    page_line = escape(content.page(tension.page_id).profile[tension.value].why)
     return (
         f"<strong>{escape(tension.page_name)}</strong> and <strong>{label}</strong>: {why}, "
-        f"but here: {anchor} Worth asking someone in the field about."
+        f"but here: {page_line} Worth asking someone in the field about."
     )
 
 
@@ -164,16 +187,18 @@ _HEADINGS: Mapping[Kind, tuple[str, str]] = {
 }
 
 
-def _match_item(content: Content, match: Match, place: int, link: Callable[[str], str], open_: bool) -> str:
-    supports = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.supports[:4])
-    conflicts = "".join(f"<li>{reason_words(content, match.name, r)}</li>" for r in match.conflicts[:3])
+def _match_item(
+    content: Content, match: Match, best: Match, place: int, link: Callable[[str], str], open_: bool
+) -> str:
+    supports = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.supports)[:4])
+    conflicts = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.conflicts)[:3])
     body = (
         f"<h4>What fits</h4><ul>{supports or '<li>Nothing stands out yet.</li>'}</ul>"
         f"<h4>What does not</h4><ul>{conflicts or '<li>Nothing stands out.</li>'}</ul>"
     )
     name = escape(match.name)
     href = escape(link(match.id), quote=True)
-    fit = f'<span class="se-fit">fit {match.fit} of 100</span>'
+    fit = f'<span class="se-fit">fit {match.fit}: {escape(fit_words(match, best))}</span>'
     if open_:
         return f'<li class="se-match"><h3>{place}. <a href="{href}">{name}</a> {fit}</h3>{body}</li>'
     # A link may not sit inside <summary> (itself a control): it goes first in the opened part instead.
@@ -200,13 +225,13 @@ def render_matches(content: Content, results: Results, kind: Kind, link: Callabl
             f"{escape(warning_words(results))}</p></div>"
         )
     items = "".join(
-        _match_item(content, match, place, link, open_=place <= TOP)
+        _match_item(content, match, matches[0], place, link, open_=place <= TOP)
         for place, match in enumerate(matches[:SHOWN], start=1)
     )
     parts.append(
         f'<section aria-labelledby="se-top-{kind}"><h2 id="se-top-{kind}">{plural} that fit you best</h2>'
-        f"<p>Fit runs from 0 to 100; 50 means the answers say nothing either way. Open a {singular} to read "
-        f'its page and check the reasons against it.</p><ol class="se-matches">{items}</ol></section>'
+        f"<p>{FIT_EXPLAINED} Open a {singular} to read its page and check the reasons against it.</p>"
+        f'<ol class="se-matches">{items}</ol></section>'
     )
     found = tensions(content, results, kind)
     if found:
@@ -220,7 +245,7 @@ def render_matches(content: Content, results: Results, kind: Kind, link: Callabl
     if extra:
         listed = "".join(
             f'<li><a href="{escape(link(m.id), quote=True)}">{escape(m.name)}</a> (fit {m.fit}): '
-            f"{reason_words(content, m.name, m.supports[0]) if m.supports else ''}</li>"
+            f"{reason_words(content, m, quotable(m.supports)[0]) if quotable(m.supports) else ''}</li>"
             for m in extra
         )
         parts.append(

@@ -4,9 +4,13 @@ The method, in words an adviser can check (docs/matching.md tells it at length):
 
 * An answer on a scale with n points is placed on 0..1: the first label is 0, the last is 1, the others
   evenly between (on a five-point scale: 0, 0.25, 0.5, 0.75, 1).
+* On a one-sided scale (importance: "Not important to me" ... "Essential to me") the first label is the
+  middle, 0.5, and the last is 1: not caring about a value is no preference, never a wish for its opposite.
 * A reverse-keyed item is turned round (1 - x), so "I would rather not..." counts against the dimension.
 * A dimension's value is the plain mean of its answered items. Every item counts the same: there is no
   hidden weighting.
+* A one-sided dimension (a value nobody is asked to want the opposite of: pay, a say over the work) never
+  goes below 0.5: answers that play it down bring it back to "no preference", not past it.
 * A dimension with no answered item stays at 0.5, "no preference", and is marked unanswered, so that it
   carries no weight in matching.
 * Completeness is the share of a dimension's items that were answered.
@@ -69,9 +73,11 @@ class ScoredProfile:
 
 
 def item_position(questionnaire: Questionnaire, item: Item, answer: int) -> float:
-    """Where a 1-based answer on the item's scale sits on 0..1."""
-    points = questionnaire.scale_of(item).points
-    return (answer - 1) / (points - 1)
+    """Where a 1-based answer on the item's scale sits on 0..1. On a one-sided (importance) scale the first
+    label is the middle, 0.5: not caring about something is no preference, not a wish for its opposite."""
+    scale = questionnaire.scale_of(item)
+    share = (answer - 1) / (scale.points - 1)
+    return 0.5 + 0.5 * share if scale.one_sided else share
 
 
 def check_answer(content: Content, item_id: str, answer: object) -> Answer:
@@ -153,9 +159,17 @@ def score_answers(content: Content, answers: Mapping[str, Answer]) -> ScoredProf
                 position = item_position(questionnaire, item, answer)
                 sums[key.dimension] += 1.0 - position if key.reverse else position
                 answered[key.dimension] += 1
+    one_sided = {d.id for d in content.dimensions if d.one_sided}
+
+    def value(key: str) -> float:
+        if not answered[key]:
+            return NEUTRAL
+        mean = sums[key] / answered[key]
+        return max(mean, NEUTRAL) if key in one_sided else mean
+
     scores = {
         key: DimensionScore(
-            value=sums[key] / answered[key] if answered[key] else NEUTRAL,
+            value=value(key),
             answered=answered[key],
             total=totals[key],
         )

@@ -253,7 +253,7 @@ class TestQuestionPages:
         attempt = opened.app.visit.attempt
         assert attempt is not None and store.answers(attempt) == {"i01": 4}
         assert opened.status.startswith("Saved statement 1 (Agree)")
-        assert "1 of 71 answered" in opened.app.chrome.progress.value
+        assert "1 of 70 answered" in opened.app.chrome.progress.value
 
     def test_saved_answers_are_shown_again_without_being_saved_twice(self, content: Content, store: Store) -> None:
         opened = started(content, store)

@@ -158,15 +158,19 @@ class TestWorkedExample:
         )
         top = rank_specialties(content, profile)[:5]
         assert [(m.id, m.fit) for m in top] == [
-            ("ophthalmology", 85),
-            ("anesthesiology", 70),
-            ("plastic-surgery", 65),
-            ("urology", 65),
-            ("otolaryngology", 62),
+            ("ophthalmology", 78),
+            ("anesthesiology", 66),
+            ("urology", 61),
+            ("plastic-surgery", 60),
+            ("otolaryngology", 59),
         ]
         ophthalmology = match_page(profile, content.page("ophthalmology"))
         assert [r.key for r in ophthalmology.supports] == ["system:eye", "lifestyle_control", "procedures", "children"]
         assert [r.key for r in ophthalmology.conflicts] == ["operating_room"]
-        assert ophthalmology.score == pytest.approx(2.60, abs=0.005)
+        assert ophthalmology.conflicts[0].contribution == pytest.approx(-0.10)  # a conflict counts twice
+        assert ophthalmology.score == pytest.approx(2.55, abs=0.005)
         surgery = match_page(profile, content.page("general-surgery"))
-        assert surgery.fit == 60 and surgery.conflicts[0].key == "lifestyle_control"
+        # Control over time: 1.0 x -0.7, twice, and the strong-conflict weight of 3 on top.
+        assert surgery.conflicts[0].key == "lifestyle_control" and surgery.conflicts[0].strong
+        assert surgery.conflicts[0].contribution == pytest.approx(-4.4)
+        assert surgery.score == pytest.approx(-3.1) and surgery.fit == 18

@@ -45,8 +45,11 @@ class TestResults:
         results = build_results(content, answers_leaning(content, {"procedures", "operating_room", "acuity"}))
         top = results.specialties[0]
         assert "surgery" in top.id
-        words = reason_words(content, top.name, top.supports[0])
-        assert words.startswith("<strong>") and "you lean towards it" in words
+        reason = top.supports[0] if not top.supports[0].key.startswith("system:") else top.supports[1]
+        words = reason_words(content, top, reason)
+        assert words.startswith("<strong>") and "towards it" in words
+        # The page's own line on the dimension, not a stock phrase for one end of it.
+        assert content.page(top.id).profile[reason.key].why.split()[0] in words
 
     def test_few_answers_make_the_ranking_untrustworthy(self, content: Content) -> None:
         assert not build_results(content, {"i01": 5}).trustworthy

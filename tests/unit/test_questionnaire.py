@@ -1,0 +1,144 @@
+"""The questionnaire as a measure: every dimension worded both ways, importance read as importance, a
+yes-sayer not read as strongly drawn to anything, and the pass kept short."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import yaml
+
+from selfexplore.content import MAX_ITEMS, Content, validate_content
+from selfexplore.matching import rank_specialties
+from selfexplore.profile import Profile
+from selfexplore.scoring import score_answers
+
+
+def _answers(content: Content, agree: int, importance: int) -> dict[str, int | tuple[str, ...]]:
+    """Every statement answered with one point: `agree` on agreement scales, `importance` on importance ones."""
+    questionnaire = content.questionnaire
+    return {
+        item.id: importance if questionnaire.scale_of(item).one_sided else agree
+        for item in questionnaire.items
+        if item.kind == "scale"
+    }
+
+
+class TestShippedQuestionnaire:
+    def test_every_dimension_is_worded_both_ways(self, content: Content) -> None:
+        forward = dict.fromkeys(content.dimension_ids, 0)
+        backward = dict.fromkeys(content.dimension_ids, 0)
+        for item in content.questionnaire.items:
+            for key in item.keys:
+                (backward if key.reverse else forward)[key.dimension] += 1
+        assert all(forward[d] >= 1 and backward[d] >= 1 for d in content.dimension_ids), (forward, backward)
+
+    def test_the_pass_has_at_most_seventy_questions(self, content: Content) -> None:
+        assert len(content.questionnaire.items) <= MAX_ITEMS == 70
+
+    def test_statements_key_one_dimension_each(self, content: Content) -> None:
+        # A statement keyed to two dimensions cannot say which one the answer was about.
+        assert all(len(item.keys) <= 1 for item in content.questionnaire.items)
+
+    def test_the_importance_scale_is_one_sided(self, content: Content) -> None:
+        scales = content.questionnaire.scales_by_id
+        assert scales["importance5"].one_sided and not scales["agree5"].one_sided
+
+
+class TestImportanceIsNotAversion:
+    def test_not_important_is_no_preference(self, content: Content) -> None:
+        scored = score_answers(content, _answers(content, agree=3, importance=1))
+        assert all(score.value == 0.5 for score in scored.scores.values())
+
+    def test_a_neutral_student_who_says_prestige_is_not_important_gets_no_push_from_prestige(
+        self, content: Content
+    ) -> None:
+        answers = _answers(content, agree=3, importance=1)
+        prestige_items = [i.id for i in content.questionnaire.items if any(k.dimension == "prestige" for k in i.keys)]
+        for item_id in prestige_items:
+            answers[item_id] = 1 if content.questionnaire.items_by_id[item_id].scale == "importance5" else 5
+        scored = score_answers(content, answers)
+        assert scored.profile.value("prestige") == 0.5
+        for match in rank_specialties(content, scored.profile):
+            assert all(r.key != "prestige" for r in (*match.supports, *match.conflicts)), match.id
+            assert match.score == 0.0 and match.fit == 50
+
+    def test_playing_a_value_down_never_goes_past_no_preference(self, content: Content) -> None:
+        # "Income will play little part in my choice", strongly agreed, is not a wish to earn little.
+        answers = _answers(content, agree=3, importance=1)
+        answers["i56"] = 5
+        assert score_answers(content, answers).profile.value("income") == 0.5
+
+    def test_a_value_that_matters_still_counts_against_fields_low_on_it(self, content: Content) -> None:
+        answers = _answers(content, agree=3, importance=1)
+        answers["i52"] = answers["i53"] = 5  # predictable hours; evenings and weekends free
+        profile = score_answers(content, answers).profile
+        assert profile.value("lifestyle_control") > 0.75
+        surgery = next(m for m in rank_specialties(content, profile) if m.id == "general-surgery")
+        assert surgery.conflicts and surgery.conflicts[0].key == "lifestyle_control"
+
+
+class TestYesSayer:
+    def test_agreeing_with_everything_leaves_every_dimension_near_the_middle(self, content: Content) -> None:
+        scored = score_answers(content, _answers(content, agree=4, importance=4))
+        assert all(abs(score.value - 0.5) <= 0.2 for score in scored.scores.values()), {
+            key: round(score.value, 2) for key, score in scored.scores.items()
+        }
+
+    def test_a_yes_sayer_is_drawn_to_no_field(self, content: Content) -> None:
+        profile = score_answers(content, _answers(content, agree=5, importance=5)).profile
+        neutral = rank_specialties(content, Profile({}, ()))
+        assert rank_specialties(content, profile)[0].fit < 80 and neutral[0].fit == 50
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> Path:
+    root = tmp_path / "pack"
+    shutil.copytree(
+        str(resources.files("selfexplore.data")), root, ignore=shutil.ignore_patterns("*.py", "__pycache__")
+    )
+    return root
+
+
+def _edit_questionnaire(pack: Path, change: object) -> None:
+    path = pack / "questionnaire.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)  # type: ignore[operator]
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+class TestValidation:
+    def test_a_dimension_with_no_reversed_statement_is_refused(self, pack: Path) -> None:
+        def unreverse(data: dict[str, list[dict[str, object]]]) -> None:
+            for item in data["items"]:
+                for key in item.get("keys", []):  # type: ignore[attr-defined]
+                    if key["dimension"] == "teaching":
+                        key["reverse"] = False
+
+        _edit_questionnaire(pack, unreverse)
+        messages = [str(p) for p in validate_content(pack)]
+        assert "questionnaire.yaml: items: dimension 'teaching' needs at least one reverse-keyed item" in messages
+
+    def test_a_dimension_worded_only_the_other_way_is_refused(self, pack: Path) -> None:
+        def reverse_all(data: dict[str, list[dict[str, object]]]) -> None:
+            for item in data["items"]:
+                for key in item.get("keys", []):  # type: ignore[attr-defined]
+                    if key["dimension"] == "teaching":
+                        key["reverse"] = True
+
+        _edit_questionnaire(pack, reverse_all)
+        messages = [str(p) for p in validate_content(pack)]
+        assert "questionnaire.yaml: items: dimension 'teaching' needs at least one item that is not reversed" in (
+            messages
+        )
+
+    def test_a_questionnaire_over_seventy_questions_is_refused(self, pack: Path) -> None:
+        def add(data: dict[str, list[dict[str, object]]]) -> None:
+            extra = dict(data["items"][0], id="i999")
+            data["items"].append(extra)
+
+        _edit_questionnaire(pack, add)
+        messages = [str(p) for p in validate_content(pack)]
+        assert any(m.startswith("questionnaire.yaml: items: 71 items") for m in messages), messages
