@@ -9,7 +9,8 @@ the answers are scored and matched exactly as a student's are. For each style it
 * the spread between fit 1 and fit 10 (median and lowest, in points), for specialties;
 * how many top-3 matches carry a strong conflict on a defining dimension of the page: a dimension where
   the page sits near an end (value at most 0.2 or at least 0.8) and the student leans the other way
-  (value at least 0.75 or at most 0.25, on the same dimension).
+  (value at least 0.75 or at most 0.25, on the same dimension), and how many of those were unavoidable:
+  the student has a strong conflict with all but two pages of the kind or more.
 
 It also answers for 200 students with a clear view on every dimension (each drawn at 0.1 or 0.9 with a
 fixed seed), where fits used to crowd together at the top, and reports the same spread and conflicts.
@@ -52,6 +53,7 @@ def measure(content: Content, personas: Sequence[Persona], style: Style) -> dict
     hits = 0
     spreads: list[int] = []
     conflicted: list[str] = []
+    unavoidable = 0  # where fewer than three pages of the kind are free of a strong conflict for this student
     misses: dict[str, int] = {}
     for persona in personas:
         scored = score_answers(content, answer_as(content, persona, style))
@@ -64,9 +66,13 @@ def measure(content: Content, personas: Sequence[Persona], style: Style) -> dict
             misses[persona.id] = place
         specialties = matches if kind == "specialties" else rank(content, scored.profile, "specialties")
         spreads.append(specialties[0].fit - specialties[9].fit)
+        values = dict(scored.profile.dimensions)
+        free = sum(1 for m in matches if not strong_defining_conflicts(content, m, values))
         for match in matches[:3]:
-            for key in strong_defining_conflicts(content, match, dict(scored.profile.dimensions)):
+            for key in strong_defining_conflicts(content, match, values):
                 conflicted.append(f"{persona.id}: {match.id} on {key}")
+                if free < 3:
+                    unavoidable += 1
     return {
         "style": style,
         "personas": len(personas),
@@ -74,6 +80,7 @@ def measure(content: Content, personas: Sequence[Persona], style: Style) -> dict
         "spread_median": statistics.median(spreads),
         "spread_lowest": min(spreads),
         "top3_strong_defining_conflicts": len(conflicted),
+        "of_which_unavoidable": unavoidable,
         "conflicts": conflicted,
         "misses": misses,
     }
@@ -94,11 +101,13 @@ def clear_view_students(content: Content, count: int = CLEAR_VIEWS) -> tuple[Per
 
 def measure_clear(content: Content, students: Sequence[Persona]) -> dict[str, object]:
     spreads: list[int] = []
+    firsts: list[int] = []
     conflicted = 0
     for student in students:
         scored = score_answers(content, answer_as(content, student))
         matches = rank(content, scored.profile, "specialties")
         spreads.append(matches[0].fit - matches[9].fit)
+        firsts.append(matches[0].fit)
         conflicted += sum(
             1 for m in matches[:3] if strong_defining_conflicts(content, m, dict(scored.profile.dimensions))
         )
@@ -106,6 +115,7 @@ def measure_clear(content: Content, students: Sequence[Persona]) -> dict[str, ob
         "students": len(students),
         "spread_median": statistics.median(spreads),
         "spread_lowest": min(spreads),
+        "first_fit_median": statistics.median(firsts),
         "top3_matches_with_strong_defining_conflicts": conflicted,
     }
 
@@ -123,11 +133,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dump({"personas": results, "clear_views": clear}, sys.stdout, indent=2)
         print()
         return 0
-    print(f"{'style':<10} {'top-3 hits':>10} {'spread 1-10 (median, lowest)':>30} {'defining conflicts':>19}")
+    print(
+        f"{'style':<10} {'top-3 hits':>10} {'spread 1-10 (median, lowest)':>30} {'defining conflicts':>19} "
+        f"{'unavoidable':>12}"
+    )
     for r in results:
         print(
             f"{r['style']:<10} {r['top3_hit_rate']:>10.0%} {r['spread_median']:>21} {r['spread_lowest']:>8} "
-            f"{r['top3_strong_defining_conflicts']:>19}"
+            f"{r['top3_strong_defining_conflicts']:>19} {r['of_which_unavoidable']:>12}"
         )
         if r["misses"]:
             print(f"  misses (place): {r['misses']}")
@@ -136,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  conflict: {line}")
     print(
         f"{clear['students']} students with a clear view on every dimension: spread 1-10 median "
-        f"{clear['spread_median']}, lowest {clear['spread_lowest']}; top-3 matches with a strong defining "
+        f"{clear['spread_median']}, lowest {clear['spread_lowest']}; first fit median "
+        f"{clear['first_fit_median']}; top-3 matches with a strong defining "
         f"conflict: {clear['top3_matches_with_strong_defining_conflicts']}"
     )
     return 0

@@ -43,7 +43,7 @@ from selfexplore.profile import Profile
 SYSTEM_WEIGHT = 1.5
 SPREAD = 4.0
 CONFLICT_WEIGHT = 2.0
-STRONG_CONFLICT = 3.0
+STRONG_CONFLICT = 4.0
 DEFINING = 0.2
 CLEAR = 0.75
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import subprocess
@@ -14,7 +15,20 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from selfexplore.content import Content
-from selfexplore.matching import SPREAD, explain, fit_from_score, match_page, rank_paths, rank_specialties
+from selfexplore.matching import (
+    CONFLICT_WEIGHT,
+    FIT_BANDS,
+    SPREAD,
+    STRONG_CONFLICT,
+    Match,
+    explain,
+    fit_from_score,
+    fit_words,
+    is_strong_conflict,
+    match_page,
+    rank_paths,
+    rank_specialties,
+)
 from selfexplore.profile import Profile
 
 _settings = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -170,7 +184,65 @@ class TestWorkedExample:
         assert ophthalmology.conflicts[0].contribution == pytest.approx(-0.10)  # a conflict counts twice
         assert ophthalmology.score == pytest.approx(2.55, abs=0.005)
         surgery = match_page(profile, content.page("general-surgery"))
-        # Control over time: 1.0 x -0.7, twice, and the strong-conflict weight of 3 on top.
+        # Control over time: 1.0 x -0.7, twice, and the strong-conflict weight of 4 on top.
         assert surgery.conflicts[0].key == "lifestyle_control" and surgery.conflicts[0].strong
-        assert surgery.conflicts[0].contribution == pytest.approx(-4.4)
-        assert surgery.score == pytest.approx(-3.1) and surgery.fit == 18
+        assert surgery.conflicts[0].contribution == pytest.approx(-5.4)
+        assert surgery.score == pytest.approx(-4.1) and surgery.fit == 11
+
+
+class TestConflictsWeighMore:
+    def test_a_conflict_counts_twice_a_support_once(self, content: Content) -> None:
+        page = content.page("psychiatry")
+        toward = match_page(Profile({"mind_behavior": 0.7}, ()), page)
+        away = match_page(Profile({"mind_behavior": 0.3}, ()), page)  # not clear enough to be strong
+        assert away.score == pytest.approx(-CONFLICT_WEIGHT * toward.score)
+
+    def test_a_strong_conflict_on_a_defining_dimension_outweighs_agreement_elsewhere(self, content: Content) -> None:
+        # The case the audit found: a student who would stay out of the operating room, and agrees with
+        # general surgery on every dimension the page is near neutral on.
+        page = content.page("general-surgery")
+        mild = {
+            key: 1.0 if page.value(key) > 0.5 else 0.0 for key in content.dimension_ids if 0.3 <= page.value(key) <= 0.7
+        }
+        agreeing = Profile(mild, ())
+        conflicted = Profile({**mild, "operating_room": 0.0}, ())
+        before, after = match_page(agreeing, page), match_page(conflicted, page)
+        assert after.strong_conflicts and after.strong_conflicts[0].key == "operating_room"
+        assert after.fit < 50 <= before.fit
+        assert after.score == pytest.approx(math.fsum(r.contribution for r in (*after.supports, *after.conflicts)))
+
+    def test_a_strong_conflict_needs_a_page_near_an_end_and_a_clear_student(self) -> None:
+        assert is_strong_conflict(0.75, 0.2) and is_strong_conflict(0.25, 0.8)
+        assert not is_strong_conflict(0.7, 0.1)  # the student leans, but not clearly
+        assert not is_strong_conflict(1.0, 0.25)  # the page is not near an end
+        assert not is_strong_conflict(0.9, 0.9)  # both the same way
+
+    def test_the_strong_conflict_weight_is_counted_once_per_page(self, content: Content) -> None:
+        page = content.page("general-surgery")
+        one = match_page(Profile({"operating_room": 0.0}, ()), page)
+        two = match_page(Profile({"operating_room": 0.0, "procedures": 0.0}, ()), page)
+        plain = next(r for r in two.conflicts if r.key == "procedures")
+        assert len(two.strong_conflicts) == 2
+        assert sum(1 for r in two.conflicts if r.contribution < CONFLICT_WEIGHT * -1.0) == 1
+        assert one.score == pytest.approx(-CONFLICT_WEIGHT * 0.9 - STRONG_CONFLICT)
+        assert plain.contribution == pytest.approx(-CONFLICT_WEIGHT * 0.9)
+
+
+class TestFitWords:
+    def test_the_first_match_is_the_closest_and_the_words_follow_the_bands(self, content: Content) -> None:
+        profile = Profile({"lifestyle_control": 1.0, "procedures": 0.75, "children": 0.25}, ("eye",))
+        ranked = rank_specialties(content, profile)
+        assert fit_words(ranked[0], ranked[0]).startswith("closest of your matches")
+        for match in ranked:
+            words = fit_words(match, ranked[0])
+            expected = next(text for lowest, text in FIT_BANDS if match.fit >= lowest)
+            assert expected in words
+            assert ("a strong conflict" in words) == bool(match.strong_conflicts)
+            assert "%" not in words and "chance" not in words
+
+    def test_a_fit_near_the_first_is_called_close(self, content: Content) -> None:
+        first = Match("a", "A", 80, 4.0, (), ())
+        near = Match("b", "B", 76, 3.8, (), ())
+        far = Match("c", "C", 60, 1.0, (), ())
+        assert fit_words(near, first).startswith("close to your first")
+        assert not fit_words(far, first).startswith("close")

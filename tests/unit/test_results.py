@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 
 from selfexplore.advising import help_for, render_help
@@ -9,10 +11,12 @@ from selfexplore.charts import fit_chart, profile_chart
 from selfexplore.content import Content
 from selfexplore.matching import Match, Reason
 from selfexplore.results import (
+    NEAR_NEUTRAL,
     TRUST_THRESHOLD,
     build_results,
     paths_by_fit,
     previous_attempt,
+    quotable,
     reason_words,
     render_matches,
     suggestions,
@@ -138,3 +142,28 @@ class TestHelp:
     @pytest.mark.parametrize("ticked", [[], ["unknown"]])
     def test_nothing_known_ticked_points_to_the_society_advisor(self, content: Content, ticked: list[str]) -> None:
         assert "Society advisor" in render_help(content, ticked)
+
+
+class TestReasonsSayWhatThePageSays:
+    def test_a_near_neutral_page_value_is_never_quoted(self, content: Content) -> None:
+        # Emergency medicine's teaching (0.45) once read "Little teaching".
+        reason = Reason("teaching", 0.1, 1.0, 0.45)
+        assert quotable((reason,)) == ()
+        assert quotable((Reason("system:heart", 1.5),)) == (Reason("system:heart", 1.5),)
+
+    def test_every_shown_reason_quotes_its_pages_own_line(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, {"acuity", "breadth", "teaching"}, {"continuity"}))
+        for match in results.specialties[:10]:
+            html = render_matches(content, results, "specialties", lambda page_id: f"#{page_id}")
+            for reason in quotable((*match.supports[:4], *match.conflicts[:3])):
+                if reason.key.startswith("system:"):
+                    continue
+                assert abs(content.page(match.id).value(reason.key) - 0.5) > NEAR_NEUTRAL
+                why = content.page(match.id).profile[reason.key].why
+                assert escape(why) in html
+
+    def test_the_fit_is_shown_with_words_not_as_a_share(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, {"procedures", "operating_room"}))
+        html = render_matches(content, results, "specialties", lambda page_id: f"#{page_id}")
+        assert "closest of your matches" in html
+        assert "of 100" not in html and "not a chance" in html
