@@ -63,7 +63,7 @@ def fit_chart(matches: Sequence[Match], caption: str) -> str:
         f"<tbody>{rows}</tbody></table>"
     )
     return _figure(
-        caption + " (the line marks 50, no evidence either way)",
+        caption + " (the line marks 50, as much for as against)",
         _svg(caption, len(matches), midline + "".join(bars)),
         table,
     )

@@ -1,0 +1,27 @@
+"""The matches page after a student has answered, in Chromium: the fit said in words beside the number, the
+scale explained above the list, reasons in the pages' own words, and no number that reads as a chance."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import assert_no_serious_axe_violations, screenshots
+from tests.browser.workbook import answer_interests, follow, go_to, start_new_workbook
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("guard")]
+
+
+class TestMatchesPage:
+    def test_the_fit_is_said_in_words_and_the_scale_is_explained(self, page: Page, server: str) -> None:
+        start_new_workbook(page, server)
+        follow(page, "Continue to the questions", "interests")
+        answer_interests(page, 5)
+        matches = go_to(page, "matches")
+        first = matches.locator(".se-match").first
+        expect(first.locator(".se-fit")).to_contain_text("closest of your matches")
+        expect(matches.get_by_text("It is not a chance of matching", exact=False).first).to_be_visible()
+        expect(matches.get_by_text("What fits").first).to_be_visible()
+        assert "of 100" not in matches.inner_text()
+        assert_no_serious_axe_violations(page)
+        screenshots(page, "matches-answered")
