@@ -26,6 +26,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -690,9 +691,22 @@ def _check_page(collector: _Collector, file: str, page: Page, dims: DimensionsFi
         elif related == page.id:
             collector.add(file, f"related[{index}]", "a page cannot be related to itself")
     _check_unique(collector, [(file, s.id) for s in page.sources], "sources")
+    _check_specific(collector, file, page.sources)
     _check_citations(collector, file, page.cited(), page.sources)
     if page.kind == "specialty" and page.degrees:
         collector.add(file, "degrees", "only career paths list degrees")
+
+
+def _check_specific(collector: _Collector, file: str, sources: Iterable[Source]) -> None:
+    """A source must point at the page that says the thing: a site's home page backs no particular claim."""
+    for index, source in enumerate(sources):
+        address = urlsplit(source.url)
+        if address.path in ("", "/") and not address.query:
+            collector.add(
+                file,
+                f"sources[{index}].url",
+                f"{source.url!r} is a site's home page: link the page that states the fact",
+            )
 
 
 def _check_citations(
@@ -715,6 +729,7 @@ def _check_resources(collector: _Collector, res: Resources) -> None:
     _check_unique(collector, [(file, n.id) for n in res.needs], "needs")
     _check_unique(collector, [(file, s.id) for s in res.supports] + [(file, e.id) for e in res.events], "id")
     _check_unique(collector, [(file, s.id) for s in res.sources], "sources")
+    _check_specific(collector, file, res.sources)
     _check_unique(collector, [(file, c.id) for c in res.challenges], "challenges")
     cited: list[tuple[str, tuple[str, ...]]] = []
     advising: list[tuple[str, Support | Event]] = [(f"supports[{i}]", s) for i, s in enumerate(res.supports)]

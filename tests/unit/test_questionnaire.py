@@ -142,3 +142,31 @@ class TestValidation:
         _edit_questionnaire(pack, add)
         messages = [str(p) for p in validate_content(pack)]
         assert any(m.startswith("questionnaire.yaml: items: 71 items") for m in messages), messages
+
+
+class TestSpecificSources:
+    @pytest.mark.parametrize("url", ["https://www.theaba.org/", "https://www.theaba.org", "http://abop.org/"])
+    def test_a_home_page_source_is_refused_with_file_and_field(self, pack: Path, url: str) -> None:
+        path = pack / "specialties" / "anesthesiology.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["sources"][1]["url"] = url
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        messages = [str(p) for p in validate_content(pack)]
+        assert any(
+            m.startswith("specialties/anesthesiology.yaml: sources[1].url: ") and "home page" in m for m in messages
+        ), messages
+
+    def test_a_home_page_in_the_resources_file_is_refused(self, pack: Path) -> None:
+        path = pack / "resources.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["sources"][0]["url"] = "https://meded.hms.harvard.edu/"
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        messages = [str(p) for p in validate_content(pack)]
+        assert any(m.startswith("resources.yaml: sources[0].url: ") for m in messages), messages
+
+    def test_a_page_or_a_query_passes(self, pack: Path) -> None:
+        path = pack / "specialties" / "anesthesiology.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["sources"][1]["url"] = "https://tsa.org/?p=4360"
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        assert validate_content(pack) == []
