@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
-from selfexplore.content import Content, load_content, validate_content
+from selfexplore.content import Content, load_content, stale_pages, validate_content
 from selfexplore.errors import ContentError, InputError, SelfexploreError
 from selfexplore.matching import Kind, Match, rank
 from selfexplore.profile import parse_profile
@@ -264,6 +264,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_INVALID
     content = load_content(target)
+    for warning in stale_pages(content, date.today()):
+        print(f"warning: {warning}", file=sys.stderr)
     print(
         f"content pack is valid: {len(content.dimensions)} dimensions, {len(content.systems)} body systems, "
         f"{len(content.questionnaire.items)} items, {len(content.specialties)} specialties, "

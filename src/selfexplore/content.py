@@ -212,8 +212,8 @@ class Page(_Model):
     profile: dict[Id, ProfileValue]
     degrees: tuple[Degree, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
-    # The day the page's facts were last checked against their sources.
-    checked: date | None = None
+    # The day the page's facts were last checked against their sources (`validate` warns after 18 months).
+    checked: date
 
     @cached_property
     def sources_by_id(self) -> Mapping[str, Source]:
@@ -695,6 +695,32 @@ def _check_page(collector: _Collector, file: str, page: Page, dims: DimensionsFi
     _check_citations(collector, file, page.cited(), page.sources)
     if page.kind == "specialty" and page.degrees:
         collector.add(file, "degrees", "only career paths list degrees")
+
+
+STALE_AFTER_MONTHS = 18
+
+
+def _older_than(checked: date, today: date, months: int) -> bool:
+    """Whether `today` is later than the same day of the month `months` months after `checked`."""
+    due = checked.year * 12 + checked.month - 1 + months
+    return (today.year * 12 + today.month - 1, today.day) > (due, checked.day)
+
+
+def stale_pages(content: Content, today: date) -> tuple[Problem, ...]:
+    """Warnings, not errors: the pages whose facts were last checked more than STALE_AFTER_MONTHS ago."""
+    found = []
+    for folder, pages in (("specialties", content.specialties), ("paths", content.paths)):
+        for page in pages:
+            if _older_than(page.checked, today, STALE_AFTER_MONTHS):
+                found.append(
+                    Problem(
+                        f"{folder}/{page.id}.yaml",
+                        "checked",
+                        f"facts last checked on {page.checked.isoformat()}, more than {STALE_AFTER_MONTHS} months "
+                        "ago: check them against their sources and update the date",
+                    )
+                )
+    return tuple(found)
 
 
 def _check_specific(collector: _Collector, file: str, sources: Iterable[Source]) -> None:

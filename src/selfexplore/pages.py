@@ -15,6 +15,7 @@ from selfexplore.content import Content, Fact, Page, Source
 from selfexplore.explore import render_ways
 from selfexplore.markup import scrolling
 from selfexplore.matching import lean
+from selfexplore.plan import MONTH_NAMES
 from selfexplore.scoring import ScoredProfile
 
 Section = Literal["specialties", "paths"]
@@ -102,7 +103,11 @@ def render_page(content: Content, page: Page, scored: ScoredProfile | None = Non
         parts.append(_beside(content, page, scored))
     parts.append(_profile_table(content, page))
     sources = "".join(_source(page, number, s) for number, s in enumerate(page.sources, start=1))
-    parts.append(f'<h3>Sources</h3><ol class="se-sources">{sources}</ol></article>')
+    checked = f"{MONTH_NAMES[page.checked.month - 1]} {page.checked.year}"
+    parts.append(
+        f'<h3>Sources</h3><p class="se-checked">Facts last checked against these sources: {escape(checked)}.</p>'
+        f'<ol class="se-sources">{sources}</ol></article>'
+    )
     return "".join(parts)
 
 
@@ -209,7 +214,7 @@ def render_paths(content: Content, ranked: Sequence[tuple[Page, int | None]], li
     when known, the degrees that lead there and the school's ways to explore it; escaped HTML."""
     parts = []
     for page, fit in ranked:
-        shown = f' <span class="se-fit">fit {fit} of 100</span>' if fit is not None else ""
+        shown = f' <span class="se-fit">fit {fit}</span>' if fit is not None else ""
         degrees = "".join(f"<li><strong>{escape(d.name)}</strong>: {escape(d.text)}</li>" for d in page.degrees)
         href = escape(link(page.id), quote=True)
         parts.append(

@@ -3,15 +3,19 @@ yes-sayer not read as strongly drawn to anything, and the pass kept short."""
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
 import pytest
 import yaml
 
-from selfexplore.content import MAX_ITEMS, Content, validate_content
+from selfexplore.cli import main
+from selfexplore.content import MAX_ITEMS, Content, stale_pages, validate_content
 from selfexplore.matching import rank_specialties
+from selfexplore.pages import render_page
 from selfexplore.profile import Profile
 from selfexplore.scoring import score_answers
 
@@ -170,3 +174,31 @@ class TestSpecificSources:
         data["sources"][1]["url"] = "https://tsa.org/?p=4360"
         path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         assert validate_content(pack) == []
+
+
+class TestCheckedDate:
+    def test_every_page_says_when_its_facts_were_checked(self, content: Content) -> None:
+        html = render_page(content, content.page("medical-genetics"))
+        assert "Facts last checked against these sources: December 2026." in html
+
+    def test_a_page_checked_more_than_eighteen_months_ago_is_a_warning(self, content: Content) -> None:
+        assert stale_pages(content, date(2028, 5, 25)) == ()  # the oldest check, 2026-11-25, is 18 months old
+        warned = stale_pages(content, date(2028, 6, 3))  # 18 months and a day
+        assert any(
+            str(w).startswith("specialties/medical-genetics.yaml: checked: facts last checked on 2026-12-02")
+            for w in warned
+        )
+
+    def test_validate_warns_but_passes(self, pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        path = pack / "specialties" / "pathology.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"\nchecked: \S+\n", "\nchecked: 2020-01-15\n", text), encoding="utf-8")
+        assert main(["validate", str(pack)]) == 0
+        err = capsys.readouterr().err
+        assert "warning: specialties/pathology.yaml: checked: facts last checked on 2020-01-15" in err
+
+    def test_a_page_without_a_checked_date_is_refused(self, pack: Path) -> None:
+        path = pack / "specialties" / "pathology.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"\nchecked: \S+\n", "\n", text), encoding="utf-8")
+        assert any(str(p).startswith("specialties/pathology.yaml: checked") for p in validate_content(pack))
