@@ -293,6 +293,15 @@ class Way(_Model):
     applies_to: Literal["specialty", "path"]
     ref: Id
     action: Text
+    # The pages the school knows this way exists for (a session this year, a student group). Absent: every
+    # page of the kind. A list, even empty: only those pages get `action`; the others get `otherwise`.
+    known_for: tuple[Id, ...] | None = None
+    otherwise: Text | None = None
+
+    def action_for(self, page_id: str) -> str:
+        if self.known_for is None or page_id in self.known_for or self.otherwise is None:
+            return self.action
+        return self.otherwise
 
 
 class Resources(_Model):

@@ -42,7 +42,14 @@ def ways_for(content: Content, page: Page) -> tuple[WayHere, ...]:
         target: Support | Event = resources.supports_by_id.get(way.ref) or resources.events_by_id[way.ref]
         detail, how = _describe(target)
         found.append(
-            WayHere(f"{page.id}_{way.id}", page.id, way.action.replace("{name}", page.name), target.name, detail, how)
+            WayHere(
+                f"{page.id}_{way.id}",
+                page.id,
+                way.action_for(page.id).replace("{name}", page.name),
+                target.name,
+                detail,
+                how,
+            )
         )
     for event_id in page.events:
         event = resources.events_by_id[event_id]

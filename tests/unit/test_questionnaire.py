@@ -14,6 +14,7 @@ import yaml
 
 from selfexplore.cli import main
 from selfexplore.content import MAX_ITEMS, Content, stale_pages, validate_content
+from selfexplore.explore import ways_for
 from selfexplore.matching import rank_specialties
 from selfexplore.pages import render_page
 from selfexplore.profile import Profile
@@ -202,3 +203,17 @@ class TestCheckedDate:
         text = path.read_text(encoding="utf-8")
         path.write_text(re.sub(r"\nchecked: \S+\n", "\n", text), encoding="utf-8")
         assert any(str(p).startswith("specialties/pathology.yaml: checked") for p in validate_content(pack))
+
+
+class TestNoPromiseTheSchoolDidNotMake:
+    def test_a_specialty_without_a_known_session_points_to_the_pages_and_the_advisers(self, content: Content) -> None:
+        actions = {way.step_id: way.action for way in ways_for(content, content.page("medical-genetics"))}
+        assert "Specialty Interest Pages" in actions["medical-genetics_series"]
+        assert "Go to the Specialty Interest Series session on" not in actions["medical-genetics_series"]
+        assert "Join the student interest group" not in actions["medical-genetics_group"]
+
+    def test_a_specialty_the_school_lists_gets_the_session(self, content: Content) -> None:
+        series = next(w for w in content.resources.explore if w.id == "series")
+        listed = series.model_copy(update={"known_for": ("medical-genetics",)})
+        assert listed.action_for("medical-genetics").startswith("Go to the Specialty Interest Series session on")
+        assert listed.action_for("pathology") == series.otherwise
