@@ -270,7 +270,6 @@ class Event(_Model):
     needs: tuple[Id, ...] = Field(min_length=1)
     sources: tuple[Id, ...] = Field(min_length=1)
     specialties_per_year: int | None = Field(default=None, ge=1)
-    covers_any_specialty: bool = False
     questions: tuple[Text, ...] = ()
     topics: tuple[Text, ...] = ()
 
@@ -572,6 +571,17 @@ def _read_pack(root: Traversable) -> tuple[list[Problem], Content | None]:
             _check_page(collector, name, page, dims, specialty_ids)
     if resources_file is not None:
         _check_resources(collector, resources_file)
+        page_ids = {"specialty": _page_ids(root, "specialties"), "path": _page_ids(root, "paths")}
+        for index, way in enumerate(resources_file.explore):
+            if way.known_for is None:
+                continue
+            if way.otherwise is None:
+                collector.add("resources.yaml", f"explore[{index}].otherwise", "needed with known_for")
+            for page_id in way.known_for:
+                if page_id not in page_ids[way.applies_to]:
+                    collector.add(
+                        "resources.yaml", f"explore[{index}].known_for", f"unknown {way.applies_to} {page_id!r}"
+                    )
         for name, page in (*specialties, *paths):
             for index, event in enumerate(page.events):
                 if event not in resources_file.events_by_id:

@@ -217,3 +217,41 @@ class TestNoPromiseTheSchoolDidNotMake:
         listed = series.model_copy(update={"known_for": ("medical-genetics",)})
         assert listed.action_for("medical-genetics").startswith("Go to the Specialty Interest Series session on")
         assert listed.action_for("pathology") == series.otherwise
+
+    def test_a_session_listed_for_an_unknown_page_is_refused(self, pack: Path) -> None:
+        path = pack / "resources.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("known_for: []", "known_for: [cardiology]", 1), encoding="utf-8")
+        assert "resources.yaml: explore[0].known_for: unknown specialty 'cardiology'" in map(
+            str, validate_content(pack)
+        )
+
+    def test_a_list_of_known_pages_needs_words_for_the_others(self, pack: Path) -> None:
+        path = pack / "resources.yaml"
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        del data["explore"][0]["otherwise"]
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        assert "resources.yaml: explore[0].otherwise: needed with known_for" in map(str, validate_content(pack))
+
+
+class TestTheSchoolsOwnWords:
+    """resources.yaml says only what the school's description says (the audit's S1-S5, G1 and G2)."""
+
+    def test_no_open_door_the_school_did_not_describe(self, content: Content) -> None:
+        orma = content.resources.supports_by_id["orma"]
+        assert "no reason has to be given" not in orma.what and "open to all" not in orma.how_to_reach
+
+    def test_interest_groups_are_not_promised_one_per_specialty(self, content: Content) -> None:
+        groups = content.resources.events_by_id["student-specialty-interest-groups"]
+        assert "one per specialty" not in groups.what
+
+    def test_the_degree_sessions_do_not_claim_to_cover_careers(self, content: Content) -> None:
+        for event_id in ("ose-mph-session", "ose-mpp-session", "ose-mdmba-session"):
+            assert not any("Careers" in topic for topic in content.resources.events_by_id[event_id].topics)
+
+    def test_the_combined_degrees_overview_and_the_aamc_career_options_are_offered(self, content: Content) -> None:
+        supports = content.resources.supports_by_id
+        assert "combined-degrees" in supports["combined-degrees-overview"].needs
+        assert "non-clinical-careers" in supports["aamc-career-options"].needs
+        steps = {way.step_id for way in ways_for(content, content.page("health-policy"))}
+        assert "health-policy_options" in steps
