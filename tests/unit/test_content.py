@@ -184,6 +184,17 @@ class TestShippedPack:
         assert series.specialties_per_year == 19
         assert len(resources_.events_by_id["medical-career-paths-panel"].questions) == 3
 
+    def test_no_fact_rests_only_on_the_careers_in_medicine_index(self, content: Content) -> None:
+        """The AAMC's specialty-profile index needs a login and is the same page for every specialty."""
+        index = "https://careersinmedicine.aamc.org/explore-options/specialty-profiles"
+        alone = [
+            f"{page.id}: {field}"
+            for page in (*content.specialties, *content.paths)
+            for field, ids in page.cited()
+            if {str(page.sources_by_id[i].url).rstrip("/") for i in ids} == {index}
+        ]
+        assert alone == []
+
     def test_the_pack_is_read_from_the_installed_package(self) -> None:
         assert (resources.files("selfexplore.data") / "dimensions.yaml").is_file()
 
