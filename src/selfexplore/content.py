@@ -559,29 +559,19 @@ def _read_pack(root: Traversable) -> tuple[list[Problem], Content | None]:
     specialties = _pages(collector, root, "specialties", "specialty")
     paths = _pages(collector, root, "paths", "path")
 
+    # Ids are taken from the file names, so that one broken page does not make every reference to it a
+    # second, misleading problem.
+    specialty_ids = _page_ids(root, "specialties")
+    page_ids = {"specialty": specialty_ids, "path": _page_ids(root, "paths")}
     if dims is not None:
         _check_dimensions(collector, dims)
         if questionnaire is not None:
             _check_questionnaire(collector, questionnaire, dims)
-        # Ids are taken from the file names, so that one broken page does not make every reference to it
-        # a second, misleading problem.
-        specialty_ids = _page_ids(root, "specialties")
         _check_unique(collector, [(name, page.id) for name, page in (*specialties, *paths)], "id")
         for name, page in (*specialties, *paths):
             _check_page(collector, name, page, dims, specialty_ids)
     if resources_file is not None:
-        _check_resources(collector, resources_file)
-        page_ids = {"specialty": _page_ids(root, "specialties"), "path": _page_ids(root, "paths")}
-        for index, way in enumerate(resources_file.explore):
-            if way.known_for is None:
-                continue
-            if way.otherwise is None:
-                collector.add("resources.yaml", f"explore[{index}].otherwise", "needed with known_for")
-            for page_id in way.known_for:
-                if page_id not in page_ids[way.applies_to]:
-                    collector.add(
-                        "resources.yaml", f"explore[{index}].known_for", f"unknown {way.applies_to} {page_id!r}"
-                    )
+        _check_resources(collector, resources_file, page_ids)
         for name, page in (*specialties, *paths):
             for index, event in enumerate(page.events):
                 if event not in resources_file.events_by_id:
@@ -768,7 +758,7 @@ def _check_citations(
         collector.add(file, "sources", f"source {source_id!r} is listed but never cited")
 
 
-def _check_resources(collector: _Collector, res: Resources) -> None:
+def _check_resources(collector: _Collector, res: Resources, page_ids: Mapping[str, set[str]]) -> None:
     file = "resources.yaml"
     need_ids = {need.id for need in res.needs}
     _check_unique(collector, [(file, n.id) for n in res.needs], "needs")
@@ -789,6 +779,12 @@ def _check_resources(collector: _Collector, res: Resources) -> None:
     for index, way in enumerate(res.explore):
         if way.ref not in res.supports_by_id and way.ref not in res.events_by_id:
             collector.add(file, f"explore[{index}].ref", f"unknown support or event {way.ref!r}")
+        if way.known_for is not None:
+            if way.otherwise is None:
+                collector.add(file, f"explore[{index}].otherwise", "needed with known_for")
+            for page_id in way.known_for:
+                if page_id not in page_ids[way.applies_to]:
+                    collector.add(file, f"explore[{index}].known_for", f"unknown {way.applies_to} {page_id!r}")
     for index, challenge in enumerate(res.challenges):
         for support in challenge.supports:
             if support not in res.supports_by_id:
