@@ -40,7 +40,7 @@ unit: $(VENV)/.installed-test $(NODE_PACKAGES)
 
 # The notebooks run against a throwaway store, never the default one in the user's data folder.
 notebooks: $(VENV)/.installed-test
-	SELFEXPLORE_DB_URL=sqlite:///$$(mktemp -d)/nbval.sqlite3 $(BIN)/pytest --nbval-lax notebooks src/selfexplore/facilitator
+	SELFEXPLORE_DB_URL=sqlite:///$$(mktemp -d)/nbval.sqlite3 $(BIN)/pytest --nbval-lax notebooks src/selfexplore/facilitator src/selfexplore/adviser
 
 test: lint unit notebooks
 

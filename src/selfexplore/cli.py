@@ -16,7 +16,7 @@ from selfexplore.errors import ContentError, InputError, SelfexploreError
 from selfexplore.matching import Kind, Match, rank
 from selfexplore.profile import parse_profile
 from selfexplore.scoring import parse_answers, score_answers
-from selfexplore.serve import DEFAULT_POOL, DEFAULT_PORT, FACILITATOR_PORT, HOST, POOL_ENV
+from selfexplore.serve import ADVISER_PORT, DEFAULT_POOL, DEFAULT_PORT, FACILITATOR_PORT, HOST, POOL_ENV
 from selfexplore.store import Store, write_private
 from selfexplore.visit import Visit
 
@@ -142,9 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     hub_server = commands.add_parser(
         "hub-server", help="a user's JupyterHub server: the workbook behind the hub's sign-in (started by the hub)"
     )
-    hub_server.add_argument(
+    role = hub_server.add_mutually_exclusive_group()
+    role.add_argument(
         "--facilitator", action="store_true", help="serve the facilitator dashboard instead (facilitators group)"
     )
+    role.add_argument("--adviser", action="store_true", help="serve the adviser's page instead (advisers group)")
 
     session = commands.add_parser("session", help="group sessions: create, list, close, export")
     actions = session.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -160,7 +162,57 @@ def build_parser() -> argparse.ArgumentParser:
 
     facilitate = commands.add_parser("facilitate", help="serve the facilitator dashboard (its own server)")
     facilitate.add_argument("--port", type=_port, default=FACILITATOR_PORT, metavar="N")
+
+    advise = commands.add_parser("advise", help="serve one adviser's page: the students who shared with them")
+    advise.add_argument("--adviser", required=True, type=_adviser_name, metavar="NAME", help="the adviser it is for")
+    advise.add_argument("--port", type=_port, default=ADVISER_PORT, metavar="N")
+
+    adviser = commands.add_parser("adviser", help="advisers and what students share with them (hosting side)")
+    adviser_actions = adviser.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    adviser_actions.add_parser("list", help="every adviser students share with, and how many")
+    shares = adviser_actions.add_parser("shares", help="what students share with one adviser")
+    shares.add_argument("name", type=_adviser_name, help="the adviser's user name")
+    revoke = adviser_actions.add_parser("revoke", help="end what students share with an adviser (and their notes)")
+    revoke.add_argument("name", type=_adviser_name, help="the adviser's user name")
+    revoke.add_argument("--share", type=_positive, metavar="ID", help="end only this share (see `adviser shares`)")
     return parser
+
+
+def _adviser_name(text: str) -> str:
+    from selfexplore.identity import ADVISER_NAME_LIMIT
+
+    name = text.strip()
+    if not name or len(name) > ADVISER_NAME_LIMIT or any(ord(c) < 32 for c in name):
+        raise argparse.ArgumentTypeError(f"an adviser's name has 1 to {ADVISER_NAME_LIMIT} printable characters")
+    return name
+
+
+def _cmd_adviser(content: Content, args: argparse.Namespace) -> int:
+    from selfexplore.sharing import items_words
+
+    with Store.open(content, args.db) as store:
+        if args.action == "list":
+            for name, display, students, newest in store.adviser_summary():
+                shown = f"  ({display})" if display and display != name else ""
+                print(f"{name}{shown}: {students} student(s) share with them, newest on {newest.date().isoformat()}")
+            return 0
+        if args.action == "shares":
+            found = store.advisees(args.name)
+            if not found:
+                print(f"no student shares anything with {args.name}")
+            for share, _changed in found:
+                who = share.student_label or "(shared with an adviser code)"
+                print(
+                    f"{share.id:>6}  {who}: {items_words(share.items)}, since {share.updated_at.date().isoformat()}, "
+                    f"until {share.expires_at.date().isoformat()}"
+                )
+            return 0
+        ended = store.revoke_adviser(args.name, args.share)
+        if args.share is not None and not ended:
+            raise InputError(f"{args.name} has no share {args.share}")
+        noted = "" if args.share is not None else "; their notes are deleted"
+        print(f"ended {ended} share(s) with {args.name}{noted}")
+    return 0
 
 
 def _date(text: str) -> date:
@@ -389,12 +441,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "hub-server":
             from selfexplore.hub import hub_server
+            from selfexplore.identity import ADVISER_ROLE, FACILITATOR_ROLE
 
-            return hub_server(facilitator=args.facilitator, content_dir=args.content, db_url=args.db)
+            role = FACILITATOR_ROLE if args.facilitator else ADVISER_ROLE if args.adviser else ""
+            return hub_server(role=role, content_dir=args.content, db_url=args.db)
         if args.command == "facilitate":
             from selfexplore.serve import facilitate
 
             return facilitate(port=args.port, content_dir=args.content, db_url=args.db)
+        if args.command == "advise":
+            from selfexplore.serve import advise
+
+            return advise(args.adviser, port=args.port, content_dir=args.content, db_url=args.db)
         content = load_content(args.content)
         commands = {
             "items": _cmd_items,
@@ -404,6 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "report": _cmd_report,
             "session": _cmd_session,
             "delete": _cmd_delete,
+            "adviser": _cmd_adviser,
         }
         return commands[args.command](content, args)
     except ContentError as error:

@@ -32,23 +32,30 @@ def _check_symbol(symbols: str) -> str:
 
 
 def new_code() -> str:
-    symbols = "".join(secrets.choice(ALPHABET) for _ in range(DATA_SYMBOLS))
-    groups = [symbols[i : i + 4] for i in range(0, DATA_SYMBOLS, 4)]
+    return _grouped("".join(secrets.choice(ALPHABET) for _ in range(DATA_SYMBOLS)))
+
+
+def _grouped(symbols: str) -> str:
+    groups = [symbols[i : i + 4] for i in range(0, len(symbols), 4)]
     return "-".join([*groups, _check_symbol(symbols)])
+
+
+def _normalise(text: str, data_symbols: int, what: str) -> str:
+    compact = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
+    if len(compact) != data_symbols + 1:
+        raise MalformedCode(f"{what} has {data_symbols + 1} letters and digits; this one has {len(compact)}")
+    wrong = sorted({symbol for symbol in compact if symbol not in ALPHABET})
+    if wrong:
+        raise MalformedCode(f"{what} never contains {', '.join(repr(s) for s in wrong)}")
+    symbols, check = compact[:data_symbols], compact[data_symbols]
+    if _check_symbol(symbols) != check:
+        raise MalformedCode(f"This {what[2:]} has a typing mistake; please check each group")
+    return compact
 
 
 def normalise(text: str) -> str:
     """The canonical form of a typed code, or MalformedCode saying what is wrong with it."""
-    compact = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
-    if len(compact) != DATA_SYMBOLS + 1:
-        raise MalformedCode(f"A resume code has {DATA_SYMBOLS + 1} letters and digits; this one has {len(compact)}")
-    wrong = sorted({symbol for symbol in compact if symbol not in ALPHABET})
-    if wrong:
-        raise MalformedCode(f"A resume code never contains {', '.join(repr(s) for s in wrong)}")
-    symbols, check = compact[:DATA_SYMBOLS], compact[DATA_SYMBOLS]
-    if _check_symbol(symbols) != check:
-        raise MalformedCode("This resume code has a typing mistake; please check each group")
-    return compact
+    return _normalise(text, DATA_SYMBOLS, "A resume code")
 
 
 def code_hash(code: str) -> str:
@@ -112,3 +119,19 @@ def looks_like_pass(token: str) -> bool:
 
 def pass_hash(token: str) -> str:
     return hashlib.sha256(b"selfexplore-pass:" + token.encode()).hexdigest()
+
+
+# Adviser codes: a student hands one to their adviser (in person, by email) to share what they chose. It
+# opens the student's shared material to whoever redeems it first, so it carries 130 random bits (26
+# symbols), more than the 128 a guess must never find; one check symbol catches typing mistakes.
+ADVISER_SYMBOLS = 26
+
+
+def new_adviser_code() -> str:
+    return _grouped("".join(secrets.choice(ALPHABET) for _ in range(ADVISER_SYMBOLS)))
+
+
+def adviser_code_hash(code: str) -> str:
+    """The stored form of an adviser code (MalformedCode for text that cannot be one)."""
+    canonical = _normalise(code, ADVISER_SYMBOLS, "An adviser code")
+    return hashlib.sha256(b"selfexplore-adviser-code:" + canonical.encode()).hexdigest()

@@ -10,8 +10,8 @@ else: the hub stops it as it stops any server, and Voila shuts its kernels down 
 
 The user's name reaches the kernels as JUPYTERHUB_USER, so a student is never asked for a resume code. The
 hub's token (JUPYTERHUB_API_TOKEN) is kept from a student's kernels, which have no use for it (Voila holds
-it, from its private config file, to check sign-ins and report activity); a facilitator's kernels keep it,
-to ask the hub whether the user is in the facilitators group.
+it, from its private config file, to check sign-ins and report activity); a facilitator's and an adviser's kernels
+keep it, to ask the hub whether the user is in the facilitators (or advisers) group.
 """
 
 from __future__ import annotations
@@ -27,11 +27,21 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from selfexplore.activity import activity_interval
-from selfexplore.identity import FACILITATOR_GROUP_ENV, FACILITATOR_ROLE, HUB_ENV, ROLE_ENV, TRUSTED_HEADER_ENV
+from selfexplore.identity import (
+    ADVISER_GROUP_ENV,
+    ADVISER_ROLE,
+    ADVISERS_ENV,
+    FACILITATOR_GROUP_ENV,
+    FACILITATOR_ROLE,
+    HUB_ENV,
+    ROLE_ENV,
+    TRUSTED_HEADER_ENV,
+)
 from selfexplore.serve import (
     POOL_ENV,
     HostingError,
     _prepare,
+    adviser_arguments,
     facilitator_arguments,
     guards,
     normalise_base_url,
@@ -75,15 +85,22 @@ def hub_pool_size(environ: Mapping[str, str]) -> int:
     )
 
 
-def voila_child_environment(env: Mapping[str, str], *, facilitator: bool) -> dict[str, str]:
-    """The environment of the user's Voila and its kernels: the hub's token only where it is used."""
+Role = str  # "" (a student), FACILITATOR_ROLE or ADVISER_ROLE
+
+
+def voila_child_environment(env: Mapping[str, str], *, role: Role = "") -> dict[str, str]:
+    """The environment of the user's Voila and its kernels: the hub's token only where it is used (to ask
+    the hub whether a facilitator or an adviser is in their group)."""
     child = dict(env)
-    if facilitator:
-        child[ROLE_ENV] = FACILITATOR_ROLE
+    if role:
+        child[ROLE_ENV] = role
     else:
         for name in HUB_TOKENS:
             child.pop(name, None)
         child.pop(FACILITATOR_GROUP_ENV, None)
+        child.pop(ADVISER_GROUP_ENV, None)
+    if role != "":
+        child.pop(ADVISERS_ENV, None)  # the list of advisers is for students to pick from
     return child
 
 
@@ -101,7 +118,7 @@ def listen_address(service_url: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def hub_voila_settings(environ: Mapping[str, str], *, facilitator: bool) -> tuple[list[str], dict[str, Any]]:
+def hub_voila_settings(environ: Mapping[str, str], *, role: Role = "") -> tuple[list[str], dict[str, Any]]:
     """Voila's command-line settings and config file for this hub server: the workbook (or the dashboard)
     at the hub's prefix and address, with the hub's sign-in and the server's hub token in the config."""
     try:
@@ -111,8 +128,11 @@ def hub_voila_settings(environ: Mapping[str, str], *, facilitator: bool) -> tupl
     ip, port = listen_address(environ["JUPYTERHUB_SERVICE_URL"])
     # The caps on kernels, as for `serve`; the hub signs users in, so no proxy's header is believed.
     guarded = guards({key: value for key, value in environ.items() if key != TRUSTED_HEADER_ENV})
-    if facilitator:
+    if role == FACILITATOR_ROLE:
         arguments = facilitator_arguments(port, ip=ip, base_url=prefix, dashboard_only=True)
+        config = page_config(guarded)
+    elif role == ADVISER_ROLE:
+        arguments = adviser_arguments(port, ip=ip, base_url=prefix, page_only=True)
         config = page_config(guarded)
     else:
         arguments = voila_arguments(port, ip=ip, pool=DEFAULT_HUB_POOL, base_url=prefix)
@@ -123,7 +143,7 @@ def hub_voila_settings(environ: Mapping[str, str], *, facilitator: bool) -> tupl
     return arguments, config
 
 
-def hub_server(*, facilitator: bool = False, content_dir: str | None = None, db_url: str | None = None) -> int:
+def hub_server(*, role: Role = "", content_dir: str | None = None, db_url: str | None = None) -> int:
     """Check the pack and the store, then become the user's Voila, until the hub stops the server."""
     missing = missing_hub_variables(os.environ)
     if missing:
@@ -139,8 +159,8 @@ def hub_server(*, facilitator: bool = False, content_dir: str | None = None, db_
     except ValueError as error:
         raise HostingError(str(error)) from None
     hub_pool_size(os.environ)  # a pool asked for is refused here, in one line
-    arguments, config = hub_voila_settings(os.environ, facilitator=facilitator)
-    env = voila_child_environment(_prepare(content_dir, db_url), facilitator=facilitator)
+    arguments, config = hub_voila_settings(os.environ, role=role)
+    env = voila_child_environment(_prepare(content_dir, db_url), role=role)
     config_dir = Path(tempfile.mkdtemp(prefix="selfexplore-hub-"))  # 0700; Voila removes it once read
     write_voila_config(config, config_dir)
     command = [sys.executable, "-m", "selfexplore.hubvoila", *arguments, "--Voila.config_file_paths", str(config_dir)]

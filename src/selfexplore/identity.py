@@ -89,3 +89,51 @@ def may_facilitate(environ: Mapping[str, str], fetch: Callable[[urllib.request.R
     if not environ.get(HUB_ENV, "").strip() or not group:
         return True
     return group in hub_groups(environ, fetch)
+
+
+# Advisers. Where the school signs students in, the hosting names the advisers a student may pick from in
+# SELFEXPLORE_ADVISERS, a JSON object of user name: display name (the hub config fills it from the advisers
+# group). An adviser's own server sets the adviser role, and names the adviser: the hub's user under a hub
+# (who must be in SELFEXPLORE_ADVISER_GROUP there), else SELFEXPLORE_ADVISER (`selfexplore advise --adviser`).
+ADVISER_ROLE = "adviser"
+ADVISERS_ENV = "SELFEXPLORE_ADVISERS"
+ADVISER_ENV = "SELFEXPLORE_ADVISER"
+ADVISER_GROUP_ENV = "SELFEXPLORE_ADVISER_GROUP"
+ADVISER_NAME_LIMIT = 256
+
+
+def known_advisers(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The advisers the hosting names, as (user name, display name), in display-name order. A value that is
+    not a JSON object of names gives none (the student can still make an adviser code)."""
+    named = environ.get(ADVISERS_ENV, "").strip()
+    if not named:
+        return ()
+    try:
+        roster = json.loads(named)
+    except ValueError:
+        return ()
+    if not isinstance(roster, dict):
+        return ()
+    found = {
+        name.strip(): (display.strip() if isinstance(display, str) and display.strip() else name.strip())[:200]
+        for name, display in roster.items()
+        if isinstance(name, str) and name.strip() and len(name.strip()) <= ADVISER_NAME_LIMIT
+    }
+    return tuple(sorted(found.items(), key=lambda pair: (pair[1].lower(), pair[0])))
+
+
+def signed_in_adviser(
+    environ: Mapping[str, str], fetch: Callable[[urllib.request.Request], bytes] | None = None
+) -> str | None:
+    """The adviser an adviser page is for, or None where the page must show nothing: the role is not set,
+    or, under a hub, the user is not in the advisers group (asked of the hub)."""
+    if environ.get(ROLE_ENV) != ADVISER_ROLE:
+        return None
+    hub_user = environ.get(HUB_ENV, "").strip()
+    if hub_user:
+        group = environ.get(ADVISER_GROUP_ENV, "").strip()
+        if not group or group not in hub_groups(environ, fetch):
+            return None
+        return hub_user
+    name = environ.get(ADVISER_ENV, "").strip()
+    return name if name and len(name) <= ADVISER_NAME_LIMIT else None

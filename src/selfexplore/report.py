@@ -138,42 +138,74 @@ def _steps(steps: Sequence[Step]) -> str:
     )
 
 
-def render_report_html(content: Content, report: Report) -> str:
-    """A complete HTML document with its styles inline: no script, no request to any host."""
+# What a report can hold, by part: the matches (with the tensions, the values ranking and the profile), the
+# plan, and the reflections. The student's own report holds all three; what an adviser is shown holds the
+# parts the student shared (selfexplore.sharing).
+Section = str
+SECTIONS: frozenset[Section] = frozenset({"matches", "plan", "reflections"})
+
+
+def report_body(content: Content, report: Report, sections: frozenset[Section] = SECTIONS) -> str:
+    """The report's parts named in `sections`, as HTML to place inside a page (every text escaped)."""
     results = report.results
-    profile_rows = "".join(
-        f'<tr><th scope="row">{escape(d.label)}</th><td>'
-        f"{'not answered' if results.scored.scores[d.id].unanswered else f'{results.scored.scores[d.id].value:.2f}'}"
-        "</td></tr>"
-        for d in content.dimensions
-    )
-    ranking = ", ".join(content.dimensions_by_id[v].label for v in results.ranking)
-    found = [*tensions(content, results, "specialties"), *tensions(content, results, "paths")]
-    tension_list = "".join(f"<li>{tension_words(content, t)}</li>" for t in found)
-    reflections = "".join(
-        f"<h3>{escape(r.prompt)}</h3><blockquote>{escape(r.text)}</blockquote>" for r in report.reflections
-    )
-    warning = (
-        "<p><strong>Fewer than 60% of the statements were answered: read the matches with care.</strong></p>"
-        if not results.trustworthy
-        else ""
-    )
+    parts: list[str] = []
+    if not results.trustworthy and "matches" in sections:
+        parts.append(
+            "<p><strong>Fewer than 60% of the statements were answered: read the matches with care.</strong></p>"
+        )
+    if "matches" in sections:
+        parts.append(_matches(content, report, "specialties", "Specialties that fit me best"))
+        parts.append(_matches(content, report, "paths", "Career paths that fit me best"))
+        found = [*tensions(content, results, "specialties"), *tensions(content, results, "paths")]
+        tension_list = "".join(f"<li>{tension_words(content, t)}</li>" for t in found)
+        if tension_list:
+            parts.append(f"<h2>Tensions to think about</h2><ul>{tension_list}</ul>")
+    if "plan" in sections:
+        parts.append(f"<h2>My plan</h2>{_steps(report.steps)}")
+    if "reflections" in sections:
+        reflections = "".join(
+            f"<h3>{escape(r.prompt)}</h3><blockquote>{escape(r.text)}</blockquote>" for r in report.reflections
+        )
+        if reflections:
+            parts.append(f"<h2>My reflections</h2>{reflections}")
+    if "matches" in sections:
+        ranking = ", ".join(content.dimensions_by_id[v].label for v in results.ranking)
+        if ranking:
+            parts.append(f"<h2>What matters most to me, in order</h2><p>{escape(ranking)}</p>")
+        scores = results.scored.scores
+        profile_rows = "".join(
+            f'<tr><th scope="row">{escape(d.label)}</th><td>'
+            f"{'not answered' if scores[d.id].unanswered else f'{scores[d.id].value:.2f}'}</td></tr>"
+            for d in content.dimensions
+        )
+        parts.append(
+            "<h2>My profile</h2><table><thead><tr><th scope='col'>Dimension</th><th scope='col'>Value (0-1)</th>"
+            f"</tr></thead><tbody>{profile_rows}</tbody></table>"
+            "<p class='muted'>Values run from 0 (low) to 1 (high); 0.5 means no preference. A page fits better the "
+            "more often it leans the same way as these values, and the more strongly both lean; each match above "
+            "lists the dimensions that weigh most for it and against it.</p>"
+        )
+    return "".join(parts)
+
+
+def made_on_words(made_on: date) -> str:
+    return f"{made_on.day} {MONTH_NAMES[made_on.month - 1]} {made_on.year}"
+
+
+def html_document(title: str, body: str) -> str:
+    """A complete HTML document with the report's styles inline: no script, no request to any host."""
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>My selfexplore report, attempt {report.attempt}</title><style>{_STYLE}</style></head><body><main>"
-        f"<h1>My selfexplore report</h1><p class='muted'>Attempt {report.attempt}, made on "
-        f"{report.made_on.day} {MONTH_NAMES[report.made_on.month - 1]} {report.made_on.year}. "
-        f"For my conversations with advisers at {escape(report.school)}.</p>{warning}"
-        + _matches(content, report, "specialties", "Specialties that fit me best")
-        + _matches(content, report, "paths", "Career paths that fit me best")
-        + (f"<h2>Tensions to think about</h2><ul>{tension_list}</ul>" if tension_list else "")
-        + f"<h2>My plan</h2>{_steps(report.steps)}"
-        + (f"<h2>My reflections</h2>{reflections}" if reflections else "")
-        + (f"<h2>What matters most to me, in order</h2><p>{escape(ranking)}</p>" if ranking else "")
-        + "<h2>My profile</h2><table><thead><tr><th scope='col'>Dimension</th><th scope='col'>Value (0-1)</th>"
-        f"</tr></thead><tbody>{profile_rows}</tbody></table>"
-        "<p class='muted'>Values run from 0 (low) to 1 (high); 0.5 means no preference. A page fits better the more "
-        "often it leans the same way as these values, and the more strongly both lean; each match above lists the "
-        "dimensions that weigh most for it and against it.</p></main></body></html>"
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>{body}</main></body></html>"
     )
+
+
+def render_report_html(content: Content, report: Report) -> str:
+    """The student's report as a complete HTML document with its styles inline: no script, no request to any
+    host."""
+    heading = (
+        f"<h1>My selfexplore report</h1><p class='muted'>Attempt {report.attempt}, made on "
+        f"{made_on_words(report.made_on)}. For my conversations with advisers at {escape(report.school)}.</p>"
+    )
+    return html_document(f"My selfexplore report, attempt {report.attempt}", heading + report_body(content, report))

@@ -151,5 +151,40 @@ store_facts = Table(
     Column("value", String(200), nullable=False),
 )
 
+# Schema version 7: what a student shares with an adviser, and the adviser's own notes.
+# A share names the adviser it is for (`adviser_name`: their hub, proxy or adviser-server name), or holds the
+# hash of an adviser code the student handed over, until an adviser redeems it and the share becomes theirs.
+# `items` is what is shared (selfexplore.sharing.ITEMS, comma-separated); the material itself is read from the
+# student's current attempt when the adviser looks, so a reflection unticked or a step set aside since is
+# gone from the adviser's view too. Withdrawing deletes the row. `student_label` is how the adviser knows
+# the student: their sign-in name where the school signs students in (the student is told so before they
+# confirm), else nothing.
+adviser_shares = Table(
+    "adviser_shares",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    _owner("student"),
+    Column("adviser_name", String(256), nullable=True, index=True),
+    Column("adviser_display", String(200), nullable=True),
+    Column("code_hash", String(64), nullable=True, unique=True),
+    Column("items", String(200), nullable=False),
+    Column("student_label", String(256), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("seen_at", DateTime(timezone=True), nullable=True),
+)
+
+# An adviser's notes of their meetings with one student: read and written only by that adviser, and only
+# while the student shares with them; deleted with the student.
+adviser_notes = Table(
+    "adviser_notes",
+    metadata,
+    Column("adviser_name", String(256), primary_key=True),
+    Column("student_id", Integer, ForeignKey("students.id", ondelete="CASCADE"), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("saved_at", DateTime(timezone=True), nullable=False),
+)
+
 # The newest migration; the store checks it without loading Alembic (see selfexplore.store.migrate).
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"

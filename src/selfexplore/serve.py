@@ -27,7 +27,15 @@ from sqlalchemy.engine import make_url
 
 from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
 from selfexplore.errors import SelfexploreError
-from selfexplore.identity import FACILITATOR_ROLE, HUB_ENV, ROLE_ENV, TRUSTED_HEADER_ENV
+from selfexplore.identity import (
+    ADVISER_ENV,
+    ADVISER_NAME_LIMIT,
+    ADVISER_ROLE,
+    FACILITATOR_ROLE,
+    HUB_ENV,
+    ROLE_ENV,
+    TRUSTED_HEADER_ENV,
+)
 from selfexplore.store import (
     DB_URL_ENV,
     IDENTITY_KEY_ENV,
@@ -42,13 +50,17 @@ from selfexplore.workbook import APP_NOTEBOOK
 
 DEFAULT_PORT = 8866
 FACILITATOR_PORT = 8867
+ADVISER_PORT = 8868
 HOST = "127.0.0.1"
 DASHBOARD = "dashboard.ipynb"
+ADVISEES = "advisees.ipynb"
 TOKEN_ENV = "SELFEXPLORE_FACILITATOR_TOKEN"  # noqa: S105 - the name of a variable, not a token
+ADVISER_TOKEN_ENV = "SELFEXPLORE_ADVISER_TOKEN"  # noqa: S105 - the name of a variable, not a token
 # 22 URL-safe characters carry 128 bits, the least a token that guards every student's figures may have.
 MIN_TOKEN_LENGTH = 22
 # The file, in the user's own data folder, that holds the dashboard's address with its token.
 FACILITATOR_ADDRESS_FILE = "facilitator-dashboard.url"
+ADVISER_ADDRESS_FILE = "adviser-page.url"
 TEMPLATE = "selfexplore"
 # The facilitator server's sign-in: its token, with wrong ones slowed per visitor.
 FACILITATOR_SIGN_IN = "selfexplore.server.FacilitatorIdentityProvider"
@@ -103,6 +115,11 @@ def share_dir() -> Path:
 def facilitator_dir() -> Path:
     """The facilitator's notebooks: a folder of their own, so that the student server cannot render them."""
     return Path(str(resources.files("selfexplore.facilitator")))
+
+
+def adviser_dir() -> Path:
+    """The adviser's notebook: a folder of its own, which the student server does not serve."""
+    return Path(str(resources.files("selfexplore.adviser")))
 
 
 def pool_size(environ: dict[str, str] | None = None) -> int:
@@ -283,6 +300,15 @@ def facilitator_arguments(
     return [str(served), *_common(port, ip=ip, base_url=base_url, server_url=server_url)]
 
 
+def adviser_arguments(
+    port: int | str, *, ip: str = HOST, base_url: str = "/", server_url: str | None = None, page_only: bool = False
+) -> list[str]:
+    """Settings for the adviser's Voila, as the facilitator's: its own folder, no pool. `page_only` serves
+    the adviser's page at the server's root (an adviser's hub server)."""
+    served = adviser_dir() / ADVISEES if page_only else adviser_dir()
+    return [str(served), *_common(port, ip=ip, base_url=base_url, server_url=server_url)]
+
+
 def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment Voila runs in: the package's template folder first on the Jupyter path."""
     env = dict(os.environ if base is None else base)
@@ -297,18 +323,19 @@ def app_url(port: int, base_url: str = "/", ip: str = HOST) -> str:
     return f"http://{host}:{port}{base_url}"
 
 
-def dashboard_url(port: int) -> str:
-    return f"http://{HOST}:{port}/voila/render/{DASHBOARD}"
+def dashboard_url(port: int, notebook: str = DASHBOARD) -> str:
+    return f"http://{HOST}:{port}/voila/render/{notebook}"
 
 
-def facilitator_token(environ: Mapping[str, str]) -> str:
-    """SELFEXPLORE_FACILITATOR_TOKEN, refused when shorter than 128 bits' worth, or a new random token."""
-    named = environ.get(TOKEN_ENV, "").strip()
+def facilitator_token(environ: Mapping[str, str], name: str = TOKEN_ENV) -> str:
+    """The token named in `name` (SELFEXPLORE_FACILITATOR_TOKEN), refused when shorter than 128 bits' worth,
+    or a new random token."""
+    named = environ.get(name, "").strip()
     if not named:
         return secrets.token_urlsafe(32)
     if len(named) < MIN_TOKEN_LENGTH:
         raise HostingError(
-            f"{TOKEN_ENV} must be at least {MIN_TOKEN_LENGTH} characters (128 bits); make one with "
+            f"{name} must be at least {MIN_TOKEN_LENGTH} characters (128 bits); make one with "
             "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
         )
     return named
@@ -328,7 +355,8 @@ def _prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
     if key is not None:
         env[IDENTITY_KEY_ENV] = key.decode()
     env[STORE_PREPARED_ENV] = "1"  # the kernels' stores must exist: they never create one
-    env.pop(ROLE_ENV, None)  # only `facilitate` sets the facilitator role
+    env.pop(ROLE_ENV, None)  # only `facilitate` sets the facilitator role, and `advise` the adviser's
+    env.pop(ADVISER_ENV, None)
     return env
 
 
@@ -370,18 +398,68 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
     Voila in its config file, readable only by this user, not on the command line, where other users of the
     machine could see it, and the address with it is written to a file only this user can read.
     """
-    token = facilitator_token(os.environ)
+    return _signed_in_server(
+        port,
+        content_dir,
+        db_url,
+        FACILITATOR_ROLE,
+        TOKEN_ENV,
+        FACILITATOR_ADDRESS_FILE,
+        DASHBOARD,
+        "facilitator dashboard",
+    )
+
+
+def advise(adviser: str, port: int = ADVISER_PORT, content_dir: str | None = None, db_url: str | None = None) -> int:
+    """One adviser's page on a server of its own, behind a token, as the facilitator's dashboard is: the
+    students who shared with `adviser` (by adviser code, or by picking them where the hosting names advisers).
+    The token comes from SELFEXPLORE_ADVISER_TOKEN or is made afresh, and the address with it is written to a
+    file only this user can read."""
+    name = adviser.strip()
+    if not name or len(name) > ADVISER_NAME_LIMIT:
+        raise HostingError(f"an adviser's name has 1 to {ADVISER_NAME_LIMIT} characters")
+    if os.environ.get(HUB_ENV, "").strip():
+        raise HostingError(
+            f"{HUB_ENV} is set: under JupyterHub an adviser's server is `selfexplore hub-server --adviser`"
+        )
+    return _signed_in_server(
+        port,
+        content_dir,
+        db_url,
+        ADVISER_ROLE,
+        ADVISER_TOKEN_ENV,
+        ADVISER_ADDRESS_FILE,
+        ADVISEES,
+        "adviser page",
+        {ADVISER_ENV: name},
+    )
+
+
+def _signed_in_server(
+    port: int,
+    content_dir: str | None,
+    db_url: str | None,
+    role: str,
+    token_env: str,
+    address_file: str,
+    notebook: str,
+    what: str,
+    extra_env: Mapping[str, str] | None = None,
+) -> int:
+    token = facilitator_token(os.environ, token_env)
     env = _prepare(content_dir, db_url)
-    env[ROLE_ENV] = FACILITATOR_ROLE
+    env[ROLE_ENV] = role
+    env.update(extra_env or {})
     folder = data_folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    where = folder / FACILITATOR_ADDRESS_FILE
-    write_private(where, f"{dashboard_url(port)}?token={token}\n")
+    where = folder / address_file
+    write_private(where, f"{dashboard_url(port, notebook)}?token={token}\n")
     # The token is not printed: a terminal's scrollback, a log or a shared screen would show it.
-    print(f"selfexplore: the facilitator dashboard's address, with its token, is in {where}", flush=True)
+    print(f"selfexplore: the {what}'s address, with its token, is in {where}", flush=True)
     guarded = guards({key: value for key, value in os.environ.items() if key != TRUSTED_HEADER_ENV})
     signed_in = {"token": token, "identity_provider_class": FACILITATOR_SIGN_IN}
-    return _run_voila(facilitator_arguments(port), {**page_config(guarded), "Voila": signed_in}, env)
+    arguments = facilitator_arguments(port) if role == FACILITATOR_ROLE else adviser_arguments(port)
+    return _run_voila(arguments, {**page_config(guarded), "Voila": signed_in}, env)
 
 
 def write_voila_config(config: dict[str, Any], folder: Path) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     insert,
     select,
@@ -50,6 +51,8 @@ from selfexplore.errors import InputError, SelfexploreError
 from selfexplore.plan import PLAN_STATUSES, PlanStatus
 from selfexplore.schema import (
     HEAD_REVISION,
+    adviser_notes,
+    adviser_shares,
     answer_history,
     answers,
     attempts,
@@ -62,6 +65,18 @@ from selfexplore.schema import (
     students,
 )
 from selfexplore.scoring import Answer, check_answer
+from selfexplore.sharing import (
+    LABEL_LIMIT,
+    Material,
+    ShareItem,
+    check_note,
+    decode_items,
+    encode_items,
+    kept_reflection,
+    needs_answers,
+    needs_plan,
+    parse_days,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -214,6 +229,37 @@ class GroupRows:
     changes: Sequence[tuple[int, int, str, str, datetime]]  # (student, attempt number, item id, value, saved at)
     shared: Sequence[tuple[int, str, str]]  # (student, prompt id, text)
     read_at: datetime  # when the store was read: the figures are as of then
+
+
+@dataclass(frozen=True)
+class AdviserShare:
+    """One share of a student's with an adviser (see selfexplore.sharing)."""
+
+    id: int
+    items: tuple[ShareItem, ...]
+    adviser_name: str | None  # None: made with an adviser code that no adviser has redeemed yet
+    adviser_display: str | None
+    by_code: bool
+    student_label: str | None
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    seen_at: datetime | None
+
+    @property
+    def adviser_words(self) -> str:
+        """Who sees it, as the student reads it."""
+        if self.adviser_name is None:
+            return "the adviser who enters your adviser code"
+        return self.adviser_display or self.adviser_name
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at <= now
+
+
+# An adviser code that opens nothing: one message, whatever the reason.
+WRONG_ADVISER_CODE = "That adviser code opens nothing: it is mistyped, expired, withdrawn or already used."
+NOT_SHARED = "This student no longer shares anything with you."
 
 
 def private_database(path: Path) -> None:
@@ -1061,6 +1107,207 @@ class Store:
             ).all()
         return [GroupSession(r.id, r.code, r.name, r.held_on, r.closed_at is not None) for r in rows]
 
+    # --- sharing with an adviser --------------------------------------------------------------------
+
+    def share_with_adviser(
+        self,
+        student: Student,
+        items: Sequence[ShareItem],
+        days: int,
+        *,
+        adviser: tuple[str, str] | None = None,
+        label: str | None = None,
+    ) -> tuple[AdviserShare, str | None]:
+        """Share `items` for `days` with `adviser` (name, display name), or, without one, under a new adviser
+        code, returned once and stored only as a hash. Sharing again with the same adviser replaces what is
+        shared and for how long. `label` is how the adviser will know the student (their sign-in name)."""
+        encoded = encode_items(items)
+        days = parse_days(days)
+        if adviser is not None and (not adviser[0] or len(adviser[0]) > LABEL_LIMIT):
+            raise InputError("There is no such adviser.")
+        if label is not None and len(label) > LABEL_LIMIT:
+            raise InputError("The sign-in name is too long to show.")
+        now = _now()
+        values = {"items": encoded, "student_label": label, "updated_at": now, "expires_at": now + timedelta(days=days)}
+        code: str | None = None
+        with self._write() as connection:
+            connection.execute(delete(adviser_shares).where(adviser_shares.c.expires_at <= now))
+            existing = None
+            if adviser is not None:
+                existing = connection.execute(
+                    select(adviser_shares.c.id).where(
+                        (adviser_shares.c.student_id == student.id) & (adviser_shares.c.adviser_name == adviser[0])
+                    )
+                ).scalar_one_or_none()
+            if existing is not None:
+                connection.execute(
+                    update(adviser_shares)
+                    .where(adviser_shares.c.id == existing)
+                    .values(adviser_display=adviser[1] if adviser else None, **values)
+                )
+                share_id = existing
+            else:
+                if adviser is None:
+                    code = codes.new_adviser_code()
+                share_id = connection.execute(
+                    insert(adviser_shares)
+                    .values(
+                        student_id=student.id,
+                        adviser_name=adviser[0] if adviser else None,
+                        adviser_display=adviser[1] if adviser else None,
+                        code_hash=codes.adviser_code_hash(code) if code else None,
+                        created_at=now,
+                        **values,
+                    )
+                    .returning(adviser_shares.c.id)
+                ).scalar_one()
+            row = connection.execute(select(adviser_shares).where(adviser_shares.c.id == share_id)).one()
+        return _share(row), code
+
+    def adviser_shares_of(self, student: Student) -> list[AdviserShare]:
+        """The student's shares with advisers, newest first (expired ones too, until replaced or withdrawn)."""
+        with self._read() as connection:
+            rows = connection.execute(
+                select(adviser_shares)
+                .where(adviser_shares.c.student_id == student.id)
+                .order_by(adviser_shares.c.created_at.desc(), adviser_shares.c.id.desc())
+            ).all()
+        return [_share(row) for row in rows]
+
+    def withdraw_share(self, student: Student, share_id: int) -> bool:
+        """Withdraw one of the student's shares: from this moment no adviser reads anything of it. False
+        when there was no such share of theirs (already withdrawn in another tab)."""
+        if not isinstance(share_id, int) or isinstance(share_id, bool):
+            raise InputError("There is no such share.")
+        with self._write() as connection:
+            gone = connection.execute(
+                delete(adviser_shares).where(
+                    (adviser_shares.c.id == share_id) & (adviser_shares.c.student_id == student.id)
+                )
+            ).rowcount
+        return bool(gone)
+
+    def student_material(self, student: Student, items: Sequence[ShareItem]) -> Material:
+        """What an adviser would be shown of `items` now: the student's preview reads it the same way."""
+        with self._read() as connection:
+            return _material(connection, student.id, tuple(items))
+
+    def redeem_adviser_code(self, adviser: str, display: str, code: str) -> AdviserShare:
+        """Make the share behind an adviser code this adviser's. A code already redeemed by another adviser,
+        expired, withdrawn or unknown opens nothing (one message; repeated failures are slowed)."""
+        try:
+            hashed = codes.adviser_code_hash(code)
+        except codes.MalformedCode as error:
+            raise IdentityError(f"{error}.") from None
+        now = _now()
+        with self._write() as connection:
+            row = connection.execute(
+                select(adviser_shares).where(
+                    (adviser_shares.c.code_hash == hashed) & (adviser_shares.c.expires_at > now)
+                )
+            ).first()
+            if row is not None and row.adviser_name is None:
+                connection.execute(
+                    update(adviser_shares)
+                    .where(adviser_shares.c.id == row.id)
+                    .values(adviser_name=adviser, adviser_display=display)
+                )
+                row = connection.execute(select(adviser_shares).where(adviser_shares.c.id == row.id)).one()
+        if row is None or row.adviser_name != adviser:
+            self._fail_slowly()
+            raise IdentityError(WRONG_ADVISER_CODE)
+        return _share(row)
+
+    def advisees(self, adviser: str) -> list[tuple[AdviserShare, Mapping[str, datetime | None]]]:
+        """The live shares with this adviser, oldest first, each with when its shared parts last changed."""
+        now = _now()
+        with self._read() as connection:
+            rows = connection.execute(
+                select(adviser_shares)
+                .where((adviser_shares.c.adviser_name == adviser) & (adviser_shares.c.expires_at > now))
+                .order_by(adviser_shares.c.created_at, adviser_shares.c.id)
+            ).all()
+            return [
+                (_share(row), _material(connection, row.student_id, decode_items(row.items)).changed) for row in rows
+            ]
+
+    def _live_share(self, connection: Connection, adviser: str, share_id: int) -> Any:
+        if not isinstance(share_id, int) or isinstance(share_id, bool):
+            raise IdentityError(NOT_SHARED)
+        row = connection.execute(
+            select(adviser_shares).where(
+                (adviser_shares.c.id == share_id)
+                & (adviser_shares.c.adviser_name == adviser)
+                & (adviser_shares.c.expires_at > _now())
+            )
+        ).first()
+        if row is None:
+            raise IdentityError(NOT_SHARED)
+        return row
+
+    def shared_material(self, adviser: str, share_id: int) -> tuple[AdviserShare, Material]:
+        """What one share shows this adviser, now; the adviser has looked (`seen_at`). Another adviser's
+        share, an expired or a withdrawn one is an IdentityError."""
+        with self._write() as connection:
+            row = self._live_share(connection, adviser, share_id)
+            material = _material(connection, row.student_id, decode_items(row.items))
+            connection.execute(update(adviser_shares).where(adviser_shares.c.id == row.id).values(seen_at=_now()))
+        return _share(row), material
+
+    def adviser_note(self, adviser: str, share_id: int) -> str:
+        """This adviser's notes on the student of a live share of theirs."""
+        with self._read() as connection:
+            row = self._live_share(connection, adviser, share_id)
+            note = connection.execute(
+                select(adviser_notes.c.text).where(
+                    (adviser_notes.c.adviser_name == adviser) & (adviser_notes.c.student_id == row.student_id)
+                )
+            ).scalar_one_or_none()
+        return note or ""
+
+    def save_adviser_note(self, adviser: str, share_id: int, text_: object) -> datetime:
+        note = check_note(text_)
+        now = _now()
+        with self._write() as connection:
+            row = self._live_share(connection, adviser, share_id)
+            _put(
+                connection,
+                adviser_notes,
+                {"adviser_name": adviser, "student_id": row.student_id},
+                {"text": note, "saved_at": now},
+            )
+        return now
+
+    def adviser_summary(self) -> list[tuple[str, str | None, int, datetime]]:
+        """For the hosting side: each adviser with live shares, their display name, how many students share
+        with them, and the newest share."""
+        now = _now()
+        with self._read() as connection:
+            rows = connection.execute(
+                select(
+                    adviser_shares.c.adviser_name,
+                    func.max(adviser_shares.c.adviser_display).label("display"),
+                    func.count(func.distinct(adviser_shares.c.student_id)).label("students"),
+                    func.max(adviser_shares.c.updated_at).label("newest"),
+                )
+                .where(adviser_shares.c.adviser_name.is_not(None) & (adviser_shares.c.expires_at > now))
+                .group_by(adviser_shares.c.adviser_name)
+                .order_by(adviser_shares.c.adviser_name)
+            ).all()
+        return [(r.adviser_name, r.display, int(r.students), _aware(r.newest)) for r in rows]
+
+    def revoke_adviser(self, adviser: str, share_id: int | None = None) -> int:
+        """For the hosting side: end every share with this adviser (or one of them); their notes go too.
+        Returns how many shares ended."""
+        where = adviser_shares.c.adviser_name == adviser
+        if share_id is not None:
+            where = where & (adviser_shares.c.id == share_id)
+        with self._write() as connection:
+            ended = connection.execute(delete(adviser_shares).where(where)).rowcount
+            if share_id is None:
+                connection.execute(delete(adviser_notes).where(adviser_notes.c.adviser_name == adviser))
+        return int(ended)
+
     # --- student rights ---------------------------------------------------------------------------
 
     def export_student(self, student: Student) -> dict[str, Any]:
@@ -1111,6 +1358,17 @@ class Store:
             "student": {"identity": student.identity_kind, "created_at": student.created_at.isoformat()},
             "attempts": exported_attempts,
             "group_sessions": [{"name": s.name, "code": s.code} for s in self.sessions_of(student)],
+            "adviser_shares": [
+                {
+                    "adviser": share.adviser_display or share.adviser_name,
+                    "by_code": share.by_code,
+                    "items": list(share.items),
+                    "shown_as": share.student_label,
+                    "shared_at": share.updated_at.isoformat(),
+                    "expires_at": share.expires_at.isoformat(),
+                }
+                for share in self.adviser_shares_of(student)
+            ],
         }
 
     def delete_student(self, student: Student) -> None:
@@ -1152,6 +1410,62 @@ def _put(connection: Connection, table: Table, key: Mapping[str, Any], values: M
             .on_conflict_do_update(index_elements=list(key), set_=dict(values))
         )
     connection.execute(upsert)
+
+
+def _share(row: Any) -> AdviserShare:
+    return AdviserShare(
+        row.id,
+        decode_items(row.items),
+        row.adviser_name,
+        row.adviser_display,
+        row.code_hash is not None,
+        row.student_label,
+        _aware(row.created_at),
+        _aware(row.updated_at),
+        _aware(row.expires_at),
+        _aware(row.seen_at) if row.seen_at is not None else None,
+    )
+
+
+def _material(connection: Connection, student_id: int, items: tuple[ShareItem, ...]) -> Material:
+    """What a share of `items` shows, from the student's latest attempt; nothing the items do not cover is
+    read (selfexplore.sharing)."""
+    latest = connection.execute(
+        select(attempts.c.id, attempts.c.number)
+        .where(attempts.c.student_id == student_id)
+        .order_by(attempts.c.number.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return Material(0, {}, {}, (), {})
+    changed: dict[str, datetime | None] = {}
+    shown_answers: dict[str, Answer] = {}
+    if needs_answers(items):
+        rows = connection.execute(
+            select(answers.c.item_id, answers.c.value, answers.c.saved_at).where(answers.c.attempt_id == latest.id)
+        ).all()
+        shown_answers = {row.item_id: _decode(row.value) for row in rows}
+        changed["matches"] = max((_aware(row.saved_at) for row in rows), default=None)
+    plan: dict[str, tuple[str, str, str | None]] = {}
+    if needs_plan(items):
+        rows = connection.execute(select(plan_steps).where(plan_steps.c.attempt_id == latest.id)).all()
+        plan = {row.step_id: (row.status, row.note, row.target_month) for row in rows}
+        changed["plan"] = max((_aware(row.saved_at) for row in rows), default=None)
+    marked = kept_reflection(items, share_adviser=True, in_report=False)
+    ticked = kept_reflection(items, share_adviser=False, in_report=True)
+    shown: list[tuple[str, str]] = []
+    if marked or ticked:
+        which = (reflections.c.share_adviser.is_(True) if marked else false()) | (
+            reflections.c.in_report.is_(True) if ticked else false()
+        )
+        rows = connection.execute(
+            select(reflections.c.prompt_id, reflections.c.text, reflections.c.saved_at)
+            .where((reflections.c.attempt_id == latest.id) & which)
+            .order_by(reflections.c.prompt_id)
+        ).all()
+        shown = [(row.prompt_id, row.text) for row in rows if row.text.strip()]
+        changed["reflections"] = max((_aware(row.saved_at) for row in rows), default=None)
+    return Material(latest.number, shown_answers, plan, tuple(shown), changed)
 
 
 def _json_value(value: Answer) -> int | list[str]:

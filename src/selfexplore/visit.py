@@ -15,20 +15,23 @@ Two tabs of the same student are two visits: each sees what the other saved once
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from types import MappingProxyType
 from typing import Any
 
 from selfexplore.content import Content, Page
-from selfexplore.identity import resolve_identity, signs_students_in
+from selfexplore.errors import InputError
+from selfexplore.identity import known_advisers, resolve_identity, signs_students_in
 from selfexplore.matching import Kind
 from selfexplore.plan import PlanChoice, Step, merge, step_status, suggest
 from selfexplore.report import Report, build_report
 from selfexplore.request import PASS_COOKIE, PageRequest
 from selfexplore.results import Movement, Results, build_results, compare_attempts, paths_by_fit, previous_attempt
 from selfexplore.scoring import Answer, ScoredProfile
+from selfexplore.sharing import ShareItem, parse_items, shared_html
 from selfexplore.store import (
+    AdviserShare,
     Attempt,
     GroupSession,
     IdentityError,
@@ -63,6 +66,8 @@ class Visit:
         self.signed_in_by: str | None = None  # "hub" or "proxy" when the hosting signs the student in
         self.problem: str | None = None  # why a pass from the browser was not accepted
         self.school_signs_in = False  # the hosting signs students in: only they may join a session
+        self.sign_in_name: str | None = None  # the hub's or proxy's user name: how an adviser knows them
+        self.advisers: tuple[tuple[str, str], ...] = ()  # the advisers the hosting names (user, display name)
         # Bumped whenever the answers change (views shown again redraw what depends on them), and whenever
         # the student or the attempt changes (views built for the one before are dropped).
         self.version = 0
@@ -91,10 +96,12 @@ class Visit:
         nobody yet. A pass that is no longer valid leaves the visit signed out, with `problem` saying so."""
         request = PageRequest.from_environ(environ)
         self.school_signs_in = signs_students_in(environ)
+        self.advisers = known_advisers(environ) if self.school_signs_in else ()
         signed_in = resolve_identity(environ, request.headers)
         if signed_in is not None:
             self._enter(self.store.student_for(signed_in.kind, signed_in.name))
             self.signed_in_by = signed_in.kind
+            self.sign_in_name = signed_in.name
             return
         kept = request.cookies.get(PASS_COOKIE)
         if kept:
@@ -292,6 +299,35 @@ class Visit:
             raise IdentityError(NOT_SIGNED_IN)
         self.store.delete_student(self.student)
         self._leave()
+
+    # --- sharing with an adviser ------------------------------------------------------------------------
+
+    def adviser_shares(self) -> list[AdviserShare]:
+        return self.store.adviser_shares_of(self.student) if self.student is not None else []
+
+    def preview_share(self, items: Sequence[object], made_on: date) -> str:
+        """Exactly what an adviser would be shown of `items` now (selfexplore.sharing.shared_html)."""
+        if self.student is None:
+            raise IdentityError(NOT_SIGNED_IN)
+        chosen = parse_items(items)
+        return shared_html(self.content, chosen, self.store.student_material(self.student, chosen), made_on)
+
+    def share(self, items: Sequence[object], days: int, adviser: str | None) -> tuple[AdviserShare, str | None]:
+        """Share `items` for `days` with one of the advisers the hosting names, or (None) under a new adviser
+        code, returned once. An adviser the hosting does not name is refused: the page cannot add one."""
+        if self.student is None:
+            raise IdentityError(NOT_SIGNED_IN)
+        chosen: tuple[ShareItem, ...] = parse_items(items)
+        roster = dict(self.advisers)
+        if adviser is not None and adviser not in roster:
+            raise InputError("There is no such adviser to share with.")
+        picked = (adviser, roster[adviser]) if adviser is not None else None
+        return self.store.share_with_adviser(self.student, chosen, days, adviser=picked, label=self.sign_in_name)
+
+    def withdraw(self, share_id: int) -> bool:
+        if self.student is None:
+            raise IdentityError(NOT_SIGNED_IN)
+        return self.store.withdraw_share(self.student, share_id)
 
     def report(self, made_on: date) -> Report:
         """The report of the current attempt."""

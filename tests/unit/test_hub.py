@@ -17,7 +17,7 @@ from selfexplore.hub import (
     missing_hub_variables,
     voila_child_environment,
 )
-from selfexplore.identity import FACILITATOR_GROUP_ENV, ROLE_ENV
+from selfexplore.identity import FACILITATOR_GROUP_ENV, FACILITATOR_ROLE, ROLE_ENV
 from selfexplore.serve import (
     HostingError,
     normalise_base_url,
@@ -50,7 +50,7 @@ class TestHubEnvironment:
         ]
 
     def test_a_students_kernels_never_get_the_hubs_token(self) -> None:
-        child = voila_child_environment({**HUB_ENV, FACILITATOR_GROUP_ENV: "facilitators"}, facilitator=False)
+        child = voila_child_environment({**HUB_ENV, FACILITATOR_GROUP_ENV: "facilitators"}, role="")
         assert "JUPYTERHUB_API_TOKEN" not in child
         assert "JPY_API_TOKEN" not in child  # the same token, under the name older servers read
         assert FACILITATOR_GROUP_ENV not in child
@@ -60,7 +60,7 @@ class TestHubEnvironment:
         assert child["SELFEXPLORE_DB_URL"] == HUB_ENV["SELFEXPLORE_DB_URL"]
 
     def test_a_facilitators_kernels_may_ask_the_hub_for_their_groups(self) -> None:
-        child = voila_child_environment({**HUB_ENV, FACILITATOR_GROUP_ENV: "facilitators"}, facilitator=True)
+        child = voila_child_environment({**HUB_ENV, FACILITATOR_GROUP_ENV: "facilitators"}, role=FACILITATOR_ROLE)
         assert child["JUPYTERHUB_API_TOKEN"] == HUB_ENV["JUPYTERHUB_API_TOKEN"]
         assert child[FACILITATOR_GROUP_ENV] == "facilitators"
         assert child[ROLE_ENV] == "facilitator"
@@ -98,7 +98,7 @@ class TestHubVoila:
                 hub_pool_size({"SELFEXPLORE_POOL": named})
 
     def test_voila_answers_at_the_hubs_prefix_and_address_with_the_hubs_sign_in(self) -> None:
-        arguments, config = hub_voila_settings(HUB_ENV, facilitator=False)
+        arguments, config = hub_voila_settings(HUB_ENV, role="")
         assert arguments[0].endswith("workbook.ipynb")
         assert "--Voila.base_url=/user/ann/" in arguments
         assert "--Voila.server_url=/user/ann/" in arguments
@@ -112,7 +112,7 @@ class TestHubVoila:
 
     def test_in_a_pod_it_listens_where_the_spawner_says(self) -> None:
         environ = {**HUB_ENV, "JUPYTERHUB_SERVICE_URL": "http://0.0.0.0:8888/user/ann/"}
-        arguments, _config = hub_voila_settings(environ, facilitator=False)
+        arguments, _config = hub_voila_settings(environ, role="")
         assert "--Voila.ip=0.0.0.0" in arguments
         assert "--port=8888" in arguments
 
@@ -123,7 +123,7 @@ class TestHubVoila:
 
     def test_a_bad_prefix_is_refused_in_one_line(self) -> None:
         with pytest.raises(HostingError, match="JUPYTERHUB_SERVICE_PREFIX"):
-            hub_voila_settings({**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/a b/"}, facilitator=False)
+            hub_voila_settings({**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/a b/"}, role="")
 
     def test_behind_a_proxy_that_removes_the_prefix_voila_answers_at_its_root(self) -> None:
         arguments = voila_arguments("{port}", pool=0, base_url="/user/ann/", server_url="/")
@@ -137,7 +137,7 @@ class TestHubVoila:
 
     def test_a_facilitators_hub_server_serves_the_dashboard_at_its_root(self) -> None:
         arguments, config = hub_voila_settings(
-            {**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/user/fran/"}, facilitator=True
+            {**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/user/fran/"}, role=FACILITATOR_ROLE
         )
         assert arguments[0].endswith("dashboard.ipynb")
         assert "--Voila.base_url=/user/fran/" in arguments

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from html import escape
 
 import ipywidgets as widgets
@@ -11,7 +12,7 @@ from selfexplore.store import Reflection
 from selfexplore.ui.chrome import Chrome, Quiet, mark
 from selfexplore.visit import Visit
 
-ADVISER = "Share this with my Society advisor"
+ADVISER = "Mark this for my Society advisor (they see it only once I share my reflections with them)"
 GROUP = "Share this, without my name, with the group session I am in (or the next one I join)"
 REPORT = "Include this in my report"
 
@@ -74,10 +75,10 @@ class ReflectionControl:
         choices = (self.share_adviser.value, self.share_group.value, self.in_report.value)
 
         def said(saved: Reflection) -> str:
-            shared = [
-                who for who, on in (("your advisor", saved.share_adviser), (group(saved), saved.share_group)) if on
-            ]
-            return "your reflection" + (f" (shared with {' and '.join(shared)})" if shared else " (private)")
+            shared = [f"shared with {group(saved)}"] if saved.share_group else []
+            if saved.share_adviser:
+                shared.append(adviser(self.visit))
+            return "your reflection" + (f" ({'; '.join(shared)})" if shared else " (private)")
 
         saved = self.chrome.commit(
             self.prompt.id,
@@ -89,6 +90,19 @@ class ReflectionControl:
         )
         if saved is not None:
             self.where.value = where(saved)
+
+
+def adviser(visit: Visit) -> str:
+    """Who sees a reflection marked for the adviser, in the status line's words."""
+    now = datetime.now(UTC)
+    seeing = [
+        share.adviser_words
+        for share in visit.adviser_shares()
+        if "reflections" in share.items and share.adviser_name is not None and not share.expired(now)
+    ]
+    if not seeing:
+        return "marked for your advisor, who sees it only once you share your reflections on the My plan page"
+    return f"marked for your advisor: seen by {' and '.join(seeing)}"
 
 
 def group(saved: Reflection) -> str:

@@ -14,8 +14,9 @@ from selfexplore.plan import PLAN_CHOICES, Step, month_choices, month_label, sta
 from selfexplore.report import render_report_html, report_json
 from selfexplore.ui.chrome import Chrome, Quiet, mark, not_signed_in, page_heading
 from selfexplore.ui.page import PageContext, PageView
+from selfexplore.ui.sharing import ShareControl
 from selfexplore.visit import Visit
-from selfexplore.workbook import PageSpec
+from selfexplore.workbook import PageSpec, Route
 
 _CHOICES = (("Keep this step", "accepted"), ("Not now", "dismissed"))
 NO_MONTH = "none"
@@ -86,7 +87,7 @@ class PlanView(PageView):
             "My plan",
             "Next steps drawn from your matches, your closest career path and the challenges you ticked. Keep the "
             "ones you want, set the others aside, add a note and a month to aim for. Bring the plan to your "
-            "Society advisor: download it as a report below.",
+            "Society advisor: download it as a report, or share it with them, below.",
         )
         self.steps: list[StepControl] = []
         self.notice = widgets.HTML()
@@ -103,8 +104,14 @@ class PlanView(PageView):
                 self.report_links,
             ]
         )
+        self.sharing: ShareControl | None = None
         if not self.visit.known:
             self.show(self.heading, not_signed_in(self.visit))
+
+    def shown(self, route: Route) -> None:
+        super().shown(route)
+        if self.sharing is not None:
+            self.sharing.refresh()  # shares may have changed on the start page, or in another tab
 
     def refresh(self) -> None:
         """The suggestions follow the answers: rebuilt when they changed (each step's choice is kept)."""
@@ -119,7 +126,14 @@ class PlanView(PageView):
             "you have answered more of the questions on the Interests and Values pages.</p></div>"
         )
         self.report_links.value = ""
-        self.show(self.heading, self.notice, *[control.widget for control in self.steps], self.report_part)
+        self.sharing = ShareControl(self.visit, self.chrome, self.today)
+        self.show(
+            self.heading,
+            self.notice,
+            *[control.widget for control in self.steps],
+            self.report_part,
+            self.sharing.widget,
+        )
 
     def prepare_report(self) -> None:
         if not self.visit.known:

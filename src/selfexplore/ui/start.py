@@ -12,6 +12,7 @@ from selfexplore.markup import download_link
 from selfexplore.store import IdentityError
 from selfexplore.ui.chrome import failure_message, link
 from selfexplore.ui.page import PageContext, PageView
+from selfexplore.ui.sharing import ShareControl
 from selfexplore.workbook import PageSpec, Route
 
 ABOUT = """
@@ -24,9 +25,12 @@ specialties and career paths that fit your answers, with the reasons for each, s
 <li>Each answer is saved the moment you give it; you can stop at any time and come back.</li>
 <li>You are known only by a resume code (or by your school sign-in when the workbook runs on the school's
 server). The workbook never asks for your name or anything about who you are.</li>
-<li>Nobody sees your answers: not your advisers, not facilitators. A facilitator running a group session
-sees only counts for the whole group, and nothing about groups smaller than five.</li>
-<li>What you write in your own words stays private unless you tick a box to share that one reflection.</li>
+<li>Nobody sees your answers unless you share them. A facilitator running a group session sees only counts
+for the whole group, and nothing about groups smaller than five.</li>
+<li>Your Society advisor sees only what you choose to share with them, below or on the My plan page, after
+a preview of exactly what they will see, and only until you withdraw it or it expires.</li>
+<li>What you write in your own words stays private unless you tick a box to share that one reflection; a
+reflection marked for your advisor reaches them only once you share your reflections with them.</li>
 <li>You can download everything the workbook holds about you, or delete it, from this page.</li>
 </ul>
 """
@@ -58,8 +62,10 @@ class StartView(PageView):
                 self.resume,
             ]
         )
-        # Signed in: go on, join a group, your data.
+        # Signed in: go on, join a group, share with an adviser, your data.
         self.welcome = widgets.HTML()
+        self.sharing_box = widgets.VBox()
+        self.sharing: ShareControl | None = None
         self.join_code = widgets.Text(description="Group session code", placeholder="for example K7Q-D9M")
         self.join = widgets.Button(description="Join the session")
         self.join.on_click(lambda _b: self.join_session())
@@ -93,6 +99,7 @@ class StartView(PageView):
                 ),
                 self.join_code,
                 self.join,
+                self.sharing_box,
                 widgets.HTML(
                     "<h2>Taking it again</h2><p>Interests change, often more than once before the Match. A new "
                     "attempt starts with empty answers; your earlier attempts are kept, and the matches page "
@@ -120,6 +127,11 @@ class StartView(PageView):
         if visit.known:
             self.body.children = [self.account]
             self.welcome.value = self._welcome()
+            if self.sharing is None or self.sharing.visit.student is not visit.student:
+                self.sharing = ShareControl(visit, self.chrome)
+                self.sharing_box.children = (self.sharing.widget,)
+            else:
+                self.sharing.refresh()
             # A hub or proxy sign-in is not ours to end.
             self.sign_out.layout.display = "none" if visit.hosted else None
         else:
