@@ -202,10 +202,9 @@ def _cmd_adviser(content: Content, args: argparse.Namespace) -> int:
                 print(f"no student shares anything with {args.name}")
             for share, _changed in found:
                 who = share.student_label or "(shared with an adviser code)"
-                print(
-                    f"{share.id:>6}  {who}: {items_words(share.items)}, since {share.updated_at.date().isoformat()}, "
-                    f"until {share.expires_at.date().isoformat()}"
-                )
+                what = items_words(share.items, for_adviser=True)
+                since, until = share.updated_at.date().isoformat(), share.expires_at.date().isoformat()
+                print(f"{share.id:>6}  {who}: {what}, since {since}, until {until}")
             return 0
         ended = store.revoke_adviser(args.name, args.share)
         if args.share is not None and not ended:

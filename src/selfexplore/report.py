@@ -108,7 +108,7 @@ blockquote { margin: 0.5rem 0 1rem; padding-left: 0.75rem; border-left: 3px soli
 """
 
 
-def _matches(content: Content, report: Report, kind: Kind, title: str) -> str:
+def _matches(content: Content, report: Report, kind: Kind, title: str, level: int = 2) -> str:
     # The list numbers the matches itself (an <ol>): the items carry no number of their own.
     items = []
     ranked = report.results.matches(kind)
@@ -121,7 +121,7 @@ def _matches(content: Content, report: Report, kind: Kind, title: str) -> str:
             + (f"<p class='reasons'>What does not:</p><ul>{not_fits}</ul>" if not_fits else "")
             + "</li>"
         )
-    return f"<h2>{escape(title)}</h2><ol>{''.join(items)}</ol>"
+    return f"<h{level}>{escape(title)}</h{level}><ol>{''.join(items)}</ol>"
 
 
 def _steps(steps: Sequence[Step]) -> str:
@@ -145,33 +145,35 @@ Section = str
 SECTIONS: frozenset[Section] = frozenset({"matches", "plan", "reflections"})
 
 
-def report_body(content: Content, report: Report, sections: frozenset[Section] = SECTIONS) -> str:
-    """The report's parts named in `sections`, as HTML to place inside a page (every text escaped)."""
+def report_body(content: Content, report: Report, sections: frozenset[Section] = SECTIONS, level: int = 2) -> str:
+    """The report's parts named in `sections`, as HTML to place inside a page (every text escaped), its
+    headings from <h`level`> down, to sit under the page's own."""
     results = report.results
+    part, sub = f"h{level}", f"h{level + 1}"
     parts: list[str] = []
     if not results.trustworthy and "matches" in sections:
         parts.append(
             "<p><strong>Fewer than 60% of the statements were answered: read the matches with care.</strong></p>"
         )
     if "matches" in sections:
-        parts.append(_matches(content, report, "specialties", "Specialties that fit me best"))
-        parts.append(_matches(content, report, "paths", "Career paths that fit me best"))
+        parts.append(_matches(content, report, "specialties", "Specialties that fit me best", level))
+        parts.append(_matches(content, report, "paths", "Career paths that fit me best", level))
         found = [*tensions(content, results, "specialties"), *tensions(content, results, "paths")]
         tension_list = "".join(f"<li>{tension_words(content, t)}</li>" for t in found)
         if tension_list:
-            parts.append(f"<h2>Tensions to think about</h2><ul>{tension_list}</ul>")
+            parts.append(f"<{part}>Tensions to think about</{part}><ul>{tension_list}</ul>")
     if "plan" in sections:
-        parts.append(f"<h2>My plan</h2>{_steps(report.steps)}")
+        parts.append(f"<{part}>My plan</{part}>{_steps(report.steps)}")
     if "reflections" in sections:
         reflections = "".join(
-            f"<h3>{escape(r.prompt)}</h3><blockquote>{escape(r.text)}</blockquote>" for r in report.reflections
+            f"<{sub}>{escape(r.prompt)}</{sub}><blockquote>{escape(r.text)}</blockquote>" for r in report.reflections
         )
         if reflections:
-            parts.append(f"<h2>My reflections</h2>{reflections}")
+            parts.append(f"<{part}>My reflections</{part}>{reflections}")
     if "matches" in sections:
         ranking = ", ".join(content.dimensions_by_id[v].label for v in results.ranking)
         if ranking:
-            parts.append(f"<h2>What matters most to me, in order</h2><p>{escape(ranking)}</p>")
+            parts.append(f"<{part}>What matters most to me, in order</{part}><p>{escape(ranking)}</p>")
         scores = results.scored.scores
         profile_rows = "".join(
             f'<tr><th scope="row">{escape(d.label)}</th><td>'
@@ -179,7 +181,8 @@ def report_body(content: Content, report: Report, sections: frozenset[Section] =
             for d in content.dimensions
         )
         parts.append(
-            "<h2>My profile</h2><table><thead><tr><th scope='col'>Dimension</th><th scope='col'>Value (0-1)</th>"
+            f"<{part}>My profile</{part}><table><thead><tr><th scope='col'>Dimension</th>"
+            "<th scope='col'>Value (0-1)</th>"
             f"</tr></thead><tbody>{profile_rows}</tbody></table>"
             "<p class='muted'>Values run from 0 (low) to 1 (high); 0.5 means no preference. A page fits better the "
             "more often it leans the same way as these values, and the more strongly both lean; each match above "

@@ -120,6 +120,15 @@ class SignInHandler(PlainErrors, APIHandler):
         self.finish()
 
 
+class NotServedHandler(PlainErrors, web.RequestHandler):
+    """On a server of one notebook (the student's): any other notebook's address is a 404. Stock Voila
+    redirects it to its files handler, which refuses it with a 403; a 404 says plainly that this server has
+    no such page (the facilitator's dashboard, the adviser's page)."""
+
+    def get(self, *_args: Any) -> None:
+        raise web.HTTPError(404)
+
+
 class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
     """The page: within the caps, bound to the browser, the proxy's header only from the proxy."""
 
@@ -306,9 +315,14 @@ class GuardedVoila(Voila):  # type: ignore[misc]
 
     def init_handlers(self) -> list[Any]:
         handlers: list[Any] = super().init_handlers()
-        sign_in = (url_path_join(self.server_url, "/selfexplore/sign-in"), SignInHandler)
+        ours: list[Any] = [(url_path_join(self.server_url, "/selfexplore/sign-in"), SignInHandler)]
+        if self.notebook_path:
+            ours += [
+                (url_path_join(self.server_url, pattern), NotServedHandler)
+                for pattern in (r"/voila/render/.*", r"/voila/files/.*\.ipynb", r"/(?!voila/).*\.ipynb")
+            ]
         # First: Voila's own last handler takes every path under the server's.
-        return [sign_in, *((spec[0], _REPLACED.get(spec[1], spec[1]), *spec[2:]) for spec in handlers)]
+        return [*ours, *((spec[0], _REPLACED.get(spec[1], spec[1]), *spec[2:]) for spec in handlers)]
 
     def listen(self) -> None:
         every = min(CULL_EVERY, self.unconnected_grace / 2)

@@ -96,9 +96,20 @@ def kept_reflection(items: Iterable[ShareItem], *, share_adviser: bool, in_repor
     return ("reflections" in chosen and share_adviser) or ("report" in chosen and in_report)
 
 
-def items_words(items: Iterable[ShareItem]) -> str:
-    """ "your plan and your matches and profile": the items in a sentence."""
-    words = [said for item, _, said in ITEMS if item in set(items)]
+# The items as an adviser reads them.
+_ADVISER_WORDS: Mapping[ShareItem, str] = {
+    "reflections": "the reflections marked for you",
+    "plan": "their plan",
+    "matches": "their matches and profile",
+    "report": "their whole report",
+}
+
+
+def items_words(items: Iterable[ShareItem], *, for_adviser: bool = False) -> str:
+    """The items in a sentence: "your plan and your matches and profile" (for the adviser, "their plan and
+    their matches and profile")."""
+    chosen = set(items)
+    words = [_ADVISER_WORDS[item] if for_adviser else said for item, _, said in ITEMS if item in chosen]
     if len(words) <= 1:
         return "".join(words)
     return ", ".join(words[:-1]) + " and " + words[-1]
@@ -133,11 +144,17 @@ def shared_report(content: Content, items: Iterable[ShareItem], material: Materi
     )
 
 
-def shared_html(content: Content, items: Iterable[ShareItem], material: Material, made_on: date) -> str:
+# The level of the first headings of what is shared, under the page's own (h2) and the share's (h3).
+SHARED_LEVEL = 4
+
+
+def shared_html(
+    content: Content, items: Iterable[ShareItem], material: Material, made_on: date, level: int = SHARED_LEVEL
+) -> str:
     """What the adviser is shown of a share (and the student's preview of it): escaped HTML."""
     chosen = tuple(items)
     report = shared_report(content, chosen, material, made_on)
-    body = report_body(content, report, sections(chosen))
+    body = report_body(content, report, sections(chosen), level)
     if "reflections" in chosen and not material.reflections:
         body = "<p class='muted'>No reflection is marked for the Society advisor yet.</p>" + body
     return body or "<p class='muted'>Nothing to show yet.</p>"

@@ -154,6 +154,28 @@ def facilitator(tmp_path_factory: pytest.TempPathFactory, database_url: str, fac
         yield base
 
 
+ADVISER_TOKEN = "browser-test-adviser-token-0123"  # noqa: S105 - a throwaway test server's token
+
+
+@pytest.fixture(scope="session")
+def adviser_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("adviser-home")
+
+
+@pytest.fixture(scope="session")
+def adviser(database_url: str, adviser_home: Path) -> Iterator[str]:
+    """Base URL of a running `selfexplore advise --adviser lee` over the same store, with a known token."""
+    port = free_port()
+    log = adviser_home / "advise.log"
+    command = [
+        *[sys.executable, "-m", "selfexplore", "--db", database_url],
+        *["advise", "--adviser", "lee", "--port", str(port)],
+    ]
+    env = {**TEST_SERVER_ENV, "SELFEXPLORE_ADVISER_TOKEN": ADVISER_TOKEN, "XDG_DATA_HOME": str(adviser_home)}
+    with running(command, f"http://127.0.0.1:{port}", log, env) as base:
+        yield base
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     executable = _chromium()

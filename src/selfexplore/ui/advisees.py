@@ -102,9 +102,10 @@ class AdviseesView:
         rows: list[widgets.Widget] = []
         for share, changed in found:
             who = label_html(share.student_label, share.id)
+            what = escape(items_words(share.items, for_adviser=True))
             rows.append(
                 widgets.HTML(
-                    f"<p class='se-advisee'><strong>{who}</strong> shares {escape(items_words(share.items))} "
+                    f"<p class='se-advisee'><strong>{who}</strong> shares {what} "
                     f"(since {made_on_words(share.updated_at.date())}, until {made_on_words(share.expires_at.date())})."
                     f" {escape(changes(share.seen_at, share.updated_at, changed))}.</p>"
                 )
@@ -137,12 +138,15 @@ class AdviseesView:
         self._open = share
         who = label_html(share.student_label, share.id)
         body = shared_html(self.content, share.items, material, self.today)
+        document_body = shared_html(self.content, share.items, material, self.today, level=2)
         until = made_on_words(share.expires_at.date())
-        heading = f"<h2>{who}</h2><p>Shares {escape(items_words(share.items))} with you until {until}.</p>"
+        heading = (
+            f"<h3>{who}</h3><p>Shares {escape(items_words(share.items, for_adviser=True))} with you until {until}.</p>"
+        )
         document = html_document(
             f"Shared with {self.display_name} by {share.student_label or f'student {share.id}'}",
             f"<h1>{who}</h1><p class='muted'>Shared with {escape(self.display_name)}, as of "
-            f"{made_on_words(self.today)}, until {until}.</p>{body}",
+            f"{made_on_words(self.today)}, until {until}.</p>{document_body}",
         )
         name = f"selfexplore-shared-{share.id}.html"
         self._loading_note = True
@@ -157,7 +161,7 @@ class AdviseesView:
                 f"<p>{download_link(name, 'text/html', document, 'Download it (HTML, to print or keep)')}</p>"
                 f"<div class='se-shared'>{body}</div></section>"
             ),
-            widgets.HTML("<h3>My notes of our meetings</h3>"),
+            widgets.HTML("<h4>My notes of our meetings</h4>"),
             self.note,
             self.note_status,
         )
@@ -172,7 +176,7 @@ class AdviseesView:
             self._say(failure_message(error), alert=True)
             return
         self.code.value = ""
-        self._say(f"Added: this student shares {items_words(share.items)} with you.")
+        self._say(f"Added: this student shares {items_words(share.items, for_adviser=True)} with you.")
         self.open(share.id)
 
     def _save_note(self, _change: object = None) -> None:

@@ -16,7 +16,7 @@ from selfexplore.ui.chrome import Chrome, failure_message
 from selfexplore.visit import Visit
 
 CODE = "code"  # the adviser choice "make an adviser code"
-CODE_CHOICE = "An adviser code I hand over (in person or by email)"
+CODE_CHOICE = "An adviser code I hand over"
 
 
 def share_words(share: AdviserShare, now_day: date) -> str:
@@ -45,7 +45,7 @@ class ShareControl:
         options = [*((display, name) for name, display in visit.advisers), (CODE_CHOICE, CODE)]
         self.adviser = widgets.Dropdown(options=options, value=options[0][1], description="Share with")
         self.days = widgets.Dropdown(
-            options=[(words, days) for days, words in DURATIONS], value=DEFAULT_DAYS, description="For"
+            options=[(words, days) for days, words in DURATIONS], value=DEFAULT_DAYS, description="How long"
         )
         self.preview_button = widgets.Button(description="Preview what my advisor will see")
         self.confirm = widgets.Button(description="Share it", button_style="primary", disabled=True)

@@ -23,8 +23,8 @@
   var KEY = "selfexplore-opening-retries";
 
   function appShown() {
-    // The workbook, or the facilitator's dashboard (the same template serves both).
-    var app = document.querySelector(".se-app, .se-dashboard");
+    // The workbook, the facilitator's dashboard or the adviser's page (the same template serves all three).
+    var app = document.querySelector(".se-page-frame");
     return Boolean(app && app.offsetParent !== null);
   }
 

@@ -1,0 +1,216 @@
+"""Sharing with an adviser without a browser: a student previews, shares and withdraws on the plan page and
+the start page; the adviser's page shows only what is shared with that adviser, escaped, with private notes.
+Values "from the page" are set as a comm message sets them (`set_state`), so forged ones meet the real checks."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import ipywidgets as widgets
+
+from selfexplore.content import Content
+from selfexplore.identity import ADVISER_ENV, ADVISER_GROUP_ENV, ADVISER_ROLE, ADVISERS_ENV, ROLE_ENV, signed_in_adviser
+from selfexplore.store import Store
+from selfexplore.ui.advisees import AdviseesView
+from selfexplore.ui.balance import BalanceView
+from selfexplore.ui.plan import PlanView
+from selfexplore.ui.sharing import CODE, ShareControl
+from selfexplore.ui.start import StartView
+from tests.ui.widgets import Opened, downloaded, find, html_of, started
+
+PROXY = {
+    "SELFEXPLORE_TRUSTED_HEADER": "X-Remote-User",
+    ADVISERS_ENV: json.dumps({"lee": "Dr Lee (Society A)", "kim": "Dr Kim (Society B)"}),
+}
+LEE_PAGE = {ROLE_ENV: ADVISER_ROLE, ADVISER_ENV: "lee"}
+KIM_PAGE = {ROLE_ENV: ADVISER_ROLE, ADVISER_ENV: "kim"}
+
+
+def signed_in(content: Content, store: Store, name: str = "ann") -> Opened:
+    return Opened(content, store, {**PROXY, "HTTP_X_REMOTE_USER": name})
+
+
+def mark_a_reflection(opened: Opened, text: str) -> None:
+    view = opened.go("page=balance")
+    assert isinstance(view, BalanceView)
+    reflection = view.reflections["balance_week"]
+    reflection.text.set_state({"value": text})
+    reflection.share_adviser.set_state({"value": True})
+    assert "who sees it only once you share your reflections" in opened.status
+
+
+def sharing_on_plan(opened: Opened) -> ShareControl:
+    view = opened.go("page=plan")
+    assert isinstance(view, PlanView) and view.sharing is not None
+    return view.sharing
+
+
+def tick(control: ShareControl, *items: str) -> None:
+    for item in items:
+        control.boxes[item].set_state({"value": True})  # type: ignore[index]
+
+
+class TestTheStudentShares:
+    def test_nothing_is_shared_before_a_preview_and_a_confirmation(self, content: Content, store: Store) -> None:
+        opened = signed_in(content, store)
+        mark_a_reflection(opened, "<img src=x onerror=alert(1)> evenings")
+        control = sharing_on_plan(opened)
+        tick(control, "reflections")
+        assert control.confirm.disabled
+        control.share()  # a forged click before any preview
+        assert store.advisees("lee") == [] and store.advisees("kim") == []
+        control.show_preview()
+        assert "&lt;img src=x" in control.preview.value and "<img src=x" not in control.preview.value
+        assert "Dr Kim (Society B)" in control.preview.value  # the first adviser in display-name order
+        assert "<strong>ann</strong>, your school sign-in name" in control.preview.value
+        assert not control.confirm.disabled
+
+    def test_a_choice_changed_after_the_preview_needs_a_new_preview(self, content: Content, store: Store) -> None:
+        opened = signed_in(content, store)
+        control = sharing_on_plan(opened)
+        tick(control, "plan")
+        control.show_preview()
+        tick(control, "matches")
+        assert control.confirm.disabled and control.preview.value == ""
+        control.share()
+        assert store.advisees("kim") == []
+        assert "Preview what your advisor will see first" in opened.status
+
+    def test_the_adviser_sees_what_the_preview_showed_and_nothing_once_withdrawn(
+        self, content: Content, store: Store
+    ) -> None:
+        opened = signed_in(content, store)
+        mark_a_reflection(opened, "I want <em>evenings</em> free")
+        control = sharing_on_plan(opened)
+        control.adviser.set_state({"index": [v for _, v in control.adviser.options].index("lee")})
+        tick(control, "reflections", "plan")
+        control.show_preview()
+        previewed = control.preview.value
+        control.confirm.click()
+        assert "Shared with Dr Lee (Society A) until" in opened.status and "Nobody else sees it" in opened.status
+        assert "Dr Lee (Society A) sees the reflections you marked for them and your plan" in html_of(control.current)
+
+        adviser = AdviseesView(content, store, LEE_PAGE)
+        assert "<strong>ann</strong> shares" in html_of(adviser.listing)
+        assert "New: not opened yet" in html_of(adviser.listing)
+        find(adviser.listing, widgets.Button, "Open: ann").click()
+        shown = html_of(adviser.detail)
+        body = previewed.split('<div class="se-shared">', 1)[1].rsplit("</div></section>", 1)[0]
+        assert body and body in shown  # exactly what the student saw
+        assert "I want &lt;em&gt;evenings&lt;/em&gt; free" in shown
+        kept = downloaded(shown, next(w for w in shown.split('"') if w.startswith("selfexplore-shared-")))
+        assert kept.startswith("<!DOCTYPE html>") and "<h2>My reflections</h2>" in kept
+        assert "I want &lt;em&gt;evenings&lt;/em&gt; free" in kept
+        assert "No change since you last looked" in html_of(adviser.listing)
+        assert AdviseesView(content, store, KIM_PAGE).listing.children[0].value.startswith("<p>No student")
+
+        find(control.current, widgets.Button, "Withdraw: Dr Lee (Society A)").click()
+        assert "Withdrawn: Dr Lee (Society A) no longer sees" in opened.status
+        adviser.refresh()
+        assert "No student shares anything with you now" in html_of(adviser.listing)
+        assert "no longer shares anything with you" in html_of(adviser.detail)
+        assert "evenings" not in html_of(adviser.widget)
+        assert "evenings" not in html_of(AdviseesView(content, store, LEE_PAGE).widget)
+
+    def test_a_forged_adviser_or_duration_is_refused(self, content: Content, store: Store) -> None:
+        opened = signed_in(content, store)
+        visit = opened.app.visit
+        for adviser, days in (("mallory", 30), ("lee", 3650)):
+            try:
+                visit.share(["plan"], days, adviser)
+            except Exception as error:
+                assert "adviser" in str(error) or "days" in str(error)
+            else:
+                raise AssertionError("a forged choice was accepted")
+        assert store.advisees("mallory") == [] and store.advisees("lee") == []
+
+    def test_a_standalone_student_makes_an_adviser_code(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        mark_a_reflection(opened, "my own words")
+        control = sharing_on_plan(opened)
+        assert [value for _, value in control.adviser.options] == [CODE]  # no advisers named: a code only
+        tick(control, "reflections")
+        control.show_preview()
+        assert "carries no name" in control.preview.value
+        control.confirm.click()
+        assert "se-code" in control.outcome.value and "Adviser code made" in opened.status
+        code = control.outcome.value.split('class="se-code"', 1)[1].split(">", 1)[1].split("<", 1)[0]
+        assert "not entered by any adviser yet" in html_of(control.current)
+
+        lee, kim = AdviseesView(content, store, LEE_PAGE), AdviseesView(content, store, KIM_PAGE)
+        lee.code.set_state({"value": code})
+        lee.redeem()
+        assert "my own words" in html_of(lee.detail)
+        assert "Student " in html_of(lee.listing) and "shared with an adviser code" in html_of(lee.listing)
+        kim.code.set_state({"value": code})
+        kim.redeem()
+        assert "opens nothing" in kim.status.value and "my own words" not in html_of(kim.widget)
+        control.refresh()
+        assert "lee (through your adviser code) sees" in html_of(control.current)
+
+    def test_the_start_page_shares_and_withdraws_too(self, content: Content, store: Store) -> None:
+        opened = signed_in(content, store)
+        view = opened.view
+        assert isinstance(view, StartView) and view.sharing is not None
+        assert "Your Society advisor sees only what you choose to share" in view.about.value
+        tick(view.sharing, "matches")
+        view.sharing.show_preview()
+        view.sharing.confirm.click()
+        assert len(store.advisees("kim")) == 1
+        # The plan page shows the same share, and withdraws it.
+        plan = sharing_on_plan(opened)
+        find(plan.current, widgets.Button, "Withdraw: Dr Kim (Society B)").click()
+        assert store.advisees("kim") == []
+
+
+class TestTheAdviserPage:
+    def test_without_the_adviser_role_nothing_is_read_or_shown(self, content: Content, store: Store) -> None:
+        for environ in ({}, {ADVISER_ENV: "lee"}, {ROLE_ENV: "facilitator", ADVISER_ENV: "lee"}):
+            view = AdviseesView(content, store, environ)
+            assert view.adviser is None and "This page is for advisers" in html_of(view.widget)
+
+    def test_under_a_hub_only_members_of_the_advisers_group_see_it(self) -> None:
+        environ = {
+            ROLE_ENV: ADVISER_ROLE,
+            "JUPYTERHUB_USER": "lee",
+            "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api",
+            "JUPYTERHUB_API_TOKEN": "t",
+            ADVISER_GROUP_ENV: "advisers",
+        }
+
+        def hub(groups: list[str]) -> object:
+            def fetch(_request: urllib.request.Request) -> bytes:
+                return json.dumps({"name": "lee", "groups": groups}).encode()
+
+            return fetch
+
+        assert signed_in_adviser(environ, hub(["advisers"])) == "lee"  # type: ignore[arg-type]
+        assert signed_in_adviser(environ, hub(["students"])) is None  # type: ignore[arg-type]
+        assert signed_in_adviser({**environ, ADVISER_GROUP_ENV: ""}, hub(["advisers"])) is None  # type: ignore[arg-type]
+        # Under a hub the name is the hub's user, never a name set beside it.
+        assert signed_in_adviser({**environ, ADVISER_ENV: "kim"}, hub(["advisers"])) == "lee"  # type: ignore[arg-type]
+
+    def test_notes_are_saved_for_this_adviser_only(self, content: Content, store: Store) -> None:
+        student = store.create_student().student
+        with_lee, _ = store.share_with_adviser(student, ["plan"], 30, adviser=("lee", "Dr Lee"))
+        with_kim, _ = store.share_with_adviser(student, ["plan"], 30, adviser=("kim", "Dr Kim"))
+        lee = AdviseesView(content, store, LEE_PAGE)
+        lee.open(with_lee.id)
+        lee.note.set_state({"value": "<script>x</script> talked about surgery"})
+        assert "Note saved" in lee.note_status.value
+        assert store.adviser_note("lee", with_lee.id) == "<script>x</script> talked about surgery"
+        kim = AdviseesView(content, store, KIM_PAGE)
+        kim.open(with_kim.id)
+        assert kim.note.value == ""
+        kim.open(with_lee.id)  # a forged open of another adviser's share
+        assert "no longer shares" in html_of(kim.detail) and "surgery" not in html_of(kim.widget)
+
+    def test_a_note_typed_after_the_student_withdrew_is_not_kept(self, content: Content, store: Store) -> None:
+        student = store.create_student().student
+        share, _ = store.share_with_adviser(student, ["plan"], 30, adviser=("lee", "Dr Lee"))
+        lee = AdviseesView(content, store, LEE_PAGE)
+        lee.open(share.id)
+        store.withdraw_share(student, share.id)
+        lee.note.set_state({"value": "too late"})
+        assert "Your note was not saved" in html_of(lee.detail)
