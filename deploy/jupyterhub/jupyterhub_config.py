@@ -3,6 +3,7 @@
 # dashboard instead. Copy this file next to the hub, set the values marked SET, and start the hub with
 #   jupyterhub -f jupyterhub_config.py
 # docs/hosting.md walks through it from a fresh machine.
+import json
 import os
 import shutil
 import sys
@@ -24,6 +25,13 @@ IDENTITY_KEY = os.environ.pop("SELFEXPLORE_IDENTITY_KEY")
 # hub's roles, not a token, decide who reaches it.
 FACILITATORS_GROUP = os.environ.get("SELFEXPLORE_FACILITATOR_GROUP", "facilitators")
 FACILITATORS = [name for name in os.environ.get("SELFEXPLORE_FACILITATORS", "").split(",") if name.strip()]
+# SET: the Society advisors (hub user names), and the names students see them by (a JSON object of user
+# name: display name). Members of this hub group get their adviser page, where they read what their students
+# share with them; students pick them by these names when they share. The group's `display_names` property
+# holds the names, so an admin can change them through the hub's API too.
+ADVISERS_GROUP = os.environ.get("SELFEXPLORE_ADVISER_GROUP", "advisers")
+ADVISERS = [name for name in os.environ.get("SELFEXPLORE_ADVISER_USERS", "").split(",") if name.strip()]
+ADVISER_NAMES = json.loads(os.environ.get("SELFEXPLORE_ADVISER_NAMES", "{}"))
 # How long a student's server may sit without a request before the idle culler stops it (every answer is
 # saved the moment it is given, so nothing is lost; signing in again starts it afresh).
 IDLE_TIMEOUT = int(os.environ.get("SELFEXPLORE_IDLE_TIMEOUT", "3600"))
@@ -62,16 +70,38 @@ c.JupyterHub.redirect_to_server = True
 c.JupyterHub.implicit_spawn_seconds = 0.01
 
 
-def _facilitator_server(spawner):
-    """Members of the facilitators group get the dashboard, asked of the hub's groups at every start."""
-    if FACILITATORS_GROUP in {group.name for group in spawner.user.groups}:
+def _advisers(spawner):
+    """The advisers group's members, each with the name students see (its `display_names` property)."""
+    from jupyterhub import orm
+
+    group = spawner.user.db.query(orm.Group).filter_by(name=ADVISERS_GROUP).one_or_none()
+    if group is None:
+        return {}
+    names = (group.properties or {}).get("display_names", {})
+    return {user.name: str(names.get(user.name) or user.name) for user in group.users}
+
+
+def _role_server(spawner):
+    """Asked of the hub's groups at every start: facilitators get the dashboard, advisers their adviser
+    page, and a student's workbook is told who the advisers are, to pick from when sharing."""
+    groups = {group.name for group in spawner.user.groups}
+    if FACILITATORS_GROUP in groups:
         spawner.cmd = [SELFEXPLORE, "hub-server", "--facilitator"]
         spawner.environment = {**spawner.environment, "SELFEXPLORE_FACILITATOR_GROUP": FACILITATORS_GROUP}
+    elif ADVISERS_GROUP in groups:
+        spawner.cmd = [SELFEXPLORE, "hub-server", "--adviser"]
+        spawner.environment = {**spawner.environment, "SELFEXPLORE_ADVISER_GROUP": ADVISERS_GROUP}
+    else:
+        spawner.environment = {**spawner.environment, "SELFEXPLORE_ADVISERS": json.dumps(_advisers(spawner))}
 
 
-c.Spawner.pre_spawn_hook = _facilitator_server
-c.JupyterHub.load_groups = {FACILITATORS_GROUP: {"users": FACILITATORS}}
-# A server's own token may read which groups its user is in: the dashboard asks the hub at each refresh.
+c.Spawner.pre_spawn_hook = _role_server
+c.JupyterHub.load_groups = {
+    FACILITATORS_GROUP: {"users": FACILITATORS},
+    ADVISERS_GROUP: {"users": ADVISERS, "properties": {"display_names": ADVISER_NAMES}},
+}
+# A server's own token may read which groups its user is in: the dashboard asks the hub at each refresh, and
+# the adviser page when it opens.
 c.Spawner.server_token_scopes = [
     "access:servers!server",
     "users:activity!user",

@@ -35,6 +35,8 @@ Z2JH_CONFIG = Path(__file__).with_name("z2jh_config.py")
 Z2JH_VALUES = ROOT / "deploy" / "kubernetes" / "values.yaml"
 TEST_CONFIG = Path(__file__).with_name("jupyterhub_config.py")
 FACILITATOR = "fran"
+ADVISER = "lee"
+ADVISER_DISPLAY = "Dr Lee (Society A)"
 
 
 @dataclass
@@ -104,6 +106,8 @@ def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG) -> Iterat
         "SELFEXPLORE_DB_URL": db_url,
         "SELFEXPLORE_IDENTITY_KEY": TEST_IDENTITY_KEY,
         "SELFEXPLORE_FACILITATORS": FACILITATOR,
+        "SELFEXPLORE_ADVISER_USERS": ADVISER,
+        "SELFEXPLORE_ADVISER_NAMES": json.dumps({ADVISER: ADVISER_DISPLAY}),
         "SELFEXPLORE_HUB_URL": url,
         "SELFEXPLORE_HUB_HOME": str(home / "users"),
         "SELFEXPLORE_HUB_DB_URL": f"sqlite:///{home / 'jupyterhub.sqlite'}",

@@ -26,6 +26,8 @@ from selfexplore.content import load_content
 from selfexplore.store import Store
 from tests.browser.conftest import PageGuard, _missing, new_context, screenshots
 from tests.browser.hub import (
+    ADVISER,
+    ADVISER_DISPLAY,
     CHP,
     DEPLOY_CONFIG,
     FACILITATOR,
@@ -188,6 +190,49 @@ class TestHostedClass:
         assert response is not None
         assert response.status in (403, 404), response.status
         assert page.locator(".se-app").count() == 0
+        context.close()
+
+    def test_a_student_shares_with_their_adviser_who_reads_it_until_it_is_withdrawn(
+        self, hub: Hub, browser: Browser
+    ) -> None:
+        context, guard, page = signed_in_to_workbook(browser, hub, "nia")
+        balance = go_to(page, "balance")
+        balance.get_by_role("textbox").first.fill("Hub <i>words</i> for my advisor")
+        saved(page, "(private)")
+        balance.get_by_role("checkbox", name="Mark this for my Society advisor").first.check()
+        saved(page, "sees it only once you share your reflections")
+        plan = go_to(page, "plan")
+        plan.get_by_role("checkbox", name="The reflections I marked for my Society advisor").check()
+        # The advisers are the hub group's members, by the names the group gives them.
+        plan.get_by_label("Share with", exact=True).select_option(label=ADVISER_DISPLAY)
+        plan.get_by_role("button", name="Preview what my advisor will see").click()
+        expect(plan.locator(".se-preview")).to_contain_text("They will see it as from nia")
+        plan.get_by_role("button", name="Share it").click()
+        saved(page, f"Shared with {ADVISER_DISPLAY} until")
+
+        # The adviser signs in to the hub and lands on their page, where the student is, by name.
+        adviser, adviser_guard, reading = sign_in(browser, hub, ADVISER)
+        expect(reading.locator(".se-advisees")).to_be_visible()
+        reading.get_by_role("button", name="Open: nia").click()
+        expect(reading.locator(".se-shared-with-me")).to_contain_text("Hub <i>words</i> for my advisor")
+        screenshots(reading, "hub-adviser-page")
+
+        # The student withdraws; the adviser's next load shows nothing of hers.
+        plan.get_by_role("button", name=f"Withdraw: {ADVISER_DISPLAY}").click()
+        saved(page, f"Withdrawn: {ADVISER_DISPLAY} no longer sees")
+        reading.reload()
+        expect(reading.get_by_text("No student shares anything with you now.")).to_be_visible()
+        expect(reading.locator("body")).not_to_contain_text("Hub <i>words</i>")
+        adviser_guard.check()
+        adviser.close()
+
+        guard.check()
+        # A student signed in to the hub is refused the adviser's server (the hub's refusal is logged in the
+        # console, so the page's guard has been checked before).
+        response = page.goto(f"{hub.url}/user/{ADVISER}/")
+        assert response is not None
+        assert response.status in (403, 404), response.status
+        assert page.locator(".se-advisees").count() == 0
         context.close()
 
     def test_a_facilitator_sees_the_session_and_a_student_or_visitor_gets_nothing(

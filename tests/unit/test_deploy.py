@@ -5,6 +5,7 @@ comes from."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -77,26 +78,53 @@ class TestValues:
             for trait in settings:
                 assert classes[section].class_traits(config=True).get(trait) is not None, f"{section}.{trait}"
 
-    def test_the_facilitators_hook_gives_members_the_dashboard_and_leaves_students_alone(
+    def test_the_hook_gives_facilitators_and_advisers_their_pages_and_students_the_advisers(
         self, values: dict[str, Any]
     ) -> None:
         c = Config()
         for key, snippet in values["hub"]["extraConfig"].items():
             exec(compile(snippet, key, "exec"), {"c": c})  # noqa: S102 - the values file's own snippet
         hook = c.KubeSpawner.pre_spawn_hook
+        advisers = SimpleNamespace(
+            users=[SimpleNamespace(name="lee"), SimpleNamespace(name="kim")],
+            properties={"display_names": {"lee": "Dr Lee (Society A)"}},
+        )
+
+        class Query:
+            def __init__(self, found: object) -> None:
+                self.found = found
+
+            def filter_by(self, name: str) -> Query:
+                return Query(self.found if name == "advisers" else None)
+
+            def one_or_none(self) -> object:
+                return self.found
+
+        db = SimpleNamespace(query=lambda _table: Query(advisers))
 
         def spawner(*groups: str) -> SimpleNamespace:
-            user = SimpleNamespace(groups=[SimpleNamespace(name=name) for name in groups])
+            user = SimpleNamespace(groups=[SimpleNamespace(name=name) for name in groups], db=db)
             return SimpleNamespace(user=user, cmd=["selfexplore", "hub-server"], environment={"A": "1"})
 
         facilitator = spawner("facilitators", "pdw-2027")
         hook(facilitator)
         assert facilitator.cmd == ["selfexplore", "hub-server", "--facilitator"]
         assert facilitator.environment == {"A": "1", "SELFEXPLORE_FACILITATOR_GROUP": "facilitators"}
+        adviser = spawner("advisers")
+        hook(adviser)
+        assert adviser.cmd == ["selfexplore", "hub-server", "--adviser"]
+        assert adviser.environment == {"A": "1", "SELFEXPLORE_ADVISER_GROUP": "advisers"}
         student = spawner("pdw-2027")
         hook(student)
         assert student.cmd == ["selfexplore", "hub-server"]
+        assert json.loads(student.environment.pop("SELFEXPLORE_ADVISERS")) == {
+            "lee": "Dr Lee (Society A)",
+            "kim": "kim",
+        }
         assert student.environment == {"A": "1"}
+        advisers.properties = None
+        hook(student)
+        assert json.loads(student.environment["SELFEXPLORE_ADVISERS"]) == {"lee": "lee", "kim": "kim"}
 
 
 @pytest.fixture(scope="module")
