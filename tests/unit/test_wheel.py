@@ -37,6 +37,9 @@ class TestWheel:
         assert "selfexplore/data/specialties/anesthesiology.yaml" in names
         assert "selfexplore/data/paths/public-health.yaml" in names
         assert f"selfexplore/notebooks/{APP_NOTEBOOK}" in names
+        assert "selfexplore/facilitator/dashboard.ipynb" in names
+        assert "selfexplore/adviser/advisees.ipynb" in names
+        assert "selfexplore/migrations/versions/0007_adviser_shares.py" in names
         template = "selfexplore/share/voila/templates/selfexplore/"
         for part in ("conf.json", "index.html.j2", *(f"static/{name}" for name in STATIC)):
             assert template + part in names
