@@ -46,6 +46,10 @@ def sharing_on_plan(opened: Opened) -> ShareControl:
     return view.sharing
 
 
+def choose(control: ShareControl, adviser: str) -> None:
+    control.adviser.set_state({"index": [value for _, value in control.adviser.options].index(adviser)})
+
+
 def tick(control: ShareControl, *items: str) -> None:
     for item in items:
         control.boxes[item].set_state({"value": True})  # type: ignore[index]
@@ -60,15 +64,19 @@ class TestTheStudentShares:
         assert control.confirm.disabled
         control.share()  # a forged click before any preview
         assert store.advisees("lee") == [] and store.advisees("kim") == []
+        control.show_preview()  # nobody is picked for the student
+        assert "Choose who to share with first" in control.preview.value and control.confirm.disabled
+        choose(control, "kim")
         control.show_preview()
         assert "&lt;img src=x" in control.preview.value and "<img src=x" not in control.preview.value
-        assert "Dr Kim (Society B)" in control.preview.value  # the first adviser in display-name order
+        assert "Dr Kim (Society B)" in control.preview.value
         assert "<strong>ann</strong>, your school sign-in name" in control.preview.value
         assert not control.confirm.disabled
 
     def test_a_choice_changed_after_the_preview_needs_a_new_preview(self, content: Content, store: Store) -> None:
         opened = signed_in(content, store)
         control = sharing_on_plan(opened)
+        choose(control, "kim")
         tick(control, "plan")
         control.show_preview()
         tick(control, "matches")
@@ -83,7 +91,7 @@ class TestTheStudentShares:
         opened = signed_in(content, store)
         mark_a_reflection(opened, "I want <em>evenings</em> free")
         control = sharing_on_plan(opened)
-        control.adviser.set_state({"index": [v for _, v in control.adviser.options].index("lee")})
+        choose(control, "lee")
         tick(control, "reflections", "plan")
         control.show_preview()
         previewed = control.preview.value
@@ -155,6 +163,7 @@ class TestTheStudentShares:
         assert isinstance(view, StartView) and view.sharing is not None
         assert "Your Society advisor sees only what you choose to share" in view.about.value
         tick(view.sharing, "matches")
+        choose(view.sharing, "kim")
         view.sharing.show_preview()
         view.sharing.confirm.click()
         assert len(store.advisees("kim")) == 1

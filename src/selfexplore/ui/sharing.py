@@ -16,6 +16,7 @@ from selfexplore.ui.chrome import Chrome, failure_message
 from selfexplore.visit import Visit
 
 CODE = "code"  # the adviser choice "make an adviser code"
+UNCHOSEN = "none"  # no adviser picked yet: a student names their own, nobody is picked for them
 CODE_CHOICE = "An adviser code I hand over"
 
 
@@ -43,6 +44,8 @@ class ShareControl:
         self.today = today or date.today()
         self.boxes = {item: widgets.Checkbox(value=False, description=label, indent=False) for item, label, _ in ITEMS}
         options = [*((display, name) for name, display in visit.advisers), (CODE_CHOICE, CODE)]
+        if visit.advisers:
+            options.insert(0, ("Choose your advisor", UNCHOSEN))
         self.adviser = widgets.Dropdown(options=options, value=options[0][1], description="Share with")
         self.days = widgets.Dropdown(
             options=[(words, days) for days, words in DURATIONS], value=DEFAULT_DAYS, description="How long"
@@ -104,6 +107,9 @@ class ShareControl:
         items, adviser, days = self.chosen()
         if not items:
             self.preview.value = '<p class="se-alert" role="alert">Tick at least one thing to share first.</p>'
+            return
+        if adviser == UNCHOSEN:
+            self.preview.value = '<p class="se-alert" role="alert">Choose who to share with first.</p>'
             return
         try:
             shown = self.visit.preview_share(items, self.today)
