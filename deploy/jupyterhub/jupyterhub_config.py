@@ -90,7 +90,12 @@ def _role_server(spawner):
         spawner.environment = {**spawner.environment, "SELFEXPLORE_FACILITATOR_GROUP": FACILITATORS_GROUP}
     elif ADVISERS_GROUP in groups:
         spawner.cmd = [SELFEXPLORE, "hub-server", "--adviser"]
-        spawner.environment = {**spawner.environment, "SELFEXPLORE_ADVISER_GROUP": ADVISERS_GROUP}
+        spawner.environment = {
+            **spawner.environment,
+            "SELFEXPLORE_ADVISER_GROUP": ADVISERS_GROUP,
+            # the adviser's own display name, for the students who give them an adviser code
+            "SELFEXPLORE_ADVISERS": json.dumps(_advisers(spawner)),
+        }
     else:
         spawner.environment = {**spawner.environment, "SELFEXPLORE_ADVISERS": json.dumps(_advisers(spawner))}
 

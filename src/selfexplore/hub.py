@@ -99,8 +99,8 @@ def voila_child_environment(env: Mapping[str, str], *, role: Role = "") -> dict[
             child.pop(name, None)
         child.pop(FACILITATOR_GROUP_ENV, None)
         child.pop(ADVISER_GROUP_ENV, None)
-    if role != "":
-        child.pop(ADVISERS_ENV, None)  # the list of advisers is for students to pick from
+    if role == FACILITATOR_ROLE:
+        child.pop(ADVISERS_ENV, None)  # for students to pick from, and for an adviser's own display name
     return child
 
 

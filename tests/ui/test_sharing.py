@@ -223,3 +223,13 @@ class TestTheAdviserPage:
         store.withdraw_share(student, share.id)
         lee.note.set_state({"value": "too late"})
         assert "Your note was not saved" in html_of(lee.detail)
+
+    def test_a_code_redeemed_shows_the_student_the_advisers_display_name(self, content: Content, store: Store) -> None:
+        student = store.create_student().student
+        share, code = store.share_with_adviser(student, ["plan"], 7)
+        assert code is not None
+        lee = AdviseesView(content, store, {**LEE_PAGE, ADVISERS_ENV: PROXY[ADVISERS_ENV]})
+        lee.code.set_state({"value": code})
+        lee.redeem()
+        (shared,) = store.adviser_shares_of(student)
+        assert shared.id == share.id and shared.adviser_words == "Dr Lee (Society A)"

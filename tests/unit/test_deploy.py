@@ -113,6 +113,7 @@ class TestValues:
         adviser = spawner("advisers")
         hook(adviser)
         assert adviser.cmd == ["selfexplore", "hub-server", "--adviser"]
+        assert json.loads(adviser.environment.pop("SELFEXPLORE_ADVISERS"))["lee"] == "Dr Lee (Society A)"
         assert adviser.environment == {"A": "1", "SELFEXPLORE_ADVISER_GROUP": "advisers"}
         student = spawner("pdw-2027")
         hook(student)

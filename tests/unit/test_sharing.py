@@ -103,6 +103,7 @@ class TestAdvisersOfTheHosting:
         environ = {**HUB_ENV, ADVISER_GROUP_ENV: "advisers", ADVISERS_ENV: "{}"}
         child = voila_child_environment(environ, role=ADVISER_ROLE)
         assert child[ROLE_ENV] == ADVISER_ROLE and child[ADVISER_GROUP_ENV] == "advisers"
+        assert child[ADVISERS_ENV] == "{}"  # the adviser's own display name is in it
         assert child["JUPYTERHUB_API_TOKEN"] == HUB_ENV["JUPYTERHUB_API_TOKEN"]
         student = voila_child_environment(environ, role="")
         assert ADVISER_GROUP_ENV not in student and student[ADVISERS_ENV] == "{}"
