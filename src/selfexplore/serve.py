@@ -399,13 +399,13 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
     machine could see it, and the address with it is written to a file only this user can read.
     """
     return _signed_in_server(
-        port,
+        facilitator_arguments(port),
         content_dir,
         db_url,
         FACILITATOR_ROLE,
         TOKEN_ENV,
         FACILITATOR_ADDRESS_FILE,
-        DASHBOARD,
+        dashboard_url(port, DASHBOARD),
         "facilitator dashboard",
     )
 
@@ -423,29 +423,31 @@ def advise(adviser: str, port: int = ADVISER_PORT, content_dir: str | None = Non
             f"{HUB_ENV} is set: under JupyterHub an adviser's server is `selfexplore hub-server --adviser`"
         )
     return _signed_in_server(
-        port,
+        adviser_arguments(port),
         content_dir,
         db_url,
         ADVISER_ROLE,
         ADVISER_TOKEN_ENV,
         ADVISER_ADDRESS_FILE,
-        ADVISEES,
+        dashboard_url(port, ADVISEES),
         "adviser page",
         {ADVISER_ENV: name},
     )
 
 
 def _signed_in_server(
-    port: int,
+    arguments: list[str],
     content_dir: str | None,
     db_url: str | None,
     role: str,
     token_env: str,
     address_file: str,
-    notebook: str,
+    address: str,
     what: str,
     extra_env: Mapping[str, str] | None = None,
 ) -> int:
+    """A page of `role` (`arguments`: Voila's settings for it) on a server of its own behind a token; its
+    `address`, with the token, goes to `address_file` in this user's data folder, never to the terminal."""
     token = facilitator_token(os.environ, token_env)
     env = _prepare(content_dir, db_url)
     env[ROLE_ENV] = role
@@ -453,12 +455,11 @@ def _signed_in_server(
     folder = data_folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     where = folder / address_file
-    write_private(where, f"{dashboard_url(port, notebook)}?token={token}\n")
+    write_private(where, f"{address}?token={token}\n")
     # The token is not printed: a terminal's scrollback, a log or a shared screen would show it.
     print(f"selfexplore: the {what}'s address, with its token, is in {where}", flush=True)
     guarded = guards({key: value for key, value in os.environ.items() if key != TRUSTED_HEADER_ENV})
     signed_in = {"token": token, "identity_provider_class": FACILITATOR_SIGN_IN}
-    arguments = facilitator_arguments(port) if role == FACILITATOR_ROLE else adviser_arguments(port)
     return _run_voila(arguments, {**page_config(guarded), "Voila": signed_in}, env)
 
 

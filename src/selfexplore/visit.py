@@ -80,6 +80,7 @@ class Visit:
         self._plan: dict[str, PlanStep] | None = None
         self._results: tuple[int, Results] | None = None
         self._before: dict[Kind, tuple[int, Movement | None]] = {}
+        self._shares: list[AdviserShare] | None = None
 
     # --- who the student is -------------------------------------------------------------------------
 
@@ -302,8 +303,14 @@ class Visit:
 
     # --- sharing with an adviser ------------------------------------------------------------------------
 
-    def adviser_shares(self) -> list[AdviserShare]:
-        return self.store.adviser_shares_of(self.student) if self.student is not None else []
+    def adviser_shares(self, *, reread: bool = False) -> list[AdviserShare]:
+        """The student's shares with advisers: read once, then again after each share or withdrawal, or when
+        `reread` (a page shown again: another tab may have changed them)."""
+        if self.student is None:
+            return []
+        if self._shares is None or reread:
+            self._shares = self.store.adviser_shares_of(self.student)
+        return list(self._shares)
 
     def preview_share(self, items: Sequence[object], made_on: date) -> str:
         """Exactly what an adviser would be shown of `items` now (selfexplore.sharing.shared_html)."""
@@ -322,12 +329,16 @@ class Visit:
         if adviser is not None and adviser not in roster:
             raise InputError("There is no such adviser to share with.")
         picked = (adviser, roster[adviser]) if adviser is not None else None
-        return self.store.share_with_adviser(self.student, chosen, days, adviser=picked, label=self.sign_in_name)
+        made = self.store.share_with_adviser(self.student, chosen, days, adviser=picked, label=self.sign_in_name)
+        self._shares = None
+        return made
 
     def withdraw(self, share_id: int) -> bool:
         if self.student is None:
             raise IdentityError(NOT_SIGNED_IN)
-        return self.store.withdraw_share(self.student, share_id)
+        withdrawn = self.store.withdraw_share(self.student, share_id)
+        self._shares = None
+        return withdrawn
 
     def report(self, made_on: date) -> Report:
         """The report of the current attempt."""

@@ -126,7 +126,12 @@ class PlanView(PageView):
             "you have answered more of the questions on the Interests and Values pages.</p></div>"
         )
         self.report_links.value = ""
-        self.sharing = ShareControl(self.visit, self.chrome, self.today)
+        # Built once: what is shared does not follow the answers, but a preview drawn from the answers before
+        # does not show what would be shared now.
+        if self.sharing is None:
+            self.sharing = ShareControl(self.visit, self.chrome, self.today)
+        else:
+            self.sharing.forget_preview()
         self.show(
             self.heading,
             self.notice,

@@ -20,11 +20,11 @@ UNCHOSEN = "none"  # no adviser picked yet: a student names their own, nobody is
 CODE_CHOICE = "An adviser code I hand over"
 
 
-def share_words(share: AdviserShare, now_day: date) -> str:
+def share_words(share: AdviserShare, now: datetime) -> str:
     """One share in force, as the student reads it (escaped)."""
     what = escape(items_words(share.items))
     until = made_on_words(share.expires_at.date())
-    if share.expires_at.date() <= now_day:
+    if share.expired(now):
         return f"Expired on {until}: nobody sees {what} any more."
     if share.adviser_name is None:
         return (
@@ -36,7 +36,8 @@ def share_words(share: AdviserShare, now_day: date) -> str:
 
 
 class ShareControl:
-    """The whole of sharing with an adviser, for one page. `refresh` redraws the shares in force."""
+    """The whole of sharing with an adviser, for one page. `refresh` draws the shares in force (the page
+    calls it each time it is shown); `forget_preview` drops a preview the answers have changed under."""
 
     def __init__(self, visit: Visit, chrome: Chrome, today: date | None = None) -> None:
         self.visit = visit
@@ -87,7 +88,6 @@ class ShareControl:
         )
         self.widget.add_class("se-group")
         self.widget.add_class("se-share")
-        self.refresh()
 
     def chosen(self) -> tuple[tuple[str, ...], str, int]:
         items = tuple(item for item, box in self.boxes.items() if box.value is True)
@@ -99,9 +99,12 @@ class ShareControl:
     def _changed(self, _change: object = None) -> None:
         """A choice changed: the preview shown is no longer what would be shared."""
         if self._previewed is not None and self._previewed != self.chosen():
-            self._previewed = None
-            self.preview.value = ""
-            self.confirm.disabled = True
+            self.forget_preview()
+
+    def forget_preview(self) -> None:
+        self._previewed = None
+        self.preview.value = ""
+        self.confirm.disabled = True
 
     def show_preview(self) -> None:
         items, adviser, days = self.chosen()
@@ -144,9 +147,7 @@ class ShareControl:
         except Exception as error:
             self.chrome.failed(error)
             return
-        self._previewed = None
-        self.preview.value = ""
-        self.confirm.disabled = True
+        self.forget_preview()
         until = made_on_words(made.expires_at.date())
         what = items_words(made.items)
         if code is not None:
@@ -179,7 +180,7 @@ class ShareControl:
             self.current.children = ()
             return
         try:
-            shares = self.visit.adviser_shares()
+            shares = self.visit.adviser_shares(reread=True)
         except Exception as error:
             self.current.children = (widgets.HTML(f'<p class="se-alert">{escape(failure_message(error))}</p>'),)
             return
@@ -187,13 +188,14 @@ class ShareControl:
             self.current.children = (widgets.HTML("<p>Nothing: no adviser sees anything of yours.</p>"),)
             return
         rows: list[widgets.Widget] = []
+        now = datetime.now(UTC)
         for share in shares:
-            expired = share.expired(datetime.now(UTC))
+            expired = share.expired(now)
             whom = (
                 share.adviser_words if share.adviser_name else f"the code of {made_on_words(share.created_at.date())}"
             )
             button = widgets.Button(description=f"{'Remove' if expired else 'Withdraw'}: {whom}")
             button.on_click(lambda _b, share=share: self.withdraw(share))
-            rows.append(widgets.HTML(f'<p class="se-share-line">{share_words(share, self.today)}</p>'))
+            rows.append(widgets.HTML(f'<p class="se-share-line">{share_words(share, now)}</p>'))
             rows.append(button)
         self.current.children = tuple(rows)

@@ -66,6 +66,7 @@ class StartView(PageView):
         self.welcome = widgets.HTML()
         self.sharing_box = widgets.VBox()
         self.sharing: ShareControl | None = None
+        self._sharing_for = -1  # the visit's generation the control was built for
         self.join_code = widgets.Text(description="Group session code", placeholder="for example K7Q-D9M")
         self.join = widgets.Button(description="Join the session")
         self.join.on_click(lambda _b: self.join_session())
@@ -127,11 +128,13 @@ class StartView(PageView):
         if visit.known:
             self.body.children = [self.account]
             self.welcome.value = self._welcome()
-            if self.sharing is None or self.sharing.visit.student is not visit.student:
+            if self.sharing is None or self._sharing_for != visit.generation:
+                # This page stays on screen while the student signs in and out: a new student gets a new
+                # control, with nothing of the one before ticked or previewed.
                 self.sharing = ShareControl(visit, self.chrome)
+                self._sharing_for = visit.generation
                 self.sharing_box.children = (self.sharing.widget,)
-            else:
-                self.sharing.refresh()
+            self.sharing.refresh()
             # A hub or proxy sign-in is not ours to end.
             self.sign_out.layout.display = "none" if visit.hosted else None
         else:
