@@ -140,9 +140,8 @@ class AdviseesView:
         body = shared_html(self.content, share.items, material, self.today)
         document_body = shared_html(self.content, share.items, material, self.today, level=2)
         until = made_on_words(share.expires_at.date())
-        heading = (
-            f"<h3>{who}</h3><p>Shares {escape(items_words(share.items, for_adviser=True))} with you until {until}.</p>"
-        )
+        what = escape(items_words(share.items, for_adviser=True))
+        heading = f"<h3>{who}</h3><p>Shared with you until {until}: {what}.</p>"
         document = html_document(
             f"Shared with {self.display_name} by {share.student_label or f'student {share.id}'}",
             f"<h1>{who}</h1><p class='muted'>Shared with {escape(self.display_name)}, as of "
