@@ -25,6 +25,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # axe-core for the browser tests' accessibility checks, from package-lock.json. Without npm the stamp is
 # left out and those checks skip (CI installs npm, so there they run).
@@ -40,7 +41,7 @@ unit: $(VENV)/.installed-test $(NODE_PACKAGES)
 
 # The notebooks run against a throwaway store, never the default one in the user's data folder.
 notebooks: $(VENV)/.installed-test
-	SELFEXPLORE_DB_URL=sqlite:///$$(mktemp -d)/nbval.sqlite3 $(BIN)/pytest --nbval-lax notebooks src/selfexplore/facilitator src/selfexplore/adviser
+	SELFEXPLORE_DB_URL=sqlite:///$$(mktemp -d)/nbval.sqlite3 $(BIN)/pytest --nbval-lax notebooks
 
 test: lint unit notebooks
 

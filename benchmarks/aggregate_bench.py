@@ -30,9 +30,9 @@ from sqlalchemy import insert
 
 from selfexplore.aggregate import SETTLE, aggregate, render_dashboard
 from selfexplore.content import Content, load_content
-from selfexplore.schema import answer_history, answers, attempts, group_sessions, memberships, students
 from selfexplore.scoring import value_ids
 from selfexplore.store import Store
+from selfexplore.store.schema import answer_history, answers, attempts, group_sessions, memberships, students
 
 
 def fill(store: Store, content: Content, count: int, seed: int = 7) -> int:

@@ -231,7 +231,7 @@ async def client_visit(
             return arrival
         kernel = json.loads(config.group(1))["kernelId"]
         # The page's cookies, as a browser keeps them: the workbook's server answers a kernel's websocket
-        # only with the cookie it set on the kernel's page (selfexplore.server).
+        # only with the cookie it set on the kernel's page (selfexplore.serving.server).
         jar = SimpleCookie()
         for line in page.headers.get_list("Set-Cookie"):
             jar.load(line)

@@ -42,9 +42,10 @@ import psutil
 
 from benchmarks.burst_bench import Arrival, client_visit
 from benchmarks.servers import MIB, STOCK_PAGE, Server, machine, settle, stock_server, voila
-from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
-from selfexplore.serve import guards, voila_arguments, voila_config, voila_environment
-from selfexplore.store import DB_URL_ENV, IDENTITY_KEY_ENV, Store
+from selfexplore import settings
+from selfexplore.content import default_content_dir, load_content
+from selfexplore.serving.serve import guards, voila_arguments, voila_config, voila_environment
+from selfexplore.store import Store
 from tests.helpers import free_port
 
 CLIENT_HEADER = "X-Bench-Client"
@@ -141,11 +142,17 @@ def capped_server(folder: Path, cap: int, per_client: int) -> Iterator[Server]:
     work.mkdir()
     (work / "voila.json").write_text(json.dumps(voila_config(pool=2, guarded=guards(environ))), encoding="utf-8")
     env = voila_environment()
-    env.update({CONTENT_ENV: str(default_content_dir()), DB_URL_ENV: url, IDENTITY_KEY_ENV: key.decode()})
+    env.update(
+        {
+            settings.CONTENT.name: str(default_content_dir()),
+            settings.DB_URL.name: url,
+            settings.IDENTITY_KEY.name: key.decode(),
+        }
+    )
     env["SELFEXPLORE_STORE_PREPARED"] = "1"
     port = free_port()
     command = [
-        *(sys.executable, "-m", "selfexplore.server", *voila_arguments(port, pool=2)),
+        *(sys.executable, "-m", "selfexplore.serving.server", *voila_arguments(port, pool=2)),
         *("--Voila.config_file_paths", str(work)),
     ]
     with voila("workbook, capped", command, env, work, port) as server:

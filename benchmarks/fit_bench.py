@@ -37,7 +37,7 @@ DEFINING_STUDENT = 0.25
 
 
 def strong_defining_conflicts(content: Content, match: Match, profile_values: dict[str, float]) -> list[str]:
-    page = content.page(match.id)
+    page = content.field(match.id)
     found = []
     for key, student in profile_values.items():
         value = page.value(key)

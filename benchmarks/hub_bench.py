@@ -48,7 +48,7 @@ def _role(process: psutil.Process) -> str:
     command = " ".join(process.cmdline())
     if "ipykernel" in command:
         return "kernel"
-    if "selfexplore.hubvoila" in command or "-m voila" in command:
+    if "selfexplore.serving.hubvoila" in command or "-m voila" in command:
         return "voila"
     return "server"
 
@@ -98,7 +98,7 @@ def main() -> int:
                 page.locator(READY).first.wait_for(timeout=TIMEOUT_MS)
                 seconds = time.monotonic() - started
                 time.sleep(2)  # the page's messages settle before memory is read
-                students.append(Student(name, seconds, _uss_by_role(processes_of(name))))
+                students.append(Student(name, seconds, _uss_by_role(processes_of(hub, name))))
                 print(f"{name}: usable after {seconds:.1f} s, {students[-1].total:.1f} MiB", flush=True)
                 context.close()
         browser.close()

@@ -148,9 +148,9 @@ async def run_burst(browser: Browser, folder: Path, db_url: str, students: int, 
         burst.machine_cpu = machine_cpu() - cpu_before
         burst.steal = steal_since(before)
         await asyncio.sleep(5)  # the pages' messages settle before memory is read
-        burst.uss = [_uss_by_role(processes_of(name)) for name in names]
+        burst.uss = [_uss_by_role(processes_of(hub, name)) for name in names]
         # Every student's processes started with the burst: their CPU time so far is the burst's.
-        servers = [process for name in names for process in processes_of(name)]
+        servers = [process for name in names for process in processes_of(hub, name)]
         kernels = [process for process in servers if "ipykernel" in " ".join(process.cmdline())]
         burst.cpu = {
             "hub and its proxy": _cpu_seconds(_hub_processes()) - hub_before,

@@ -22,9 +22,10 @@ from typing import Any
 import nbformat
 import psutil
 
-from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
-from selfexplore.serve import HOST, guards, voila_arguments, voila_config, voila_environment
-from selfexplore.store import DB_URL_ENV, Store
+from selfexplore import settings
+from selfexplore.content import default_content_dir, load_content
+from selfexplore.serving.serve import HOST, guards, voila_arguments, voila_config, voila_environment
+from selfexplore.store import Store
 from tests.browser.chromium import find_chromium
 from tests.helpers import free_port
 
@@ -157,11 +158,11 @@ def workbook_server(name: str, folder: Path, database: str, pool: int) -> Iterat
     guarded = guards({"SELFEXPLORE_KERNELS_PER_CLIENT": "1000", **os.environ})
     (work / "voila.json").write_text(json.dumps(voila_config(pool=pool, guarded=guarded)), encoding="utf-8")
     env = voila_environment()
-    env[CONTENT_ENV] = str(default_content_dir())
-    env[DB_URL_ENV] = database
+    env[settings.CONTENT.name] = str(default_content_dir())
+    env[settings.DB_URL.name] = database
     port = free_port()
     command = [
-        *(sys.executable, "-m", "selfexplore.server", *voila_arguments(port, pool=pool)),
+        *(sys.executable, "-m", "selfexplore.serving.server", *voila_arguments(port, pool=pool)),
         *("--Voila.config_file_paths", str(work)),
     ]
     with voila(name, command, env, work, port) as server:

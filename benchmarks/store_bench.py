@@ -21,8 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from selfexplore import settings
 from selfexplore.content import load_content
-from selfexplore.store import DB_POOL_ENV, Store
+from selfexplore.store import Store
 from tests.store.postgres import postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,7 +88,7 @@ def main() -> int:
                 # with two connections kept open per writer (SELFEXPLORE_DB_POOL=2), as it did before.
                 cases = {"SQLite": (sqlite, ""), "PostgreSQL": (postgres, ""), "PostgreSQL, 2 kept": (postgres, "2")}
                 for name, (url, kept) in cases.items():
-                    os.environ[DB_POOL_ENV] = kept
+                    os.environ[settings.DB_POOL.name] = kept
                     latencies = run(url, writers, args.answers, interval)
                     print(
                         f"| {name} | {writers} | {interval:g} ms | {len(latencies)} | "

@@ -44,7 +44,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Field, Route, sync_playwright
 
 from benchmarks.servers import (
     MIB,
@@ -61,8 +61,9 @@ from benchmarks.servers import (
     stock_server,
     workbook_server,
 )
-from selfexplore.request import PASS_COOKIE
-from selfexplore.store import Store, Student
+from selfexplore.records import Student
+from selfexplore.serving.request import PASS_COOKIE
+from selfexplore.store import Store
 from selfexplore.workbook import APP_NOTEBOOK, EXTRAS, STEPS
 from tests.browser.chromium import CHROMIUM_FLAGS, is_local
 
@@ -134,7 +135,7 @@ def _context(browser: Browser, blocked: set[str]) -> BrowserContext:
     return context
 
 
-def _ready_at(page: Page) -> float:
+def _ready_at(page: Field) -> float:
     """Milliseconds from the page's start to the moment its watched control became usable."""
     page.wait_for_function("() => window.__seReady !== null", timeout=TIMEOUT_MS)
     ready: float = page.evaluate("window.__seReady")
@@ -195,7 +196,7 @@ class Pass:
     kernels_started: int
 
 
-def _move(page: Page, link: Callable[[], None], page_id: str) -> float:
+def _move(page: Field, link: Callable[[], None], page_id: str) -> float:
     page.evaluate(f"window.__seReady = null; window.__seWatch = {APP_CONTROL.format(page=page_id)!r}")
     link()
     ready = _ready_at(page)
@@ -203,7 +204,7 @@ def _move(page: Page, link: Callable[[], None], page_id: str) -> float:
     return ready - clicked
 
 
-def _answer_one(page: Page, page_id: str, number: int) -> None:
+def _answer_one(page: Field, page_id: str, number: int) -> None:
     """As a student would on a page of questions: answer its first (differently in each pass, so that it
     is a change), and wait for it to be saved."""
     view = page.locator(f".se-body .se-view-{page_id}")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from selfexplore.content import Content, load_content, validate_content
     from selfexplore.errors import ContentError, InputError, Problem, SelfexploreError
-    from selfexplore.matching import Match, rank_pages, rank_paths, rank_specialties
+    from selfexplore.matching import Match, rank_fields, rank_paths, rank_specialties
     from selfexplore.profile import Profile, parse_profile
     from selfexplore.scoring import ScoredProfile, score_answers
 
@@ -27,7 +27,7 @@ _HOMES = {
     "Problem": "errors",
     "SelfexploreError": "errors",
     "Match": "matching",
-    "rank_pages": "matching",
+    "rank_fields": "matching",
     "rank_paths": "matching",
     "rank_specialties": "matching",
     "Profile": "profile",
@@ -47,7 +47,7 @@ __all__ = [
     "SelfexploreError",
     "load_content",
     "parse_profile",
-    "rank_pages",
+    "rank_fields",
     "rank_paths",
     "rank_specialties",
     "score_answers",

@@ -45,11 +45,11 @@ import numpy as np
 import pandas as pd
 
 from selfexplore.cohorts import MIN_GROUP, SETTLE, Counted, Part, count
-from selfexplore.content import Content, Page
+from selfexplore.content import Content, Field, ItemKind
 from selfexplore.matching import CLEAR, CONFLICT_WEIGHT, DEFINING, STRONG_CONFLICT, SYSTEM_WEIGHT
+from selfexplore.records import GroupRows
 from selfexplore.results import TOP, TRUST_THRESHOLD
 from selfexplore.scoring import value_ids
-from selfexplore.store import GroupRows
 
 __all__ = [
     "MIN_GROUP",
@@ -197,8 +197,9 @@ def _lists(answers: pd.DataFrame, item_id: str | None) -> dict[int, tuple[str, .
     return found
 
 
-def _item_of_kind(content: Content, kind: str) -> str | None:
-    return next((item.id for item in content.questionnaire.items if item.kind == kind), None)
+def _item_of_kind(content: Content, kind: ItemKind) -> str | None:
+    item = content.questionnaire.item_of_kind(kind)
+    return item.id if item is not None else None
 
 
 def _ids(content: Content) -> list[str]:
@@ -207,7 +208,7 @@ def _ids(content: Content) -> list[str]:
 
 def _top_pages(
     content: Content,
-    pages: Sequence[Page],
+    pages: Sequence[Field],
     leans: np.ndarray,
     systems: Mapping[int, tuple[str, ...]],
     members: Sequence[int],

@@ -59,7 +59,7 @@ def fit_chart(matches: Sequence[Match], caption: str) -> str:
     midline = f'<line x1="{_BAR / 2}" x2="{_BAR / 2}" y1="18" y2="{len(matches) * _ROW + 4}" class="se-svg-axis"/>'
     rows = "".join(f'<tr><th scope="row">{escape(m.name)}</th><td>{m.fit}</td></tr>' for m in matches)
     table = (
-        '<table><thead><tr><th scope="col">Page</th><th scope="col">Fit (0-100)</th></tr></thead>'
+        '<table><thead><tr><th scope="col">Field</th><th scope="col">Fit (0-100)</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
     )
     return _figure(

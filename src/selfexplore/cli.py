@@ -11,14 +11,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
+from selfexplore import settings
 from selfexplore.content import Content, load_content, stale_pages, validate_content
 from selfexplore.errors import ContentError, InputError, SelfexploreError
-from selfexplore.matching import Kind, Match, rank
+from selfexplore.matching import FieldList, Match, rank
 from selfexplore.profile import parse_profile
 from selfexplore.scoring import parse_answers, score_answers
-from selfexplore.serve import ADVISER_PORT, DEFAULT_POOL, DEFAULT_PORT, FACILITATOR_PORT, HOST, POOL_ENV
-from selfexplore.store import Store, write_private
-from selfexplore.visit import Visit
+from selfexplore.services.visit import Visit
+from selfexplore.serving.serve import ADVISER_PORT, DEFAULT_POOL, DEFAULT_PORT, FACILITATOR_PORT, HOST
+from selfexplore.store import Store
+from selfexplore.store.files import write_private
 
 EXIT_INVALID = 2
 
@@ -59,7 +61,7 @@ def _port(text: str) -> int:
 
 
 def _base_url(text: str) -> str:
-    from selfexplore.serve import normalise_base_url
+    from selfexplore.serving.serve import normalise_base_url
 
     try:
         return normalise_base_url(text)
@@ -122,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--pool",
         type=_count,
         metavar="N",
-        help=f"kernels kept ready for students arriving at once (default: ${POOL_ENV} or {DEFAULT_POOL}; 0: none)",
+        help=(
+            f"kernels kept ready for students arriving at once (default: ${settings.POOL.name} or {DEFAULT_POOL}; "
+            "0: none)"
+        ),
     )
     serve.add_argument(
         "--base-url",
@@ -179,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _adviser_name(text: str) -> str:
-    from selfexplore.identity import ADVISER_NAME_LIMIT
+    from selfexplore.serving.identity import ADVISER_NAME_LIMIT
 
     name = text.strip()
     if not name or len(name) > ADVISER_NAME_LIMIT or any(ord(c) < 32 for c in name):
@@ -188,25 +193,26 @@ def _adviser_name(text: str) -> str:
 
 
 def _cmd_adviser(content: Content, args: argparse.Namespace) -> int:
-    from selfexplore.sharing import items_words
+    from selfexplore.services.adviser import AdviserRoster
 
     with Store.open(content, args.db) as store:
+        roster = AdviserRoster(store)
         if args.action == "list":
-            for name, display, students, newest in store.adviser_summary():
-                shown = f"  ({display})" if display and display != name else ""
-                print(f"{name}{shown}: {students} student(s) share with them, newest on {newest.date().isoformat()}")
+            for adviser in roster.summary():
+                shown = f"  ({adviser.display})" if adviser.display and adviser.display != adviser.name else ""
+                print(
+                    f"{adviser.name}{shown}: {adviser.students} student(s) share with them, "
+                    f"newest on {adviser.newest.date().isoformat()}"
+                )
             return 0
         if args.action == "shares":
-            found = store.advisees(args.name)
+            found = roster.shares(args.name)
             if not found:
                 print(f"no student shares anything with {args.name}")
-            for share, _changed in found:
-                who = share.student_label or "(shared with an adviser code)"
-                what = items_words(share.items, for_adviser=True)
-                since, until = share.updated_at.date().isoformat(), share.expires_at.date().isoformat()
-                print(f"{share.id:>6}  {who}: {what}, since {since}, until {until}")
+            for share in found:
+                print(roster.share_line(share))
             return 0
-        ended = store.revoke_adviser(args.name, args.share)
+        ended = roster.revoke(args.name, args.share)
         if args.share is not None and not ended:
             raise InputError(f"{args.name} has no share {args.share}")
         noted = "" if args.share is not None else "; their notes are deleted"
@@ -222,22 +228,29 @@ def _date(text: str) -> date:
 
 
 def _cmd_session(content: Content, args: argparse.Namespace) -> int:
+    from selfexplore.services.facilitator import FacilitatorService, listing_lines
+
     with Store.open(content, args.db) as store:
+        sessions = FacilitatorService(content, store)
         if args.action == "create":
-            created = store.create_session(args.name, args.date)
+            created = sessions.create(args.name, args.date)
             print(created.code)
             print(f"session “{created.name}” is open: students type {created.code} on the start page", file=sys.stderr)
         elif args.action == "list":
-            for listed in store.sessions():
-                size = len(store.session_rows(listed).members)
-                held = listed.held_on.isoformat() if listed.held_on else "-"
-                state = "closed" if listed.closed else "open"
-                print(f"{listed.code}  {held:<10}  {state:<6}  {size:>4} joined  {listed.name}")
+            for line in listing_lines(sessions.sessions()):
+                print(line)
         elif args.action == "close":
-            closed = store.close_session(args.code)
+            closed = sessions.close(args.code)
             print(f"closed {closed.code}: “{closed.name}” takes no new members")
         else:
-            return _export_session(content, store, args)
+            figures = sessions.figures(args.code)
+            made = sessions.export(figures)
+            text = made.csv if args.out.lower().endswith(".csv") else made.html
+            try:
+                write_private(Path(args.out), text)
+            except OSError as error:
+                raise InputError(f"cannot write {args.out}: {error.strerror}") from None
+            print(f"exported {figures.session.code} to {args.out}")
     return 0
 
 
@@ -271,22 +284,6 @@ def _resume_code(args: argparse.Namespace) -> str:
     if not code:
         raise InputError("no resume code given: pass it on standard input or with --code-file FILE")
     return code
-
-
-def _export_session(content: Content, store: Store, args: argparse.Namespace) -> int:
-    from selfexplore.aggregate import aggregate, export_html, to_frame
-
-    found = store.session(args.code)
-    dashboard = aggregate(content, store.session_rows(found))
-    try:
-        if args.out.lower().endswith(".csv"):
-            write_private(Path(args.out), to_frame(dashboard).to_csv(index=False))
-        else:
-            write_private(Path(args.out), export_html(content, found.name, dashboard))
-    except OSError as error:
-        raise InputError(f"cannot write {args.out}: {error.strerror}") from None
-    print(f"exported {found.code} to {args.out}")
-    return 0
 
 
 def _read_json(path: str) -> Any:
@@ -357,20 +354,20 @@ def _cmd_score(content: Content, args: argparse.Namespace) -> int:
 def _cmd_match(content: Content, args: argparse.Namespace) -> int:
     data = _read_json(args.profile)
     documents = data if isinstance(data, list) else [data]
-    kind: Kind = args.kind
-    results: list[tuple[Kind, tuple[Match, ...]]] = []
+    kind: FieldList = args.kind
+    results: list[tuple[Match, ...]] = []
     for index, document in enumerate(documents):
         try:
             profile = parse_profile(document, content)
         except InputError as error:
             where = f"profile {index + 1}: " if isinstance(data, list) else ""
             raise InputError(f"{where}{error}") from None
-        results.append((kind, rank(content, profile, kind)[: args.top]))
+        results.append(rank(content, profile, kind)[: args.top])
     if args.json:
-        documents_out = [{"kind": k, "matches": [m.to_json() for m in matches]} for k, matches in results]
+        documents_out = [{"kind": kind, "matches": [m.to_json() for m in matches]} for matches in results]
         _print_json(documents_out if isinstance(data, list) else documents_out[0])
         return 0
-    for number, (_, matches) in enumerate(results, start=1):
+    for number, matches in enumerate(results, start=1):
         if len(results) > 1:
             print(f"profile {number}")
         for position, match in enumerate(matches, start=1):
@@ -429,27 +426,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             return _cmd_validate(args)
         if args.command == "serve":
-            from selfexplore.serve import pool_size, serve
+            from selfexplore.serving.serve import pool_size, serve
 
-            try:
-                pool = args.pool if args.pool is not None else pool_size()
-            except ValueError as error:
-                raise UsageError(str(error)) from None
+            pool = args.pool if args.pool is not None else pool_size()
             return serve(
                 port=args.port, content_dir=args.content, db_url=args.db, pool=pool, base_url=args.base_url, ip=args.ip
             )
         if args.command == "hub-server":
-            from selfexplore.hub import hub_server
-            from selfexplore.identity import ADVISER_ROLE, FACILITATOR_ROLE
+            from selfexplore.serving.hub import hub_server
+            from selfexplore.serving.identity import ADVISER_ROLE, FACILITATOR_ROLE
 
             role = FACILITATOR_ROLE if args.facilitator else ADVISER_ROLE if args.adviser else ""
             return hub_server(role=role, content_dir=args.content, db_url=args.db)
         if args.command == "facilitate":
-            from selfexplore.serve import facilitate
+            from selfexplore.serving.serve import facilitate
 
             return facilitate(port=args.port, content_dir=args.content, db_url=args.db)
         if args.command == "advise":
-            from selfexplore.serve import advise
+            from selfexplore.serving.serve import advise
 
             return advise(args.adviser, port=args.port, content_dir=args.content, db_url=args.db)
         content = load_content(args.content)

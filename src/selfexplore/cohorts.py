@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from selfexplore.store import HISTORY_LIMIT
+from selfexplore.records import HISTORY_LIMIT
 
 MIN_GROUP = 5
 # How long after the fifth (tenth...) student came to a part its figures wait, and as of when they take

@@ -18,6 +18,7 @@ staff member sees the whole list at once. This module is the one loader of the p
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -29,8 +30,10 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import Field as Constraint
 
+from selfexplore import settings
 from selfexplore.errors import ContentError, Problem
 
 SCHEMA_VERSIONS = (1,)
@@ -38,11 +41,19 @@ SCHEMA_VERSIONS = (1,)
 # in all (statements and the unscored questions), so that the whole pass fits one sitting.
 MIN_ITEMS = 2
 MAX_ITEMS = 70
-CONTENT_ENV = "SELFEXPLORE_CONTENT"
 
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=64)]
+# An id: lower-case words joined by - or _ (the store checks ids it is given against the same pattern).
+ID_PATTERN = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+Id = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN.pattern}$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]+$")]
+
+
+# A field is a specialty or a career path: what a student is matched to and reads a page about. (A "page"
+# is a screen of the workbook app: selfexplore.workbook.PAGES.)
+FieldKind = Literal["specialty", "path"]
+ItemKind = Literal["scale", "systems", "ranking", "challenges"]
+SupportKind = Literal["office", "person", "program", "online"]
 
 
 class _Model(BaseModel):
@@ -72,8 +83,8 @@ class BodySystem(_Model):
 
 class DimensionsFile(_Model):
     schema_version: int
-    dimensions: tuple[Dimension, ...] = Field(min_length=1)
-    systems: tuple[BodySystem, ...] = Field(min_length=1)
+    dimensions: tuple[Dimension, ...] = Constraint(min_length=1)
+    systems: tuple[BodySystem, ...] = Constraint(min_length=1)
 
 
 # --- questionnaire.yaml -----------------------------------------------------------------------------
@@ -81,7 +92,7 @@ class DimensionsFile(_Model):
 
 class Scale(_Model):
     id: Id
-    labels: tuple[Text, ...] = Field(min_length=2, max_length=11)
+    labels: tuple[Text, ...] = Constraint(min_length=2, max_length=11)
     # One-sided (an importance scale): the first label means "does not matter to me", not "I want the
     # opposite", so it sits at the middle of the line (0.5) and the last label at 1.
     one_sided: bool = False
@@ -109,10 +120,10 @@ class Item(_Model):
     # scale: one answer on a labelled scale, keyed to dimensions (the only kind that is scored);
     # systems: up to max_choices body systems; ranking: the values dimensions put in order, most important
     # first; challenges: any of the challenges in resources.yaml, ticked without being asked why.
-    kind: Literal["scale", "systems", "ranking", "challenges"] = "scale"
+    kind: ItemKind = "scale"
     scale: Id | None = None
     keys: tuple[ItemKey, ...] = ()
-    max_choices: int | None = Field(default=None, ge=1)
+    max_choices: int | None = Constraint(default=None, ge=1)
 
 
 class Prompt(_Model):
@@ -126,9 +137,9 @@ class Prompt(_Model):
 
 class Questionnaire(_Model):
     schema_version: int
-    scales: tuple[Scale, ...] = Field(min_length=1)
-    sections: tuple[Section, ...] = Field(min_length=1)
-    items: tuple[Item, ...] = Field(min_length=1)
+    scales: tuple[Scale, ...] = Constraint(min_length=1)
+    sections: tuple[Section, ...] = Constraint(min_length=1)
+    items: tuple[Item, ...] = Constraint(min_length=1)
     prompts: tuple[Prompt, ...] = ()
 
     @cached_property
@@ -145,6 +156,10 @@ class Questionnaire(_Model):
     def prompts_in(self, section: str) -> tuple[Prompt, ...]:
         return tuple(prompt for prompt in self.prompts if prompt.section == section)
 
+    def item_of_kind(self, kind: ItemKind) -> Item | None:
+        """The one item of an unscored kind (the body systems, the values ranking, the checklist)."""
+        return next((item for item in self.items if item.kind == kind), None)
+
     def scale_of(self, item: Item) -> Scale:
         if item.scale is None:
             raise KeyError(f"item {item.id} has no scale")
@@ -158,7 +173,7 @@ class Source(_Model):
     id: Id
     publisher: Text
     title: Text
-    year: int = Field(ge=1900, le=2100)
+    year: int = Constraint(ge=1900, le=2100)
     url: Url
 
 
@@ -166,16 +181,16 @@ class Fact(_Model):
     """A piece of page text that states facts, with the sources that back it."""
 
     text: Text
-    sources: tuple[Id, ...] = Field(min_length=1)
+    sources: tuple[Id, ...] = Constraint(min_length=1)
 
 
 class Training(Fact):
-    years: float | None = Field(default=None, ge=0, le=12)
+    years: float | None = Constraint(default=None, ge=0, le=12)
 
 
 class ListFact(_Model):
     items: tuple[Text, ...]
-    sources: tuple[Id, ...] = Field(min_length=1)
+    sources: tuple[Id, ...] = Constraint(min_length=1)
 
 
 class Degree(Fact):
@@ -183,7 +198,7 @@ class Degree(Fact):
 
 
 class ProfileValue(_Model):
-    value: float = Field(ge=0.0, le=1.0)
+    value: float = Constraint(ge=0.0, le=1.0)
     # One line in plain words on where the field sits on this dimension: the matches page quotes it as the
     # reason for a support or a conflict.
     why: Text
@@ -192,12 +207,12 @@ class ProfileValue(_Model):
     sources: tuple[Id, ...] = ()
 
 
-class Page(_Model):
-    """A specialty or a career-path page."""
+class Field(_Model):
+    """A specialty or a career path, with what its page says about it."""
 
     schema_version: int
     id: Id
-    kind: Literal["specialty", "path"]
+    kind: FieldKind
     name: Text
     summary: Text
     day_to_day: Fact
@@ -211,7 +226,7 @@ class Page(_Model):
     events: tuple[Id, ...] = ()
     profile: dict[Id, ProfileValue]
     degrees: tuple[Degree, ...] = ()
-    sources: tuple[Source, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = Constraint(min_length=1)
     # The day the page's facts were last checked against their sources (`validate` warns after 18 months).
     checked: date
 
@@ -253,11 +268,11 @@ class Need(_Model):
 class Support(_Model):
     id: Id
     name: Text
-    kind: Literal["office", "person", "program", "online"]
+    kind: SupportKind
     what: Text
-    needs: tuple[Id, ...] = Field(min_length=1)
+    needs: tuple[Id, ...] = Constraint(min_length=1)
     how_to_reach: Text
-    sources: tuple[Id, ...] = Field(min_length=1)
+    sources: tuple[Id, ...] = Constraint(min_length=1)
 
 
 class Event(_Model):
@@ -267,9 +282,9 @@ class Event(_Model):
     when: Text
     audience: Text
     what: Text
-    needs: tuple[Id, ...] = Field(min_length=1)
-    sources: tuple[Id, ...] = Field(min_length=1)
-    specialties_per_year: int | None = Field(default=None, ge=1)
+    needs: tuple[Id, ...] = Constraint(min_length=1)
+    sources: tuple[Id, ...] = Constraint(min_length=1)
+    specialties_per_year: int | None = Constraint(default=None, ge=1)
     questions: tuple[Text, ...] = ()
     topics: tuple[Text, ...] = ()
 
@@ -278,7 +293,7 @@ class Challenge(_Model):
     id: Id
     label: Text
     prompt: Text
-    supports: tuple[Id, ...] = Field(min_length=1)
+    supports: tuple[Id, ...] = Constraint(min_length=1)
     events: tuple[Id, ...] = ()
 
 
@@ -289,7 +304,7 @@ class Way(_Model):
     {name}"). `id` is short: it names the plan step together with the page's id."""
 
     id: Id
-    applies_to: Literal["specialty", "path"]
+    applies_to: FieldKind
     ref: Id
     action: Text
     # The pages the school knows this way exists for (a session this year, a student group). Absent: every
@@ -306,11 +321,11 @@ class Way(_Model):
 class Resources(_Model):
     schema_version: int
     school: School
-    sources: tuple[Source, ...] = Field(min_length=1)
-    needs: tuple[Need, ...] = Field(min_length=1)
-    supports: tuple[Support, ...] = Field(min_length=1)
-    events: tuple[Event, ...] = Field(min_length=1)
-    challenges: tuple[Challenge, ...] = Field(min_length=1)
+    sources: tuple[Source, ...] = Constraint(min_length=1)
+    needs: tuple[Need, ...] = Constraint(min_length=1)
+    supports: tuple[Support, ...] = Constraint(min_length=1)
+    events: tuple[Event, ...] = Constraint(min_length=1)
+    challenges: tuple[Challenge, ...] = Constraint(min_length=1)
     explore: tuple[Way, ...] = ()
 
     @cached_property
@@ -333,15 +348,15 @@ class SessionFormat(_Model):
     event: Id | None = None  # the school event (resources.yaml) this format runs at
     length: Text
     goal: Text
-    plan: tuple[Text, ...] = Field(min_length=2)
-    prompts: tuple[Text, ...] = Field(min_length=1)
+    plan: tuple[Text, ...] = Constraint(min_length=2)
+    prompts: tuple[Text, ...] = Constraint(min_length=1)
     # Add the event's own questions (resources.yaml `questions`) to the prompts.
     event_questions: bool = False
 
 
 class FacilitationFile(_Model):
     schema_version: int
-    formats: tuple[SessionFormat, ...] = Field(min_length=1)
+    formats: tuple[SessionFormat, ...] = Constraint(min_length=1)
 
 
 # --- the pack ---------------------------------------------------------------------------------------
@@ -354,8 +369,8 @@ class Content:
     dimensions: tuple[Dimension, ...]
     systems: tuple[BodySystem, ...]
     questionnaire: Questionnaire
-    specialties: tuple[Page, ...]
-    paths: tuple[Page, ...]
+    specialties: tuple[Field, ...]
+    paths: tuple[Field, ...]
     resources: Resources
     origin: str
     facilitation: tuple[SessionFormat, ...] = ()
@@ -377,7 +392,7 @@ class Content:
         return {system.id: system for system in self.systems}
 
     @cached_property
-    def pages_by_id(self) -> Mapping[str, Page]:
+    def fields_by_id(self) -> Mapping[str, Field]:
         return {page.id: page for page in (*self.specialties, *self.paths)}
 
     @cached_property
@@ -401,16 +416,16 @@ class Content:
     def reflection_prompts_by_id(self) -> Mapping[str, Prompt]:
         return {prompt.id: prompt for prompt in self.reflection_prompts}
 
-    def page(self, page_id: str) -> Page:
+    def field(self, field_id: str) -> Field:
         try:
-            return self.pages_by_id[page_id]
+            return self.fields_by_id[field_id]
         except KeyError:
-            raise KeyError(f"no specialty or career path with id {page_id!r}") from None
+            raise KeyError(f"no specialty or career path with id {field_id!r}") from None
 
 
 def default_content_dir() -> Traversable:
     """The pack to use: the folder named by SELFEXPLORE_CONTENT, else the pack shipped in the package."""
-    named = os.environ.get(CONTENT_ENV)
+    named = settings.CONTENT.read()
     if named:
         return Path(named)
     return resources.files("selfexplore.data")
@@ -515,17 +530,17 @@ def _read_yaml(collector: _Collector, node: Traversable, name: str) -> Any:
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _pages(collector: _Collector, root: Traversable, folder: str, kind: str) -> list[tuple[str, Page]]:
+def _pages(collector: _Collector, root: Traversable, folder: str, kind: str) -> list[tuple[str, Field]]:
     directory = root / folder
     if not directory.is_dir():
         collector.add(f"{folder}/", "", "folder is missing")
         return []
-    pages: list[tuple[str, Page]] = []
+    pages: list[tuple[str, Field]] = []
     for node in sorted(directory.iterdir(), key=lambda entry: entry.name):
         if not node.name.endswith((".yaml", ".yml")):
             continue
         name = f"{folder}/{node.name}"
-        page = collector.parse(Page, name, _read_yaml(collector, node, name))
+        page = collector.parse(Field, name, _read_yaml(collector, node, name))
         if page is None:
             continue
         stem = node.name.rsplit(".", 1)[0]
@@ -682,7 +697,7 @@ def _check_questionnaire(collector: _Collector, questionnaire: Questionnaire, di
             collector.add(file, f"prompts[{index}].section", f"unknown section {prompt.section!r}")
 
 
-def _check_page(collector: _Collector, file: str, page: Page, dims: DimensionsFile, specialty_ids: set[str]) -> None:
+def _check_page(collector: _Collector, file: str, page: Field, dims: DimensionsFile, specialty_ids: set[str]) -> None:
     dimension_ids = [d.id for d in dims.dimensions]
     for dimension_id in dimension_ids:
         if dimension_id not in page.profile:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from selfexplore.content import Content, Event, Page, Support
+from selfexplore.content import Content, Event, Field, Support
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def _describe(target: Support | Event) -> tuple[str, str]:
     return target.what, target.when
 
 
-def ways_for(content: Content, page: Page) -> tuple[WayHere, ...]:
+def ways_for(content: Content, page: Field) -> tuple[WayHere, ...]:
     """The school's ways to explore this page, in content order: the general ones for its kind, then its own."""
     resources = content.resources
     kind = "specialty" if page.kind == "specialty" else "path"
@@ -61,7 +61,7 @@ def ways_for(content: Content, page: Page) -> tuple[WayHere, ...]:
     return tuple(found)
 
 
-def render_ways(content: Content, page: Page) -> str:
+def render_ways(content: Content, page: Field) -> str:
     """Escaped HTML: the "how to explore it here" section of a page."""
     items = "".join(
         f"<li><strong>{escape(way.action)}</strong> <span class='se-way-detail'>{escape(way.name)}: "

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from selfexplore.content import Content, Page
+from selfexplore.content import Content, Field
 from selfexplore.profile import Profile
 
 SYSTEM_WEIGHT = 1.5
@@ -47,7 +47,7 @@ STRONG_CONFLICT = 4.0
 DEFINING = 0.2
 CLEAR = 0.75
 
-Kind = Literal["specialties", "paths"]
+FieldList = Literal["specialties", "paths"]
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def is_strong_conflict(student: float, page: float) -> bool:
     return (page <= DEFINING and student >= CLEAR) or (page >= 1.0 - DEFINING and student <= 1.0 - CLEAR)
 
 
-def explain(profile: Profile, page: Page) -> tuple[float, list[Reason]]:
+def explain(profile: Profile, page: Field) -> tuple[float, list[Reason]]:
     """The page's score for this profile and every non-zero contribution to it."""
     reasons: list[Reason] = []
     # Sorted keys: the sum is then computed in one fixed order, so floating-point rounding cannot make
@@ -149,7 +149,7 @@ def explain(profile: Profile, page: Page) -> tuple[float, list[Reason]]:
     return math.fsum(reason.contribution for reason in reasons), reasons
 
 
-def match_page(profile: Profile, page: Page) -> Match:
+def match_field(profile: Profile, page: Field) -> Match:
     score, reasons = explain(profile, page)
 
     def strongest(items: Iterable[Reason]) -> tuple[Reason, ...]:
@@ -165,19 +165,19 @@ def match_page(profile: Profile, page: Page) -> Match:
     )
 
 
-def rank_pages(profile: Profile, pages: Iterable[Page]) -> tuple[Match, ...]:
+def rank_fields(profile: Profile, pages: Iterable[Field]) -> tuple[Match, ...]:
     """Every page matched against the profile, best first; ties are broken by id."""
-    matches = [match_page(profile, page) for page in pages]
+    matches = [match_field(profile, page) for page in pages]
     return tuple(sorted(matches, key=lambda match: (-match.score, match.id)))
 
 
 def rank_specialties(content: Content, profile: Profile) -> tuple[Match, ...]:
-    return rank_pages(profile, content.specialties)
+    return rank_fields(profile, content.specialties)
 
 
 def rank_paths(content: Content, profile: Profile) -> tuple[Match, ...]:
-    return rank_pages(profile, content.paths)
+    return rank_fields(profile, content.paths)
 
 
-def rank(content: Content, profile: Profile, kind: Kind) -> tuple[Match, ...]:
+def rank(content: Content, profile: Profile, kind: FieldList) -> tuple[Match, ...]:
     return rank_specialties(content, profile) if kind == "specialties" else rank_paths(content, profile)

@@ -109,7 +109,7 @@ def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tu
     # Steps drawn from matches only when enough was answered for the ranking to mean something.
     specialties = results.specialties if results.trustworthy else ()
     for place, match in enumerate(specialties[: 1 + SECOND_SPECIALTIES], start=1):
-        page = content.page(match.id)
+        page = content.field(match.id)
         why = f"{match.name} is your match number {place} (fit {match.fit})."
         for way in ways_for(content, page):
             if place == 1 or way.step_id.removeprefix(f"{page.id}_") in SECOND_WAYS:
@@ -117,7 +117,7 @@ def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tu
     if results.trustworthy and results.paths and results.paths[0].fit >= PATH_FIT_MIN:
         match = results.paths[0]
         why = f"{match.name} is your closest career path (fit {match.fit})."
-        found.extend(Suggestion(w.step_id, w.action, why, w.how) for w in ways_for(content, content.page(match.id)))
+        found.extend(Suggestion(w.step_id, w.action, why, w.how) for w in ways_for(content, content.field(match.id)))
     supports = content.resources.supports_by_id
     ticked = set(challenges)
     for challenge in content.resources.challenges:

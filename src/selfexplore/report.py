@@ -2,7 +2,7 @@
 
 It holds the profile, the matches with their reasons, the tensions, the plan steps the student kept, and
 only the reflections the student ticked for the report: a reflection that was not ticked never appears,
-whatever its sharing choices. Nothing identifies the student. Pure: the caller (selfexplore.visit) reads
+whatever its sharing choices. Nothing identifies the student. Pure: the caller (selfexplore.services.visit) reads
 the store and passes what it read.
 """
 
@@ -15,10 +15,10 @@ from html import escape
 from typing import Any
 
 from selfexplore.content import Content
-from selfexplore.matching import Kind, fit_words
+from selfexplore.matching import FieldList, fit_words
 from selfexplore.plan import MONTH_NAMES, Step, merge, month_label, suggest
 from selfexplore.results import Results, build_results, quotable, reason_words, tension_words, tensions
-from selfexplore.scoring import Answer
+from selfexplore.scoring import Answer, ticked_challenges
 
 SHOWN = 5
 
@@ -49,8 +49,7 @@ def build_report(
 ) -> Report:
     """`plan` maps step id -> (status, note, month); `reflections` are (prompt id, text, in_report)."""
     results = build_results(content, answers)
-    challenges = answers.get("challenges", ())
-    steps = merge(suggest(content, results, challenges if isinstance(challenges, tuple) else ()), plan)
+    steps = merge(suggest(content, results, ticked_challenges(content, answers)), plan)
     prompts = content.reflection_prompts_by_id
     kept = tuple(
         Reflected(prompts[prompt_id].text if prompt_id in prompts else prompt_id, text)
@@ -61,7 +60,7 @@ def build_report(
 
 
 def report_json(content: Content, report: Report) -> dict[str, Any]:
-    def matches(kind: Kind) -> list[dict[str, Any]]:
+    def matches(kind: FieldList) -> list[dict[str, Any]]:
         return [m.to_json() for m in report.results.matches(kind)[:SHOWN]]
 
     return {
@@ -108,7 +107,7 @@ blockquote { margin: 0.5rem 0 1rem; padding-left: 0.75rem; border-left: 3px soli
 """
 
 
-def _matches(content: Content, report: Report, kind: Kind, title: str, level: int = 2) -> str:
+def _matches(content: Content, report: Report, kind: FieldList, title: str, level: int = 2) -> str:
     # The list numbers the matches itself (an <ol>): the items carry no number of their own.
     items = []
     ranked = report.results.matches(kind)
@@ -141,11 +140,11 @@ def _steps(steps: Sequence[Step]) -> str:
 # What a report can hold, by part: the matches (with the tensions, the values ranking and the profile), the
 # plan, and the reflections. The student's own report holds all three; what an adviser is shown holds the
 # parts the student shared (selfexplore.sharing).
-Section = str
-SECTIONS: frozenset[Section] = frozenset({"matches", "plan", "reflections"})
+ReportPart = str
+SECTIONS: frozenset[ReportPart] = frozenset({"matches", "plan", "reflections"})
 
 
-def report_body(content: Content, report: Report, sections: frozenset[Section] = SECTIONS, level: int = 2) -> str:
+def report_body(content: Content, report: Report, sections: frozenset[ReportPart] = SECTIONS, level: int = 2) -> str:
     """The report's parts named in `sections`, as HTML to place inside a page (every text escaped), its
     headings from <h`level`> down, to sit under the page's own."""
     results = report.results

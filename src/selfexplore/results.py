@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from html import escape
 
 from selfexplore.charts import fit_chart, profile_chart
-from selfexplore.content import Content, Page
-from selfexplore.matching import Kind, Match, Reason, fit_words, rank
+from selfexplore.content import Content, Field
+from selfexplore.matching import FieldList, Match, Reason, fit_words, rank
 from selfexplore.scoring import Answer, ScoredProfile, score_answers
 
 TOP = 3
@@ -53,7 +53,7 @@ class Results:
     paths: tuple[Match, ...]
     ranking: tuple[str, ...]
 
-    def matches(self, kind: Kind) -> tuple[Match, ...]:
+    def matches(self, kind: FieldList) -> tuple[Match, ...]:
         return self.specialties if kind == "specialties" else self.paths
 
     @property
@@ -73,7 +73,7 @@ def build_results(content: Content, answers: Mapping[str, Answer]) -> Results:
     )
 
 
-def paths_by_fit(content: Content, results: Results | None) -> tuple[tuple[Page, int | None], ...]:
+def paths_by_fit(content: Content, results: Results | None) -> tuple[tuple[Field, int | None], ...]:
     """The career paths with their fit, best first (ties by name); without a student's answers, by name
     with no fit."""
     fits = {m.id: m.fit for m in results.paths} if results is not None else {}
@@ -81,7 +81,7 @@ def paths_by_fit(content: Content, results: Results | None) -> tuple[tuple[Page,
     return tuple((page, fits.get(page.id)) for page in ordered)
 
 
-def tensions(content: Content, results: Results, kind: Kind, top: int = TOP) -> tuple[Tension, ...]:
+def tensions(content: Content, results: Results, kind: FieldList, top: int = TOP) -> tuple[Tension, ...]:
     """Stated values that a top match works against, by match rank, then by how far apart they are."""
     stated: dict[str, int | None] = {}
     for place, value in enumerate(results.ranking[:RANKED_AS_IMPORTANT], start=1):
@@ -92,7 +92,7 @@ def tensions(content: Content, results: Results, kind: Kind, top: int = TOP) -> 
             stated.setdefault(dimension.id, None)
     found: list[Tension] = []
     for match in results.matches(kind)[:top]:
-        page = content.page(match.id)
+        page = content.field(match.id)
         here = [
             Tension(value, page.id, page.name, results.scored.profile.value(value), page.value(value), place)
             for value, place in stated.items()
@@ -155,7 +155,7 @@ def reason_words(content: Content, match: Match, reason: Reason) -> str:
         return f"<strong>{escape(label)}</strong>: you chose it, and {name} works with it."
     dimension = content.dimensions_by_id[reason.key]
     student = reason.student if reason.student is not None else 0.5
-    why = content.page(match.id).profile[reason.key].why
+    why = content.field(match.id).profile[reason.key].why
     joint = "and" if reason.contribution > 0 else "but"
     strong = " <em>A strong conflict: this is central to the field.</em>" if reason.strong else ""
     return f"<strong>{escape(dimension.label)}</strong>: {_leaning(student)}, {joint} in {name}: {escape(why)}{strong}"
@@ -164,7 +164,7 @@ def reason_words(content: Content, match: Match, reason: Reason) -> str:
 def tension_words(content: Content, tension: Tension) -> str:
     label = escape(content.dimensions_by_id[tension.value].label)
     why = f"you ranked it number {tension.ranked}" if tension.ranked else "you rated it as important"
-    page_line = escape(content.page(tension.page_id).profile[tension.value].why)
+    page_line = escape(content.field(tension.page_id).profile[tension.value].why)
     return (
         f"<strong>{escape(tension.page_name)}</strong> and <strong>{label}</strong>: {why}, "
         f"but here: {page_line} Worth asking someone in the field about."
@@ -181,7 +181,7 @@ def warning_words(results: Results) -> str:
 
 # --- the matches page -------------------------------------------------------------------------------
 
-_HEADINGS: Mapping[Kind, tuple[str, str]] = {
+_HEADINGS: Mapping[FieldList, tuple[str, str]] = {
     "specialties": ("Specialties", "specialty"),
     "paths": ("Career paths", "career path"),
 }
@@ -208,7 +208,7 @@ def _match_item(
     )
 
 
-def render_matches(content: Content, results: Results, kind: Kind, link: Callable[[str], str]) -> str:
+def render_matches(content: Content, results: Results, kind: FieldList, link: Callable[[str], str]) -> str:
     """The matches of one kind as escaped HTML: warning, top list with reasons, tensions, suggestions, chart."""
     plural, singular = _HEADINGS[kind]
     matches = results.matches(kind)
@@ -304,7 +304,7 @@ def previous_attempt(numbers: Sequence[int], current: int) -> int | None:
 
 
 def compare_attempts(
-    content: Content, before: Results, after: Results, numbers: tuple[int, int], kind: Kind = "specialties"
+    content: Content, before: Results, after: Results, numbers: tuple[int, int], kind: FieldList = "specialties"
 ) -> Movement:
     moved = []
     for dimension in content.dimensions:

@@ -29,6 +29,10 @@ from selfexplore.profile import NEUTRAL, Profile
 Answer = int | tuple[str, ...]
 
 
+class TooManyChoices(InputError):
+    """More choices than an item takes (the body systems): refused, and nothing is saved."""
+
+
 @dataclass(frozen=True)
 class DimensionScore:
     """One dimension of a scored profile."""
@@ -89,7 +93,9 @@ def check_answer(content: Content, item_id: str, answer: object) -> Answer:
     if item.kind == "systems":
         chosen = _choices(item_id, answer, content.systems_by_id, "body system")
         if item.max_choices is not None and len(chosen) > item.max_choices:
-            raise InputError(f"item {item_id!r} takes at most {item.max_choices} choices, got {len(chosen)}")
+            raise TooManyChoices(
+                f"Choose at most {item.max_choices} body systems ({len(chosen)} were chosen): untick one first."
+            )
         return chosen
     if item.kind == "challenges":
         return _choices(item_id, answer, {c.id: c for c in content.resources.challenges}, "challenge")
@@ -104,6 +110,13 @@ def check_answer(content: Content, item_id: str, answer: object) -> Answer:
     if isinstance(answer, bool) or not isinstance(answer, int) or not 1 <= answer <= points:
         raise InputError(f"item {item_id!r} takes a whole number from 1 to {points}, got {answer!r}")
     return answer
+
+
+def ticked_challenges(content: Content, answers: Mapping[str, Answer]) -> tuple[str, ...]:
+    """The challenges the student ticked on the checklist (none when the pack has no checklist)."""
+    item = content.questionnaire.item_of_kind("challenges")
+    ticked = answers.get(item.id, ()) if item is not None else ()
+    return ticked if isinstance(ticked, tuple) else ()
 
 
 def value_ids(content: Content) -> tuple[str, ...]:

@@ -18,12 +18,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from selfexplore.content import Content
 from selfexplore.errors import InputError
-from selfexplore.report import Report, Section, build_report, made_on_words, report_body
+from selfexplore.report import Report, ReportPart, build_report, made_on_words, report_body
 from selfexplore.scoring import Answer
+
+if TYPE_CHECKING:
+    from selfexplore.records import AdviserShare
 
 ShareItem = Literal["reflections", "plan", "matches", "report"]
 # Each item with the words a student reads beside its box, and the words that name it in a sentence.
@@ -38,13 +41,13 @@ ITEM_IDS: tuple[ShareItem, ...] = tuple(item for item, _, _ in ITEMS)
 DURATIONS: tuple[tuple[int, str], ...] = ((7, "one week"), (30, "30 days"), (120, "four months"))
 DEFAULT_DAYS = 30
 # The sections of the report each item shows.
-_SECTIONS: Mapping[ShareItem, frozenset[Section]] = {
+_SECTIONS: Mapping[ShareItem, frozenset[ReportPart]] = {
     "reflections": frozenset({"reflections"}),
     "plan": frozenset({"plan"}),
     "matches": frozenset({"matches"}),
     "report": frozenset({"matches", "plan", "reflections"}),
 }
-NOTE_LIMIT = 10_000
+ADVISER_NOTE_LIMIT = 10_000
 LABEL_LIMIT = 256
 
 
@@ -76,7 +79,7 @@ def parse_days(value: object) -> int:
     return value
 
 
-def sections(items: Iterable[ShareItem]) -> frozenset[Section]:
+def sections(items: Iterable[ShareItem]) -> frozenset[ReportPart]:
     return frozenset().union(*(_SECTIONS[item] for item in items))
 
 
@@ -94,6 +97,33 @@ def kept_reflection(items: Iterable[ShareItem], *, share_adviser: bool, in_repor
     report with the whole report shared. Any other reflection is never read for an adviser."""
     chosen = set(items)
     return ("reflections" in chosen and share_adviser) or ("report" in chosen and in_report)
+
+
+def reflection_readers(shares: Iterable[AdviserShare], now: datetime) -> tuple[str, ...]:
+    """Who reads the reflections a student marked for their adviser: the advisers of the shares in force
+    that cover the reflections and that an adviser holds (an adviser code nobody entered yet is read by
+    nobody), as the student knows them."""
+    return tuple(
+        share.adviser_words
+        for share in shares
+        if "reflections" in share.items and share.adviser_name is not None and not share.expired(now)
+    )
+
+
+PREVIEW_FIRST = "Preview what your advisor will see first; then share it."
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Exactly what an adviser would be shown (`html`) of `items`, for `days`, made for one adviser (a user
+    name the hosting names, or None: whoever enters the adviser code). A share is made only from the
+    preview the student saw last, and only while their answers are as they were then (`version`)."""
+
+    items: tuple[ShareItem, ...]
+    adviser: str | None
+    days: int
+    html: str
+    version: int
 
 
 # The items as an adviser reads them.
@@ -129,7 +159,7 @@ class Material:
     plan: Mapping[str, tuple[str, str, str | None]]
     reflections: tuple[tuple[str, str], ...]
     # When each part last changed (None: nothing saved in it).
-    changed: Mapping[Section, datetime | None]
+    changed: Mapping[ReportPart, datetime | None]
 
 
 def shared_report(content: Content, items: Iterable[ShareItem], material: Material, made_on: date) -> Report:
@@ -160,7 +190,7 @@ def shared_html(
     return body or "<p class='muted'>Nothing to show yet.</p>"
 
 
-def changes(seen_at: datetime | None, updated_at: datetime, changed: Mapping[Section, datetime | None]) -> str:
+def changes(seen_at: datetime | None, updated_at: datetime, changed: Mapping[ReportPart, datetime | None]) -> str:
     """What changed since the adviser last looked, in words."""
     if seen_at is None:
         return "New: not opened yet"
@@ -187,6 +217,6 @@ def label_html(label: str | None, number: int) -> str:
 def check_note(text: object) -> str:
     if not isinstance(text, str):
         raise InputError("A note must be text.")
-    if len(text) > NOTE_LIMIT:
-        raise InputError(f"A note can hold at most {NOTE_LIMIT} characters; shorten it to save it.")
+    if len(text) > ADVISER_NOTE_LIMIT:
+        raise InputError(f"A note can hold at most {ADVISER_NOTE_LIMIT} characters; shorten it to save it.")
     return text.replace("\x00", "")

@@ -64,9 +64,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("matches", "My matches", "matches:MatchesView", step=True, preheat=True),
     PageSpec("plan", "My plan", "plan:PlanView", step=True, preheat=True),
     PageSpec("specialties", "Specialty pages", "directory:DirectoryView", step=False, preheat=False),
-    PageSpec("paths", "Career paths", "explore:PathsView", step=False, preheat=False),
-    PageSpec("compare", "Compare", "explore:CompareView", step=False, preheat=False),
-    PageSpec("advising", "Who can help", "explore:AdvisingView", step=False, preheat=False),
+    PageSpec("paths", "Career paths", "aside:PathsView", step=False, preheat=False),
+    PageSpec("compare", "Compare", "aside:CompareView", step=False, preheat=False),
+    PageSpec("advising", "Who can help", "aside:AdvisingView", step=False, preheat=False),
 )
 PAGES_BY_ID: Mapping[str, PageSpec] = {spec.id: spec for spec in PAGES}
 STEPS: tuple[PageSpec, ...] = tuple(spec for spec in PAGES if spec.step)
@@ -137,17 +137,17 @@ def parse_route(query: str | Mapping[str, str], content: Content) -> Route:
         return Route()
     if page == "specialties":
         target = fields.get("id")
-        return Route(page, target if target in content.pages_by_id else None)
+        return Route(page, target if target in content.fields_by_id else None)
     if page == "compare":
         ids: list[str] = []
         for part in fields.get("ids", "").split(","):
-            if part in content.pages_by_id and part not in ids:
+            if part in content.fields_by_id and part not in ids:
                 ids.append(part)
         return Route(page, targets=tuple(ids[:COMPARED]))
     return Route(page)
 
 
-def page_route(page_id: str) -> Route:
+def field_route(page_id: str) -> Route:
     """The route to a specialty or career-path page."""
     return Route("specialties", page_id)
 

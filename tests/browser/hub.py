@@ -44,6 +44,15 @@ class Hub:
     url: str
     db_url: str
     log: Path
+    pid: int  # the hub's own process: every process it starts (proxy, culler, users' servers) is below it
+
+    def processes(self) -> list[psutil.Process]:
+        """Every process the hub started, and theirs: found through the hub's own process tree, so that
+        another hub running beside this one on the machine is never mistaken for it."""
+        try:
+            return psutil.Process(self.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
 
     def api(self, method: str, path: str, body: object | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -130,7 +139,7 @@ def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG) -> Iterat
         )
     try:
         _wait_for_hub(url, process, log)
-        yield Hub(url, db_url, log)
+        yield Hub(url, db_url, log, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -151,11 +160,11 @@ def sign_in_page(context: BrowserContext, hub: Hub, user: str) -> Page:
     return page
 
 
-def processes_of(user: str) -> list[psutil.Process]:
-    """Every process running for this user's server: the hub sets JUPYTERHUB_USER in its environment, and
-    Voila and the kernels inherit it."""
+def processes_of(hub: Hub, user: str) -> list[psutil.Process]:
+    """Every process of this hub running for this user's server: the hub sets JUPYTERHUB_USER in its
+    environment, and Voila and the kernels inherit it."""
     found = []
-    for process in psutil.process_iter():
+    for process in hub.processes():
         try:
             if process.environ().get("JUPYTERHUB_USER") == user:
                 found.append(process)

@@ -37,12 +37,12 @@ class TestDirectoryPage:
         self, page: Page, server: str, content: Content
     ) -> None:
         _open(page, server, "page=specialties&id=psychiatry")
-        expect(page.locator("#title-psychiatry")).to_have_text(content.page("psychiatry").name)
+        expect(page.locator("#title-psychiatry")).to_have_text(content.field("psychiatry").name)
         page.get_by_role("button", name="Career paths (8)").click()
         listing = page.get_by_label("Pages")
         expect(listing.locator("option")).to_have_count(len(content.paths))
-        listing.select_option(label=content.page("public-health").name)
-        expect(page.locator("#title-public-health")).to_have_text(content.page("public-health").name)
+        listing.select_option(label=content.field("public-health").name)
+        expect(page.locator("#title-public-health")).to_have_text(content.field("public-health").name)
         expect(page.get_by_text("Degrees and programs that lead here")).to_be_visible()
         at(page, "page=specialties&id=public-health")
 
@@ -51,5 +51,5 @@ class TestDirectoryPage:
         page.get_by_label("Search").fill("neurology")
         listing = page.get_by_label("Pages")
         expect(listing.locator("option")).to_have_count(2)
-        listing.select_option(label=content.page("child-neurology").name)
+        listing.select_option(label=content.field("child-neurology").name)
         expect(page.locator("#title-child-neurology")).to_be_visible()

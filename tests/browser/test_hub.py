@@ -112,10 +112,10 @@ def _without_redirects(url: str) -> tuple[int, str]:
         return int(error.code), error.headers.get("Location", "")
 
 
-def running_commands() -> list[tuple[psutil.Process, str]]:
-    """Every process of the machine with its command line (those that end while being read left out)."""
+def running_commands(hub: Hub) -> list[tuple[psutil.Process, str]]:
+    """Every process of this hub with its command line (those that end while being read left out)."""
     found = []
-    for process in psutil.process_iter():
+    for process in hub.processes():
         try:
             found.append((process, " ".join(process.cmdline())))
         except psutil.Error:
@@ -291,13 +291,13 @@ class TestHostedClass:
 
     def test_stopping_a_students_server_leaves_no_process_behind(self, hub: Hub, browser: Browser) -> None:
         context, _, _ = signed_in_to_workbook(browser, hub, "jon")
-        running = processes_of("jon")
+        running = processes_of(hub, "jon")
         commands = [" ".join(process.cmdline()) for process in running]
         # One server process (hub-server, become the workbook's Voila) and the page's kernel.
-        assert any("selfexplore.hubvoila" in command for command in commands), commands
+        assert any("selfexplore.serving.hubvoila" in command for command in commands), commands
         assert any("ipykernel" in command for command in commands), commands
         # Straight to its port, past the hub's proxy, without the hub's sign-in: nothing.
-        voila = next(command for command in commands if "selfexplore.hubvoila" in command)
+        voila = next(command for command in commands if "selfexplore.serving.hubvoila" in command)
         port = re.search(r"--port=(\d+)", voila).group(1)  # type: ignore[union-attr]
         for path in ("/user/jon/", "/user/jon/api/kernels", "/"):
             status, location = _without_redirects(f"http://127.0.0.1:{port}{path}")
@@ -306,9 +306,9 @@ class TestHostedClass:
         context.close()
         hub.stop("jon")
         deadline = time.monotonic() + 30
-        while processes_of("jon") and time.monotonic() < deadline:
+        while processes_of(hub, "jon") and time.monotonic() < deadline:
             time.sleep(0.25)
-        left = [" ".join(process.cmdline()) for process in processes_of("jon")]
+        left = [" ".join(process.cmdline()) for process in processes_of(hub, "jon")]
         assert not left, f"left running after the hub stopped the server: {left}"
 
 
@@ -318,14 +318,14 @@ def test_the_stores_address_reaches_the_students_servers_and_nothing_else_the_hu
     context, _, _ = signed_in_to_workbook(browser, hub, "kim")
     workbook = [
         process
-        for process in processes_of("kim")
-        if any(part in " ".join(process.cmdline()) for part in ("selfexplore.hubvoila", "ipykernel"))
+        for process in processes_of(hub, "kim")
+        if any(part in " ".join(process.cmdline()) for part in ("selfexplore.serving.hubvoila", "ipykernel"))
     ]
     assert len(workbook) >= 2
     assert all(process.environ().get("SELFEXPLORE_DB_URL") == hub.db_url for process in workbook)
     others = [
         process
-        for process, command in running_commands()
+        for process, command in running_commands(hub)
         if any(name in command for name in ("configurable-http-proxy", "jupyterhub_idle_culler"))
     ]
     assert len(others) >= 2, [" ".join(process.cmdline()) for process in others]
@@ -381,7 +381,9 @@ class TestKubernetesValues:
         expect(page.get_by_label("Resume code")).to_have_count(0)
         go_to(page, "values").get_by_role("radiogroup").nth(0).get_by_role("radio").nth(3).check()
         saved(page, "statement 1 (")
-        kernels = [process for process in processes_of("noa") if "ipykernel" in " ".join(process.cmdline())]
+        kernels = [
+            process for process in processes_of(kubernetes_hub, "noa") if "ipykernel" in " ".join(process.cmdline())
+        ]
         assert kernels
         assert all(process.environ().get("SELFEXPLORE_DB_URL") == kubernetes_hub.db_url for process in kernels)
         assert all("JUPYTERHUB_API_TOKEN" not in process.environ() for process in kernels)
@@ -399,5 +401,5 @@ class TestKubernetesValues:
         assert_refused_the_facilitators_server(browser, kubernetes_hub, "oli")
 
     def test_the_idle_culler_runs_with_the_values_timeout(self, kubernetes_hub: Hub) -> None:
-        culler = [command for _, command in running_commands() if "jupyterhub_idle_culler" in command]
+        culler = [command for _, command in running_commands(kubernetes_hub) if "jupyterhub_idle_culler" in command]
         assert any("--timeout=3600" in command and "--cull-every=300" in command for command in culler), culler

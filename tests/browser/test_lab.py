@@ -26,7 +26,7 @@ from tests.helpers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("guard")]
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / APP_NOTEBOOK
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "student" / APP_NOTEBOOK
 LAB_TOKEN = "browser-test-lab-token"  # noqa: S105 - a throwaway test server's token
 
 

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from selfexplore.content import Content
-from selfexplore.request import PASS_COOKIE
+from selfexplore.serving.request import PASS_COOKIE
 from tests.browser.conftest import (
     PageGuard,
     assert_no_serious_axe_violations,

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from selfexplore.content import Content
-from selfexplore.store import Store, StoreError, kept_connections
+from selfexplore.records import StoreError
+from selfexplore.store import Store
+from selfexplore.store.engine import kept_connections
 from tests.store.postgres import postgres_for_tests
 
 # A small server, so that the test needs few processes: far more open pages than it has connections.

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from selfexplore.content import Content
-from selfexplore.store import HISTORY_LIMIT, Attempt, Store, StoreError, database_files
+from selfexplore.records import HISTORY_LIMIT, Attempt, StoreError
+from selfexplore.store import Store
+from selfexplore.store.files import database_files
 
 
 @pytest.fixture

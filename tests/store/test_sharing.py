@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 from selfexplore import codes
 from selfexplore.content import Content
 from selfexplore.errors import InputError
-from selfexplore.schema import adviser_shares
+from selfexplore.records import NOT_SHARED, WRONG_ADVISER_CODE, IdentityError, Student
 from selfexplore.sharing import shared_html
-from selfexplore.store import NOT_SHARED, WRONG_ADVISER_CODE, IdentityError, Store, Student
+from selfexplore.store import Store
+from selfexplore.store.schema import adviser_shares
 
 LEE = ("lee", "Dr Lee (Society A)")
 KIM = ("kim", "Dr Kim (Society B)")

@@ -20,28 +20,24 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import OperationalError
 
-from selfexplore import codes
+from selfexplore import codes, settings
 from selfexplore.content import Content
 from selfexplore.errors import InputError
-from selfexplore.schema import HEAD_REVISION
-from selfexplore.store import (
+from selfexplore.records import (
     DISK_FULL,
-    IDENTITY_KEY_ENV,
-    IDENTITY_KEY_FILE,
     NOT_JOINABLE,
-    PASS_LIFETIME,
     REFLECTION_LIMIT,
     STORE_UNAVAILABLE,
     GroupSession,
     IdentityError,
-    Store,
     StoreError,
     Student,
-    current_revision,
-    head_revision,
-    make_engine,
-    migrate,
 )
+from selfexplore.store import Store
+from selfexplore.store.engine import current_revision, head_revision, make_engine, migrate
+from selfexplore.store.facade import PASS_LIFETIME
+from selfexplore.store.files import IDENTITY_KEY_FILE
+from selfexplore.store.schema import HEAD_REVISION
 from tests.store.writer import planned_answers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +89,7 @@ class TestIdentity:
 
     def test_repeated_failures_are_slowed_down(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         waits: list[float] = []
-        monkeypatch.setattr("selfexplore.store.time.sleep", waits.append)
+        monkeypatch.setattr("selfexplore.store.facade.time.sleep", waits.append)
         for _ in range(8):
             gone = store.create_student()
             store.delete_student(gone.student)
@@ -106,7 +102,7 @@ class TestIdentity:
     ) -> None:
         # Security review finding 11: after one attacker's failures, every student's typo waited 8 s.
         waits: list[float] = []
-        monkeypatch.setattr("selfexplore.store.time.sleep", waits.append)
+        monkeypatch.setattr("selfexplore.store.facade.time.sleep", waits.append)
         gone = store.create_student()
         store.delete_student(gone.student)
         for _ in range(12):
@@ -168,7 +164,7 @@ class TestKeyedIdentities:
     def test_the_key_is_made_once_beside_an_sqlite_database_readable_only_by_its_user(
         self, tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.delenv(IDENTITY_KEY_ENV, raising=False)
+        monkeypatch.delenv(settings.IDENTITY_KEY.name, raising=False)
         url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
         with Store.open(content, url) as store:
             first = store.student_for("proxy", "ann")
@@ -182,14 +178,14 @@ class TestKeyedIdentities:
     def test_a_key_from_the_environment_must_be_long_enough(
         self, db_url: str, content: Content, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setenv(IDENTITY_KEY_ENV, "short")
-        with pytest.raises(StoreError, match=f"{IDENTITY_KEY_ENV} must be at least 32 characters"):
+        monkeypatch.setenv(settings.IDENTITY_KEY.name, "short")
+        with pytest.raises(StoreError, match=f"{settings.IDENTITY_KEY.name} must be at least 32 characters"):
             Store.open(content, db_url)
 
     def test_a_kernel_never_makes_a_key(
         self, tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.delenv(IDENTITY_KEY_ENV, raising=False)
+        monkeypatch.delenv(settings.IDENTITY_KEY.name, raising=False)
         url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
         Store.open(content, url, identity_key=b"x" * 40).close()  # as `serve` does, with the key it was given
         with Store.open(content, url, create=False) as store, pytest.raises(StoreError, match="no identity key"):
@@ -383,7 +379,7 @@ class TestGroupSessions:
 
     def test_wrong_join_codes_are_slowed_down(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         waits: list[float] = []
-        monkeypatch.setattr("selfexplore.store.time.sleep", waits.append)
+        monkeypatch.setattr("selfexplore.store.facade.time.sleep", waits.append)
         student = store.create_student().student
         for _ in range(8):
             with pytest.raises(StoreError):
@@ -692,7 +688,7 @@ class TestPasses:
         student = store.create_student().student
         token = store.issue_pass(student)
         later = datetime.now(UTC) + PASS_LIFETIME + timedelta(minutes=1)
-        monkeypatch.setattr("selfexplore.store._now", lambda: later)
+        monkeypatch.setattr("selfexplore.store.facade._now", lambda: later)
         with pytest.raises(IdentityError):
             store.student_for_pass(token)
 
@@ -703,10 +699,10 @@ class TestPasses:
         token = store.issue_pass(student)
         start = datetime.now(UTC)
         for hours in (8, 16, 24):  # a student who comes back every eight hours stays signed in
-            monkeypatch.setattr("selfexplore.store._now", lambda hours=hours: start + timedelta(hours=hours))
+            monkeypatch.setattr("selfexplore.store.facade._now", lambda hours=hours: start + timedelta(hours=hours))
             assert store.student_for_pass(token) == student
         idle = start + timedelta(hours=24) + PASS_LIFETIME + timedelta(minutes=1)
-        monkeypatch.setattr("selfexplore.store._now", lambda: idle)
+        monkeypatch.setattr("selfexplore.store.facade._now", lambda: idle)
         with pytest.raises(IdentityError):
             store.student_for_pass(token)
 

@@ -7,9 +7,11 @@ from datetime import date
 import pytest
 
 from selfexplore.content import Content
-from selfexplore.request import PASS_COOKIE
-from selfexplore.store import IdentityError, Store
-from selfexplore.visit import Visit
+from selfexplore.records import IdentityError
+from selfexplore.services.visit import Visit
+from selfexplore.serving.identity import arrival
+from selfexplore.serving.request import PASS_COOKIE
+from selfexplore.store import Store
 from tests.helpers import answers_leaning
 
 
@@ -41,17 +43,17 @@ class _Counting:
 
 class TestWhoTheStudentIs:
     def test_nobody_is_signed_in_without_a_cookie_or_a_hosted_sign_in(self, content: Content, store: Store) -> None:
-        visit = Visit.from_request(content, store, {})
+        visit = Visit.arriving(content, store, arrival({}))
         assert not visit.known and visit.problem is None
 
     def test_the_browsers_cookie_signs_the_same_student_in_again(self, content: Content, store: Store) -> None:
         first = signed_in(content, store)
-        again = Visit.from_request(content, store, cookie(first))
+        again = Visit.arriving(content, store, arrival(cookie(first)))
         assert again.known and again.student == first.student and again.page_pass == first.page_pass
 
     def test_an_address_signs_nobody_in(self, content: Content, store: Store) -> None:
         first = signed_in(content, store)
-        forwarded = Visit.from_request(content, store, {"QUERY_STRING": f"pass={first.page_pass}"})
+        forwarded = Visit.arriving(content, store, arrival({"QUERY_STRING": f"pass={first.page_pass}"}))
         assert not forwarded.known
 
     def test_a_pass_that_was_signed_out_or_forged_says_so(self, content: Content, store: Store) -> None:
@@ -59,11 +61,11 @@ class TestWhoTheStudentIs:
         environ = cookie(first)
         first.sign_out()
         for request in (environ, {"HTTP_COOKIE": f"{PASS_COOKIE}=forged"}):
-            visit = Visit.from_request(content, store, request)
+            visit = Visit.arriving(content, store, arrival(request))
             assert not visit.known and visit.problem is not None and "expired" in visit.problem
 
     def test_a_hub_user_is_signed_in_and_cannot_be_signed_out_here(self, content: Content, store: Store) -> None:
-        visit = Visit.from_request(content, store, {"JUPYTERHUB_USER": "student-7"})
+        visit = Visit.arriving(content, store, arrival({"JUPYTERHUB_USER": "student-7"}))
         assert visit.known and visit.hosted and visit.page_pass is None
         visit.sign_out()
         assert visit.known

@@ -9,21 +9,20 @@ import urllib.request
 import pytest
 from traitlets import TraitError
 
+from selfexplore import settings
 from selfexplore.content import Content
-from selfexplore.identity import FACILITATOR_ROLE, ROLE_ENV, may_facilitate
+from selfexplore.services.facilitator import FacilitatorService
+from selfexplore.serving.identity import FACILITATOR_ROLE, may_facilitate, may_facilitate_here
 from selfexplore.store import Store
 from selfexplore.ui.dashboard import DashboardView
 from tests.ui.widgets import downloaded, html_of
 
-FACILITATOR = {ROLE_ENV: FACILITATOR_ROLE}
+FACILITATOR = {settings.ROLE.name: FACILITATOR_ROLE}
 
 
-class _NoReading(Store):
-    def __init__(self) -> None:
-        pass
-
-    def sessions(self) -> list:  # type: ignore[override,type-arg]
-        raise AssertionError("the dashboard read the store without the facilitator role")
+def dashboard(content: Content, store: Store) -> DashboardView:
+    """The dashboard of a facilitator's page, over the facilitator's service."""
+    return DashboardView(content, FacilitatorService(content, store))
 
 
 def group_of(store: Store, size: int) -> str:
@@ -36,8 +35,11 @@ def group_of(store: Store, size: int) -> str:
 
 
 class TestWhoMaySee:
-    def test_without_the_facilitator_role_nothing_is_read_or_shown(self, content: Content) -> None:
-        view = DashboardView(content, _NoReading(), {})
+    def test_without_the_facilitator_role_there_is_no_service_and_nothing_is_shown(self, content: Content) -> None:
+        for environ in ({}, {settings.ROLE.name: "adviser"}):
+            assert not may_facilitate_here(environ)
+        assert may_facilitate_here(FACILITATOR)
+        view = DashboardView(content, None)
         assert not view.allowed
         assert "for facilitators" in html_of(view.widget)
 
@@ -66,8 +68,8 @@ class TestWhoMaySee:
 class TestDashboard:
     def test_a_facilitator_sees_the_session_with_its_plan_and_prompts(self, content: Content, store: Store) -> None:
         code = group_of(store, 6)
-        view = DashboardView(content, store, FACILITATOR)
-        assert view.session.value == code
+        view = dashboard(content, store)
+        assert view.session_choice.value == code
         assert "6 joined" in view.figures.value
         assert "Finding the time" in view.figures.value
         assert "Prompts for discussion" in view.guide.value
@@ -77,13 +79,13 @@ class TestDashboard:
 
     def test_how_many_joined_stands_beside_the_join_code_and_the_figures(self, content: Content, store: Store) -> None:
         code = group_of(store, 7)
-        view = DashboardView(content, store, FACILITATOR)
+        view = dashboard(content, store)
         assert f"Join code <strong>{code}</strong>. 7 joined." in view.status.value
         assert "of the 7 who joined have answered the checklist" in view.figures.value
 
     def test_the_figures_follow_the_room_when_refreshed(self, content: Content, store: Store) -> None:
         code = group_of(store, 4)
-        view = DashboardView(content, store, FACILITATOR)
+        view = dashboard(content, store)
         assert "Figures appear once 5" in view.figures.value
         store.join_session(store.create_student().student, code)
         view.refresh()
@@ -91,7 +93,7 @@ class TestDashboard:
 
     def test_the_live_refresh_follows_the_room_in_the_background(self, content: Content, store: Store) -> None:
         code = group_of(store, 4)
-        view = DashboardView(content, store, FACILITATOR)
+        view = dashboard(content, store)
         assert "4 joined" in view.figures.value
         view.start_live(interval=0.05)
         try:
@@ -105,7 +107,7 @@ class TestDashboard:
 
     def test_projector_mode_marks_the_page_for_large_type(self, content: Content, store: Store) -> None:
         group_of(store, 5)
-        view = DashboardView(content, store, FACILITATOR)
+        view = dashboard(content, store)
         view.projector.set_state({"value": True})
         assert "se-projector" in view.widget._dom_classes  # the classes the page receives
         view.projector.set_state({"value": False})
@@ -113,7 +115,7 @@ class TestDashboard:
 
     def test_exports_hold_the_figures_and_the_summary(self, content: Content, store: Store) -> None:
         code = group_of(store, 5)
-        view = DashboardView(content, store, FACILITATOR)
+        view = dashboard(content, store)
         view.export_button.click()
         csv = downloaded(view.exports.value, f"selfexplore-session-{code}.csv")
         assert csv.splitlines()[0].startswith("section,") or "," in csv.splitlines()[0]
@@ -123,7 +125,7 @@ class TestDashboard:
 
     def test_a_forged_session_code_shows_nothing(self, content: Content, store: Store) -> None:
         group_of(store, 5)
-        view = DashboardView(content, store, FACILITATOR)
+        view = dashboard(content, store)
         with pytest.raises(TraitError, match="Invalid selection"):  # traitlets refuses unknown options
-            view.session.value = "ZZZ-ZZZ"
+            view.session_choice.value = "ZZZ-ZZZ"
         assert "5 joined" in view.figures.value

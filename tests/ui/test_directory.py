@@ -23,7 +23,7 @@ class TestDirectoryView:
         assert len(view.listing.options) == len(content.specialties)
         first = view.listing.options[0][1]
         assert view.listing.value == first
-        assert content.page(first).name in view.page.value
+        assert content.field(first).name in view.page.value
 
     def test_switching_to_paths_lists_the_paths(self, view: DirectoryView, content: Content) -> None:
         view.section.value = "paths"
@@ -39,7 +39,7 @@ class TestDirectoryView:
         ids = [page_id for _, page_id in view.listing.options]
         assert 0 < len(ids) < len(content.specialties)
         for page_id in ids:
-            page = content.page(page_id)
+            page = content.field(page_id)
             assert "surgery" in f"{page.name} {page.summary}".casefold()
         assert "general-surgery" in ids
         assert f"{len(ids)} page(s)" in view.status.value

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from datetime import date
 
 import ipywidgets as widgets
+import pytest
 
+from selfexplore import settings
 from selfexplore.content import Content
-from selfexplore.identity import ADVISER_ENV, ADVISER_GROUP_ENV, ADVISER_ROLE, ADVISERS_ENV, ROLE_ENV, signed_in_adviser
+from selfexplore.errors import InputError
+from selfexplore.services.adviser import AdviserService
+from selfexplore.serving.identity import ADVISER_ROLE, signed_in_adviser
 from selfexplore.store import Store
-from selfexplore.ui.advisees import AdviseesView
+from selfexplore.ui.advisees import AdviseesView, service_for
 from selfexplore.ui.balance import BalanceView
 from selfexplore.ui.plan import PlanView
 from selfexplore.ui.sharing import CODE, ShareControl
@@ -21,10 +26,15 @@ from tests.ui.widgets import Opened, downloaded, find, html_of, started
 
 PROXY = {
     "SELFEXPLORE_TRUSTED_HEADER": "X-Remote-User",
-    ADVISERS_ENV: json.dumps({"lee": "Dr Lee (Society A)", "kim": "Dr Kim (Society B)"}),
+    settings.ADVISERS.name: json.dumps({"lee": "Dr Lee (Society A)", "kim": "Dr Kim (Society B)"}),
 }
-LEE_PAGE = {ROLE_ENV: ADVISER_ROLE, ADVISER_ENV: "lee"}
-KIM_PAGE = {ROLE_ENV: ADVISER_ROLE, ADVISER_ENV: "kim"}
+LEE_PAGE = {settings.ROLE.name: ADVISER_ROLE, settings.ADVISER.name: "lee"}
+KIM_PAGE = {settings.ROLE.name: ADVISER_ROLE, settings.ADVISER.name: "kim"}
+
+
+def adviser_page(content: Content, store: Store, environ: dict[str, str]) -> AdviseesView:
+    """The adviser page a server with `environ` shows, over the test's store."""
+    return AdviseesView(content, service_for(content, environ, lambda c, a, d: AdviserService(c, store, a, d)))
 
 
 def signed_in(content: Content, store: Store, name: str = "ann") -> Opened:
@@ -99,7 +109,7 @@ class TestTheStudentShares:
         assert "Shared with Dr Lee (Society A) until" in opened.status and "Nobody else sees it" in opened.status
         assert "Dr Lee (Society A) sees the reflections you marked for them and your plan" in html_of(control.current)
 
-        adviser = AdviseesView(content, store, LEE_PAGE)
+        adviser = adviser_page(content, store, LEE_PAGE)
         assert "<strong>ann</strong> shares" in html_of(adviser.listing)
         assert "New: not opened yet" in html_of(adviser.listing)
         find(adviser.listing, widgets.Button, "Open: ann").click()
@@ -111,7 +121,7 @@ class TestTheStudentShares:
         assert kept.startswith("<!DOCTYPE html>") and "<h2>My reflections</h2>" in kept
         assert "I want &lt;em&gt;evenings&lt;/em&gt; free" in kept
         assert "No change since you last looked" in html_of(adviser.listing)
-        assert AdviseesView(content, store, KIM_PAGE).listing.children[0].value.startswith("<p>No student")
+        assert adviser_page(content, store, KIM_PAGE).listing.children[0].value.startswith("<p>No student")
 
         find(control.current, widgets.Button, "Withdraw: Dr Lee (Society A)").click()
         assert "Withdrawn: Dr Lee (Society A) no longer sees" in opened.status
@@ -119,19 +129,37 @@ class TestTheStudentShares:
         assert "No student shares anything with you now" in html_of(adviser.listing)
         assert "no longer shares anything with you" in html_of(adviser.detail)
         assert "evenings" not in html_of(adviser.widget)
-        assert "evenings" not in html_of(AdviseesView(content, store, LEE_PAGE).widget)
+        assert "evenings" not in html_of(adviser_page(content, store, LEE_PAGE).widget)
 
     def test_a_forged_adviser_or_duration_is_refused(self, content: Content, store: Store) -> None:
         opened = signed_in(content, store)
         visit = opened.app.visit
         for adviser, days in (("mallory", 30), ("lee", 3650)):
             try:
-                visit.share(["plan"], days, adviser)
+                visit.preview_share(["plan"], adviser, days, date.today())
             except Exception as error:
                 assert "adviser" in str(error) or "days" in str(error)
             else:
                 raise AssertionError("a forged choice was accepted")
         assert store.advisees("mallory") == [] and store.advisees("lee") == []
+
+    def test_only_the_last_preview_with_the_answers_unchanged_is_shared(self, content: Content, store: Store) -> None:
+        opened = signed_in(content, store)
+        visit = opened.app.visit
+        with pytest.raises(InputError, match="Preview what your advisor will see first"):
+            visit.share(None)
+        first = visit.preview_share(["plan"], "lee", 30, date.today())
+        second = visit.preview_share(["plan", "matches"], "kim", 7, date.today())
+        with pytest.raises(InputError, match="Preview what your advisor will see first"):
+            visit.share(first)  # an older preview than the one on screen
+        visit.save_answer("i01", 5)  # the answers changed under the preview shown
+        with pytest.raises(InputError, match="Preview what your advisor will see first"):
+            visit.share(second)
+        assert store.advisees("lee") == [] and store.advisees("kim") == []
+        made, code = visit.share(visit.preview_share(["plan"], "kim", 7, date.today()))
+        assert code is None and made.adviser_name == "kim" and made.items == ("plan",)
+        with pytest.raises(InputError, match="Preview what your advisor will see first"):
+            visit.share(second)  # a preview shares once
 
     def test_a_standalone_student_makes_an_adviser_code(self, content: Content, store: Store) -> None:
         opened = started(content, store)
@@ -146,7 +174,7 @@ class TestTheStudentShares:
         code = control.outcome.value.split('class="se-code"', 1)[1].split(">", 1)[1].split("<", 1)[0]
         assert "not entered by any adviser yet" in html_of(control.current)
 
-        lee, kim = AdviseesView(content, store, LEE_PAGE), AdviseesView(content, store, KIM_PAGE)
+        lee, kim = adviser_page(content, store, LEE_PAGE), adviser_page(content, store, KIM_PAGE)
         lee.code.set_state({"value": code})
         lee.redeem()
         assert "my own words" in html_of(lee.detail)
@@ -175,17 +203,22 @@ class TestTheStudentShares:
 
 class TestTheAdviserPage:
     def test_without_the_adviser_role_nothing_is_read_or_shown(self, content: Content, store: Store) -> None:
-        for environ in ({}, {ADVISER_ENV: "lee"}, {ROLE_ENV: "facilitator", ADVISER_ENV: "lee"}):
-            view = AdviseesView(content, store, environ)
-            assert view.adviser is None and "This page is for advisers" in html_of(view.widget)
+        for environ in (
+            {},
+            {settings.ADVISER.name: "lee"},
+            {settings.ROLE.name: "facilitator", settings.ADVISER.name: "lee"},
+        ):
+            assert service_for(content, environ, lambda *_: pytest.fail("a service was made")) is None
+        view = AdviseesView(content, None)
+        assert "This page is for advisers" in html_of(view.widget)
 
     def test_under_a_hub_only_members_of_the_advisers_group_see_it(self) -> None:
         environ = {
-            ROLE_ENV: ADVISER_ROLE,
+            settings.ROLE.name: ADVISER_ROLE,
             "JUPYTERHUB_USER": "lee",
             "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api",
             "JUPYTERHUB_API_TOKEN": "t",
-            ADVISER_GROUP_ENV: "advisers",
+            settings.ADVISER_GROUP.name: "advisers",
         }
 
         def hub(groups: list[str]) -> object:
@@ -196,20 +229,20 @@ class TestTheAdviserPage:
 
         assert signed_in_adviser(environ, hub(["advisers"])) == "lee"  # type: ignore[arg-type]
         assert signed_in_adviser(environ, hub(["students"])) is None  # type: ignore[arg-type]
-        assert signed_in_adviser({**environ, ADVISER_GROUP_ENV: ""}, hub(["advisers"])) is None  # type: ignore[arg-type]
+        assert signed_in_adviser({**environ, settings.ADVISER_GROUP.name: ""}, hub(["advisers"])) is None  # type: ignore[arg-type]
         # Under a hub the name is the hub's user, never a name set beside it.
-        assert signed_in_adviser({**environ, ADVISER_ENV: "kim"}, hub(["advisers"])) == "lee"  # type: ignore[arg-type]
+        assert signed_in_adviser({**environ, settings.ADVISER.name: "kim"}, hub(["advisers"])) == "lee"  # type: ignore[arg-type]
 
     def test_notes_are_saved_for_this_adviser_only(self, content: Content, store: Store) -> None:
         student = store.create_student().student
         with_lee, _ = store.share_with_adviser(student, ["plan"], 30, adviser=("lee", "Dr Lee"))
         with_kim, _ = store.share_with_adviser(student, ["plan"], 30, adviser=("kim", "Dr Kim"))
-        lee = AdviseesView(content, store, LEE_PAGE)
+        lee = adviser_page(content, store, LEE_PAGE)
         lee.open(with_lee.id)
         lee.note.set_state({"value": "<script>x</script> talked about surgery"})
         assert "Note saved" in lee.note_status.value
         assert store.adviser_note("lee", with_lee.id) == "<script>x</script> talked about surgery"
-        kim = AdviseesView(content, store, KIM_PAGE)
+        kim = adviser_page(content, store, KIM_PAGE)
         kim.open(with_kim.id)
         assert kim.note.value == ""
         kim.open(with_lee.id)  # a forged open of another adviser's share
@@ -218,7 +251,7 @@ class TestTheAdviserPage:
     def test_a_note_typed_after_the_student_withdrew_is_not_kept(self, content: Content, store: Store) -> None:
         student = store.create_student().student
         share, _ = store.share_with_adviser(student, ["plan"], 30, adviser=("lee", "Dr Lee"))
-        lee = AdviseesView(content, store, LEE_PAGE)
+        lee = adviser_page(content, store, LEE_PAGE)
         lee.open(share.id)
         store.withdraw_share(student, share.id)
         lee.note.set_state({"value": "too late"})
@@ -228,7 +261,7 @@ class TestTheAdviserPage:
         student = store.create_student().student
         share, code = store.share_with_adviser(student, ["plan"], 7)
         assert code is not None
-        lee = AdviseesView(content, store, {**LEE_PAGE, ADVISERS_ENV: PROXY[ADVISERS_ENV]})
+        lee = adviser_page(content, store, {**LEE_PAGE, settings.ADVISERS.name: PROXY[settings.ADVISERS.name]})
         lee.code.set_state({"value": code})
         lee.redeem()
         (shared,) = store.adviser_shares_of(student)

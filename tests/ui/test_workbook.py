@@ -15,12 +15,14 @@ import pytest
 from traitlets import TraitError
 
 from selfexplore.content import Content
-from selfexplore.request import PASS_COOKIE
+from selfexplore.records import STORE_UNAVAILABLE, StoreError
 from selfexplore.scoring import value_ids
-from selfexplore.store import STORE_UNAVAILABLE, Store, StoreError
+from selfexplore.services.visit import Visit
+from selfexplore.serving.request import PASS_COOKIE
+from selfexplore.store import Store
 from selfexplore.ui.app import PREPARE_DELAY, WorkbookApp, workbook_app
+from selfexplore.ui.aside import AdvisingView, CompareView, PathsView
 from selfexplore.ui.balance import BalanceView
-from selfexplore.ui.explore import AdvisingView, CompareView, PathsView
 from selfexplore.ui.matches import MatchesView
 from selfexplore.ui.page import PageView
 from selfexplore.ui.plan import PlanView
@@ -93,7 +95,7 @@ class TestTheApp:
         assert "expired" in html_of(stale.view.widget)
 
     def test_in_jupyterlab_the_app_keeps_no_cookie_and_no_address(self, content: Content, store: Store) -> None:
-        app = WorkbookApp(content, store, addressed=False)
+        app = WorkbookApp(Visit(content, store), addressed=False)
         app.arrive({})
         find(app.views["start"].widget, widgets.Button, "Start a new workbook").click()
         assert app.visit.known and app.shell.cookie == {} and not app.shell.addressed
@@ -101,7 +103,7 @@ class TestTheApp:
 
     def test_in_a_kernel_the_next_step_is_built_while_the_student_reads(self, content: Content, store: Store) -> None:
         async def reading() -> list[str]:
-            app = WorkbookApp(content, store, addressed=True, ahead=True)
+            app = WorkbookApp(Visit(content, store), addressed=True, ahead=True)
             app.arrive({})
             find(app.views["start"].widget, widgets.Button, "Start a new workbook").click()
             await asyncio.sleep(PREPARE_DELAY + 0.5)

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 import ipywidgets as widgets
 
 from selfexplore.content import Content
-from selfexplore.request import PASS_COOKIE
+from selfexplore.services.visit import Visit
+from selfexplore.serving.request import PASS_COOKIE
 from selfexplore.store import Store
 from selfexplore.ui.app import WorkbookApp
 from selfexplore.ui.page import PageView
@@ -50,7 +51,7 @@ class Opened:
     """An app opened for one page request, as served (the address and the cookie kept by the page)."""
 
     def __init__(self, content: Content, store: Store, environ: Mapping[str, str] | None = None) -> None:
-        self.app = WorkbookApp(content, store, addressed=True)
+        self.app = WorkbookApp(Visit(content, store), addressed=True)
         self.cookies: list[dict[str, Any]] = []
         self.app.shell.observe(lambda change: self.cookies.append(change["new"]), names="cookie")
         self.app.arrive(dict(environ or {}))

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from selfexplore import store as store_module
 from selfexplore.aggregate import (
     MIN_GROUP,
     SETTLE,
@@ -26,8 +25,10 @@ from selfexplore.aggregate import (
 from selfexplore.cli import main
 from selfexplore.content import Content
 from selfexplore.matching import rank_paths, rank_specialties
+from selfexplore.records import HISTORY_LIMIT, GroupRows
 from selfexplore.scoring import Answer, score_answers, value_ids
-from selfexplore.store import HISTORY_LIMIT, GroupRows, Store
+from selfexplore.store import Store
+from selfexplore.store import facade as store_module
 from tests.helpers import tags
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from selfexplore.guard import (
+from selfexplore.serving.guard import (
     Backoff,
     Claim,
     KernelLedger,
@@ -24,7 +24,8 @@ from selfexplore.guard import (
     scrub,
     scrub_every_log_record,
 )
-from selfexplore.serve import HostingError, guards, is_loopback_host
+from selfexplore.serving.serve import HostingError, guards, is_loopback_host
+from selfexplore.settings import SettingError
 
 KERNEL = "96b159f5-914d-4306-b925-8e9a7afaa6b8"
 # The kernels of these tests, all live unless a test says otherwise.
@@ -192,7 +193,7 @@ class TestSettings:
         ],
     )
     def test_a_value_that_cannot_be_used_is_one_line(self, name: str, value: str) -> None:
-        with pytest.raises(HostingError, match=name):
+        with pytest.raises(SettingError, match=f"^{name} must be .*, got '{value}'$"):
             guards({name: value})
 
     def test_the_defaults_cap_both(self) -> None:

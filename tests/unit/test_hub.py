@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from selfexplore.activity import DEFAULT_ACTIVITY_INTERVAL, activity_body, activity_interval
-from selfexplore.hub import (
+from selfexplore import settings
+from selfexplore.serving.activity import activity_body, activity_interval
+from selfexplore.serving.hub import (
     DEFAULT_HUB_POOL,
     hub_pool_size,
     hub_voila_settings,
@@ -17,14 +18,8 @@ from selfexplore.hub import (
     missing_hub_variables,
     voila_child_environment,
 )
-from selfexplore.identity import FACILITATOR_GROUP_ENV, FACILITATOR_ROLE, ROLE_ENV
-from selfexplore.serve import (
-    HostingError,
-    normalise_base_url,
-    page_config,
-    voila_arguments,
-    voila_config,
-)
+from selfexplore.serving.identity import FACILITATOR_ROLE
+from selfexplore.serving.serve import HostingError, normalise_base_url, page_config, voila_arguments, voila_config
 
 HUB_ENV = {
     "JUPYTERHUB_USER": "ann",
@@ -50,20 +45,22 @@ class TestHubEnvironment:
         ]
 
     def test_a_students_kernels_never_get_the_hubs_token(self) -> None:
-        child = voila_child_environment({**HUB_ENV, FACILITATOR_GROUP_ENV: "facilitators"}, role="")
+        child = voila_child_environment({**HUB_ENV, settings.FACILITATOR_GROUP.name: "facilitators"}, role="")
         assert "JUPYTERHUB_API_TOKEN" not in child
         assert "JPY_API_TOKEN" not in child  # the same token, under the name older servers read
-        assert FACILITATOR_GROUP_ENV not in child
-        assert ROLE_ENV not in child
+        assert settings.FACILITATOR_GROUP.name not in child
+        assert settings.ROLE.name not in child
         # Who the student is and where the store is still reach them.
         assert child["JUPYTERHUB_USER"] == "ann"
         assert child["SELFEXPLORE_DB_URL"] == HUB_ENV["SELFEXPLORE_DB_URL"]
 
     def test_a_facilitators_kernels_may_ask_the_hub_for_their_groups(self) -> None:
-        child = voila_child_environment({**HUB_ENV, FACILITATOR_GROUP_ENV: "facilitators"}, role=FACILITATOR_ROLE)
+        child = voila_child_environment(
+            {**HUB_ENV, settings.FACILITATOR_GROUP.name: "facilitators"}, role=FACILITATOR_ROLE
+        )
         assert child["JUPYTERHUB_API_TOKEN"] == HUB_ENV["JUPYTERHUB_API_TOKEN"]
-        assert child[FACILITATOR_GROUP_ENV] == "facilitators"
-        assert child[ROLE_ENV] == "facilitator"
+        assert child[settings.FACILITATOR_GROUP.name] == "facilitators"
+        assert child[settings.ROLE.name] == "facilitator"
 
 
 class TestActivity:
@@ -79,12 +76,12 @@ class TestActivity:
         assert list(body["servers"]) == ["workbook"]
 
     def test_the_interval_defaults_and_can_be_set(self) -> None:
-        assert activity_interval({}) == DEFAULT_ACTIVITY_INTERVAL
+        assert activity_interval({}) == settings.ACTIVITY_INTERVAL.default
         assert activity_interval({"SELFEXPLORE_ACTIVITY_INTERVAL": "5"}) == 5
 
     @pytest.mark.parametrize("named", ["0", "-1", "soon", "1.5"])
     def test_an_interval_that_is_not_a_whole_number_of_seconds_is_refused(self, named: str) -> None:
-        with pytest.raises(ValueError, match="SELFEXPLORE_ACTIVITY_INTERVAL"):
+        with pytest.raises(settings.SettingError, match=r"^SELFEXPLORE_ACTIVITY_INTERVAL must be a whole number"):
             activity_interval({"SELFEXPLORE_ACTIVITY_INTERVAL": named})
 
 
@@ -104,7 +101,7 @@ class TestHubVoila:
         assert "--Voila.server_url=/user/ann/" in arguments
         assert "--Voila.ip=127.0.0.1" in arguments
         assert "--port=41234" in arguments
-        assert config["Voila"]["identity_provider_class"] == "selfexplore.hubvoila.HubIdentityProvider"
+        assert config["Voila"]["identity_provider_class"] == "selfexplore.serving.hubvoila.HubIdentityProvider"
         assert config["Voila"]["authorizer_class"].endswith("JupyterHubAuthorizer")
         # The token goes to the config file (0600), never to a command line other users could read.
         assert config["HubOAuth"]["api_token"] == HUB_ENV["JUPYTERHUB_API_TOKEN"]
@@ -141,7 +138,7 @@ class TestHubVoila:
         )
         assert arguments[0].endswith("dashboard.ipynb")
         assert "--Voila.base_url=/user/fran/" in arguments
-        assert config["Voila"]["identity_provider_class"] == "selfexplore.hubvoila.HubIdentityProvider"
+        assert config["Voila"]["identity_provider_class"] == "selfexplore.serving.hubvoila.HubIdentityProvider"
 
     def test_under_a_hub_kernels_are_given_no_cookies(self) -> None:
         # The hub signs the student in; its sign-in cookie is no business of the kernel's.

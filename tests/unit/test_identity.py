@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from selfexplore.identity import SignedIn, resolve_identity
+from selfexplore.serving.identity import SignedIn, resolve_identity
 
 
 class TestResolveIdentity:

@@ -25,7 +25,7 @@ from selfexplore.matching import (
     fit_from_score,
     fit_words,
     is_strong_conflict,
-    match_page,
+    match_field,
     rank_paths,
     rank_specialties,
 )
@@ -69,7 +69,7 @@ class TestRanking:
         profile = Profile({"lifestyle_control": 1.0, "operating_room": 0.75, "procedures": 0.75})
         top = rank_specialties(content, profile)[0]
         assert top.id != "general-surgery"
-        surgery = match_page(profile, content.page("general-surgery"))
+        surgery = match_field(profile, content.field("general-surgery"))
         assert "lifestyle_control" in [reason.key for reason in surgery.conflicts]
 
     def test_supports_and_conflicts_are_strongest_first(self, content: Content) -> None:
@@ -80,12 +80,12 @@ class TestRanking:
                 assert strengths == sorted(strengths, reverse=True)
 
     def test_chosen_body_systems_a_page_covers_support_it(self, content: Content) -> None:
-        match = match_page(Profile({}, ("eye",)), content.page("ophthalmology"))
+        match = match_field(Profile({}, ("eye",)), content.field("ophthalmology"))
         assert [reason.key for reason in match.supports] == ["system:eye"]
         assert match.fit > 50
 
     def test_json_names_reasons_by_key(self, content: Content) -> None:
-        match = match_page(Profile({"children": 1.0}, ("eye",)), content.page("pediatrics"))
+        match = match_field(Profile({"children": 1.0}, ("eye",)), content.field("pediatrics"))
         data = match.to_json()
         assert set(data) == {"id", "name", "fit", "supports", "conflicts"}
         assert "children" in data["supports"]
@@ -127,8 +127,8 @@ class TestProperties:
         key = data.draw(st.sampled_from(high))
         profile = data.draw(profiles(content))
         low, higher = sorted((data.draw(_values), data.draw(_values)))
-        before = match_page(Profile({**profile.dimensions, key: low}, profile.systems), page)
-        after = match_page(Profile({**profile.dimensions, key: higher}, profile.systems), page)
+        before = match_field(Profile({**profile.dimensions, key: low}, profile.systems), page)
+        after = match_field(Profile({**profile.dimensions, key: higher}, profile.systems), page)
         assert after.score >= before.score
         assert after.fit >= before.fit
 
@@ -150,7 +150,7 @@ class TestProperties:
         assume(target != 0.5)
         # State the opposite of what the page leans to.
         stated = data.draw(st.floats(0.0, 0.49)) if target > 0.5 else data.draw(st.floats(0.51, 1.0))
-        match = match_page(Profile({key: stated}), page)
+        match = match_field(Profile({key: stated}), page)
         assert key in [reason.key for reason in match.conflicts]
         assert key not in [reason.key for reason in match.supports]
 
@@ -178,12 +178,12 @@ class TestWorkedExample:
             ("plastic-surgery", 60),
             ("otolaryngology", 59),
         ]
-        ophthalmology = match_page(profile, content.page("ophthalmology"))
+        ophthalmology = match_field(profile, content.field("ophthalmology"))
         assert [r.key for r in ophthalmology.supports] == ["system:eye", "lifestyle_control", "procedures", "children"]
         assert [r.key for r in ophthalmology.conflicts] == ["operating_room"]
         assert ophthalmology.conflicts[0].contribution == pytest.approx(-0.10)  # a conflict counts twice
         assert ophthalmology.score == pytest.approx(2.55, abs=0.005)
-        surgery = match_page(profile, content.page("general-surgery"))
+        surgery = match_field(profile, content.field("general-surgery"))
         # Control over time: 1.0 x -0.7, twice, and the strong-conflict weight of 4 on top.
         assert surgery.conflicts[0].key == "lifestyle_control" and surgery.conflicts[0].strong
         assert surgery.conflicts[0].contribution == pytest.approx(-5.4)
@@ -192,21 +192,21 @@ class TestWorkedExample:
 
 class TestConflictsWeighMore:
     def test_a_conflict_counts_twice_a_support_once(self, content: Content) -> None:
-        page = content.page("psychiatry")
-        toward = match_page(Profile({"mind_behavior": 0.7}, ()), page)
-        away = match_page(Profile({"mind_behavior": 0.3}, ()), page)  # not clear enough to be strong
+        page = content.field("psychiatry")
+        toward = match_field(Profile({"mind_behavior": 0.7}, ()), page)
+        away = match_field(Profile({"mind_behavior": 0.3}, ()), page)  # not clear enough to be strong
         assert away.score == pytest.approx(-CONFLICT_WEIGHT * toward.score)
 
     def test_a_strong_conflict_on_a_defining_dimension_outweighs_agreement_elsewhere(self, content: Content) -> None:
         # The case the audit found: a student who would stay out of the operating room, and agrees with
         # general surgery on every dimension the page is near neutral on.
-        page = content.page("general-surgery")
+        page = content.field("general-surgery")
         mild = {
             key: 1.0 if page.value(key) > 0.5 else 0.0 for key in content.dimension_ids if 0.3 <= page.value(key) <= 0.7
         }
         agreeing = Profile(mild, ())
         conflicted = Profile({**mild, "operating_room": 0.0}, ())
-        before, after = match_page(agreeing, page), match_page(conflicted, page)
+        before, after = match_field(agreeing, page), match_field(conflicted, page)
         assert after.strong_conflicts and after.strong_conflicts[0].key == "operating_room"
         assert after.fit < 50 <= before.fit
         assert after.score == pytest.approx(math.fsum(r.contribution for r in (*after.supports, *after.conflicts)))
@@ -218,9 +218,9 @@ class TestConflictsWeighMore:
         assert not is_strong_conflict(0.9, 0.9)  # both the same way
 
     def test_the_strong_conflict_weight_is_counted_once_per_page(self, content: Content) -> None:
-        page = content.page("general-surgery")
-        one = match_page(Profile({"operating_room": 0.0}, ()), page)
-        two = match_page(Profile({"operating_room": 0.0, "procedures": 0.0}, ()), page)
+        page = content.field("general-surgery")
+        one = match_field(Profile({"operating_room": 0.0}, ()), page)
+        two = match_field(Profile({"operating_room": 0.0, "procedures": 0.0}, ()), page)
         plain = next(r for r in two.conflicts if r.key == "procedures")
         assert len(two.strong_conflicts) == 2
         assert sum(1 for r in two.conflicts if r.contribution < CONFLICT_WEIGHT * -1.0) == 1

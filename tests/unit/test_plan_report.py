@@ -12,7 +12,7 @@ import pytest
 from selfexplore.cli import main
 from selfexplore.content import Content, load_content
 from selfexplore.explore import ways_for
-from selfexplore.pages import agreement, render_comparison, render_page
+from selfexplore.fields import agreement, render_comparison, render_field
 from selfexplore.plan import ADVISOR_STEP, Step, merge, month_choices, month_label, status_words, step_status, suggest
 from selfexplore.report import build_report, render_report_html, report_json
 from selfexplore.results import build_results, compare_attempts, render_movement
@@ -27,9 +27,9 @@ ALL_PAGES = [page.id for page in (*load_content().specialties, *load_content().p
 class TestPages:
     @pytest.mark.parametrize("page_id", ALL_PAGES)
     def test_every_page_renders_with_and_without_a_student(self, content: Content, page_id: str) -> None:
-        page = content.page(page_id)
+        page = content.field(page_id)
         scored = score_answers(content, answers_leaning(content, SURGICAL))
-        plain, beside = render_page(content, page), render_page(content, page, scored)
+        plain, beside = render_field(content, page), render_field(content, page, scored)
         assert f"How to explore it at {content.resources.school.name}" in plain
         assert "This page beside your own profile" not in plain
         assert "This page beside your own profile" in beside
@@ -38,7 +38,7 @@ class TestPages:
         assert ways_for(content, page), "every page says how to explore it here"
 
     def test_a_specialty_is_explored_through_the_series_group_mentors_and_shadowing(self, content: Content) -> None:
-        ways = ways_for(content, content.page("dermatology"))
+        ways = ways_for(content, content.field("dermatology"))
         assert [w.step_id for w in ways][:4] == [
             "dermatology_series",
             "dermatology_group",
@@ -48,12 +48,12 @@ class TestPages:
         assert all("Dermatology" in w.action for w in ways[:4])
 
     def test_a_path_adds_its_own_events(self, content: Content) -> None:
-        ids = [w.step_id for w in ways_for(content, content.page("public-health"))]
+        ids = [w.step_id for w in ways_for(content, content.field("public-health"))]
         assert "public-health_ose-mph-session" in ids
         assert all(
             len(step_id) <= 64
             for page_id in ALL_PAGES
-            for step_id in [w.step_id for w in ways_for(content, content.page(page_id))]
+            for step_id in [w.step_id for w in ways_for(content, content.field(page_id))]
         )
 
     @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ class TestPages:
         assert agreement(student, page) == expected
 
     def test_two_or_three_pages_compare_side_by_side_with_the_student(self, content: Content) -> None:
-        pages = [content.page("pediatrics"), content.page("psychiatry"), content.page("public-health")]
+        pages = [content.field("pediatrics"), content.field("psychiatry"), content.field("public-health")]
         scored = score_answers(content, {"i01": 5})
         html = render_comparison(content, pages, scored)
         assert html.count('<th scope="col">') == 5  # What, three pages, You

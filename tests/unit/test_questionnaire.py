@@ -15,8 +15,8 @@ import yaml
 from selfexplore.cli import main
 from selfexplore.content import MAX_ITEMS, Content, stale_pages, validate_content
 from selfexplore.explore import ways_for
+from selfexplore.fields import render_field
 from selfexplore.matching import rank_specialties
-from selfexplore.pages import render_page
 from selfexplore.profile import Profile
 from selfexplore.scoring import score_answers
 
@@ -179,7 +179,7 @@ class TestSpecificSources:
 
 class TestCheckedDate:
     def test_every_page_says_when_its_facts_were_checked(self, content: Content) -> None:
-        html = render_page(content, content.page("medical-genetics"))
+        html = render_field(content, content.field("medical-genetics"))
         assert "Facts last checked against these sources: December 2026." in html
 
     def test_a_page_checked_more_than_eighteen_months_ago_is_a_warning(self, content: Content) -> None:
@@ -207,7 +207,7 @@ class TestCheckedDate:
 
 class TestNoPromiseTheSchoolDidNotMake:
     def test_a_specialty_without_a_known_session_points_to_the_pages_and_the_advisers(self, content: Content) -> None:
-        actions = {way.step_id: way.action for way in ways_for(content, content.page("medical-genetics"))}
+        actions = {way.step_id: way.action for way in ways_for(content, content.field("medical-genetics"))}
         assert "Specialty Interest Pages" in actions["medical-genetics_series"]
         assert "Go to the Specialty Interest Series session on" not in actions["medical-genetics_series"]
         assert "Join the student interest group" not in actions["medical-genetics_group"]
@@ -253,5 +253,5 @@ class TestTheSchoolsOwnWords:
         supports = content.resources.supports_by_id
         assert "combined-degrees" in supports["combined-degrees-overview"].needs
         assert "non-clinical-careers" in supports["aamc-career-options"].needs
-        steps = {way.step_id for way in ways_for(content, content.page("health-policy"))}
+        steps = {way.step_id for way in ways_for(content, content.field("health-policy"))}
         assert "health-policy_options" in steps

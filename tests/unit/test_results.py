@@ -6,7 +6,6 @@ from html import escape
 
 import pytest
 
-from selfexplore.advising import help_for, render_help
 from selfexplore.charts import fit_chart, profile_chart
 from selfexplore.content import Content
 from selfexplore.matching import Match, Reason
@@ -23,6 +22,7 @@ from selfexplore.results import (
     tensions,
 )
 from selfexplore.scoring import score_answers, value_ids
+from selfexplore.support import help_for, render_help
 from selfexplore.workbook import STEPS, neighbours, progress
 from tests.helpers import answers_leaning, tags
 
@@ -53,7 +53,7 @@ class TestResults:
         words = reason_words(content, top, reason)
         assert words.startswith("<strong>") and "towards it" in words
         # The page's own line on the dimension, not a stock phrase for one end of it.
-        assert content.page(top.id).profile[reason.key].why.split()[0] in words
+        assert content.field(top.id).profile[reason.key].why.split()[0] in words
 
     def test_few_answers_make_the_ranking_untrustworthy(self, content: Content) -> None:
         assert not build_results(content, {"i01": 5}).trustworthy
@@ -158,8 +158,8 @@ class TestReasonsSayWhatThePageSays:
             for reason in quotable((*match.supports[:4], *match.conflicts[:3])):
                 if reason.key.startswith("system:"):
                     continue
-                assert abs(content.page(match.id).value(reason.key) - 0.5) > NEAR_NEUTRAL
-                why = content.page(match.id).profile[reason.key].why
+                assert abs(content.field(match.id).value(reason.key) - 0.5) > NEAR_NEUTRAL
+                why = content.field(match.id).profile[reason.key].why
                 assert escape(why) in html
 
     def test_the_fit_is_shown_with_words_not_as_a_share(self, content: Content) -> None:

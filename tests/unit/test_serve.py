@@ -19,9 +19,10 @@ import psutil
 import pytest
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
-from selfexplore.identity import resolve_identity
-from selfexplore.kernels import PacedKernelManager
-from selfexplore.request import (
+from selfexplore import settings
+from selfexplore.serving.identity import resolve_identity
+from selfexplore.serving.kernels import PacedKernelManager
+from selfexplore.serving.request import (
     PASS_COOKIE,
     PageRequest,
     forwarded_headers,
@@ -29,15 +30,13 @@ from selfexplore.request import (
     parse_cookies,
     wait_for_request,
 )
-from selfexplore.serve import (
+from selfexplore.serving.serve import (
     DEFAULT_POOL,
-    POOL_ENV,
     TEMPLATE,
     Guards,
-    HostingError,
     app_notebook,
     facilitator_arguments,
-    facilitator_token,
+    page_token,
     pool_size,
     share_dir,
     voila_arguments,
@@ -61,7 +60,7 @@ class TestVoilaSettings:
             "--VoilaConfiguration.allow_template_override=NO",
             "--VoilaConfiguration.allow_theme_override=NO",
             "--VoilaConfiguration.preheat_kernel=True",
-            "--VoilaConfiguration.multi_kernel_manager_class=selfexplore.kernels.PacedKernelManager",
+            "--VoilaConfiguration.multi_kernel_manager_class=selfexplore.serving.kernels.PacedKernelManager",
             "--Voila.ip=127.0.0.1",
             "--port=9999",
         ):
@@ -106,12 +105,12 @@ class TestPoolSize:
         assert pool_size({}) == DEFAULT_POOL
 
     def test_the_pool_named_in_the_environment(self) -> None:
-        assert pool_size({POOL_ENV: " 30 "}) == 30
+        assert pool_size({settings.POOL.name: " 30 "}) == 30
 
     @pytest.mark.parametrize("named", ["many", "-3", "2.5"])
     def test_a_pool_that_is_not_a_whole_number_is_refused(self, named: str) -> None:
-        with pytest.raises(ValueError, match=POOL_ENV):
-            pool_size({POOL_ENV: named})
+        with pytest.raises(settings.SettingError, match=f"^{settings.POOL.name} must be a whole number"):
+            pool_size({settings.POOL.name: named})
 
 
 class TestPageRequest:
@@ -322,14 +321,15 @@ class TestStopping:
         assert alive == []
 
 
-class TestFacilitatorToken:
-    def test_a_token_shorter_than_128_bits_is_refused(self) -> None:
-        with pytest.raises(HostingError, match="at least 22 characters"):
-            facilitator_token({"SELFEXPLORE_FACILITATOR_TOKEN": "short-token"})
+class TestPageToken:
+    def test_a_token_shorter_than_128_bits_is_refused_without_showing_it(self) -> None:
+        with pytest.raises(settings.SettingError, match="at least 22 characters") as refused:
+            page_token(settings.FACILITATOR_TOKEN, {"SELFEXPLORE_FACILITATOR_TOKEN": "short-token"})
+        assert "short-token" not in str(refused.value)
 
     def test_a_long_token_is_kept_and_none_makes_a_fresh_one(self) -> None:
         named = "x" * 22
-        assert facilitator_token({"SELFEXPLORE_FACILITATOR_TOKEN": named}) == named
-        fresh = {facilitator_token({}) for _ in range(3)}
+        assert page_token(settings.ADVISER_TOKEN, {"SELFEXPLORE_ADVISER_TOKEN": named}) == named
+        fresh = {page_token(settings.FACILITATOR_TOKEN, {}) for _ in range(3)}
         assert len(fresh) == 3
         assert all(len(token) >= 43 for token in fresh)  # 32 random bytes

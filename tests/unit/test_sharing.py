@@ -9,18 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from selfexplore import settings
 from selfexplore.cli import main
 from selfexplore.errors import InputError
-from selfexplore.hub import hub_voila_settings, voila_child_environment
-from selfexplore.identity import (
-    ADVISER_ENV,
-    ADVISER_GROUP_ENV,
-    ADVISER_ROLE,
-    ADVISERS_ENV,
-    ROLE_ENV,
-    known_advisers,
-)
-from selfexplore.serve import HostingError, _prepare, advise, adviser_arguments
+from selfexplore.serving.hub import hub_voila_settings, voila_child_environment
+from selfexplore.serving.identity import ADVISER_ROLE, known_advisers
+from selfexplore.serving.serve import HostingError, advise, adviser_arguments, prepare
 from selfexplore.sharing import changes, items_words, kept_reflection, parse_days, parse_items, sections
 from tests.unit.test_hub import HUB_ENV
 
@@ -64,24 +58,30 @@ class TestRules:
 
 class TestAdvisersOfTheHosting:
     def test_advisers_are_named_with_their_display_names(self) -> None:
-        named = {ADVISERS_ENV: json.dumps({"lee": "Dr Lee", "abe": "", " kim ": "Dr Kim"})}
+        named = {settings.ADVISERS.name: json.dumps({"lee": "Dr Lee", "abe": "", " kim ": "Dr Kim"})}
         assert known_advisers(named) == (("abe", "abe"), ("kim", "Dr Kim"), ("lee", "Dr Lee"))
 
-    @pytest.mark.parametrize("value", ["", "not json", "[1, 2]", '{"": "nobody"}'])
-    def test_a_list_that_cannot_be_read_names_nobody(self, value: str) -> None:
-        assert known_advisers({ADVISERS_ENV: value}) == ()
+    @pytest.mark.parametrize("value", ["", '{"": "nobody"}'])
+    def test_an_empty_list_names_nobody(self, value: str) -> None:
+        assert known_advisers({settings.ADVISERS.name: value}) == ()
+
+    @pytest.mark.parametrize("value", ["not json", "[1, 2]", '{"lee": 3}'])
+    def test_a_list_that_cannot_be_read_is_refused_in_one_line(self, value: str) -> None:
+        # The servers check it before they start (settings.check), so a host learns of it at once.
+        with pytest.raises(settings.SettingError, match=r"^SELFEXPLORE_ADVISERS must be a JSON object"):
+            known_advisers({settings.ADVISERS.name: value})
 
     def test_the_student_server_never_has_the_adviser_role(self, tmp_path: Path) -> None:
         import os
 
         before = dict(os.environ)
-        os.environ.update({ROLE_ENV: ADVISER_ROLE, ADVISER_ENV: "lee"})
+        os.environ.update({settings.ROLE.name: ADVISER_ROLE, settings.ADVISER.name: "lee"})
         try:
-            env = _prepare(None, f"sqlite:///{tmp_path / 's.sqlite3'}")
+            env = prepare(None, f"sqlite:///{tmp_path / 's.sqlite3'}")
         finally:
             os.environ.clear()
             os.environ.update(before)
-        assert ROLE_ENV not in env and ADVISER_ENV not in env
+        assert settings.ROLE.name not in env and settings.ADVISER.name not in env
 
     def test_the_adviser_server_serves_its_own_folder(self) -> None:
         arguments = adviser_arguments(1)
@@ -99,14 +99,14 @@ class TestAdvisersOfTheHosting:
             {**HUB_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/user/lee/"}, role=ADVISER_ROLE
         )
         assert arguments[0].endswith("advisees.ipynb")
-        assert config["Voila"]["identity_provider_class"] == "selfexplore.hubvoila.HubIdentityProvider"
-        environ = {**HUB_ENV, ADVISER_GROUP_ENV: "advisers", ADVISERS_ENV: "{}"}
+        assert config["Voila"]["identity_provider_class"] == "selfexplore.serving.hubvoila.HubIdentityProvider"
+        environ = {**HUB_ENV, settings.ADVISER_GROUP.name: "advisers", settings.ADVISERS.name: "{}"}
         child = voila_child_environment(environ, role=ADVISER_ROLE)
-        assert child[ROLE_ENV] == ADVISER_ROLE and child[ADVISER_GROUP_ENV] == "advisers"
-        assert child[ADVISERS_ENV] == "{}"  # the adviser's own display name is in it
+        assert child[settings.ROLE.name] == ADVISER_ROLE and child[settings.ADVISER_GROUP.name] == "advisers"
+        assert child[settings.ADVISERS.name] == "{}"  # the adviser's own display name is in it
         assert child["JUPYTERHUB_API_TOKEN"] == HUB_ENV["JUPYTERHUB_API_TOKEN"]
         student = voila_child_environment(environ, role="")
-        assert ADVISER_GROUP_ENV not in student and student[ADVISERS_ENV] == "{}"
+        assert settings.ADVISER_GROUP.name not in student and student[settings.ADVISERS.name] == "{}"
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -21,11 +21,14 @@ STATIC = ("selfexplore.css", "selfexplore.js", "workbook.css", "workbook.js")
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
+    made = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--verbose", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
         check=True,
         capture_output=True,
+        text=True,
     )
+    # The build names every folder it ships: no "Package would be ignored" warning blocks on install.
+    assert "would be ignored" not in made.stdout + made.stderr
     (built,) = out.glob("selfexplore-*.whl")
     return built
 
@@ -36,16 +39,16 @@ class TestWheel:
         assert "selfexplore/data/dimensions.yaml" in names
         assert "selfexplore/data/specialties/anesthesiology.yaml" in names
         assert "selfexplore/data/paths/public-health.yaml" in names
-        assert f"selfexplore/notebooks/{APP_NOTEBOOK}" in names
-        assert "selfexplore/facilitator/dashboard.ipynb" in names
-        assert "selfexplore/adviser/advisees.ipynb" in names
-        assert "selfexplore/migrations/versions/0007_adviser_shares.py" in names
+        assert f"selfexplore/notebooks/student/{APP_NOTEBOOK}" in names
+        assert "selfexplore/notebooks/facilitator/dashboard.ipynb" in names
+        assert "selfexplore/notebooks/adviser/advisees.ipynb" in names
+        assert "selfexplore/store/migrations/versions/0007_adviser_shares.py" in names
         template = "selfexplore/share/voila/templates/selfexplore/"
         for part in ("conf.json", "index.html.j2", *(f"static/{name}" for name in STATIC)):
             assert template + part in names
         assert "selfexplore/py.typed" in names
-        assert "selfexplore/migrations/env.py" in names
-        assert "selfexplore/migrations/versions/0003_page_passes.py" in names
+        assert "selfexplore/store/migrations/env.py" in names
+        assert "selfexplore/store/migrations/versions/0003_page_passes.py" in names
 
     def test_the_installed_wheel_validates_its_own_pack(self, wheel: Path, tmp_path: Path) -> None:
         target = tmp_path / "site"
@@ -59,7 +62,7 @@ class TestWheel:
         env = {**os.environ, "PYTHONPATH": str(target)}
         env.pop("SELFEXPLORE_CONTENT", None)
         code = (
-            "import selfexplore, selfexplore.content as c, selfexplore.serve as s;"
+            "import selfexplore, selfexplore.content as c, selfexplore.serving.serve as s;"
             "print(selfexplore.__file__); print(c.default_content_dir()); print(s.notebooks_dir());"
             "import selfexplore.ui.shell as sh; print(sh._STATIC)"
         )

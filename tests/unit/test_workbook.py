@@ -18,8 +18,8 @@ from selfexplore.workbook import (
     PAGES,
     STEPS,
     Route,
+    field_route,
     neighbours,
-    page_route,
     page_spec,
     parse_route,
     progress,
@@ -53,18 +53,31 @@ class TestRegistry:
             progress(content, {}, "paths")
 
 
-class TestNotebooks:
-    def test_the_app_is_the_only_notebook_and_holds_no_logic(self) -> None:
-        assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == [APP_NOTEBOOK]
-        notebook = json.loads((NOTEBOOKS / APP_NOTEBOOK).read_text(encoding="utf-8"))
-        (cell,) = notebook["cells"]
-        assert "".join(cell["source"]) == "from selfexplore.ui import workbook_app\n\nworkbook_app();"
-        assert notebook["metadata"]["title"] == APP_TITLE
+# Each role's notebook, in a folder of its own, and its one call.
+ROLE_NOTEBOOKS = {
+    "student": (APP_NOTEBOOK, "from selfexplore.ui import workbook_app\n\nworkbook_app();"),
+    "facilitator": ("dashboard.ipynb", "from selfexplore.ui.dashboard import dashboard_page\n\ndashboard_page();"),
+    "adviser": ("advisees.ipynb", "from selfexplore.ui.advisees import advisees_page\n\nadvisees_page();"),
+}
 
-    def test_the_notebook_is_stored_without_outputs_or_widget_state(self) -> None:
-        notebook = json.loads((NOTEBOOKS / APP_NOTEBOOK).read_text(encoding="utf-8"))
-        assert all(not cell.get("outputs") for cell in notebook["cells"])
-        assert "widgets" not in notebook["metadata"]
+
+class TestNotebooks:
+    def test_each_role_has_one_notebook_in_a_folder_of_its_own_and_it_holds_no_logic(self) -> None:
+        assert sorted(p.relative_to(NOTEBOOKS).as_posix() for p in NOTEBOOKS.rglob("*.ipynb")) == sorted(
+            f"{role}/{name}" for role, (name, _) in ROLE_NOTEBOOKS.items()
+        )
+        for role, (name, call) in ROLE_NOTEBOOKS.items():
+            notebook = json.loads((NOTEBOOKS / role / name).read_text(encoding="utf-8"))
+            (cell,) = notebook["cells"]
+            assert "".join(cell["source"]) == call
+        app = json.loads((NOTEBOOKS / "student" / APP_NOTEBOOK).read_text(encoding="utf-8"))
+        assert app["metadata"]["title"] == APP_TITLE
+
+    def test_every_notebook_is_stored_without_outputs_or_widget_state(self) -> None:
+        for path in NOTEBOOKS.rglob("*.ipynb"):
+            notebook = json.loads(path.read_text(encoding="utf-8"))
+            assert all(not cell.get("outputs") for cell in notebook["cells"]), path
+            assert "widgets" not in notebook["metadata"], path
 
 
 class TestRoutes:
@@ -79,7 +92,7 @@ class TestRoutes:
         assert parse_route("", content) == Route("start")
 
     def test_a_specialty_page_is_addressed_by_its_id(self, content: Content) -> None:
-        route = page_route("psychiatry")
+        route = field_route("psychiatry")
         assert route.query() == "page=specialties&id=psychiatry"
         assert parse_route("?page=specialties&id=psychiatry", content) == route
 

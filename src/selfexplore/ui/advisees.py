@@ -3,7 +3,7 @@ when, and what changed since the adviser last looked; a student's shared materia
 or keep), and the adviser's own meeting notes. Served only where the adviser role is set (`selfexplore
 advise`, an adviser's hub server); the student server never serves it.
 
-Which adviser the page is for comes from the server's environment (selfexplore.identity.signed_in_adviser),
+Which adviser the page is for comes from the server's environment (selfexplore.serving.identity.signed_in_adviser),
 never from the page; every read goes through the store, which shows an adviser only the live shares made
 with them.
 """
@@ -11,7 +11,7 @@ with them.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from html import escape
 from time import strftime
@@ -20,12 +20,13 @@ import ipywidgets as widgets
 from IPython.display import display
 
 from selfexplore.content import Content, load_content
-from selfexplore.identity import known_advisers, signed_in_adviser
 from selfexplore.markup import download_link
-from selfexplore.report import html_document, made_on_words
-from selfexplore.sharing import changes, items_words, label_html, shared_html
-from selfexplore.store import STORE_PREPARED_ENV, AdviserShare, IdentityError, Store
-from selfexplore.ui.chrome import failure_message
+from selfexplore.records import NOT_SHARED, IdentityError
+from selfexplore.report import made_on_words
+from selfexplore.services.adviser import AdviserService
+from selfexplore.serving.identity import known_advisers, signed_in_adviser
+from selfexplore.sharing import changes, items_words, label_html
+from selfexplore.ui.chrome import Quiet, failure_message
 
 INTRO = (
     "<h1>Students who shared with you</h1><p>Each student below chose what to share with you, and for how long. "
@@ -36,14 +37,15 @@ INTRO = (
 
 
 class AdviseesView:
-    def __init__(self, content: Content, store: Store, environ: Mapping[str, str], today: date | None = None) -> None:
+    """The adviser's page over their service; `service` None (the page is not an adviser's) shows only a
+    line saying so, and reads nothing."""
+
+    def __init__(self, content: Content, service: AdviserService | None, today: date | None = None) -> None:
         self.content = content
-        self.store = store
+        self.service = service
         self.today = today or date.today()
-        self.adviser = signed_in_adviser(environ)
-        self.display_name = dict(known_advisers(environ)).get(self.adviser or "", self.adviser or "")
         heading = widgets.HTML(INTRO)
-        if self.adviser is None:
+        if service is None:
             # Nothing from the store is read: a page without the adviser role shows only this.
             self.widget = widgets.VBox([heading, widgets.HTML("<p role='alert'>This page is for advisers.</p>")])
             self.widget.add_class("se-page-frame")
@@ -64,8 +66,8 @@ class AdviseesView:
         )
         self.note.observe(self._save_note, names="value")
         self.note_status = widgets.HTML()
-        self._open: AdviserShare | None = None
-        self._loading_note = False
+        self._open: int | None = None  # the share open below the list
+        self.quiet = Quiet()
         self.widget = widgets.VBox(
             [
                 heading,
@@ -92,15 +94,16 @@ class AdviseesView:
 
     def refresh(self) -> None:
         """Read the live shares with this adviser again; a withdrawn or expired one is gone."""
-        if self.adviser is None:
+        if self.service is None:
             return
         try:
-            found = self.store.advisees(self.adviser)
+            found = self.service.advisees()
         except Exception as error:
             self._say(failure_message(error), alert=True)
             return
         rows: list[widgets.Widget] = []
-        for share, changed in found:
+        for advisee in found:
+            share, changed = advisee.share, advisee.changed
             who = label_html(share.student_label, share.id)
             what = escape(items_words(share.items, for_adviser=True))
             rows.append(
@@ -114,8 +117,8 @@ class AdviseesView:
             button.on_click(lambda _b, share_id=share.id: self.open(share_id))
             rows.append(button)
         self.listing.children = tuple(rows) or (widgets.HTML("<p>No student shares anything with you now.</p>"),)
-        if self._open is not None and all(share.id != self._open.id for share, _ in found):
-            self._close(NO_LONGER)
+        if self._open is not None and all(advisee.share.id != self._open for advisee in found):
+            self._close(NOT_SHARED)
 
     def _close(self, message: str) -> None:
         self._open = None
@@ -123,42 +126,32 @@ class AdviseesView:
 
     def open(self, share_id: int) -> None:
         """Show one student's shared material, read now; the adviser has looked at it."""
-        if self.adviser is None:
+        if self.service is None:
             return
         try:
-            share, material = self.store.shared_material(self.adviser, share_id)
-            note = self.store.adviser_note(self.adviser, share_id)
+            opened = self.service.open(share_id, self.today)
+            document = self.service.document(share_id, self.today)
         except IdentityError:
-            self._close(NO_LONGER)
+            self._close(NOT_SHARED)
             self.refresh()
             return
         except Exception as error:
             self._say(failure_message(error), alert=True)
             return
-        self._open = share
+        share = opened.share
+        self._open = share.id
         who = label_html(share.student_label, share.id)
-        body = shared_html(self.content, share.items, material, self.today)
-        document_body = shared_html(self.content, share.items, material, self.today, level=2)
         until = made_on_words(share.expires_at.date())
         what = escape(items_words(share.items, for_adviser=True))
         heading = f"<h3>{who}</h3><p>Shared with you until {until}: {what}.</p>"
-        document = html_document(
-            f"Shared with {self.display_name} by {share.student_label or f'student {share.id}'}",
-            f"<h1>{who}</h1><p class='muted'>Shared with {escape(self.display_name)}, as of "
-            f"{made_on_words(self.today)}, until {until}.</p>{document_body}",
-        )
-        name = f"selfexplore-shared-{share.id}.html"
-        self._loading_note = True
-        try:
-            self.note.value = note
-        finally:
-            self._loading_note = False
+        with self.quiet():
+            self.note.value = opened.note
         self.note_status.value = ""
         self.detail.children = (
             widgets.HTML(
                 f"<section class='se-shared-with-me' aria-label='What this student shares'>{heading}"
-                f"<p>{download_link(name, 'text/html', document, 'Download it (HTML, to print or keep)')}</p>"
-                f"<div class='se-shared'>{body}</div></section>"
+                f"<p>{download_link(document.name, 'text/html', document.html, 'Download it (HTML, to print or keep)')}"
+                f"</p><div class='se-shared'>{opened.body}</div></section>"
             ),
             widgets.HTML("<h4>My notes of our meetings</h4>"),
             self.note,
@@ -167,10 +160,10 @@ class AdviseesView:
         self.refresh()
 
     def redeem(self) -> None:
-        if self.adviser is None:
+        if self.service is None:
             return
         try:
-            share = self.store.redeem_adviser_code(self.adviser, self.display_name, str(self.code.value))
+            share = self.service.redeem(str(self.code.value))
         except Exception as error:
             self._say(failure_message(error), alert=True)
             return
@@ -179,12 +172,12 @@ class AdviseesView:
         self.open(share.id)
 
     def _save_note(self, _change: object = None) -> None:
-        if self._loading_note or self.adviser is None or self._open is None:
+        if self.quiet or self.service is None or self._open is None:
             return
         try:
-            self.store.save_adviser_note(self.adviser, self._open.id, self.note.value)
+            self.service.save_note(self._open, self.note.value)
         except IdentityError:
-            self._close(NO_LONGER + " Your note was not saved.")
+            self._close(NOT_SHARED + " Your note was not saved.")
             return
         except Exception as error:
             self.note_status.value = f"<p role='alert'>Not saved. {escape(failure_message(error))}</p>"
@@ -192,11 +185,21 @@ class AdviseesView:
         self.note_status.value = f"<p role='status'>Note saved at {strftime('%H:%M:%S')}.</p>"
 
 
-NO_LONGER = "This student no longer shares anything with you."
+def service_for(
+    content: Content,
+    environ: Mapping[str, str],
+    make: Callable[[Content, str, str], AdviserService] = AdviserService.for_kernel,
+) -> AdviserService | None:
+    """The adviser's service (made by `make`: over the server's store) for the adviser this page's server is
+    for (selfexplore.serving.identity), or None where the page must show nothing (and nothing is read)."""
+    adviser = signed_in_adviser(environ)
+    if adviser is None:
+        return None
+    return make(content, adviser, dict(known_advisers(environ)).get(adviser, adviser))
 
 
 def advisees_page() -> AdviseesView:
     content = load_content()
-    view = AdviseesView(content, Store.open(content, create=not os.environ.get(STORE_PREPARED_ENV)), os.environ)
+    view = AdviseesView(content, service_for(content, os.environ))
     display(view.widget)
     return view

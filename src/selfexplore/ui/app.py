@@ -24,12 +24,13 @@ from html import escape
 import ipywidgets as widgets
 
 from selfexplore.content import Content, load_content
-from selfexplore.request import PASS_COOKIE, PageRequest, is_preheated, wait_for_request
-from selfexplore.store import STORE_PREPARED_ENV, STORE_UNAVAILABLE, Store, StoreError
+from selfexplore.records import STORE_UNAVAILABLE, StoreError
+from selfexplore.services.visit import Visit
+from selfexplore.serving.identity import arrival
+from selfexplore.serving.request import PASS_COOKIE, PageRequest, is_preheated, wait_for_request
 from selfexplore.ui.chrome import Chrome
 from selfexplore.ui.page import PageContext, PageView
 from selfexplore.ui.shell import Shell
-from selfexplore.visit import Visit
 from selfexplore.workbook import APP_TITLE, PAGES, PageSpec, Route, neighbours, parse_route
 
 _log = logging.getLogger(__name__)
@@ -47,14 +48,13 @@ COULD_NOT_OPEN = (
 class WorkbookApp:
     """The app of one visit: the frame, the page shown, and the pages built so far."""
 
-    def __init__(
-        self, content: Content, store: Store, *, addressed: bool, cookie_path: str = "/", ahead: bool = False
-    ) -> None:
-        """`addressed`: served by Voila, with an address to keep in step. `ahead`: running in a kernel,
-        whose event loop builds the next step's page while the student reads."""
-        self.content = content
+    def __init__(self, visit: Visit, *, addressed: bool, cookie_path: str = "/", ahead: bool = False) -> None:
+        """`visit`: the student's service, which every page reads and changes through. `addressed`: served
+        by Voila, with an address to keep in step. `ahead`: running in a kernel, whose event loop builds the
+        next step's page while the student reads."""
+        self.content = visit.content
         self.ahead = ahead
-        self.visit = Visit(content, store)
+        self.visit = visit
         self.shell = Shell(addressed=addressed)
         self.chrome = Chrome(self.visit, self.shell)
         self.cookie_path = cookie_path
@@ -78,7 +78,7 @@ class WorkbookApp:
     def arrive(self, environ: Mapping[str, str]) -> None:
         """The page request is known: sign the visit in from it and show the page its address asks for."""
         try:
-            self.visit.recognise(environ)
+            self.visit.arrive(arrival(environ))
             if self.visit.problem:
                 self.shell.keep_cookie(PASS_COOKIE, None, self.cookie_path)
             self.go(parse_route(PageRequest.from_environ(environ).query, self.content))
@@ -166,7 +166,7 @@ def preload() -> None:
             importlib.import_module(spec.module)
 
 
-def workbook_app(content: Content | None = None, store: Store | None = None) -> WorkbookApp | None:
+def workbook_app(content: Content | None = None, visit: Visit | None = None) -> WorkbookApp | None:
     """Build the app, show it, and open the page the request asks for (at once, or once it arrives). A
     store that cannot be opened (the database is down, its file gone) is said in a sentence, not a
     traceback, and there is no app (None)."""
@@ -174,16 +174,15 @@ def workbook_app(content: Content | None = None, store: Store | None = None) -> 
 
     environ = os.environ
     content = content if content is not None else load_content()
-    if store is None:
+    if visit is None:
         try:
-            store = Store.open(content, create=not os.environ.get(STORE_PREPARED_ENV))
+            visit = Visit.for_kernel(content)
         except StoreError as error:
             _log.warning("the store could not be opened: %s", error)
             display(widgets.HTML(STORE_CLOSED.format(reason=escape(STORE_UNAVAILABLE))))
             return None
     app = WorkbookApp(
-        content,
-        store,
+        visit,
         addressed=in_voila(environ),
         cookie_path=environ.get("VOILA_BASE_URL", "/") or "/",
         ahead=True,

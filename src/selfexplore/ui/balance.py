@@ -11,12 +11,12 @@ from html import escape
 
 import ipywidgets as widgets
 
-from selfexplore.advising import render_help
 from selfexplore.content import Item
+from selfexplore.services.visit import Visit
+from selfexplore.support import render_help
 from selfexplore.ui.chrome import Chrome, Quiet, mark, not_signed_in, page_heading
 from selfexplore.ui.controls import ReflectionControl
 from selfexplore.ui.page import PageContext, PageView
-from selfexplore.visit import Visit
 from selfexplore.workbook import PageSpec
 
 

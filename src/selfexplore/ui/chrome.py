@@ -12,8 +12,8 @@ from typing import TypeVar
 import ipywidgets as widgets
 
 from selfexplore.errors import SelfexploreError
+from selfexplore.services.visit import Visit
 from selfexplore.ui.shell import Shell
-from selfexplore.visit import Visit
 from selfexplore.workbook import EXTRAS, STEPS, PageSpec, Route, neighbours, progress
 
 T = TypeVar("T")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 
 import ipywidgets as widgets
 
 from selfexplore.content import Prompt
-from selfexplore.store import Reflection
+from selfexplore.records import Reflection
+from selfexplore.services.visit import Visit
 from selfexplore.ui.chrome import Chrome, Quiet, mark
-from selfexplore.visit import Visit
 
 ADVISER = "Mark this for my Society advisor (they see it only once I share my reflections with them)"
 GROUP = "Share this, without my name, with the group session I am in (or the next one I join)"
@@ -94,12 +93,7 @@ class ReflectionControl:
 
 def adviser(visit: Visit) -> str:
     """Who sees a reflection marked for the adviser, in the status line's words."""
-    now = datetime.now(UTC)
-    seeing = [
-        share.adviser_words
-        for share in visit.adviser_shares()
-        if "reflections" in share.items and share.adviser_name is not None and not share.expired(now)
-    ]
+    seeing = visit.reflection_readers()
     if not seeing:
         return "marked for your advisor, who sees it only once you share your reflections on the My plan page"
     return f"marked for your advisor: seen by {' and '.join(seeing)}"

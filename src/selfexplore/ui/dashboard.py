@@ -1,5 +1,6 @@
 """The facilitator's dashboard of a group session: live anonymous figures beside the session plan and
-prompts, a projector mode, and exports. Served only by `selfexplore facilitate`.
+prompts, a projector mode, and exports. Served only by `selfexplore facilitate` (and a facilitator's hub
+server). Every read goes through the facilitator's service (selfexplore.services.facilitator).
 
 This module loads pandas (through selfexplore.aggregate); no student page imports it.
 """
@@ -8,27 +9,30 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
 from html import escape
 
 import ipywidgets as widgets
 from IPython.display import display
 
-from selfexplore.aggregate import aggregate, export_html, render_dashboard, to_frame
+from selfexplore.aggregate import render_dashboard
 from selfexplore.content import Content, load_content
-from selfexplore.identity import FACILITATOR_ROLE, ROLE_ENV, may_facilitate
 from selfexplore.markup import download_link
-from selfexplore.store import STORE_PREPARED_ENV, GroupSession, Store
+from selfexplore.services.facilitator import FacilitatorService, Figures
+from selfexplore.serving.identity import may_facilitate_here
 
 REFRESH_SECONDS = 10.0
 NONE = "none"
 
 
 class DashboardView:
-    def __init__(self, content: Content, store: Store, environ: Mapping[str, str]) -> None:
+    """The dashboard over a facilitator's service; `service` None (the page is not a facilitator's) shows
+    only a line saying so, and reads nothing."""
+
+    def __init__(self, content: Content, service: FacilitatorService | None) -> None:
         self.content = content
-        self.store = store
-        self.allowed = environ.get(ROLE_ENV) == FACILITATOR_ROLE and may_facilitate(environ)
+        self.service = service
+        self.allowed = service is not None
+        self.shown: Figures | None = None  # the figures on screen: the exports are made from them
         self.figures = widgets.HTML()
         self.guide = widgets.HTML()
         self.exports = widgets.HTML()
@@ -40,12 +44,12 @@ class DashboardView:
             "A figure is withheld when it would describe fewer than five students, or leave out fewer than five "
             "of those counted.</p>"
         )
-        if not self.allowed:
+        if service is None:
             # Nothing from the store is read: a page without the facilitator role shows only this.
             self.widget = widgets.VBox([heading, widgets.HTML("<p role='alert'>This page is for facilitators.</p>")])
             self.widget.add_class("se-page-frame")
             return
-        self.session = widgets.Dropdown(description="Session", options=self._sessions())
+        self.session_choice = widgets.Dropdown(description="Session", options=self._sessions(service))
         self.format = widgets.Dropdown(
             description="Format",
             options=[(f.name, f.id) for f in content.facilitation],
@@ -54,7 +58,7 @@ class DashboardView:
         self.projector = widgets.Checkbox(value=False, description="Projector mode (large type)", indent=False)
         self.refresh_button = widgets.Button(description="Refresh now")
         self.export_button = widgets.Button(description="Prepare exports (CSV and HTML)")
-        self.session.observe(lambda _c: self.refresh(), names="value")
+        self.session_choice.observe(lambda _c: self.refresh(), names="value")
         self.format.observe(lambda _c: self.show_guide(), names="value")
         self.projector.observe(lambda _c: self._project(), names="value")
         self.refresh_button.on_click(lambda _b: self.refresh())
@@ -64,7 +68,7 @@ class DashboardView:
         self.widget = widgets.VBox(
             [
                 heading,
-                widgets.HBox([self.session, self.format]),
+                widgets.HBox([self.session_choice, self.format]),
                 widgets.HBox([self.projector, self.refresh_button, self.export_button]),
                 self.status,
                 self.exports,
@@ -76,34 +80,38 @@ class DashboardView:
         self.show_guide()
         self.refresh()
 
-    def _sessions(self) -> list[tuple[str, str]]:
-        found = sorted(self.store.sessions(), key=lambda s: (s.closed, -s.id))
-        options = [(f"{s.name} ({s.code}{', closed' if s.closed else ''})", s.code) for s in found]
+    @staticmethod
+    def _sessions(service: FacilitatorService) -> list[tuple[str, str]]:
+        options = [
+            (f"{s.name} ({s.code}{', closed' if s.closed else ''})", s.code)
+            for s in (listed.session for listed in service.sessions())
+        ]
         return options or [("No session yet: create one with `selfexplore session create`", NONE)]
 
-    def _chosen(self) -> GroupSession | None:
-        code = self.session.value
-        if not isinstance(code, str) or code == NONE:
+    def _figures(self) -> Figures | None:
+        """The chosen session's figures, read once; None when no session is chosen or it is gone."""
+        code = self.session_choice.value
+        if self.service is None or not isinstance(code, str) or code == NONE:
             return None
         try:
-            return self.store.session(code)
+            return self.service.figures(code)
         except Exception:
             return None
 
     def refresh(self) -> None:
-        """Recompute the figures from the store (called by the button and every REFRESH_SECONDS)."""
-        if not self.allowed:
+        """Read the figures again (called by the button and every REFRESH_SECONDS)."""
+        if self.service is None:
             return
         with self._lock:
-            chosen = self._chosen()
-            if chosen is None:
+            figures = self._figures()
+            self.shown = figures
+            if figures is None:
                 self.figures.value = "<p>Choose a session.</p>"
                 return
-            dashboard = aggregate(self.content, self.store.session_rows(chosen))
-            self.figures.value = render_dashboard(self.content, dashboard)
+            self.figures.value = render_dashboard(self.content, figures.dashboard)
             self.status.value = (
-                f"<p role='status'>Join code <strong>{escape(chosen.code)}</strong>. {dashboard.members} joined. "
-                "Updated.</p>"
+                f"<p role='status'>Join code <strong>{escape(figures.session.code)}</strong>. "
+                f"{figures.dashboard.members} joined. Updated.</p>"
             )
 
     def show_guide(self) -> None:
@@ -125,16 +133,14 @@ class DashboardView:
             self.widget.remove_class("se-projector")
 
     def prepare_exports(self) -> None:
-        chosen = self._chosen()
-        if chosen is None:
+        """The exports of the figures on screen (read when they were last refreshed): what the facilitator
+        downloads is what they see."""
+        if self.service is None or self.shown is None:
             return
-        dashboard = aggregate(self.content, self.store.session_rows(chosen))
-        csv = to_frame(dashboard).to_csv(index=False)
-        html = export_html(self.content, chosen.name, dashboard)
-        name = f"selfexplore-session-{chosen.code}"
+        made = self.service.export(self.shown)
         self.exports.value = (
-            f"<ul><li>{download_link(f'{name}.csv', 'text/csv', csv, 'Download the figures (CSV)')}</li>"
-            f"<li>{download_link(f'{name}.html', 'text/html', html, 'Download the summary (HTML)')}</li></ul>"
+            f"<ul><li>{download_link(f'{made.name}.csv', 'text/csv', made.csv, 'Download the figures (CSV)')}</li>"
+            f"<li>{download_link(f'{made.name}.html', 'text/html', made.html, 'Download the summary (HTML)')}</li></ul>"
         )
 
     def start_live(self, interval: float = REFRESH_SECONDS) -> None:
@@ -155,7 +161,8 @@ class DashboardView:
 
 def dashboard_page() -> DashboardView:
     content = load_content()
-    view = DashboardView(content, Store.open(content, create=not os.environ.get(STORE_PREPARED_ENV)), os.environ)
+    service = FacilitatorService.for_kernel(content) if may_facilitate_here(os.environ) else None
+    view = DashboardView(content, service)
     if view.allowed:
         view.start_live()
     display(view.widget)

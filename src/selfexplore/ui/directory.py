@@ -10,12 +10,13 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from selfexplore.pages import Section, directory, render_page
+from selfexplore.fields import directory, render_field
+from selfexplore.matching import FieldList
 from selfexplore.ui.chrome import link
 from selfexplore.ui.page import PageContext, PageView
-from selfexplore.workbook import PageSpec, Route, page_route
+from selfexplore.workbook import PageSpec, Route, field_route
 
-_SECTIONS: tuple[tuple[str, Section], ...] = (("Specialties", "specialties"), ("Career paths", "paths"))
+_SECTIONS: tuple[tuple[str, FieldList], ...] = (("Specialties", "specialties"), ("Career paths", "paths"))
 
 
 class DirectoryView(PageView):
@@ -49,7 +50,7 @@ class DirectoryView(PageView):
         )
         self._refill()
 
-    def _count(self, section: Section) -> int:
+    def _count(self, section: FieldList) -> int:
         return len(self.content.specialties if section == "specialties" else self.content.paths)
 
     def shown(self, route: Route) -> None:
@@ -62,10 +63,10 @@ class DirectoryView(PageView):
     def _picked(self, _change: Any = None) -> None:
         self._draw_page()
         if not self.quiet and isinstance(self.listing.value, str):
-            self.context.follow(page_route(self.listing.value))
+            self.context.follow(field_route(self.listing.value))
 
     def _refill(self, _change: Any = None) -> None:
-        section: Section = "paths" if self.section.value == "paths" else "specialties"
+        section: FieldList = "paths" if self.section.value == "paths" else "specialties"
         entries = directory(self.content, section, self.search.value if isinstance(self.search.value, str) else "")
         self.listing.options = [(entry.name, entry.id) for entry in entries]
         self.status.value = f'<p role="status">{len(entries)} page(s)</p>'
@@ -77,9 +78,9 @@ class DirectoryView(PageView):
 
     def _draw_page(self, _change: Any = None) -> None:
         page_id = self.listing.value
-        page = self.content.pages_by_id.get(page_id) if isinstance(page_id, str) else None
+        page = self.content.fields_by_id.get(page_id) if isinstance(page_id, str) else None
         # A value that is not a known page id (for example one forged from the page) shows nothing.
-        self.page.value = render_page(self.content, page, self.visit.scored()) if page is not None else ""
+        self.page.value = render_field(self.content, page, self.visit.scored()) if page is not None else ""
         if page is not None:
             target = Route("compare", targets=(page.id,))
             self.compare.value = f"<p>{link(target, f'Compare {page.name} with other pages')}</p>"
@@ -88,7 +89,7 @@ class DirectoryView(PageView):
 
     def select(self, page_id: str) -> None:
         """Open a page by id, switching section and clearing the search if needed."""
-        page = self.content.page(page_id)
+        page = self.content.field(page_id)
         with self.quiet():
             self.search.value = ""
             self.section.value = "specialties" if page.kind == "specialty" else "paths"

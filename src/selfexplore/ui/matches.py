@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from selfexplore.matching import Kind
+from selfexplore.matching import FieldList
 from selfexplore.results import render_matches, render_movement, render_profile
 from selfexplore.ui.chrome import not_signed_in, page_heading
 from selfexplore.ui.page import PageContext, PageView
-from selfexplore.workbook import PageSpec, page_route
+from selfexplore.workbook import PageSpec, field_route
 
-_KINDS: tuple[tuple[str, Kind], ...] = (("Specialties", "specialties"), ("Career paths", "paths"))
+_KINDS: tuple[tuple[str, FieldList], ...] = (("Specialties", "specialties"), ("Career paths", "paths"))
 
 
 def _page_href(page_id: str) -> str:
-    return page_route(page_id).href()
+    return field_route(page_id).href()
 
 
 class MatchesView(PageView):
@@ -51,7 +51,7 @@ class MatchesView(PageView):
             self.draw()
 
     def draw(self) -> None:
-        kind: Kind = "paths" if self.kind.value == "paths" else "specialties"  # anything forged shows specialties
+        kind: FieldList = "paths" if self.kind.value == "paths" else "specialties"  # anything forged shows specialties
         movement = self.visit.movement(kind)
         self.movement_html.value = render_movement(self.content, movement) if movement is not None else ""
         self.results_html.value = render_matches(self.content, self.visit.results(), kind, _page_href)

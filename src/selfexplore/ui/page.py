@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 
+from selfexplore.services.visit import Visit
 from selfexplore.ui.chrome import Chrome, Quiet
-from selfexplore.visit import Visit
 from selfexplore.workbook import PageSpec, Route
 
 

@@ -12,10 +12,10 @@ import ipywidgets as widgets
 from selfexplore.markup import download_link
 from selfexplore.plan import PLAN_CHOICES, Step, month_choices, month_label, status_words
 from selfexplore.report import render_report_html, report_json
+from selfexplore.services.visit import Visit
 from selfexplore.ui.chrome import Chrome, Quiet, mark, not_signed_in, page_heading
 from selfexplore.ui.page import PageContext, PageView
 from selfexplore.ui.sharing import ShareControl
-from selfexplore.visit import Visit
 from selfexplore.workbook import PageSpec, Route
 
 _CHOICES = (("Keep this step", "accepted"), ("Not now", "dismissed"))

@@ -16,11 +16,11 @@ from ipywidgets.widgets.widget_bool import CheckboxStyle
 from ipywidgets.widgets.widget_description import DescriptionStyle
 
 from selfexplore.content import Item
+from selfexplore.records import SavedAnswer
 from selfexplore.scoring import value_ids, values_by_score
-from selfexplore.store import SavedAnswer
+from selfexplore.services.visit import Visit
 from selfexplore.ui.chrome import Chrome, Quiet, mark, not_signed_in, page_heading
 from selfexplore.ui.page import PageContext, PageView
-from selfexplore.visit import Visit
 from selfexplore.workbook import PageSpec
 
 
@@ -33,7 +33,6 @@ class QuestionsView(PageView):
         self.controls: dict[str, widgets.Widget] = {}
         self.systems: dict[str, widgets.Checkbox] = {}
         self.ranking: RankingControl | None = None
-        self._systems_limit = 0
         # The statements of a page share one layout model and one style model, instead of two new ones per
         # widget: a page of fifty statements sends a third as many models to the browser.
         self._layout = widgets.Layout(width="100%")
@@ -76,13 +75,12 @@ class QuestionsView(PageView):
         return control
 
     def _systems(self, item: Item) -> widgets.VBox:
-        self._systems_limit = item.max_choices or len(self.content.systems)
         style = CheckboxStyle()
         boxes = []
         for system in self.content.systems:
             box = widgets.Checkbox(value=False, description=system.label, indent=False, style=style)
             mark(box, item.id)
-            box.observe(lambda change, s=system.id: self._tick_system(item, s, change["new"]), names="value")
+            box.observe(lambda _change: self._tick_system(item), names="value")
             self.systems[system.id] = box
             boxes.append(box)
         group = widgets.VBox(
@@ -129,20 +127,24 @@ class QuestionsView(PageView):
         if self.ranking is not None and not self.ranking.saved:
             self.ranking.seed(self._order_of_answers())
 
-    def _tick_system(self, item: Item, system_id: str, ticked: bool) -> None:
+    def _tick_system(self, item: Item) -> None:
         if self.quiet:
             return
         chosen = [s for s, box in self.systems.items() if box.value]
-        if ticked and len(chosen) > self._systems_limit:
+        # How many may be chosen is the questionnaire's rule (scoring.check_answer, through the visit): a
+        # refused choice, like a failed save, leaves the boxes showing what the store holds.
+        if (
+            self.chrome.commit(
+                item.id,
+                lambda: self.visit.save_answer(item.id, chosen),
+                lambda _saved: f"your choice of body systems ({len(chosen)} chosen)",
+            )
+            is None
+        ):
+            held = self.visit.answers().get(item.id, ())
             with self.quiet():
-                self.systems[system_id].value = False
-            self.chrome.say(f"Choose at most {self._systems_limit}: untick one first.", item.id)
-            return
-        self.chrome.commit(
-            item.id,
-            lambda: self.visit.save_answer(item.id, chosen),
-            lambda _saved: f"your choice of body systems ({len(chosen)} chosen)",
-        )
+                for other, box in self.systems.items():
+                    box.value = isinstance(held, tuple) and other in held
 
 
 class RankingControl:

@@ -9,11 +9,11 @@ from html import escape
 
 import ipywidgets as widgets
 
+from selfexplore.records import AdviserShare
 from selfexplore.report import made_on_words
-from selfexplore.sharing import DEFAULT_DAYS, DURATIONS, ITEMS, duration_words, items_words
-from selfexplore.store import AdviserShare
+from selfexplore.services.visit import Visit
+from selfexplore.sharing import DEFAULT_DAYS, DURATIONS, ITEMS, Preview, duration_words, items_words
 from selfexplore.ui.chrome import Chrome, failure_message
-from selfexplore.visit import Visit
 
 CODE = "code"  # the adviser choice "make an adviser code"
 UNCHOSEN = "none"  # no adviser picked yet: a student names their own, nobody is picked for them
@@ -56,7 +56,7 @@ class ShareControl:
         self.preview = widgets.HTML()
         self.outcome = widgets.HTML()
         self.current = widgets.VBox()
-        self._previewed: tuple[tuple[str, ...], str, int] | None = None
+        self._preview: Preview | None = None
         for control in (*self.boxes.values(), self.adviser, self.days):
             control.observe(self._changed, names="value")
         self.preview_button.on_click(lambda _b: self.show_preview())
@@ -98,11 +98,15 @@ class ShareControl:
 
     def _changed(self, _change: object = None) -> None:
         """A choice changed: the preview shown is no longer what would be shared."""
-        if self._previewed is not None and self._previewed != self.chosen():
+        if self._preview is not None and not self._shows_choice(self._preview):
             self.forget_preview()
 
+    def _shows_choice(self, preview: Preview) -> bool:
+        """Whether `preview` was made for the choices on screen."""
+        return (preview.items, preview.adviser or CODE, preview.days) == self.chosen()
+
     def forget_preview(self) -> None:
-        self._previewed = None
+        self._preview = None
         self.preview.value = ""
         self.confirm.disabled = True
 
@@ -115,7 +119,7 @@ class ShareControl:
             self.preview.value = '<p class="se-alert" role="alert">Choose who to share with first.</p>'
             return
         try:
-            shown = self.visit.preview_share(items, self.today)
+            preview = self.visit.preview_share(items, None if adviser == CODE else adviser, days, self.today)
         except Exception as error:
             self.preview.value = f'<p class="se-alert" role="alert">{escape(failure_message(error))}</p>'
             return
@@ -130,20 +134,18 @@ class ShareControl:
             f'<section class="se-preview" aria-labelledby="se-preview-heading"><h3 id="se-preview-heading">'
             f"What {who} will see, for {escape(duration_words(days))}</h3><p>{known_as} It follows your answers: "
             "what you change later, they see as changed.</p>"
-            f'<div class="se-shared">{shown}</div></section>'
+            f'<div class="se-shared">{preview.html}</div></section>'
         )
-        self._previewed = (items, adviser, days)
+        self._preview = preview
         self.confirm.disabled = False
         self.outcome.value = ""
 
     def share(self) -> None:
-        previewed = self._previewed
-        if previewed is None or previewed != self.chosen():
-            self.chrome.say("Preview what your advisor will see first; then share it.")
-            return
-        items, adviser, days = previewed
+        # The visit shares only the preview it made last, with the answers unchanged since
+        # (selfexplore.services.visit.Visit.share); a choice changed since the preview has dropped it here.
+        preview = self._preview if self._preview is not None and self._shows_choice(self._preview) else None
         try:
-            made, code = self.visit.share(list(items), days, None if adviser == CODE else adviser)
+            made, code = self.visit.share(preview)
         except Exception as error:
             self.chrome.failed(error)
             return

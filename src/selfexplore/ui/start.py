@@ -9,7 +9,7 @@ from html import escape
 import ipywidgets as widgets
 
 from selfexplore.markup import download_link
-from selfexplore.store import IdentityError
+from selfexplore.records import IdentityError
 from selfexplore.ui.chrome import failure_message, link
 from selfexplore.ui.page import PageContext, PageView
 from selfexplore.ui.sharing import ShareControl

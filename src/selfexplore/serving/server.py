@@ -1,9 +1,9 @@
 """The workbook's Voila: stock Voila with the guards a server open to a class needs.
 
-`selfexplore serve` and `facilitate` run it as `python -m selfexplore.server <Voila's settings>` (and
-`hub-server` as its subclass, selfexplore.hubvoila). What it adds to stock Voila:
+`selfexplore serve` and `facilitate` run it as `python -m selfexplore.serving.server <Voila's settings>` (and
+`hub-server` as its subclass, selfexplore.serving.hubvoila). What it adds to stock Voila:
 
-- Kernels are capped (selfexplore.guard.KernelLedger): every page a visitor opens starts a kernel or takes
+- Kernels are capped (selfexplore.serving.guard.KernelLedger): every page a visitor opens starts a kernel or takes
   one from the pool, and each is 60-100 MiB. Over `max_kernels` in all, or `kernels_per_client` for one
   visitor, the visitor gets a short page that says so (503 or 429) and no kernel. A kernel that no page
   ever connected to within `unconnected_grace` seconds (an address fetched by a script, a page that failed
@@ -53,7 +53,7 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler  
 
 # Of the package, only these small modules: the kernels need the rest, the server does not.
 from selfexplore.codes import PASS_LIFETIME, looks_like_pass  # noqa: E402
-from selfexplore.guard import (  # noqa: E402
+from selfexplore.serving.guard import (  # noqa: E402
     BROWSER_COOKIE,
     Backoff,
     Claim,
@@ -68,7 +68,7 @@ from selfexplore.guard import (  # noqa: E402
     scrub_every_log_record,
     within,
 )
-from selfexplore.request import PASS_COOKIE  # noqa: E402
+from selfexplore.serving.request import PASS_COOKIE  # noqa: E402
 
 LEDGER = "selfexplore_ledger"  # the application settings that hold the ledger and the app
 APP = "selfexplore_app"
@@ -208,10 +208,10 @@ class LoopbackRequestInfoHandler(PlainErrors, RequestInfoSocketHandler):  # type
         await super().get(*args, **kwargs)
 
 
-class FacilitatorIdentityProvider(PasswordIdentityProvider):
-    """The facilitator server's token sign-in, with wrong tokens slowed per visitor (see guard.Backoff):
-    while a visitor is held back, even the right token is refused, so guessing in parallel gains nothing.
-    The form to set a password is not offered: the token is the facilitator's only sign-in."""
+class TokenIdentityProvider(PasswordIdentityProvider):
+    """The token sign-in of the facilitator's and an adviser's server, with wrong tokens slowed per visitor
+    (see guard.Backoff): while a visitor is held back, even the right token is refused, so guessing in
+    parallel gains nothing. The form to set a password is not offered: the token is the only sign-in."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -237,7 +237,7 @@ class FacilitatorIdentityProvider(PasswordIdentityProvider):
 
     def _refused(self, client: str, now: float) -> bool:
         if self._backoff.wait(client, now) > 0:
-            self.log.warning("facilitator sign-in refused: too many wrong tokens from one visitor")
+            self.log.warning("token sign-in refused: too many wrong tokens from one visitor")
             return True
         return False
 

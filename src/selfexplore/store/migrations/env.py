@@ -1,10 +1,10 @@
-"""Alembic environment: runs on the connection that `selfexplore.store` opens and locks."""
+"""Alembic environment: runs on the connection that `selfexplore.store.engine` opens and locks."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from selfexplore.schema import metadata
+from selfexplore.store.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)

@@ -17,10 +17,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from selfexplore import settings
+from selfexplore.serving.request import PASS_COOKIE, PageRequest
+
 HUB_ENV = "JUPYTERHUB_USER"
-TRUSTED_HEADER_ENV = "SELFEXPLORE_TRUSTED_HEADER"
-# Set only in the facilitator server's kernels: the dashboard refuses to show anything without it.
-ROLE_ENV = "SELFEXPLORE_ROLE"
+# Set only in the facilitator's and the advisers' servers' kernels: their pages show nothing without it.
 FACILITATOR_ROLE = "facilitator"
 
 
@@ -30,12 +31,37 @@ class SignedIn:
     name: str
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """Who a page request says the visitor is, as the hosting tells it: the hub's or a trusted proxy's user,
+    else the page pass in the browser's cookie, else nobody yet. Read from Voila's environment by `arrival`;
+    the student's service (selfexplore.services.visit) takes it as it is, and never reads an environment."""
+
+    signed_in: SignedIn | None = None
+    page_pass: str | None = None
+    school_signs_in: bool = False  # the hosting signs students in: only they may join a session
+    advisers: tuple[tuple[str, str], ...] = ()  # the advisers the hosting names (user name, display name)
+
+
+def arrival(environ: Mapping[str, str]) -> Arrival:
+    """The Arrival of the page request described by `environ` (a kernel's environment once it holds the
+    request: see selfexplore.serving.request)."""
+    request = PageRequest.from_environ(environ)
+    school = signs_students_in(environ)
+    return Arrival(
+        resolve_identity(environ, request.headers),
+        request.cookies.get(PASS_COOKIE) or None,
+        school,
+        known_advisers(environ) if school else (),
+    )
+
+
 def resolve_identity(environ: Mapping[str, str], headers: Mapping[str, str] | None = None) -> SignedIn | None:
     """The signed-in user, or None when the student is to be known by a resume code."""
     hub_user = environ.get(HUB_ENV, "").strip()
     if hub_user:
         return SignedIn("hub", hub_user)
-    header = environ.get(TRUSTED_HEADER_ENV, "").strip().lower()
+    header = settings.TRUSTED_HEADER.read(environ).lower()
     if header and headers:
         lowered = {key.lower(): value for key, value in headers.items()}
         name = user_name_from_header(lowered.get(header, ""))
@@ -46,7 +72,7 @@ def resolve_identity(environ: Mapping[str, str], headers: Mapping[str, str] | No
 
 def signs_students_in(environ: Mapping[str, str]) -> bool:
     """True where the hosting signs students in (JupyterHub, or a trusted proxy's header is configured)."""
-    return bool(environ.get(HUB_ENV, "").strip() or environ.get(TRUSTED_HEADER_ENV, "").strip())
+    return bool(environ.get(HUB_ENV, "").strip() or settings.TRUSTED_HEADER.given(environ))
 
 
 def user_name_from_header(value: str) -> str | None:
@@ -61,9 +87,6 @@ def user_name_from_header(value: str) -> str | None:
         return None
     name = model.get("name") if isinstance(model, dict) else None
     return name.strip() or None if isinstance(name, str) else None
-
-
-FACILITATOR_GROUP_ENV = "SELFEXPLORE_FACILITATOR_GROUP"
 
 
 def hub_groups(environ: Mapping[str, str], fetch: Callable[[urllib.request.Request], bytes] | None = None) -> set[str]:
@@ -85,7 +108,7 @@ def hub_groups(environ: Mapping[str, str], fetch: Callable[[urllib.request.Reque
 def may_facilitate(environ: Mapping[str, str], fetch: Callable[[urllib.request.Request], bytes] | None = None) -> bool:
     """Under JupyterHub, with SELFEXPLORE_FACILITATOR_GROUP set, only members of that hub group may see a
     dashboard; elsewhere the facilitator server's token is the guard."""
-    group = environ.get(FACILITATOR_GROUP_ENV, "").strip()
+    group = settings.FACILITATOR_GROUP.read(environ)
     if not environ.get(HUB_ENV, "").strip() or not group:
         return True
     return group in hub_groups(environ, fetch)
@@ -96,28 +119,22 @@ def may_facilitate(environ: Mapping[str, str], fetch: Callable[[urllib.request.R
 # group). An adviser's own server sets the adviser role, and names the adviser: the hub's user under a hub
 # (who must be in SELFEXPLORE_ADVISER_GROUP there), else SELFEXPLORE_ADVISER (`selfexplore advise --adviser`).
 ADVISER_ROLE = "adviser"
-ADVISERS_ENV = "SELFEXPLORE_ADVISERS"
-ADVISER_ENV = "SELFEXPLORE_ADVISER"
-ADVISER_GROUP_ENV = "SELFEXPLORE_ADVISER_GROUP"
-ADVISER_NAME_LIMIT = 256
+ADVISER_NAME_LIMIT = settings.ADVISER_NAME_LIMIT
+
+
+def may_facilitate_here(environ: Mapping[str, str]) -> bool:
+    """The facilitator dashboard may show figures: the server set the facilitator role, and under a hub the
+    user is in the facilitators group (may_facilitate)."""
+    return settings.ROLE.read(environ) == FACILITATOR_ROLE and may_facilitate(environ)
 
 
 def known_advisers(environ: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    """The advisers the hosting names, as (user name, display name), in display-name order. A value that is
-    not a JSON object of names gives none (the student can still make an adviser code)."""
-    named = environ.get(ADVISERS_ENV, "").strip()
-    if not named:
-        return ()
-    try:
-        roster = json.loads(named)
-    except ValueError:
-        return ()
-    if not isinstance(roster, dict):
-        return ()
+    """The advisers the hosting names, as (user name, display name), in display-name order (the servers
+    refuse, at their start, a value that is not a JSON object of names: selfexplore.settings.ADVISERS)."""
     found = {
-        name.strip(): (display.strip() if isinstance(display, str) and display.strip() else name.strip())[:200]
-        for name, display in roster.items()
-        if isinstance(name, str) and name.strip() and len(name.strip()) <= ADVISER_NAME_LIMIT
+        name: display[:200]
+        for name, display in settings.ADVISERS.read(environ).items()
+        if len(name) <= ADVISER_NAME_LIMIT
     }
     return tuple(sorted(found.items(), key=lambda pair: (pair[1].lower(), pair[0])))
 
@@ -127,13 +144,12 @@ def signed_in_adviser(
 ) -> str | None:
     """The adviser an adviser page is for, or None where the page must show nothing: the role is not set,
     or, under a hub, the user is not in the advisers group (asked of the hub)."""
-    if environ.get(ROLE_ENV) != ADVISER_ROLE:
+    if settings.ROLE.read(environ) != ADVISER_ROLE:
         return None
     hub_user = environ.get(HUB_ENV, "").strip()
     if hub_user:
-        group = environ.get(ADVISER_GROUP_ENV, "").strip()
+        group = settings.ADVISER_GROUP.read(environ)
         if not group or group not in hub_groups(environ, fetch):
             return None
         return hub_user
-    name = environ.get(ADVISER_ENV, "").strip()
-    return name if name and len(name) <= ADVISER_NAME_LIMIT else None
+    return settings.ADVISER.read(environ) or None

@@ -1,7 +1,7 @@
 """The workbook's Voila as a JupyterHub server: what `selfexplore hub-server` becomes once it has checked
-the pack and the store (run as `python -m selfexplore.hubvoila <Voila's settings>`, never by hand).
+the pack and the store (run as `python -m selfexplore.serving.hubvoila <Voila's settings>`, never by hand).
 
-It is the workbook's Voila (selfexplore.server: its caps on kernels, kernels bound to the browser of their
+It is the workbook's Voila (selfexplore.serving.server: its caps on kernels, kernels bound to the browser of their
 page, scrubbed logs) with JupyterHub's own sign-in for Jupyter servers (the identity provider and authorizer
 that jupyterhub-singleuser uses): every page, API request and kernel websocket must come from a user the
 hub signed in with access to this server, so a student reaches only her own server and a facilitator's
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 # First: it declines an import that would cost seconds at every start (see its opening lines).
 # isort: off
-from selfexplore.server import GuardedVoila
+from selfexplore.serving.server import GuardedVoila
 
 # isort: on
 
@@ -38,7 +38,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.ioloop import PeriodicCallback
 
 # Of the package, only this small module: the checks are done, and only the kernels need the rest.
-from selfexplore.activity import activity_body, activity_interval
+from selfexplore.serving.activity import activity_body, activity_interval
 
 
 class HubIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]

@@ -6,13 +6,13 @@ from html import escape
 
 import ipywidgets as widgets
 
-from selfexplore.advising import advising_map, render_help
-from selfexplore.content import Page
-from selfexplore.pages import render_comparison, render_paths
+from selfexplore.content import Field
+from selfexplore.fields import render_comparison, render_paths
+from selfexplore.support import advising_map, render_help
 from selfexplore.ui.chrome import link, page_heading
 from selfexplore.ui.controls import ReflectionControl
 from selfexplore.ui.page import PageContext, PageView
-from selfexplore.workbook import COMPARED, PageSpec, Route, page_route
+from selfexplore.workbook import COMPARED, PageSpec, Route, field_route
 
 NONE = "none"
 
@@ -54,7 +54,7 @@ class PathsView(PageView):
 
     def refresh(self) -> None:
         self.paths_html.value = render_paths(
-            self.content, self.visit.paths_by_fit(), lambda page_id: page_route(page_id).href()
+            self.content, self.visit.paths_by_fit(), lambda page_id: field_route(page_id).href()
         )
 
 
@@ -98,10 +98,10 @@ class CompareView(PageView):
         if not self.quiet:
             self.context.follow(Route("compare", targets=tuple(page.id for page in self.chosen())))
 
-    def chosen(self) -> list[Page]:
-        found: list[Page] = []
+    def chosen(self) -> list[Field]:
+        found: list[Field] = []
         for dropdown in self.choices:
-            page = self.content.pages_by_id.get(dropdown.value) if isinstance(dropdown.value, str) else None
+            page = self.content.fields_by_id.get(dropdown.value) if isinstance(dropdown.value, str) else None
             if page is not None and page not in found:
                 found.append(page)
         return found

@@ -11,46 +11,75 @@ PostgreSQL is used through psycopg 3. The schema is created and upgraded by Alem
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import re
-import secrets
-import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Table,
-    create_engine,
-    delete,
-    event,
-    false,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.pool import NullPool
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from selfexplore import codes
+from selfexplore import codes, settings
 from selfexplore.content import Content
-from selfexplore.errors import InputError, SelfexploreError
+from selfexplore.errors import InputError
 from selfexplore.plan import PLAN_STATUSES, PlanStatus
-from selfexplore.schema import (
-    HEAD_REVISION,
+from selfexplore.records import (
+    EXPIRED_PASS,
+    HISTORY_LIMIT,
+    NOT_JOINABLE,
+    NOT_SHARED,
+    PLAN_NOTE_LIMIT,
+    REFLECTION_LIMIT,
+    STORE_GONE,
+    WRONG_ADVISER_CODE,
+    WRONG_CODE,
+    AdviserShare,
+    Attempt,
+    GroupRows,
+    GroupSession,
+    IdentityError,
+    IdentityKind,
+    NewStudent,
+    PlanStep,
+    Reflection,
+    SavedAnswer,
+    StoreError,
+    Student,
+)
+from selfexplore.scoring import Answer, check_answer
+from selfexplore.sharing import (
+    LABEL_LIMIT,
+    Material,
+    ShareItem,
+    check_note,
+    decode_items,
+    encode_items,
+    parse_days,
+)
+from selfexplore.store.engine import WriterLock, calm, make_engine, migrate
+from selfexplore.store.files import (
+    IDENTITY_KEY_FILE,
+    default_url,
+    file_id,
+    load_identity_key,
+    sqlite_file,
+)
+from selfexplore.store.rows import (
+    aware,
+    check_id,
+    decode_answer,
+    encode_answer,
+    json_value,
+    put,
+    read_material,
+    share_record,
+    without_nul,
+)
+from selfexplore.store.schema import (
     adviser_notes,
     adviser_shares,
     answer_history,
@@ -64,74 +93,12 @@ from selfexplore.schema import (
     store_facts,
     students,
 )
-from selfexplore.scoring import Answer, check_answer
-from selfexplore.sharing import (
-    LABEL_LIMIT,
-    Material,
-    ShareItem,
-    check_note,
-    decode_items,
-    encode_items,
-    kept_reflection,
-    needs_answers,
-    needs_plan,
-    parse_days,
-)
 
-if TYPE_CHECKING:
-    from alembic.config import Config
-
-DB_URL_ENV = "SELFEXPLORE_DB_URL"
-# Set by `serve` and `hub-server` for their kernels once the store exists: a kernel then never creates one
-# (a missing file means it was moved or deleted, and a fresh empty store would take the answers).
-STORE_PREPARED_ENV = "SELFEXPLORE_STORE_PREPARED"
-# The server's identity key: hub and proxy user names are stored as an HMAC with it (selfexplore.codes).
-# From this variable (every server of a school shares one store, so they share this key: under Kubernetes,
-# from a secret), else from a file created once, readable only by this user: beside an SQLite database, in
-# the user's data folder for PostgreSQL.
-IDENTITY_KEY_ENV = "SELFEXPLORE_IDENTITY_KEY"
-IDENTITY_KEY_FILE = "selfexplore-identity.key"
-MIN_IDENTITY_KEY = 32  # characters: 32 URL-safe characters carry 192 bits
 IDENTITY_KEY_FACT = "identity_key_check"
-NOT_JOINABLE = "That session code is not open for joining. Check it with your facilitator."
 NO_IDENTITY_KEY = (
     "This server has no identity key, so nobody can be signed in by name; the server's administrator can "
-    f"set {IDENTITY_KEY_ENV}."
+    f"set {settings.IDENTITY_KEY.name}."
 )
-STORE_GONE = (
-    "The workbook's store is not where it was (it was moved, deleted or replaced), so nothing more can be "
-    "saved. Tell the person who runs the workbook; what you saw as saved before is kept."
-)
-# A database that fails while serving: what a student is told, in place of the database's own words.
-DISK_FULL = (
-    "The server has run out of disk space, so this could not be saved. It is still on this page. Tell the "
-    "person who runs the workbook; what you saw as saved before is kept."
-)
-STORE_READ_ONLY = (
-    "The workbook's store cannot be written to just now, so this could not be saved. It is still on this "
-    "page. Tell the person who runs the workbook; what you saw as saved before is kept."
-)
-STORE_UNAVAILABLE = (
-    "The workbook's store could not be reached just now, so nothing could be saved or read. What is on "
-    "this page is still there: try again in a minute."
-)
-REFLECTION_LIMIT = 5000
-NOTE_LIMIT = 1000
-BUSY_TIMEOUT_MS = 30_000
-# The changes kept per answer: the first (when the answer was first given, which the group figures count
-# from: see selfexplore.aggregate) and the newest. The export shows how an answer moved, and forged changes
-# from a page cannot grow the database without limit.
-HISTORY_LIMIT = 20
-# PostgreSQL connections a process keeps open between uses. A kernel serves one student, who saves an
-# answer every few seconds at most; a class of idle kernels each holding connections would exhaust the
-# server's max_connections (100 by default) long before memory runs out. So by default a connection is
-# opened for each save or read and closed after it (about 14 ms on loopback, measured in
-# docs/benchmarks.md), and a server at its limit is waited for, up to CONNECT_PATIENCE seconds. A host
-# with connections to spare, or a pooler in front (PgBouncer), may keep some open with SELFEXPLORE_DB_POOL.
-DB_POOL_ENV = "SELFEXPLORE_DB_POOL"
-CONNECT_PATIENCE = 10.0
-# What libpq says when the server has no connection slot left (it sets no SQLSTATE on a failed connect).
-_SERVER_FULL = ("too many clients", "remaining connection slots are reserved")
 # Wrong resume codes and join codes: after FREE_FAILURES in FAILURE_WINDOW, each further failure waits
 # twice as long as the one before, up to MAX_DELAY seconds. Counted per store, that is per kernel: the one
 # guessing waits, and nobody else (the server caps how many kernels one visitor holds). With 80 random
@@ -141,424 +108,12 @@ FAILURE_WINDOW = timedelta(minutes=10)
 MAX_DELAY = 8.0
 # A page pass lasts a working day; after that the student resumes with their code.
 PASS_LIFETIME = codes.PASS_LIFETIME
-EXPIRED_PASS = "This workbook link has expired or was signed out. Open the start page and resume with your code."  # noqa: S105 - a message, not a password
-WRONG_CODE = "That resume code was not recognised. Check it and try again."
 
-IdentityKind = Literal["code", "hub", "proxy"]
-_ID = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-class StoreError(SelfexploreError):
-    """A store operation was refused; the message says why in words a student can act on."""
-
-
-class IdentityError(StoreError):
-    """A resume code or identity was not accepted. The message never says whether a code exists."""
-
-
-@dataclass(frozen=True)
-class Attempt:
-    id: int
-    student_id: int
-    number: int
-    started_at: datetime
-
-
-@dataclass(frozen=True)
-class Student:
-    id: int
-    identity_kind: str
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class NewStudent:
-    """A student just created with a resume code: the code is shown once and never stored."""
-
-    student: Student
-    code: str
-
-
-@dataclass(frozen=True)
-class SavedAnswer:
-    item_id: str
-    value: Answer
-    saved_at: datetime
-    changed: bool
-
-
-@dataclass(frozen=True)
-class Reflection:
-    prompt_id: str
-    text: str
-    share_adviser: bool
-    share_group: bool
-    saved_at: datetime
-    in_report: bool = False
-    # The session it is shared with; None when not shared, or shared while in no open session (it then
-    # goes to the next session the student joins).
-    shared_with: str | None = None
-
-
-@dataclass(frozen=True)
-class PlanStep:
-    step_id: str
-    status: str
-    note: str
-    target_month: str | None
-    saved_at: datetime
-
-
-@dataclass(frozen=True)
-class GroupSession:
-    id: int
-    code: str
-    name: str
-    held_on: date | None
-    closed: bool
-
-
-@dataclass(frozen=True)
-class GroupRows:
-    """What the store holds for a group session's dashboard: its members with when they joined, every kept
-    change of their answers in every attempt (as stored: JSON text; oldest first), and the reflections of
-    their latest attempt they shared with the group."""
-
-    members: Mapping[int, datetime]  # student: when they joined
-    changes: Sequence[tuple[int, int, str, str, datetime]]  # (student, attempt number, item id, value, saved at)
-    shared: Sequence[tuple[int, str, str]]  # (student, prompt id, text)
-    read_at: datetime  # when the store was read: the figures are as of then
-
-
-@dataclass(frozen=True)
-class AdviserShare:
-    """One share of a student's with an adviser (see selfexplore.sharing)."""
-
-    id: int
-    items: tuple[ShareItem, ...]
-    adviser_name: str | None  # None: made with an adviser code that no adviser has redeemed yet
-    adviser_display: str | None
-    by_code: bool
-    student_label: str | None
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime
-    seen_at: datetime | None
-
-    @property
-    def adviser_words(self) -> str:
-        """Who sees it, as the student reads it."""
-        if self.adviser_name is None:
-            return "the adviser who enters your adviser code"
-        return self.adviser_display or self.adviser_name
-
-    def expired(self, now: datetime) -> bool:
-        return self.expires_at <= now
-
-
-# An adviser code that opens nothing: one message, whatever the reason.
-WRONG_ADVISER_CODE = "That adviser code opens nothing: it is mistyped, expired, withdrawn or already used."
-NOT_SHARED = "This student no longer shares anything with you."
-
-
-def private_database(path: Path) -> None:
-    """An SQLite file only this user can read (its -wal and -shm files take the same mode), in a folder of
-    its own made 0700 when this creates it; an existing file of this user's is made 0600."""
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(mode=0o700, parents=True)
-    for existing in database_files(path):
-        if existing.exists() and existing.stat().st_uid == os.getuid():
-            existing.chmod(0o600)
-    if not path.exists():
-        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
-
-
-def sqlite_file(url: URL) -> Path | None:
-    """The file of an SQLite URL; None for PostgreSQL or an in-memory database."""
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return Path(str(url.database))
-
-
-def database_files(path: Path) -> list[Path]:
-    """An SQLite database's file and the two SQLite keeps beside it in WAL mode."""
-    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
-
-
-def _file_id(path: Path) -> tuple[int, int] | None:
-    """Which file `path` is (device and inode), or None when there is none."""
-    try:
-        found = path.stat()
-    except OSError:
-        return None
-    return (found.st_dev, found.st_ino)
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write a file only this user can read (an export, a report): created 0600, or made 0600 first."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), 0o600)
-        handle.write(text)
-
-
-def identity_key_file(url: URL) -> Path:
-    """Where the identity key is kept when no variable names it: beside an SQLite database (a copy of the
-    database moves with its key), else in the user's data folder."""
-    file = sqlite_file(url)
-    return (file.parent if file is not None else data_folder()) / IDENTITY_KEY_FILE
-
-
-def load_identity_key(url: URL, environ: Mapping[str, str], *, create: bool) -> bytes | None:
-    """The identity key: SELFEXPLORE_IDENTITY_KEY, else the key file, created once when `create` (None when
-    there is none and none is to be made). A key too short to be secret is a StoreError naming it."""
-    named = environ.get(IDENTITY_KEY_ENV, "").strip()
-    if named:
-        if len(named) < MIN_IDENTITY_KEY:
-            raise StoreError(
-                f"{IDENTITY_KEY_ENV} must be at least {MIN_IDENTITY_KEY} characters; make one with "
-                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
-            )
-        return named.encode()
-    path = identity_key_file(url)
-    try:
-        text_ = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        if not create:
-            return None
-        text_ = _create_identity_key(path)
-    except (OSError, UnicodeDecodeError) as error:
-        raise StoreError(f"cannot read the identity key in {path}: {error}") from None
-    if len(text_) < MIN_IDENTITY_KEY:
-        raise StoreError(f"the identity key in {path} is shorter than {MIN_IDENTITY_KEY} characters")
-    return text_.encode()
-
-
-def _create_identity_key(path: Path) -> str:
-    """A new key in a new file only this user can read; a key another process wrote a moment ago wins."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    except OSError as error:
-        raise StoreError(f"cannot create the identity key in {path}: {error.strerror}") from None
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
-    return key
-
-
-def default_url() -> str:
-    """SELFEXPLORE_DB_URL, else an SQLite file in the user's data folder (created when needed)."""
-    named = os.environ.get(DB_URL_ENV)
-    if named:
-        return named
-    return f"sqlite:///{data_folder() / 'selfexplore.sqlite3'}"
-
-
-def data_folder() -> Path:
-    """The user's own data folder for selfexplore (XDG_DATA_HOME/selfexplore), not created here."""
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "selfexplore"
-
-
-def _without_nul(text_: str) -> str:
-    """Text as it is stored: without NUL characters, which mean nothing in text (they come from pasting out
-    of another program) and which PostgreSQL refuses, so that a retry could never save the text."""
-    return text_.replace("\x00", "")
-
-
-@contextmanager
-def _calm() -> Iterator[None]:
-    """The database's failures as a StoreError a student can read: a full disk, a store that cannot be
-    written, one that cannot be reached. Nothing of the database's own message reaches a page (it can hold
-    SQL and its parameters). An IntegrityError is the store's own business (a race it resolves)."""
-    try:
-        yield
-    except IntegrityError:
-        raise
-    except DBAPIError as error:
-        said = f"{type(error.orig).__name__} {error.orig}".lower()
-        if "disk is full" in said or "no space left" in said or "diskfull" in said:
-            raise StoreError(DISK_FULL) from error
-        if "readonly" in said or "read-only" in said:
-            raise StoreError(STORE_READ_ONLY) from error
-        raise StoreError(STORE_UNAVAILABLE) from error
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands timestamps back without a zone; they were written in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _encode(value: Answer) -> str:
-    return json.dumps(list(value) if isinstance(value, tuple) else value)
-
-
-def _decode(raw: str) -> Answer:
-    value = json.loads(raw)
-    return tuple(value) if isinstance(value, list) else int(value)
-
-
-def _check_id(kind: str, value: object) -> str:
-    if not isinstance(value, str) or len(value) > 64 or not _ID.match(value):
-        raise InputError(f"The {kind} {value!r} is not a valid id.")
-    return value
-
-
-def kept_connections(environ: Mapping[str, str] | None = None) -> int:
-    """How many PostgreSQL connections a process keeps open (SELFEXPLORE_DB_POOL), 0 by default."""
-    named = (os.environ if environ is None else environ).get(DB_POOL_ENV, "").strip()
-    if not named:
-        return 0
-    if not named.isdigit():
-        raise StoreError(f"{DB_POOL_ENV} must be a whole number of connections, got {named!r}")
-    return int(named)
-
-
-def _connect_patiently(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
-    """Connect, waiting (up to CONNECT_PATIENCE seconds) while the server has no connection slot free: a
-    room saving at once may briefly use every slot, and a save that waits is better than one refused."""
-    deadline = time.monotonic() + CONNECT_PATIENCE
-    delay = 0.05
-    while True:
-        try:
-            return dialect.connect(*cargs, **cparams)
-        except Exception as error:
-            full = any(text in str(error) for text in _SERVER_FULL)
-            if not full or time.monotonic() >= deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.5)
-
-
-def make_engine(url: str) -> Engine:
-    """An engine with the settings this store relies on, for an SQLite file or a PostgreSQL server."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-        kept = kept_connections()
-        if kept == 0:
-            engine = create_engine(parsed, poolclass=NullPool)
-        else:
-            engine = create_engine(parsed, pool_pre_ping=True, pool_size=kept, max_overflow=0)
-        event.listen(engine, "do_connect", _connect_patiently)
-        return engine
-    if parsed.get_backend_name() != "sqlite":
-        raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
-    file = sqlite_file(parsed)
-    if file is not None:
-        private_database(file)
-    engine = create_engine(
-        parsed,
-        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
-        poolclass=NullPool if file is None else None,
-    )
-
-    @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # In WAL mode NORMAL keeps every committed transaction across a crash of the process (the kill -9
-        # case); only a power loss can cost the last commits.
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        # What a student deletes is overwritten with zeros, not left in free pages of the file.
-        cursor.execute("PRAGMA secure_delete=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection) -> None:
-        # pysqlite's own transaction handling is off (isolation_level=None); a writer takes the write lock
-        # at BEGIN so that it waits for it (busy timeout) instead of failing when it upgrades later.
-        immediate = connection.get_execution_options().get("selfexplore_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-    return engine
-
-
-def _alembic_config(connection: Connection | None = None) -> Config:
-    # Alembic is imported only when a migration runs: a student's kernel opens an up-to-date store and
-    # never pays for loading it.
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(resources.files("selfexplore.migrations")))
-    config.attributes["connection"] = connection
-    return config
-
-
-def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    if head is None:
-        raise StoreError("the store has no migrations")
-    return head
-
-
-def current_revision(engine: Engine) -> str | None:
-    """The schema revision recorded in the database, or None for an empty database."""
-    with engine.connect() as connection:
-        try:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
-        except (OperationalError, ProgrammingError):  # no alembic_version table yet
-            return None
-
-
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision`, holding a lock so that many processes may start at once."""
-    if revision in ("head", HEAD_REVISION) and current_revision(engine) == HEAD_REVISION:
-        return
-    from alembic import command
-
-    with engine.connect() as connection:
-        connection.execution_options(selfexplore_write=True)
-        with connection.begin():
-            if engine.dialect.name == "postgresql":
-                connection.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-            command.upgrade(_alembic_config(connection), revision)
-
-
-class _WriterLock:
-    """Queues the writers of one SQLite file on an OS file lock.
-
-    SQLite's own busy handler makes a waiting writer sleep and poll, with sleeps that grow to 100 ms, so
-    under many writers a few saves wait far longer than the work takes. A file lock instead wakes the next
-    writer as soon as the lock is free. The kernel releases it when a process dies, even by kill -9, so a
-    crashed kernel never blocks the others. PostgreSQL needs no such lock (a no-op here).
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self._thread_lock = threading.Lock()
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path is not None else None
-
-    @classmethod
-    def for_engine(cls, engine: Engine) -> _WriterLock:
-        file = sqlite_file(engine.url)
-        return cls(None if file is None else file.with_name(file.name + ".writer-lock"))
-
-    def __enter__(self) -> None:
-        self._thread_lock.acquire()
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._thread_lock.release()
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
 
 class Store:
@@ -569,10 +124,10 @@ class Store:
         self.content = content
         self._identity_key = identity_key
         self._failures: list[datetime] = []  # this store's recent wrong codes (see FREE_FAILURES)
-        self._writer_lock = _WriterLock.for_engine(engine)
+        self._writer_lock = WriterLock.for_engine(engine)
         # An SQLite file, and which file it is: a save checks it is still there, and still the same file.
         self._file = sqlite_file(engine.url)
-        self._file_id = _file_id(self._file) if self._file is not None else None
+        self._file_id = file_id(self._file) if self._file is not None else None
 
     @classmethod
     def open(
@@ -609,6 +164,13 @@ class Store:
             raise
         return store
 
+    @classmethod
+    def for_kernel(cls, content: Content) -> Store:
+        """The store a page's kernel opens: the server's (SELFEXPLORE_DB_URL), never created by a served
+        kernel (the server creates it before any kernel starts: a missing file means it was moved or
+        deleted, and a fresh empty store would take the answers); in JupyterLab, created when needed."""
+        return cls.open(content, create=not settings.STORE_PREPARED.read())
+
     def _key_identities(self, key: bytes) -> None:
         """Check that this store's signed-in students are keyed with `key`; the first time, rekey the rows
         stored before the store had a key (an HMAC over their unkeyed hash: no name is needed)."""
@@ -640,7 +202,8 @@ class Store:
         if recorded != check:
             raise StoreError(
                 "this store's signed-in students were keyed with another identity key; set "
-                f"{IDENTITY_KEY_ENV} to that key, or put back the {IDENTITY_KEY_FILE} that was beside the database"
+                f"{settings.IDENTITY_KEY.name} to that key, or put back the {IDENTITY_KEY_FILE} that was beside the "
+                "database"
             )
 
     def close(self) -> None:
@@ -655,7 +218,7 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with _calm(), self._writer_lock, self.engine.connect() as connection:
+        with calm(), self._writer_lock, self.engine.connect() as connection:
             self._check_file()
             connection.execution_options(selfexplore_write=True)
             with connection.begin():
@@ -667,12 +230,12 @@ class Store:
     def _check_file(self) -> None:
         """Refuse to write when the SQLite file was deleted, moved or replaced since the store opened:
         an open connection would go on writing to a file nobody will read again."""
-        if self._file is not None and _file_id(self._file) != self._file_id:
+        if self._file is not None and file_id(self._file) != self._file_id:
             raise StoreError(STORE_GONE)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with _calm(), self.engine.connect() as connection, connection.begin():
+        with calm(), self.engine.connect() as connection, connection.begin():
             yield connection
 
     # --- identity ---------------------------------------------------------------------------------
@@ -711,7 +274,7 @@ class Store:
         if row is None:
             self._fail_slowly()
             raise IdentityError(WRONG_CODE)
-        return Student(row.id, row.identity_kind, _aware(row.created_at))
+        return Student(row.id, row.identity_kind, aware(row.created_at))
 
     def _fail_slowly(self) -> None:
         """Count a wrong code of this store's (this kernel's), and wait if it has had too many lately."""
@@ -731,7 +294,7 @@ class Store:
         with self._read() as connection:
             row = connection.execute(select(students).where(students.c.identity_hash == hashed)).first()
         if row is not None:
-            return Student(row.id, row.identity_kind, _aware(row.created_at))
+            return Student(row.id, row.identity_kind, aware(row.created_at))
         try:
             return self._insert_student(kind, hashed)
         except IntegrityError:  # created by another tab of the same student a moment ago
@@ -766,7 +329,7 @@ class Store:
             ).first()
         if row is None:
             raise IdentityError(EXPIRED_PASS)
-        if _aware(row.expires_at) < now + PASS_LIFETIME - codes.PASS_RENEWAL:
+        if aware(row.expires_at) < now + PASS_LIFETIME - codes.PASS_RENEWAL:
             # Used, so renewed: a pass lapses PASS_LIFETIME after its last use, not after it was issued.
             with self._write() as connection:
                 connection.execute(
@@ -774,7 +337,7 @@ class Store:
                     .where(passes.c.token_hash == hashed, passes.c.expires_at > now)
                     .values(expires_at=now + PASS_LIFETIME)
                 )
-        return Student(row.id, row.identity_kind, _aware(row.created_at))
+        return Student(row.id, row.identity_kind, aware(row.created_at))
 
     def revoke_pass(self, token: str) -> None:
         """Sign out: no pass of the student who holds this one opens any page any more, on any device (a
@@ -791,7 +354,7 @@ class Store:
             rows = connection.execute(
                 select(attempts).where(attempts.c.student_id == student.id).order_by(attempts.c.number)
             ).all()
-        return [Attempt(r.id, r.student_id, r.number, _aware(r.started_at)) for r in rows]
+        return [Attempt(r.id, r.student_id, r.number, aware(r.started_at)) for r in rows]
 
     def latest_attempt(self, student: Student) -> Attempt:
         found = self.attempts(student)
@@ -818,14 +381,14 @@ class Store:
     def save_answer(self, attempt: Attempt, item_id: str, value: object) -> SavedAnswer:
         """Save one answer; returns after the commit. Saving the same value again changes nothing."""
         checked = check_answer(self.content, item_id, value)
-        encoded = _encode(checked)
+        encoded = encode_answer(checked)
         now = _now()
         key = (answers.c.attempt_id == attempt.id) & (answers.c.item_id == item_id)
         with self._write() as connection:
             current = connection.execute(select(answers.c.value).where(key)).scalar_one_or_none()
             if current == encoded:
                 return SavedAnswer(item_id, checked, now, changed=False)
-            _put(
+            put(
                 connection, answers, {"attempt_id": attempt.id, "item_id": item_id}, {"value": encoded, "saved_at": now}
             )
             connection.execute(
@@ -852,7 +415,7 @@ class Store:
             rows = connection.execute(
                 select(answers.c.item_id, answers.c.value).where(answers.c.attempt_id == attempt.id)
             ).all()
-        return {row.item_id: _decode(row.value) for row in rows}
+        return {row.item_id: decode_answer(row.value) for row in rows}
 
     def answer_history(self, attempt: Attempt, item_id: str) -> list[tuple[Answer, datetime]]:
         with self._read() as connection:
@@ -861,7 +424,7 @@ class Store:
                 .where((answer_history.c.attempt_id == attempt.id) & (answer_history.c.item_id == item_id))
                 .order_by(answer_history.c.id)
             ).all()
-        return [(_decode(row.value), _aware(row.saved_at)) for row in rows]
+        return [(decode_answer(row.value), aware(row.saved_at)) for row in rows]
 
     # --- reflections ------------------------------------------------------------------------------
 
@@ -884,7 +447,7 @@ class Store:
             raise InputError(f"There is no reflection prompt {prompt_id!r}.")
         if not isinstance(text_, str):
             raise InputError("A reflection must be text.")
-        text_ = _without_nul(text_)
+        text_ = without_nul(text_)
         if len(text_) > REFLECTION_LIMIT:
             raise InputError(
                 f"A reflection can hold at most {REFLECTION_LIMIT} characters; this one has {len(text_)}. "
@@ -917,7 +480,7 @@ class Store:
                 "saved_at": now,
                 "group_session_id": session_id,
             }
-            _put(connection, reflections, {"attempt_id": attempt.id, "prompt_id": prompt_id}, values)
+            put(connection, reflections, {"attempt_id": attempt.id, "prompt_id": prompt_id}, values)
             shared_with = (
                 None
                 if session_id is None
@@ -941,7 +504,7 @@ class Store:
                 r.text,
                 r.share_adviser,
                 r.share_group,
-                _aware(r.saved_at),
+                aware(r.saved_at),
                 r.in_report,
                 r.shared_with if r.share_group else None,
             )
@@ -953,20 +516,21 @@ class Store:
     def save_plan_step(
         self, attempt: Attempt, step_id: str, status: PlanStatus, note: str = "", target_month: str | None = None
     ) -> PlanStep:
-        _check_id("plan step", step_id)
+        check_id("plan step", step_id)
         if status not in PLAN_STATUSES:
             raise InputError(f"There is no plan status {status!r}.")
-        if not isinstance(note, str) or len(note) > NOTE_LIMIT:
+        if not isinstance(note, str) or len(note) > PLAN_NOTE_LIMIT:
             raise InputError(
-                f"A note can hold at most {NOTE_LIMIT} characters; shorten it to save it: your last saved note is kept."
+                f"A note can hold at most {PLAN_NOTE_LIMIT} characters; shorten it to save it: your last saved note "
+                "is kept."
             )
         if target_month is not None and (not isinstance(target_month, str) or not _MONTH.match(target_month)):
             raise InputError(f"A target month is written YYYY-MM, not {target_month!r}.")
-        note = _without_nul(note)
+        note = without_nul(note)
         now = _now()
         values = {"status": status, "note": note, "target_month": target_month, "saved_at": now}
         with self._write() as connection:
-            _put(connection, plan_steps, {"attempt_id": attempt.id, "step_id": step_id}, values)
+            put(connection, plan_steps, {"attempt_id": attempt.id, "step_id": step_id}, values)
         return PlanStep(step_id, status, note, target_month, now)
 
     def plan(self, attempt: Attempt) -> list[PlanStep]:
@@ -974,7 +538,7 @@ class Store:
             rows = connection.execute(
                 select(plan_steps).where(plan_steps.c.attempt_id == attempt.id).order_by(plan_steps.c.step_id)
             ).all()
-        return [PlanStep(r.step_id, r.status, r.note, r.target_month, _aware(r.saved_at)) for r in rows]
+        return [PlanStep(r.step_id, r.status, r.note, r.target_month, aware(r.saved_at)) for r in rows]
 
     # --- group sessions ---------------------------------------------------------------------------
 
@@ -1041,6 +605,13 @@ class Store:
             raise StoreError(NOT_JOINABLE)
         return GroupSession(row.id, row.code, row.name, row.held_on, closed=False)
 
+    def session_sizes(self) -> Mapping[int, int]:
+        """How many students joined each session (by session id), counted by the database: listing the
+        sessions reads no student's answers."""
+        counted = select(memberships.c.session_id, func.count()).group_by(memberships.c.session_id)
+        with self._read() as connection:
+            return {int(session_id): int(size) for session_id, size in connection.execute(counted).all()}
+
     def close_session(self, code: str) -> GroupSession:
         with self._write() as connection:
             row = self._session(connection, code)
@@ -1091,7 +662,7 @@ class Store:
                 .where(reflections.c.share_group.is_(True) & (reflections.c.group_session_id == session.id))
             ).all()
         return GroupRows(
-            {int(r[0]): _aware(r[1]) for r in joined},
+            {int(r[0]): aware(r[1]) for r in joined},
             change_rows,  # as read: converting 700,000 rows one by one would double the time it takes
             [(int(r[0]), str(r[1]), str(r[2])) for r in shared_rows],
             _now(),
@@ -1162,7 +733,7 @@ class Store:
                     .returning(adviser_shares.c.id)
                 ).scalar_one()
             row = connection.execute(select(adviser_shares).where(adviser_shares.c.id == share_id)).one()
-        return _share(row), code
+        return share_record(row), code
 
     def adviser_shares_of(self, student: Student) -> list[AdviserShare]:
         """The student's shares with advisers, newest first (expired ones too, until replaced or withdrawn)."""
@@ -1172,7 +743,7 @@ class Store:
                 .where(adviser_shares.c.student_id == student.id)
                 .order_by(adviser_shares.c.created_at.desc(), adviser_shares.c.id.desc())
             ).all()
-        return [_share(row) for row in rows]
+        return [share_record(row) for row in rows]
 
     def withdraw_share(self, student: Student, share_id: int) -> bool:
         """Withdraw one of the student's shares: from this moment no adviser reads anything of it. False
@@ -1190,7 +761,7 @@ class Store:
     def student_material(self, student: Student, items: Sequence[ShareItem]) -> Material:
         """What an adviser would be shown of `items` now: the student's preview reads it the same way."""
         with self._read() as connection:
-            return _material(connection, student.id, tuple(items))
+            return read_material(connection, student.id, tuple(items))
 
     def redeem_adviser_code(self, adviser: str, display: str, code: str) -> AdviserShare:
         """Make the share behind an adviser code this adviser's. A code already redeemed by another adviser,
@@ -1216,7 +787,7 @@ class Store:
         if row is None or row.adviser_name != adviser:
             self._fail_slowly()
             raise IdentityError(WRONG_ADVISER_CODE)
-        return _share(row)
+        return share_record(row)
 
     def advisees(self, adviser: str) -> list[tuple[AdviserShare, Mapping[str, datetime | None]]]:
         """The live shares with this adviser, oldest first, each with when its shared parts last changed."""
@@ -1228,7 +799,8 @@ class Store:
                 .order_by(adviser_shares.c.created_at, adviser_shares.c.id)
             ).all()
             return [
-                (_share(row), _material(connection, row.student_id, decode_items(row.items)).changed) for row in rows
+                (share_record(row), read_material(connection, row.student_id, decode_items(row.items)).changed)
+                for row in rows
             ]
 
     def _live_share(self, connection: Connection, adviser: str, share_id: int) -> Any:
@@ -1250,9 +822,9 @@ class Store:
         share, an expired or a withdrawn one is an IdentityError."""
         with self._write() as connection:
             row = self._live_share(connection, adviser, share_id)
-            material = _material(connection, row.student_id, decode_items(row.items))
+            material = read_material(connection, row.student_id, decode_items(row.items))
             connection.execute(update(adviser_shares).where(adviser_shares.c.id == row.id).values(seen_at=_now()))
-        return _share(row), material
+        return share_record(row), material
 
     def adviser_note(self, adviser: str, share_id: int) -> str:
         """This adviser's notes on the student of a live share of theirs."""
@@ -1270,7 +842,7 @@ class Store:
         now = _now()
         with self._write() as connection:
             row = self._live_share(connection, adviser, share_id)
-            _put(
+            put(
                 connection,
                 adviser_notes,
                 {"adviser_name": adviser, "student_id": row.student_id},
@@ -1294,7 +866,7 @@ class Store:
                 .group_by(adviser_shares.c.adviser_name)
                 .order_by(adviser_shares.c.adviser_name)
             ).all()
-        return [(r.adviser_name, r.display, int(r.students), _aware(r.newest)) for r in rows]
+        return [(r.adviser_name, r.display, int(r.students), aware(r.newest)) for r in rows]
 
     def revoke_adviser(self, adviser: str, share_id: int | None = None) -> int:
         """For the hosting side: end every share with this adviser (or one of them); their notes go too.
@@ -1317,7 +889,7 @@ class Store:
             saved = self.answers(attempt)
             history = {
                 item_id: [
-                    {"value": _json_value(value), "saved_at": at.isoformat()}
+                    {"value": json_value(value), "saved_at": at.isoformat()}
                     for value, at in self.answer_history(attempt, item_id)
                 ]
                 for item_id in sorted(saved)
@@ -1326,7 +898,7 @@ class Store:
                 {
                     "number": attempt.number,
                     "started_at": attempt.started_at.isoformat(),
-                    "answers": {key: _json_value(value) for key, value in sorted(saved.items())},
+                    "answers": {key: json_value(value) for key, value in sorted(saved.items())},
                     "answer_history": history,
                     "reflections": [
                         {
@@ -1387,86 +959,3 @@ class Store:
         tables = (students, attempts, answers, answer_history, reflections, plan_steps, memberships)
         with self._read() as connection:
             return {t.name: connection.execute(select(func.count()).select_from(t)).scalar_one() for t in tables}
-
-
-def _put(connection: Connection, table: Table, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
-    """Insert the row with this key, or update it, in one statement (INSERT ... ON CONFLICT DO UPDATE), so
-    that two tabs of the same student saving at once cannot collide."""
-    # Each dialect's INSERT is imported only when used: a student kernel on SQLite never loads PostgreSQL's.
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects import postgresql
-
-        upsert: Executable = (
-            postgresql.insert(table)
-            .values(**key, **values)
-            .on_conflict_do_update(index_elements=list(key), set_=dict(values))
-        )
-    else:
-        from sqlalchemy.dialects import sqlite
-
-        upsert = (
-            sqlite.insert(table)
-            .values(**key, **values)
-            .on_conflict_do_update(index_elements=list(key), set_=dict(values))
-        )
-    connection.execute(upsert)
-
-
-def _share(row: Any) -> AdviserShare:
-    return AdviserShare(
-        row.id,
-        decode_items(row.items),
-        row.adviser_name,
-        row.adviser_display,
-        row.code_hash is not None,
-        row.student_label,
-        _aware(row.created_at),
-        _aware(row.updated_at),
-        _aware(row.expires_at),
-        _aware(row.seen_at) if row.seen_at is not None else None,
-    )
-
-
-def _material(connection: Connection, student_id: int, items: tuple[ShareItem, ...]) -> Material:
-    """What a share of `items` shows, from the student's latest attempt; nothing the items do not cover is
-    read (selfexplore.sharing)."""
-    latest = connection.execute(
-        select(attempts.c.id, attempts.c.number)
-        .where(attempts.c.student_id == student_id)
-        .order_by(attempts.c.number.desc())
-        .limit(1)
-    ).first()
-    if latest is None:
-        return Material(0, {}, {}, (), {})
-    changed: dict[str, datetime | None] = {}
-    shown_answers: dict[str, Answer] = {}
-    if needs_answers(items):
-        rows = connection.execute(
-            select(answers.c.item_id, answers.c.value, answers.c.saved_at).where(answers.c.attempt_id == latest.id)
-        ).all()
-        shown_answers = {row.item_id: _decode(row.value) for row in rows}
-        changed["matches"] = max((_aware(row.saved_at) for row in rows), default=None)
-    plan: dict[str, tuple[str, str, str | None]] = {}
-    if needs_plan(items):
-        rows = connection.execute(select(plan_steps).where(plan_steps.c.attempt_id == latest.id)).all()
-        plan = {row.step_id: (row.status, row.note, row.target_month) for row in rows}
-        changed["plan"] = max((_aware(row.saved_at) for row in rows), default=None)
-    marked = kept_reflection(items, share_adviser=True, in_report=False)
-    ticked = kept_reflection(items, share_adviser=False, in_report=True)
-    shown: list[tuple[str, str]] = []
-    if marked or ticked:
-        which = (reflections.c.share_adviser.is_(True) if marked else false()) | (
-            reflections.c.in_report.is_(True) if ticked else false()
-        )
-        rows = connection.execute(
-            select(reflections.c.prompt_id, reflections.c.text, reflections.c.saved_at)
-            .where((reflections.c.attempt_id == latest.id) & which)
-            .order_by(reflections.c.prompt_id)
-        ).all()
-        shown = [(row.prompt_id, row.text) for row in rows if row.text.strip()]
-        changed["reflections"] = max((_aware(row.saved_at) for row in rows), default=None)
-    return Material(latest.number, shown_answers, plan, tuple(shown), changed)
-
-
-def _json_value(value: Answer) -> int | list[str]:
-    return list(value) if isinstance(value, tuple) else value

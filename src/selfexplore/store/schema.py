@@ -1,4 +1,4 @@
-"""The tables of the student data store (SQLAlchemy Core). Migrations in `selfexplore.migrations` build them.
+"""The tables of the student data store (SQLAlchemy Core). Migrations in `selfexplore.store.migrations` build them.
 
 Students are kept by a hash of their identity (a resume code, or a hub or proxy user name), never by name.
 Every row that belongs to a student hangs off `students` with ON DELETE CASCADE, so deleting a student

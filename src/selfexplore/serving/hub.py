@@ -3,7 +3,7 @@
 JupyterHub starts this command for a user who signs in, with the JUPYTERHUB_* variables that say who the
 user is and where the server is to answer (`JUPYTERHUB_SERVICE_URL`, under `JUPYTERHUB_SERVICE_PREFIX`,
 that is /user/<name>/). It checks the content pack and the store, as `serve` does, then becomes the
-workbook's own Voila (selfexplore.hubvoila): the same settings as `serve` (code execution refused, sources
+workbook's own Voila (selfexplore.serving.hubvoila): the same settings as `serve` (code execution refused, sources
 stripped), answering at the hub's address for the server, with the hub's sign-in in front of every page,
 request and kernel websocket. One process, so a student's server is Voila and its kernel, and nothing
 else: the hub stops it as it stops any server, and Voila shuts its kernels down as it stops.
@@ -26,26 +26,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from selfexplore.activity import activity_interval
-from selfexplore.identity import (
-    ADVISER_GROUP_ENV,
-    ADVISER_ROLE,
-    ADVISERS_ENV,
-    FACILITATOR_GROUP_ENV,
-    FACILITATOR_ROLE,
-    HUB_ENV,
-    ROLE_ENV,
-    TRUSTED_HEADER_ENV,
-)
-from selfexplore.serve import (
-    POOL_ENV,
+from selfexplore import settings
+from selfexplore.serving.identity import ADVISER_ROLE, FACILITATOR_ROLE, HUB_ENV
+from selfexplore.serving.serve import (
     HostingError,
-    _prepare,
     adviser_arguments,
     facilitator_arguments,
     guards,
     normalise_base_url,
     page_config,
+    prepare,
     voila_arguments,
     voila_config,
     write_voila_config,
@@ -66,7 +56,7 @@ HUB_TOKENS = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
 # under a hub rather than opened to anyone who reaches the server.
 DEFAULT_HUB_POOL = 0
 # The hub's sign-in inside Voila: who may open the server, and who may use its kernels.
-IDENTITY_PROVIDER = "selfexplore.hubvoila.HubIdentityProvider"
+IDENTITY_PROVIDER = "selfexplore.serving.hubvoila.HubIdentityProvider"
 AUTHORIZER = "jupyterhub.singleuser.extension.JupyterHubAuthorizer"
 
 
@@ -76,11 +66,10 @@ def missing_hub_variables(environ: Mapping[str, str]) -> list[str]:
 
 def hub_pool_size(environ: Mapping[str, str]) -> int:
     """No pool for a hub's server; SELFEXPLORE_POOL other than 0 is refused in one line."""
-    named = environ.get(POOL_ENV, "").strip()
-    if named in ("", "0"):
+    if environ.get(settings.POOL.name, "").strip() in ("", "0"):
         return DEFAULT_HUB_POOL
     raise HostingError(
-        f"{POOL_ENV} must be 0 or unset under a hub: preheated kernels are reached by a websocket that "
+        f"{settings.POOL.name} must be 0 or unset under a hub: preheated kernels are reached by a websocket that "
         "checks no sign-in"
     )
 
@@ -93,14 +82,14 @@ def voila_child_environment(env: Mapping[str, str], *, role: Role = "") -> dict[
     the hub whether a facilitator or an adviser is in their group)."""
     child = dict(env)
     if role:
-        child[ROLE_ENV] = role
+        child[settings.ROLE.name] = role
     else:
         for name in HUB_TOKENS:
             child.pop(name, None)
-        child.pop(FACILITATOR_GROUP_ENV, None)
-        child.pop(ADVISER_GROUP_ENV, None)
+        child.pop(settings.FACILITATOR_GROUP.name, None)
+        child.pop(settings.ADVISER_GROUP.name, None)
     if role == FACILITATOR_ROLE:
-        child.pop(ADVISERS_ENV, None)  # for students to pick from, and for an adviser's own display name
+        child.pop(settings.ADVISERS.name, None)  # for students to pick from, and for an adviser's own display name
     return child
 
 
@@ -127,7 +116,7 @@ def hub_voila_settings(environ: Mapping[str, str], *, role: Role = "") -> tuple[
         raise HostingError(f"JUPYTERHUB_SERVICE_PREFIX: {error}") from None
     ip, port = listen_address(environ["JUPYTERHUB_SERVICE_URL"])
     # The caps on kernels, as for `serve`; the hub signs users in, so no proxy's header is believed.
-    guarded = guards({key: value for key, value in environ.items() if key != TRUSTED_HEADER_ENV})
+    guarded = guards({key: value for key, value in environ.items() if key != settings.TRUSTED_HEADER.name})
     if role == FACILITATOR_ROLE:
         arguments = facilitator_arguments(port, ip=ip, base_url=prefix, dashboard_only=True)
         config = page_config(guarded)
@@ -154,16 +143,21 @@ def hub_server(*, role: Role = "", content_dir: str | None = None, db_url: str |
     # is about to become Voila and import it again.
     if importlib.util.find_spec("jupyterhub") is None:
         raise HostingError("hub-server needs the hub extra: pip install 'selfexplore[hub]'")
-    try:
-        activity_interval(os.environ)  # a bad interval is refused here, in one line, not in Voila's log
-    except ValueError as error:
-        raise HostingError(str(error)) from None
     hub_pool_size(os.environ)  # a pool asked for is refused here, in one line
     arguments, config = hub_voila_settings(os.environ, role=role)
-    env = voila_child_environment(_prepare(content_dir, db_url), role=role)
+    # Every setting is checked there (a bad activity interval or advisers' list is one line here, not a
+    # traceback in Voila's log).
+    env = voila_child_environment(prepare(content_dir, db_url), role=role)
     config_dir = Path(tempfile.mkdtemp(prefix="selfexplore-hub-"))  # 0700; Voila removes it once read
     write_voila_config(config, config_dir)
-    command = [sys.executable, "-m", "selfexplore.hubvoila", *arguments, "--Voila.config_file_paths", str(config_dir)]
+    command = [
+        sys.executable,
+        "-m",
+        "selfexplore.serving.hubvoila",
+        *arguments,
+        "--Voila.config_file_paths",
+        str(config_dir),
+    ]
     sys.stdout.flush()
     sys.stderr.flush()
     try:

@@ -1,7 +1,7 @@
 """What a hub server tells the hub of its activity, which idle culling (jupyterhub-idle-culler) reads.
 
-Kept apart from the rest of the package: the server's Voila (selfexplore.hubvoila) imports this and no
-other part of selfexplore.
+Kept apart from the rest of the package: the server's Voila (selfexplore.serving.hubvoila) imports this and,
+through it, only selfexplore.settings.
 """
 
 from __future__ import annotations
@@ -10,18 +10,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-ACTIVITY_ENV = "SELFEXPLORE_ACTIVITY_INTERVAL"
-DEFAULT_ACTIVITY_INTERVAL = 60
+from selfexplore import settings
 
 
 def activity_interval(environ: Mapping[str, str]) -> int:
     """Seconds between activity reports (SELFEXPLORE_ACTIVITY_INTERVAL, 60 by default)."""
-    named = environ.get(ACTIVITY_ENV, "").strip()
-    if not named:
-        return DEFAULT_ACTIVITY_INTERVAL
-    if not named.isdigit() or int(named) < 1:
-        raise ValueError(f"{ACTIVITY_ENV} must be a whole number of seconds, got {named!r}")
-    return int(named)
+    return settings.ACTIVITY_INTERVAL.read(environ)
 
 
 def activity_body(when: datetime, server_name: str) -> dict[str, Any]:

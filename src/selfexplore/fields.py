@@ -11,18 +11,16 @@ from dataclasses import dataclass
 from html import escape
 from typing import Literal
 
-from selfexplore.content import Content, Fact, Page, Source
+from selfexplore.content import Content, Fact, Field, Source
 from selfexplore.explore import render_ways
 from selfexplore.markup import scrolling
-from selfexplore.matching import lean
+from selfexplore.matching import FieldList, lean
 from selfexplore.plan import MONTH_NAMES
 from selfexplore.scoring import ScoredProfile
 
-Section = Literal["specialties", "paths"]
-
 
 @dataclass(frozen=True)
-class Entry:
+class DirectoryEntry:
     """One line of the directory."""
 
     id: str
@@ -30,29 +28,29 @@ class Entry:
     summary: str
 
 
-def directory(content: Content, section: Section, query: str = "") -> list[Entry]:
+def directory(content: Content, section: FieldList, query: str = "") -> list[DirectoryEntry]:
     """The pages of one section whose name or summary contains every word of the query, sorted by name."""
     pages = content.specialties if section == "specialties" else content.paths
     words = query.casefold().split()
     found = [
-        Entry(page.id, page.name, page.summary)
+        DirectoryEntry(page.id, page.name, page.summary)
         for page in pages
         if all(word in f"{page.name} {page.summary}".casefold() for word in words)
     ]
     return sorted(found, key=lambda entry: entry.name.casefold())
 
 
-def _cite(page: Page, ids: Iterable[str]) -> str:
+def _cite(page: Field, ids: Iterable[str]) -> str:
     numbers = {source.id: number for number, source in enumerate(page.sources, start=1)}
     refs = ", ".join(f'<a href="#src-{escape(page.id)}-{numbers[i]}">{numbers[i]}</a>' for i in ids if i in numbers)
     return f' <sup class="se-cite">[{refs}]</sup>' if refs else ""
 
 
-def _fact(page: Page, title: str, fact: Fact) -> str:
+def _fact(page: Field, title: str, fact: Fact) -> str:
     return f"<h3>{escape(title)}</h3><p>{escape(fact.text)}{_cite(page, fact.sources)}</p>"
 
 
-def _source(page: Page, number: int, source: Source) -> str:
+def _source(page: Field, number: int, source: Source) -> str:
     return (
         f'<li id="src-{escape(page.id)}-{number}">{escape(source.publisher)}. '
         f'<a href="{escape(source.url, quote=True)}" rel="noopener noreferrer" target="_blank">'
@@ -60,7 +58,7 @@ def _source(page: Page, number: int, source: Source) -> str:
     )
 
 
-def _years(page: Page) -> str:
+def _years(page: Field) -> str:
     years = page.training.years
     if years is None:
         return ""
@@ -68,7 +66,7 @@ def _years(page: Page) -> str:
     return f"<p><strong>Training after medical school:</strong> {escape(shown)} years</p>"
 
 
-def render_page(content: Content, page: Page, scored: ScoredProfile | None = None) -> str:
+def render_field(content: Content, page: Field, scored: ScoredProfile | None = None) -> str:
     """The full page for a specialty or a career path, as escaped HTML; with the student's scored profile,
     their own values stand beside the page's, with where and why they agree or differ."""
     parts = [
@@ -95,7 +93,7 @@ def render_page(content: Content, page: Page, scored: ScoredProfile | None = Non
         names = ", ".join(escape(content.systems_by_id[s].label) for s in page.systems)
         parts.append(f"<p><strong>Parts of the body:</strong> {names}</p>")
     if page.related:
-        names = ", ".join(escape(content.page(r).name) for r in page.related)
+        names = ", ".join(escape(content.field(r).name) for r in page.related)
         label = "Related specialties" if page.kind == "specialty" else "Specialties that often lead here"
         parts.append(f"<p><strong>{label}:</strong> {names}</p>")
     parts.append(render_ways(content, page))
@@ -111,7 +109,7 @@ def render_page(content: Content, page: Page, scored: ScoredProfile | None = Non
     return "".join(parts)
 
 
-def _profile_table(content: Content, page: Page) -> str:
+def _profile_table(content: Content, page: Field) -> str:
     rows = []
     for dimension in content.dimensions:
         entry = page.profile[dimension.id]
@@ -145,7 +143,7 @@ def agreement(student: float | None, page: float) -> Agreement:
 _AGREEMENT_WORDS = {"agree": "You agree", "differ": "You differ", "neither": "No clear view either way"}
 
 
-def _beside(content: Content, page: Page, scored: ScoredProfile) -> str:
+def _beside(content: Content, page: Field, scored: ScoredProfile) -> str:
     rows = []
     for dimension in content.dimensions:
         score = scored.scores[dimension.id]
@@ -175,7 +173,7 @@ def _beside(content: Content, page: Page, scored: ScoredProfile) -> str:
     )
 
 
-def render_comparison(content: Content, pages: Iterable[Page], scored: ScoredProfile | None = None) -> str:
+def render_comparison(content: Content, pages: Iterable[Field], scored: ScoredProfile | None = None) -> str:
     """Two or three pages side by side (training, fellowships, lifestyle, every dimension), escaped HTML."""
     chosen = list(pages)
     heads = "".join(f'<th scope="col">{escape(p.name)}</th>' for p in chosen)
@@ -209,7 +207,7 @@ def render_comparison(content: Content, pages: Iterable[Page], scored: ScoredPro
     return scrolling(table, "The pages side by side")
 
 
-def render_paths(content: Content, ranked: Sequence[tuple[Page, int | None]], link: Callable[[str], str]) -> str:
+def render_paths(content: Content, ranked: Sequence[tuple[Field, int | None]], link: Callable[[str], str]) -> str:
     """The career paths in the order given (best fit first, see results.paths_by_fit), each with its fit
     when known, the degrees that lead there and the school's ways to explore it; escaped HTML."""
     parts = []

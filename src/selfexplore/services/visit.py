@@ -6,8 +6,8 @@ reflections and plan from what the store returned when they were saved, so a pag
 answer, never reads the whole attempt back; the results (scores, ranked matches) are worked out once per
 change of the answers.
 
-Who the student is comes, in order, from JupyterHub or a trusted proxy (selfexplore.identity), or from the
-page pass kept in the browser's cookie (selfexplore.request.PASS_COOKIE), which the app sets when a student
+Who the student is comes from the hosting, as an Arrival (selfexplore.serving.identity): JupyterHub's or a
+trusted proxy's user, or the page pass kept in the browser's cookie, which the app sets when a student
 starts a new workbook or resumes with their code. Nothing in an address ever signs anyone in.
 
 Two tabs of the same student are two visits: each sees what the other saved once it is reloaded.
@@ -16,21 +16,15 @@ Two tabs of the same student are two visits: each sees what the other saved once
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from selfexplore.content import Content, Page
+from selfexplore.content import Content, Field
 from selfexplore.errors import InputError
-from selfexplore.identity import known_advisers, resolve_identity, signs_students_in
-from selfexplore.matching import Kind
+from selfexplore.matching import FieldList
 from selfexplore.plan import PlanChoice, Step, merge, step_status, suggest
-from selfexplore.report import Report, build_report
-from selfexplore.request import PASS_COOKIE, PageRequest
-from selfexplore.results import Movement, Results, build_results, compare_attempts, paths_by_fit, previous_attempt
-from selfexplore.scoring import Answer, ScoredProfile
-from selfexplore.sharing import ShareItem, parse_items, shared_html
-from selfexplore.store import (
+from selfexplore.records import (
     AdviserShare,
     Attempt,
     GroupSession,
@@ -38,9 +32,14 @@ from selfexplore.store import (
     PlanStep,
     Reflection,
     SavedAnswer,
-    Store,
     Student,
 )
+from selfexplore.report import Report, build_report
+from selfexplore.results import Movement, Results, build_results, compare_attempts, paths_by_fit, previous_attempt
+from selfexplore.scoring import Answer, ScoredProfile, ticked_challenges
+from selfexplore.serving.identity import Arrival
+from selfexplore.sharing import PREVIEW_FIRST, Preview, parse_days, parse_items, reflection_readers, shared_html
+from selfexplore.store import Store
 
 NOT_SIGNED_IN = "Open the start page first, to start a workbook or resume one."
 # Where the school signs students in (a hub, a trusted proxy), only a signed-in student joins a session: a
@@ -50,7 +49,6 @@ JOIN_NEEDS_SIGN_IN = (
     "Group sessions on this server are for students signed in with their school account. Sign in through "
     "the school's page for the workbook, then join the session."
 )
-CHALLENGES_ITEM = "challenges"
 
 
 class Visit:
@@ -79,39 +77,43 @@ class Visit:
         self._reflections: dict[str, Reflection] | None = None
         self._plan: dict[str, PlanStep] | None = None
         self._results: tuple[int, Results] | None = None
-        self._before: dict[Kind, tuple[int, Movement | None]] = {}
+        self._before: dict[FieldList, tuple[int, Movement | None]] = {}
         self._shares: list[AdviserShare] | None = None
+        self._preview: Preview | None = None
 
     # --- who the student is -------------------------------------------------------------------------
 
     @classmethod
-    def from_request(cls, content: Content, store: Store, environ: Mapping[str, str]) -> Visit:
-        """The visit of the page request described by `environ` (see `recognise`)."""
+    def for_kernel(cls, content: Content) -> Visit:
+        """The visit a page's kernel serves, over the server's store (Store.for_kernel)."""
+        return cls(content, Store.for_kernel(content))
+
+    @classmethod
+    def arriving(cls, content: Content, store: Store, arrival: Arrival) -> Visit:
+        """The visit of a page request (see `arrive`)."""
         visit = cls(content, store)
-        visit.recognise(environ)
+        visit.arrive(arrival)
         return visit
 
-    def recognise(self, environ: Mapping[str, str]) -> None:
-        """Sign the visit in from the page request described by `environ` (a kernel's environment once it
-        holds the request): the hub's or the proxy's user, else the pass in the browser's cookie, else
-        nobody yet. A pass that is no longer valid leaves the visit signed out, with `problem` saying so."""
-        request = PageRequest.from_environ(environ)
-        self.school_signs_in = signs_students_in(environ)
-        self.advisers = known_advisers(environ) if self.school_signs_in else ()
-        signed_in = resolve_identity(environ, request.headers)
+    def arrive(self, arrival: Arrival) -> None:
+        """Sign the visit in as the hosting says (selfexplore.serving.identity.arrival reads it from the page
+        request): the hub's or the proxy's user, else the pass kept in the browser's cookie, else nobody yet.
+        A pass that is no longer valid leaves the visit signed out, with `problem` saying so."""
+        self.school_signs_in = arrival.school_signs_in
+        self.advisers = arrival.advisers if arrival.school_signs_in else ()
+        signed_in = arrival.signed_in
         if signed_in is not None:
             self._enter(self.store.student_for(signed_in.kind, signed_in.name))
             self.signed_in_by = signed_in.kind
             self.sign_in_name = signed_in.name
             return
-        kept = request.cookies.get(PASS_COOKIE)
-        if kept:
+        if arrival.page_pass:
             try:
-                self._enter(self.store.student_for_pass(kept))
+                self._enter(self.store.student_for_pass(arrival.page_pass))
             except IdentityError as error:
                 self.problem = str(error)
             else:
-                self.page_pass = kept
+                self.page_pass = arrival.page_pass
 
     @classmethod
     def for_code(cls, content: Content, store: Store, code: str) -> Visit:
@@ -211,10 +213,9 @@ class Visit:
         return self.results().scored if self.known else None
 
     def challenges(self) -> tuple[str, ...]:
-        ticked = self.answers().get(CHALLENGES_ITEM, ())
-        return ticked if isinstance(ticked, tuple) else ()
+        return ticked_challenges(self.content, self.answers())
 
-    def movement(self, kind: Kind) -> Movement | None:
+    def movement(self, kind: FieldList) -> Movement | None:
         """After a retake: what moved since the attempt before this one (see results.previous_attempt)."""
         if self.attempt is None:
             return None
@@ -230,7 +231,7 @@ class Visit:
         self._before[kind] = (self.version, movement)
         return movement
 
-    def paths_by_fit(self) -> tuple[tuple[Page, int | None], ...]:
+    def paths_by_fit(self) -> tuple[tuple[Field, int | None], ...]:
         return paths_by_fit(self.content, self.results() if self.known else None)
 
     # --- reflections ----------------------------------------------------------------------------------
@@ -312,26 +313,39 @@ class Visit:
             self._shares = self.store.adviser_shares_of(self.student)
         return list(self._shares)
 
-    def preview_share(self, items: Sequence[object], made_on: date) -> str:
-        """Exactly what an adviser would be shown of `items` now (selfexplore.sharing.shared_html)."""
+    def preview_share(self, items: Sequence[object], adviser: str | None, days: object, made_on: date) -> Preview:
+        """Exactly what an adviser would be shown of `items` now (selfexplore.sharing.shared_html), for
+        `adviser` (one the hosting names, or None for an adviser code) and `days`: the one preview a share
+        can then be made from (`share`)."""
         if self.student is None:
             raise IdentityError(NOT_SIGNED_IN)
         chosen = parse_items(items)
-        return shared_html(self.content, chosen, self.store.student_material(self.student, chosen), made_on)
+        if adviser is not None and adviser not in dict(self.advisers):
+            raise InputError("There is no such adviser to share with.")
+        html = shared_html(self.content, chosen, self.store.student_material(self.student, chosen), made_on)
+        self._preview = Preview(chosen, adviser, parse_days(days), html, self.version)
+        return self._preview
 
-    def share(self, items: Sequence[object], days: int, adviser: str | None) -> tuple[AdviserShare, str | None]:
-        """Share `items` for `days` with one of the advisers the hosting names, or (None) under a new adviser
-        code, returned once. An adviser the hosting does not name is refused: the page cannot add one."""
+    def share(self, preview: Preview | None) -> tuple[AdviserShare, str | None]:
+        """Share what `preview` showed, with its adviser (or under a new adviser code, returned once) for its
+        days. Only the last preview this visit made, with the answers unchanged since, is shared: anything
+        else (no preview, an older one, answers changed under it) is refused with PREVIEW_FIRST."""
         if self.student is None:
             raise IdentityError(NOT_SIGNED_IN)
-        chosen: tuple[ShareItem, ...] = parse_items(items)
+        if preview is None or preview is not self._preview or preview.version != self.version:
+            raise InputError(PREVIEW_FIRST)
         roster = dict(self.advisers)
-        if adviser is not None and adviser not in roster:
-            raise InputError("There is no such adviser to share with.")
-        picked = (adviser, roster[adviser]) if adviser is not None else None
-        made = self.store.share_with_adviser(self.student, chosen, days, adviser=picked, label=self.sign_in_name)
+        picked = (preview.adviser, roster[preview.adviser]) if preview.adviser is not None else None
+        made = self.store.share_with_adviser(
+            self.student, preview.items, preview.days, adviser=picked, label=self.sign_in_name
+        )
+        self._preview = None
         self._shares = None
         return made
+
+    def reflection_readers(self) -> tuple[str, ...]:
+        """Who reads the reflections marked for the adviser now (selfexplore.sharing.reflection_readers)."""
+        return reflection_readers(self.adviser_shares(), datetime.now(UTC))
 
     def withdraw(self, share_id: int) -> bool:
         if self.student is None:

@@ -1,4 +1,4 @@
-"""What the workbook's server guards, as plain functions and one ledger (selfexplore.server uses them).
+"""What the workbook's server guards, as plain functions and one ledger (selfexplore.serving.server uses them).
 
 Kept apart from Voila so that it can be tested without a server, and small, so that the server's process
 loads nothing else of the package.

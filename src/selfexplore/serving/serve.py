@@ -23,29 +23,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
-from selfexplore.content import CONTENT_ENV, default_content_dir, load_content
+from selfexplore import settings
+from selfexplore.content import default_content_dir, load_content
 from selfexplore.errors import SelfexploreError
-from selfexplore.identity import (
-    ADVISER_ENV,
-    ADVISER_NAME_LIMIT,
-    ADVISER_ROLE,
-    FACILITATOR_ROLE,
-    HUB_ENV,
-    ROLE_ENV,
-    TRUSTED_HEADER_ENV,
-)
-from selfexplore.store import (
-    DB_URL_ENV,
-    IDENTITY_KEY_ENV,
-    STORE_PREPARED_ENV,
-    Store,
-    data_folder,
-    default_url,
-    load_identity_key,
-    write_private,
-)
+from selfexplore.serving.identity import ADVISER_NAME_LIMIT, ADVISER_ROLE, FACILITATOR_ROLE, HUB_ENV
+from selfexplore.store import Store
+from selfexplore.store.files import data_folder, default_url, load_identity_key, write_private
 from selfexplore.workbook import APP_NOTEBOOK
 
 DEFAULT_PORT = 8866
@@ -54,38 +37,29 @@ ADVISER_PORT = 8868
 HOST = "127.0.0.1"
 DASHBOARD = "dashboard.ipynb"
 ADVISEES = "advisees.ipynb"
-TOKEN_ENV = "SELFEXPLORE_FACILITATOR_TOKEN"  # noqa: S105 - the name of a variable, not a token
-ADVISER_TOKEN_ENV = "SELFEXPLORE_ADVISER_TOKEN"  # noqa: S105 - the name of a variable, not a token
-# 22 URL-safe characters carry 128 bits, the least a token that guards every student's figures may have.
-MIN_TOKEN_LENGTH = 22
 # The file, in the user's own data folder, that holds the dashboard's address with its token.
 FACILITATOR_ADDRESS_FILE = "facilitator-dashboard.url"
 ADVISER_ADDRESS_FILE = "adviser-page.url"
 TEMPLATE = "selfexplore"
-# The facilitator server's sign-in: its token, with wrong ones slowed per visitor.
-FACILITATOR_SIGN_IN = "selfexplore.server.FacilitatorIdentityProvider"
+# The sign-in of the facilitator's and an adviser's server: its token, with wrong ones slowed per visitor.
+TOKEN_SIGN_IN = "selfexplore.serving.server.TokenIdentityProvider"  # noqa: S105 - a class name
 # Kernels kept ready, each having run the app ahead of time (about 60 MiB each while it waits): enough for
 # a small group to open the app at once with no wait. For a room, set it to the room's size
 # (`serve --pool N` or SELFEXPLORE_POOL). 0 turns preheating off: every visit starts its own kernel.
-POOL_ENV = "SELFEXPLORE_POOL"
-DEFAULT_POOL = 8
+DEFAULT_POOL = settings.POOL.default
 # How long Voila waits for a kernel's output before giving up on a cell. Its default (4 s) is shorter than
 # a kernel takes to start under a burst on two cores, and a cell given up on leaves the page blank.
 IOPUB_TIMEOUT = 60
 # The request headers a kernel is given: the cookie that keeps a student signed in between reloads (see
-# selfexplore.request.PASS_COOKIE), and the trusted proxy's user header when one is configured.
+# selfexplore.serving.request.PASS_COOKIE), and the trusted proxy's user header when one is configured.
 COOKIE_HEADER = "Cookie"
-# The caps on kernels (selfexplore.guard): in all, and for one visitor. Unset: sized from the memory the
-# server may use (guard.default_max_kernels) and guard.DEFAULT_PER_CLIENT; 0: no cap of that kind, which a
-# server listening beyond this machine refuses.
-MAX_KERNELS_ENV = "SELFEXPLORE_MAX_KERNELS"
-PER_CLIENT_ENV = "SELFEXPLORE_KERNELS_PER_CLIENT"
-# The addresses of the proxies whose user header (SELFEXPLORE_TRUSTED_HEADER) is believed: from anyone else
-# the header is removed before a kernel sees it.
-TRUSTED_PROXIES_ENV = "SELFEXPLORE_TRUSTED_PROXIES"
-# Seconds a kernel handed to a visitor may wait for its page to connect before it is shut down.
-GRACE_ENV = "SELFEXPLORE_UNCONNECTED_GRACE"
-DEFAULT_GRACE = 90
+# The caps on kernels (selfexplore.serving.guard): in all (SELFEXPLORE_MAX_KERNELS), and for one visitor
+# (SELFEXPLORE_KERNELS_PER_CLIENT). Unset: sized from the memory the server may use
+# (guard.default_max_kernels), and 10; 0: no cap of that kind, which a server listening beyond this machine
+# refuses. The proxies whose user header is believed (SELFEXPLORE_TRUSTED_PROXIES): from anyone else the
+# header is removed before a kernel sees it. Seconds a kernel handed to a visitor may wait for its page to
+# connect before it is shut down (SELFEXPLORE_UNCONNECTED_GRACE).
+DEFAULT_GRACE = settings.UNCONNECTED_GRACE.default
 # The JupyterLab extensions a page loads: Voila's own widget manager and the widgets it manages, and
 # anywidget for the app's shell.
 PAGE_EXTENSIONS = ("@voila-dashboards/widgets-manager8", "@jupyter-widgets/jupyterlab-manager", "anywidget")
@@ -98,9 +72,10 @@ class HostingError(SelfexploreError):
     """A server that must not start as asked (its message says why, in one sentence)."""
 
 
-def notebooks_dir() -> Path:
-    """The folder of the app's notebook, shipped with the package."""
-    return Path(str(resources.files("selfexplore.notebooks")))
+def notebooks_dir(role: str = "student") -> Path:
+    """The folder of one role's notebook (student, facilitator, adviser), shipped with the package: each in
+    a folder of its own, so that the student server cannot render the others."""
+    return Path(str(resources.files("selfexplore.notebooks") / role))
 
 
 def app_notebook() -> Path:
@@ -113,28 +88,24 @@ def share_dir() -> Path:
 
 
 def facilitator_dir() -> Path:
-    """The facilitator's notebooks: a folder of their own, so that the student server cannot render them."""
-    return Path(str(resources.files("selfexplore.facilitator")))
+    """The facilitator's notebook: a folder of its own, so that the student server cannot render it."""
+    return notebooks_dir("facilitator")
 
 
 def adviser_dir() -> Path:
     """The adviser's notebook: a folder of its own, which the student server does not serve."""
-    return Path(str(resources.files("selfexplore.adviser")))
+    return notebooks_dir("adviser")
 
 
-def pool_size(environ: dict[str, str] | None = None) -> int:
-    """The pool size named in SELFEXPLORE_POOL, or the default; a value that is not a number is an error."""
-    named = (os.environ if environ is None else environ).get(POOL_ENV, "").strip()
-    if not named:
-        return DEFAULT_POOL
-    if not named.isdigit():
-        raise ValueError(f"{POOL_ENV} must be a whole number of kernels, got {named!r}")
-    return int(named)
+def pool_size(environ: Mapping[str, str] | None = None) -> int:
+    """The pool size named in SELFEXPLORE_POOL, or the default; a value that is not a number is a
+    SettingError."""
+    return settings.POOL.read(environ)
 
 
 @dataclass(frozen=True)
 class Guards:
-    """What the workbook's server guards (selfexplore.server): the caps on kernels, and the trusted proxy."""
+    """What the workbook's server guards (selfexplore.serving.server): the caps on kernels, and the trusted proxy."""
 
     max_kernels: int
     per_client: int
@@ -156,43 +127,34 @@ class Guards:
         }
 
 
-def _whole(environ: Mapping[str, str], name: str, default: int, what: str, least: int = 0) -> int:
-    named = environ.get(name, "").strip()
-    if not named:
-        return default
-    if not named.isdigit() or int(named) < least:
-        raise HostingError(f"{name} must be {what}, got {named!r}")
-    return int(named)
-
-
 def guards(environ: Mapping[str, str]) -> Guards:
     """The guards named in the environment, or the defaults; a value that cannot be used is one line."""
-    from selfexplore.guard import DEFAULT_PER_CLIENT, default_max_kernels, memory_mib, parse_networks
+    from selfexplore.serving.guard import default_max_kernels, memory_mib, parse_networks
 
-    header = environ.get(TRUSTED_HEADER_ENV, "").strip()
-    proxies = environ.get(TRUSTED_PROXIES_ENV, "").strip()
+    header = settings.TRUSTED_HEADER.read(environ)
+    proxies = settings.TRUSTED_PROXIES.read(environ)
     if header and not proxies:
         raise HostingError(
-            f"{TRUSTED_HEADER_ENV} is set but {TRUSTED_PROXIES_ENV} is not: name the proxy's addresses, "
-            "or anyone who reaches the server could send the header and sign in as anyone"
+            f"{settings.TRUSTED_HEADER.name} is set but {settings.TRUSTED_PROXIES.name} is not: name the proxy's "
+            "addresses, or anyone who reaches the server could send the header and sign in as anyone"
         )
     try:
         networks = parse_networks(proxies)
     except ValueError as error:
-        raise HostingError(f"{TRUSTED_PROXIES_ENV}: {error}") from None
-    kernels = "a whole number of kernels (0: no cap)"
+        raise HostingError(f"{settings.TRUSTED_PROXIES.name}: {error}") from None
+    most = settings.MAX_KERNELS.read(environ)
     return Guards(
-        _whole(environ, MAX_KERNELS_ENV, default_max_kernels(memory_mib()), kernels),
-        _whole(environ, PER_CLIENT_ENV, DEFAULT_PER_CLIENT, kernels),
+        default_max_kernels(memory_mib()) if most is None else most,
+        settings.KERNELS_PER_CLIENT.read(environ),
         header,
         tuple(str(network) for network in networks) if header else (),
-        _whole(environ, GRACE_ENV, DEFAULT_GRACE, "a whole number of seconds, at least 2", least=2),
+        settings.UNCONNECTED_GRACE.read(environ),
     )
 
 
 def is_loopback_host(host: str) -> bool:
     """True for an address only this machine reaches (127.0.0.1, ::1, localhost)."""
-    from selfexplore.guard import is_loopback
+    from selfexplore.serving.guard import is_loopback
 
     return host.strip().lower() == "localhost" or is_loopback(host.strip("[]"))
 
@@ -256,7 +218,7 @@ def voila_arguments(
             "--VoilaConfiguration.preheat_kernel=True",
             # Refills are paced by the kernel manager below (after the burst, one at a time), not delayed.
             "--VoilaKernelManager.fill_delay=0",
-            "--VoilaConfiguration.multi_kernel_manager_class=selfexplore.kernels.PacedKernelManager",
+            "--VoilaConfiguration.multi_kernel_manager_class=selfexplore.serving.kernels.PacedKernelManager",
         ]
     return arguments
 
@@ -264,7 +226,7 @@ def voila_arguments(
 def voila_config(*, pool: int = DEFAULT_POOL, guarded: Guards | None = None, cookies: bool = True) -> dict[str, Any]:
     """The students' Voila settings that are lists or mappings, as the contents of its config file.
     `cookies=False` where the hosting signs students in (a hub): kernels then need no cookie at all."""
-    # Voila hands these request headers to the kernel as HTTP_<NAME>; selfexplore.identity trusts the
+    # Voila hands these request headers to the kernel as HTTP_<NAME>; selfexplore.serving.identity trusts the
     # proxy's header only because the same name is set in SELFEXPLORE_TRUSTED_HEADER, and the server
     # removes it from requests that did not come from the proxy.
     header = guarded.trusted_header if guarded else ""
@@ -323,40 +285,35 @@ def app_url(port: int, base_url: str = "/", ip: str = HOST) -> str:
     return f"http://{host}:{port}{base_url}"
 
 
-def dashboard_url(port: int, notebook: str = DASHBOARD) -> str:
+def page_url(port: int, notebook: str) -> str:
+    """The address of a page served by the facilitator's or an adviser's own server (without its token)."""
     return f"http://{HOST}:{port}/voila/render/{notebook}"
 
 
-def facilitator_token(environ: Mapping[str, str], name: str = TOKEN_ENV) -> str:
-    """The token named in `name` (SELFEXPLORE_FACILITATOR_TOKEN), refused when shorter than 128 bits' worth,
-    or a new random token."""
-    named = environ.get(name, "").strip()
-    if not named:
-        return secrets.token_urlsafe(32)
-    if len(named) < MIN_TOKEN_LENGTH:
-        raise HostingError(
-            f"{name} must be at least {MIN_TOKEN_LENGTH} characters (128 bits); make one with "
-            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
-        )
-    return named
+def page_token(setting: settings.Setting[str | None], environ: Mapping[str, str]) -> str:
+    """The token of a page behind a token (SELFEXPLORE_FACILITATOR_TOKEN or SELFEXPLORE_ADVISER_TOKEN), at
+    least 128 bits' worth (a SettingError otherwise), or a new random token."""
+    return setting.read(environ) or secrets.token_urlsafe(32)
 
 
-def _prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
-    """Check the content pack and the store before any kernel starts; the environment kernels inherit."""
+def prepare(content_dir: str | None, db_url: str | None) -> dict[str, str]:
+    """Check the settings, the content pack and the store before any kernel starts; the environment the
+    kernels inherit. A setting that cannot be used is refused here, in one line (selfexplore.settings)."""
+    settings.check(os.environ)
     pack = Path(content_dir).resolve() if content_dir else default_content_dir()
     content = load_content(pack)  # raises ContentError with every problem: the app does not start on a bad pack
     url = db_url or default_url()
     # The identity key, created once if there is none; the kernels are given it, and never create one.
-    key = load_identity_key(make_url(url), os.environ, create=True)
+    key = load_identity_key(url, os.environ, create=True)
     Store.open(content, url, identity_key=key).close()  # creates or upgrades the store once, before any kernel
     env = voila_environment()
-    env[CONTENT_ENV] = str(pack)
-    env[DB_URL_ENV] = url
+    env[settings.CONTENT.name] = str(pack)
+    env[settings.DB_URL.name] = url
     if key is not None:
-        env[IDENTITY_KEY_ENV] = key.decode()
-    env[STORE_PREPARED_ENV] = "1"  # the kernels' stores must exist: they never create one
-    env.pop(ROLE_ENV, None)  # only `facilitate` sets the facilitator role, and `advise` the adviser's
-    env.pop(ADVISER_ENV, None)
+        env[settings.IDENTITY_KEY.name] = key.decode()
+    env[settings.STORE_PREPARED.name] = "1"  # the kernels' stores must exist: they never create one
+    env.pop(settings.ROLE.name, None)  # only `facilitate` sets the facilitator role, and `advise` the adviser's
+    env.pop(settings.ADVISER.name, None)
     return env
 
 
@@ -382,10 +339,10 @@ def serve(
     guarded = guards(os.environ)
     if not is_loopback_host(ip) and not guarded.capped:
         raise HostingError(
-            f"a server listening on {ip} must cap its kernels: unset {MAX_KERNELS_ENV} and {PER_CLIENT_ENV} "
-            "or set them above 0"
+            f"a server listening on {ip} must cap its kernels: unset {settings.MAX_KERNELS.name} and "
+            f"{settings.KERNELS_PER_CLIENT.name} or set them above 0"
         )
-    env = _prepare(content_dir, db_url)
+    env = prepare(content_dir, db_url)
     print(f"selfexplore: serving the workbook at {app_url(port, base_url, ip)}", flush=True)
     arguments = voila_arguments(port, pool=size, ip=ip, base_url=base_url)
     return _run_voila(arguments, voila_config(pool=size, guarded=guarded), env)
@@ -403,9 +360,9 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
         content_dir,
         db_url,
         FACILITATOR_ROLE,
-        TOKEN_ENV,
+        settings.FACILITATOR_TOKEN,
         FACILITATOR_ADDRESS_FILE,
-        dashboard_url(port, DASHBOARD),
+        page_url(port, DASHBOARD),
         "facilitator dashboard",
     )
 
@@ -427,11 +384,11 @@ def advise(adviser: str, port: int = ADVISER_PORT, content_dir: str | None = Non
         content_dir,
         db_url,
         ADVISER_ROLE,
-        ADVISER_TOKEN_ENV,
+        settings.ADVISER_TOKEN,
         ADVISER_ADDRESS_FILE,
-        dashboard_url(port, ADVISEES),
+        page_url(port, ADVISEES),
         "adviser page",
-        {ADVISER_ENV: name},
+        {settings.ADVISER.name: name},
     )
 
 
@@ -440,7 +397,7 @@ def _signed_in_server(
     content_dir: str | None,
     db_url: str | None,
     role: str,
-    token_env: str,
+    token_setting: settings.Setting[str | None],
     address_file: str,
     address: str,
     what: str,
@@ -448,9 +405,9 @@ def _signed_in_server(
 ) -> int:
     """A page of `role` (`arguments`: Voila's settings for it) on a server of its own behind a token; its
     `address`, with the token, goes to `address_file` in this user's data folder, never to the terminal."""
-    token = facilitator_token(os.environ, token_env)
-    env = _prepare(content_dir, db_url)
-    env[ROLE_ENV] = role
+    token = page_token(token_setting, os.environ)
+    env = prepare(content_dir, db_url)
+    env[settings.ROLE.name] = role
     env.update(extra_env or {})
     folder = data_folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -458,8 +415,8 @@ def _signed_in_server(
     write_private(where, f"{address}?token={token}\n")
     # The token is not printed: a terminal's scrollback, a log or a shared screen would show it.
     print(f"selfexplore: the {what}'s address, with its token, is in {where}", flush=True)
-    guarded = guards({key: value for key, value in os.environ.items() if key != TRUSTED_HEADER_ENV})
-    signed_in = {"token": token, "identity_provider_class": FACILITATOR_SIGN_IN}
+    guarded = guards({key: value for key, value in os.environ.items() if key != settings.TRUSTED_HEADER.name})
+    signed_in = {"token": token, "identity_provider_class": TOKEN_SIGN_IN}
     return _run_voila(arguments, {**page_config(guarded), "Voila": signed_in}, env)
 
 
@@ -477,7 +434,7 @@ def voila_command(arguments: list[str], config: dict[str, Any]) -> Iterator[list
     block ends."""
     with tempfile.TemporaryDirectory(prefix="selfexplore-voila-") as config_dir:
         write_voila_config(config, Path(config_dir))
-        yield [sys.executable, "-m", "selfexplore.server", *arguments, "--Voila.config_file_paths", config_dir]
+        yield [sys.executable, "-m", "selfexplore.serving.server", *arguments, "--Voila.config_file_paths", config_dir]
 
 
 def _run_voila(arguments: list[str], config: dict[str, Any], env: dict[str, str]) -> int:

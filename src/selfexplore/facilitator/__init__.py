@@ -1,1 +1,0 @@
-"""The facilitator's notebooks: served only by `selfexplore facilitate`, never by the student server."""
