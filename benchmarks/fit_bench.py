@@ -15,6 +15,13 @@ the answers are scored and matched exactly as a student's are. For each style it
 It also answers for 200 students with a clear view on every dimension (each drawn at 0.1 or 0.9 with a
 fixed seed), where fits used to crowd together at the top, and reports the same spread and conflicts.
 
+Stability, over the personas answering plainly:
+
+* the largest change of any fit when one page value of one specialty moves by 0.05 (each value, each way);
+* the largest change of any fit when one answer moves one step on its scale (each answer, each way);
+* retest: the persona answers again with one answer in five moved one step (up or down, at random), ten
+  times with ten seeds; the share of those retakes whose first match is still in the top 3.
+
 Not a pass/fail test: docs/matching.md records the figures before and after a change of method.
 """
 
@@ -27,9 +34,9 @@ import statistics
 import sys
 from collections.abc import Sequence
 
-from selfexplore.content import Content, load_content
-from selfexplore.matching import Match, rank
-from selfexplore.scoring import score_answers
+from selfexplore.content import Content, Field, load_content
+from selfexplore.matching import Match, match_field, rank
+from selfexplore.scoring import Answer, score_answers
 from tests.respondent import STYLES, Persona, Style, answer_as, load_personas
 
 DEFINING_PAGE = 0.2
@@ -40,6 +47,8 @@ def strong_defining_conflicts(content: Content, match: Match, profile_values: di
     page = content.field(match.id)
     found = []
     for key, student in profile_values.items():
+        if key not in page.profile:  # not matched (competitive entry)
+            continue
         value = page.value(key)
         if (value <= DEFINING_PAGE and student >= 1 - DEFINING_STUDENT) or (
             value >= 1 - DEFINING_PAGE and student <= DEFINING_STUDENT
@@ -120,6 +129,58 @@ def measure_clear(content: Content, students: Sequence[Persona]) -> dict[str, ob
     }
 
 
+def _moved(page: Field, key: str, shift: float) -> Field:
+    value = min(1.0, max(0.0, page.value(key) + shift))
+    return page.model_copy(
+        update={"profile": {**page.profile, key: page.profile[key].model_copy(update={"value": value})}}
+    )
+
+
+def stability(content: Content, personas: Sequence[Persona], seeds: int = 10) -> dict[str, object]:
+    """The largest fit changes under small changes of a page value or of an answer, and the retest share."""
+    page_change = answer_change = 0
+    kept = tries = 0
+    for persona in personas:
+        answers = answer_as(content, persona)
+        profile = score_answers(content, answers).profile
+        for page in content.specialties:
+            before = match_field(profile, page).fit
+            for key in page.profile:
+                for shift in (-0.05, 0.05):
+                    page_change = max(page_change, abs(match_field(profile, _moved(page, key, shift)).fit - before))
+        first = {m.id: m.fit for m in rank(content, profile, "specialties")}
+        statements = [i for i in content.questionnaire.items if i.kind == "scale"]
+        for item in statements:
+            points = content.questionnaire.scale_of(item).points
+            answer = answers.get(item.id)
+            if not isinstance(answer, int):
+                continue
+            for step in (-1, 1):
+                if 1 <= answer + step <= points:
+                    moved: dict[str, Answer] = {**answers, item.id: answer + step}
+                    fits = {m.id: m.fit for m in rank(content, score_answers(content, moved).profile, "specialties")}
+                    answer_change = max(answer_change, max(abs(fits[k] - first[k]) for k in first))
+        best = rank(content, profile, "specialties")[0].id
+        for seed in range(seeds):
+            draw = random.Random(seed)  # noqa: S311 - a fixed, reproducible draw, not a secret
+            again: dict[str, Answer] = dict(answers)
+            for item in statements:
+                answer = again.get(item.id)
+                if isinstance(answer, int) and draw.random() < 0.2:
+                    points = content.questionnaire.scale_of(item).points
+                    step = draw.choice((-1, 1))
+                    again[item.id] = answer + step if 1 <= answer + step <= points else answer - step
+            top = [m.id for m in rank(content, score_answers(content, again).profile, "specialties")[:3]]
+            kept += best in top
+            tries += 1
+    return {
+        "largest_fit_change_page_value_0_05": page_change,
+        "largest_fit_change_one_answer_one_step": answer_change,
+        "retest_first_match_in_top3": round(kept / tries, 3),
+        "retests": tries,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -129,8 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     personas = load_personas()
     results = [measure(content, personas, style) for style in STYLES]
     clear = measure_clear(content, clear_view_students(content))
+    specialty_ids = {page.id for page in content.specialties}
+    steady = stability(content, [p for p in personas if p.expect in specialty_ids])
     if args.json:
-        json.dump({"personas": results, "clear_views": clear}, sys.stdout, indent=2)
+        json.dump({"personas": results, "clear_views": clear, "stability": steady}, sys.stdout, indent=2)
         print()
         return 0
     print(
@@ -152,6 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{clear['spread_median']}, lowest {clear['spread_lowest']}; first fit median "
         f"{clear['first_fit_median']}; top-3 matches with a strong defining "
         f"conflict: {clear['top3_matches_with_strong_defining_conflicts']}"
+    )
+    print(
+        f"largest fit change: a page value moved 0.05: {steady['largest_fit_change_page_value_0_05']} points; "
+        f"one answer moved one step: {steady['largest_fit_change_one_answer_one_step']} points; retest (one "
+        f"answer in five moved): first match still in the top 3 in {steady['retest_first_match_in_top3']:.0%} "
+        f"of {steady['retests']} retakes"
     )
     return 0
 

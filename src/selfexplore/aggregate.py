@@ -3,10 +3,12 @@ MIN_GROUP students. Pure (the caller reads the store); uses pandas and NumPy, wh
 kernel loads, never a student's.
 
 The figures are computed the way the workbook computes a student's own (selfexplore.scoring and
-selfexplore.matching), but for every student at once: a profile is the mean of the answered positions per
-dimension (importance answers one-sided, one-sided values floored at the middle); a page's score is the
-sum over dimensions of (2p - 1)(2s - 1), conflicts counted twice, less the strong-conflict weight, plus the
-body systems' share; pages are ranked by score, ties by id.
+selfexplore.matching), but for every student at once: a profile is, per dimension, the average of the mean
+answered position of its statements worded each way (importance answers at or below the scale's middle
+count as no preference, one-sided values floored at the middle); a field's score is the sum over the
+matched dimensions of (2p - 1)(2s - 1), weighted as a shared interest, a shared dislike or a conflict, plus
+the body systems' share; fields are ranked by score, ties by id. Tests check both against the workbook's
+own functions for every student.
 
 Who is counted (selfexplore.cohorts). Each part of the workbook (enough statements for a ranking,
 TRUST_THRESHOLD of them, as on a student's own matches page; every statement of a dimension; the values
@@ -46,7 +48,7 @@ import pandas as pd
 
 from selfexplore.cohorts import MIN_GROUP, SETTLE, Counted, Part, count
 from selfexplore.content import Content, Field, ItemKind
-from selfexplore.matching import CLEAR, CONFLICT_WEIGHT, DEFINING, STRONG_CONFLICT, SYSTEM_WEIGHT
+from selfexplore.matching import ABSENCE_WEIGHT, CONFLICT_WEIGHT, DRAW_WEIGHT, SYSTEM_WEIGHT
 from selfexplore.records import GroupRows
 from selfexplore.results import TOP, TRUST_THRESHOLD
 from selfexplore.scoring import value_ids
@@ -158,18 +160,27 @@ def _keys(content: Content) -> pd.DataFrame:
 
 def _positions(answers: pd.DataFrame, keys: pd.DataFrame, on: Sequence[str]) -> pd.DataFrame:
     """The answers to statements, each as a position from 0 to 1 on each dimension it keys (reversed where
-    it says so), with the key's columns; `on` are the columns to match (the item, and the part if given)."""
+    it says so), with the key's columns; `on` are the columns to match (the item, and the part if given).
+    Importance answers at or below the scale's middle are 0.5, as selfexplore.scoring reads them."""
     keys = keys.astype({column: answers[column].dtype for column in on})
     scale = answers.merge(keys.dropna(subset=list(on)), on=list(on))
     share = (scale["number"] - 1) / (scale["points"] - 1)
-    position = share.where(~scale["one_sided"].astype(bool), 0.5 + 0.5 * share)
+    position = share.where(~scale["one_sided"].astype(bool), 0.5 + (share - 0.5).clip(lower=0.0))
     return scale.assign(position=position.where(~scale["reverse"], 1 - position)).dropna(subset=["position"])
 
 
+def _balanced(scale: pd.DataFrame, by: Sequence[str]) -> pd.Series:
+    """Per `by` (ending with the dimension or its part): the average of the mean position of the statements
+    worded each way (balanced keying, selfexplore.scoring)."""
+    halves = scale.groupby([*by, "reverse"], observed=True)["position"].mean()
+    return halves.groupby(level=list(range(len(by))), observed=True).mean()
+
+
 def _profiles(content: Content, answers: pd.DataFrame, members: Sequence[int]) -> pd.DataFrame:
-    """students x dimensions, each the mean answered position (NaN where nothing was answered)."""
+    """students x dimensions, each the balanced mean of its answered positions (NaN where nothing was
+    answered)."""
     scale = _positions(answers, _keys(content), ["item"])
-    means = scale.groupby(["student", "dimension"])["position"].mean().unstack()
+    means = _balanced(scale, ["student", "dimension"]).unstack()
     return _floor_one_sided(content, means.reindex(index=list(members), columns=list(content.dimension_ids)))
 
 
@@ -213,17 +224,17 @@ def _top_pages(
     systems: Mapping[int, tuple[str, ...]],
     members: Sequence[int],
 ) -> np.ndarray:
-    """For each student (row of `leans`), the indexes of their TOP pages, best first, ties by id."""
-    page_leans = np.array([[2 * page.value(d) - 1 for d in content.dimension_ids] for page in pages])
-    # students x pages x dimensions: each contribution, conflicts counted CONFLICT_WEIGHT times, and the
-    # strong-conflict weight once per page that has one (selfexplore.matching).
-    products = leans[:, None, :] * page_leans[None, :, :]
-    products = np.where(products < 0, products * CONFLICT_WEIGHT, products)
-    students, values = leans[:, None, :], (page_leans[None, :, :] + 1) / 2
-    strong = ((values <= DEFINING) & (students >= 2 * CLEAR - 1)) | (
-        (values >= 1 - DEFINING) & (students <= 1 - 2 * CLEAR)
+    """For each student (row of `leans`), the indexes of their TOP fields, best first, ties by id."""
+    matched = {d.id for d in content.dimensions if d.matched}
+    page_leans = np.array(
+        [[2 * page.value(d) - 1 if d in matched else 0.0 for d in content.dimension_ids] for page in pages]
     )
-    scores = products.sum(axis=2) - STRONG_CONFLICT * strong.any(axis=2)
+    # students x fields x dimensions: each product of leans, weighted as a shared interest, a shared dislike
+    # or a conflict (selfexplore.matching.weight).
+    students = leans[:, None, :]
+    products = students * page_leans[None, :, :]
+    weights = np.where(products < 0, CONFLICT_WEIGHT, np.where(students < 0, ABSENCE_WEIGHT, DRAW_WEIGHT))
+    scores = (weights * products).sum(axis=2)
     system_ids = list(content.system_ids)
     covered = np.array([[1.0 if s in page.systems else 0.0 for s in system_ids] for page in pages])
     chosen = np.zeros((len(members), len(system_ids)))
@@ -276,7 +287,7 @@ def _dimensions(content: Content, counted: Counted) -> tuple[Spread, ...]:
     keys = _keys(content)
     keys = keys.assign(part="dimension:" + keys["dimension"])
     scale = _positions(table[table["part"].str.startswith("dimension:")], keys, ["part", "item"])
-    per_student = scale.groupby(["part", "student"], observed=True)["position"].mean()
+    per_student = _balanced(scale, ["part", "student"])
     one_sided = [f"dimension:{d.id}" for d in content.dimensions if d.one_sided]
     floored = per_student.index.get_level_values("part").isin(one_sided)
     per_student = per_student.where(~floored, per_student.clip(lower=0.5))
@@ -287,7 +298,7 @@ def _dimensions(content: Content, counted: Counted) -> tuple[Spread, ...]:
         for part, mean, sd, answered in zip(means.index, means, sds, sizes, strict=True)
     }
     spreads = []
-    for dimension in content.dimensions:
+    for dimension in content.matched_dimensions:
         part = f"dimension:{dimension.id}"
         mean, sd, answered = found.get(part, (0.0, 0.0, 0))
         left_out = counted.sizes.get(part, 0) - answered
@@ -345,7 +356,7 @@ def _parts(content: Content) -> list[Part]:
     for name, kind in (("values", "ranking"), ("checklist", "challenges")):
         if kinds.get(kind):
             parts.append(Part(name, {kinds[kind][0]: 1}, 1, kinds[kind][:1]))
-    for dimension in content.dimensions:
+    for dimension in content.matched_dimensions:
         items = [i.id for i in questionnaire.items if any(k.dimension == dimension.id for k in i.keys)]
         if items:
             parts.append(Part(f"dimension:{dimension.id}", dict.fromkeys(items, 1), len(items), items))

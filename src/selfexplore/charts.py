@@ -28,14 +28,14 @@ _BAR = 320
 _counter = itertools.count(1)
 
 
-def _figure(caption: str, svg: str, table: str) -> str:
+def figure_html(caption: str, svg: str, table: str) -> str:
     return (
         f'<figure class="se-chart">{svg}<figcaption>{escape(caption)}</figcaption>'
         f"<details><summary>The same figures as a table</summary>{scrolling(table, caption)}</details></figure>"
     )
 
 
-def _svg(title: str, rows: int, body: str) -> str:
+def svg_html(title: str, rows: int, body: str) -> str:
     chart_id = f"se-chart-{next(_counter)}"
     height = rows * _ROW + 8
     return (
@@ -62,9 +62,9 @@ def fit_chart(matches: Sequence[Match], caption: str) -> str:
         '<table><thead><tr><th scope="col">Field</th><th scope="col">Fit (0-100)</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
     )
-    return _figure(
+    return figure_html(
         caption + " (the line marks 50, as much for as against)",
-        _svg(caption, len(matches), midline + "".join(bars)),
+        svg_html(caption, len(matches), midline + "".join(bars)),
         table,
     )
 
@@ -75,7 +75,8 @@ def profile_chart(content: Content, scored: ScoredProfile) -> str:
     half = _WIDTH / 2 - 8
     bars = []
     rows = []
-    for row, dimension in enumerate(content.dimensions):
+    shown_dimensions = content.matched_dimensions
+    for row, dimension in enumerate(shown_dimensions):
         score = scored.scores[dimension.id]
         y = row * _ROW
         offset = (score.value - 0.5) * 2 * half
@@ -88,12 +89,11 @@ def profile_chart(content: Content, scored: ScoredProfile) -> str:
         )
         where = "neither" if score.unanswered or abs(offset) < 1e-9 else ("towards" if offset > 0 else "away")
         rows.append(f'<tr><th scope="row">{escape(dimension.label)}</th><td>{escape(shown)}</td><td>{where}</td></tr>')
-    axis = f'<line x1="{middle}" x2="{middle}" y1="18" y2="{len(content.dimensions) * _ROW + 4}" class="se-svg-axis"/>'
+    axis = f'<line x1="{middle}" x2="{middle}" y1="18" y2="{len(shown_dimensions) * _ROW + 4}" class="se-svg-axis"/>'
     table = (
         '<table><thead><tr><th scope="col">Dimension</th><th scope="col">Your value (0-1)</th>'
         f'<th scope="col">You lean</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
     caption = "Your profile: bars to the right lean towards a dimension, to the left away from it"
-    return _figure(
-        caption, _svg("Your profile across the 26 dimensions", len(content.dimensions), axis + "".join(bars)), table
-    )
+    title = f"Your profile across the {len(shown_dimensions)} dimensions"
+    return figure_html(caption, svg_html(title, len(shown_dimensions), axis + "".join(bars)), table)

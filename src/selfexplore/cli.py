@@ -165,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     export_session.add_argument("code", help="the session's join code")
     export_session.add_argument("--out", metavar="FILE", required=True, help="the file to write (.csv or .html)")
 
+    instrument = commands.add_parser(
+        "instrument", help="the questionnaire's evidence from the store's answers (reliability, retest)"
+    )
+    instrument.add_argument("--json", action="store_true", help="print JSON")
+    instrument.add_argument("--out", metavar="FILE", help="write the figures as an HTML page (readable only by you)")
+
     facilitate = commands.add_parser("facilitate", help="serve the facilitator dashboard (its own server)")
     facilitate.add_argument("--port", type=_port, default=FACILITATOR_PORT, metavar="N")
 
@@ -251,6 +257,36 @@ def _cmd_session(content: Content, args: argparse.Namespace) -> int:
             except OSError as error:
                 raise InputError(f"cannot write {args.out}: {error.strerror}") from None
             print(f"exported {figures.session.code} to {args.out}")
+    return 0
+
+
+def _cmd_instrument(content: Content, args: argparse.Namespace) -> int:
+    from selfexplore.instrument import evidence_json, render_evidence
+    from selfexplore.report import html_document
+    from selfexplore.services.facilitator import FacilitatorService
+
+    with Store.open(content, args.db) as store:
+        found = FacilitatorService(content, store).instrument()
+    if args.out:
+        page = html_document("The questionnaire's evidence · selfexplore", render_evidence(content, found))
+        try:
+            write_private(Path(args.out), page)
+        except OSError as error:
+            raise InputError(f"cannot write {args.out}: {error.strerror}") from None
+        print(f"the questionnaire's evidence written to {args.out}")
+    if args.json:
+        _print_json(evidence_json(found))
+    elif not args.out:
+        print(f"{found.respondents} students, {found.retakers} with a retake")
+        for d in found.dimensions:
+            if d.withheld:
+                print(f"{d.dimension:>20}  withheld: {d.withheld}")
+                continue
+            omega = f"{d.omega:.2f}" if d.omega is not None else "-"
+            retest = f"{d.retest:.2f}" if d.retest is not None else "-"
+            alpha = f"{d.alpha:.2f}" if d.alpha is not None else "-"
+            spread = f"{d.spread:.2f}" if d.spread is not None else "-"
+            print(f"{d.dimension:>20}  alpha {alpha}  omega {omega}  sd {spread}  retest {retest}  n {d.students}")
     return 0
 
 
@@ -456,6 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "session": _cmd_session,
             "delete": _cmd_delete,
             "adviser": _cmd_adviser,
+            "instrument": _cmd_instrument,
         }
         return commands[args.command](content, args)
     except ContentError as error:

@@ -73,6 +73,9 @@ class Dimension(_Model):
     # One-sided: nobody is asked to want the low end (low pay, no say); a student says how much the high
     # end matters, from "no effect" (0.5) up. Answers that play it down bring it back to 0.5, never below.
     one_sided: bool = False
+    # False: the key stays readable in answers and profiles saved before, but no field carries a value for
+    # it and the fit never uses it (competitive entry: shown on each page as information, from Match data).
+    matched: bool = True
 
 
 class BodySystem(_Model):
@@ -207,6 +210,39 @@ class ProfileValue(_Model):
     sources: tuple[Id, ...] = ()
 
 
+class Route(Fact):
+    """How a subspecialty is reached from its core specialty: the fellowship after the residency."""
+
+    years_added: float = Constraint(ge=0, le=8)  # the fellowship's years, after the core residency
+    certificate: Text  # the board certificate it leads to, and which board gives it
+
+
+class Family(_Model):
+    """A field that belongs to a core specialty: its route in, and its one line on the core's page."""
+
+    core: Id
+    line: Text
+    route: Route
+
+
+class Combined(Fact):
+    """A combined residency that leads to two or more boards at once (internal medicine-pediatrics)."""
+
+    name: Text
+    years: float = Constraint(ge=1, le=10)
+    partners: tuple[Id, ...] = Constraint(min_length=1)  # the other core specialties it joins this one with
+    page: Id | None = None  # the combined programme's own page, when it has one
+
+
+class Review(_Model):
+    """A physician's sign-off on a page: who (a role, never a required name), when, and what they read."""
+
+    role: Text
+    date: date
+    parts: tuple[Literal["facts", "profile"], ...] = Constraint(min_length=1)
+    note: Text | None = None
+
+
 class Field(_Model):
     """A specialty or a career path, with what its page says about it."""
 
@@ -220,6 +256,11 @@ class Field(_Model):
     training: Training
     fellowships: ListFact
     lifestyle: Fact
+    # How hard the field is to enter, from the Match's own data: information, never part of the fit.
+    entry: Fact | None = None
+    family: Family | None = None
+    combined: tuple[Combined, ...] = ()
+    reviews: tuple[Review, ...] = ()
     related: tuple[Id, ...] = ()
     systems: tuple[Id, ...] = ()
     # School events (resources.yaml) that suit this page in particular, beyond those for every specialty.
@@ -241,6 +282,12 @@ class Field(_Model):
         yield "training.sources", self.training.sources
         yield "fellowships.sources", self.fellowships.sources
         yield "lifestyle.sources", self.lifestyle.sources
+        if self.entry is not None:
+            yield "entry.sources", self.entry.sources
+        if self.family is not None:
+            yield "family.route.sources", self.family.route.sources
+        for index, combined in enumerate(self.combined):
+            yield f"combined[{index}].sources", combined.sources
         for index, degree in enumerate(self.degrees):
             yield f"degrees[{index}].sources", degree.sources
         for key, value in self.profile.items():
@@ -248,7 +295,9 @@ class Field(_Model):
                 yield f"profile.{key}.sources", value.sources
 
     def value(self, dimension: str) -> float:
-        return self.profile[dimension].value
+        """The field's value on a dimension; 0.5 (no lean) on one it carries none for (not matched)."""
+        found = self.profile.get(dimension)
+        return found.value if found is not None else 0.5
 
 
 # --- resources.yaml ---------------------------------------------------------------------------------
@@ -374,6 +423,12 @@ class Content:
     resources: Resources
     origin: str
     facilitation: tuple[SessionFormat, ...] = ()
+
+    @cached_property
+    def matched_dimensions(self) -> tuple[Dimension, ...]:
+        """The dimensions a student is matched on: every one but those kept only so that old answers read
+        (competitive entry)."""
+        return tuple(dimension for dimension in self.dimensions if dimension.matched)
 
     @cached_property
     def dimension_ids(self) -> tuple[str, ...]:
@@ -643,8 +698,8 @@ def _check_questionnaire(collector: _Collector, questionnaire: Questionnaire, di
     _check_unique(collector, [(file, s.id) for s in questionnaire.scales], "scales")
     _check_unique(collector, [(file, s.id) for s in questionnaire.sections], "sections")
     _check_unique(collector, [(file, i.id) for i in questionnaire.items], "items")
-    coverage = dict.fromkeys(dimension_ids, 0)
-    reversed_ = dict.fromkeys(dimension_ids, 0)
+    coverage = dict.fromkeys((d.id for d in dims.dimensions if d.matched), 0)
+    reversed_ = dict.fromkeys(coverage, 0)
     for index, item in enumerate(questionnaire.items):
         where = f"items[{index}]"
         if item.section not in section_ids:
@@ -662,6 +717,12 @@ def _check_questionnaire(collector: _Collector, questionnaire: Questionnaire, di
         for key_index, key in enumerate(item.keys):
             if key.dimension not in dimension_ids:
                 collector.add(file, f"{where}.keys[{key_index}].dimension", f"unknown dimension {key.dimension!r}")
+            elif key.dimension not in coverage:
+                collector.add(
+                    file,
+                    f"{where}.keys[{key_index}].dimension",
+                    f"{key.dimension!r} is not matched: no statement asks about it",
+                )
             else:
                 coverage[key.dimension] += 1
                 if key.reverse:
@@ -698,12 +759,15 @@ def _check_questionnaire(collector: _Collector, questionnaire: Questionnaire, di
 
 
 def _check_page(collector: _Collector, file: str, page: Field, dims: DimensionsFile, specialty_ids: set[str]) -> None:
-    dimension_ids = [d.id for d in dims.dimensions]
+    dimension_ids = [d.id for d in dims.dimensions if d.matched]
     for dimension_id in dimension_ids:
         if dimension_id not in page.profile:
             collector.add(file, f"profile.{dimension_id}", "is required: every page has a value for every dimension")
+    unmatched = {d.id for d in dims.dimensions if not d.matched}
     for key in page.profile:
-        if key not in dimension_ids:
+        if key in unmatched:
+            collector.add(file, f"profile.{key}", "is information, not part of the fit: say it in `entry` instead")
+        elif key not in dimension_ids:
             collector.add(file, f"profile.{key}", "is not a known dimension")
     system_ids = {s.id for s in dims.systems}
     for index, system in enumerate(page.systems):
@@ -719,6 +783,19 @@ def _check_page(collector: _Collector, file: str, page: Field, dims: DimensionsF
     _check_citations(collector, file, page.cited(), page.sources)
     if page.kind == "specialty" and page.degrees:
         collector.add(file, "degrees", "only career paths list degrees")
+    if page.kind == "specialty" and page.entry is None:
+        collector.add(file, "entry", "is required: a specialty page says how hard it is to enter, from Match data")
+    if page.family is not None:
+        if page.kind != "specialty":
+            collector.add(file, "family", "only a specialty belongs to a core specialty's family")
+        elif page.family.core == page.id or page.family.core not in specialty_ids:
+            collector.add(file, "family.core", f"unknown core specialty {page.family.core!r}")
+    for index, combined in enumerate(page.combined):
+        for partner in combined.partners:
+            if partner not in specialty_ids or partner == page.id:
+                collector.add(file, f"combined[{index}].partners", f"unknown partner specialty {partner!r}")
+        if combined.page is not None and combined.page not in specialty_ids:
+            collector.add(file, f"combined[{index}].page", f"unknown specialty {combined.page!r}")
 
 
 STALE_AFTER_MONTHS = 18

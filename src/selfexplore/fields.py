@@ -83,6 +83,12 @@ def render_field(content: Content, page: Field, scored: ScoredProfile | None = N
         items = "".join(f"<li>{escape(item)}</li>" for item in page.fellowships.items)
         parts.append(f"<h3>{heading}</h3><ul>{items}</ul>{_cite(page, page.fellowships.sources)}")
     parts.append(_fact(page, "Lifestyle", page.lifestyle))
+    if page.entry is not None:
+        parts.append(
+            f"<h3>Getting in</h3><p>{escape(page.entry.text)}{_cite(page, page.entry.sources)}</p>"
+            '<p class="se-muted">Information only: how hard a field is to enter is never part of your fit. '
+            "Your Society advisor can tell you what it means for you.</p>"
+        )
     if page.degrees:
         degrees = "".join(
             f"<li><strong>{escape(d.name)}</strong>: {escape(d.text)}{_cite(page, d.sources)}</li>"
@@ -111,7 +117,7 @@ def render_field(content: Content, page: Field, scored: ScoredProfile | None = N
 
 def _profile_table(content: Content, page: Field) -> str:
     rows = []
-    for dimension in content.dimensions:
+    for dimension in content.matched_dimensions:
         entry = page.profile[dimension.id]
         rows.append(
             f'<tr><th scope="row">{escape(dimension.label)}</th><td>{entry.value:.2f}</td>'
@@ -145,7 +151,7 @@ _AGREEMENT_WORDS = {"agree": "You agree", "differ": "You differ", "neither": "No
 
 def _beside(content: Content, page: Field, scored: ScoredProfile) -> str:
     rows = []
-    for dimension in content.dimensions:
+    for dimension in content.matched_dimensions:
         score = scored.scores[dimension.id]
         student = None if score.unanswered else score.value
         verdict = agreement(student, page.value(dimension.id))
@@ -193,7 +199,7 @@ def render_comparison(content: Content, pages: Iterable[Field], scored: ScoredPr
         fact_row("Fellowships and further training", (escape(", ".join(p.fellowships.items)) for p in chosen)),
         fact_row("Lifestyle", (escape(p.lifestyle.text) for p in chosen)),
     ]
-    for dimension in content.dimensions:
+    for dimension in content.matched_dimensions:
         cells = "".join(f"<td>{p.value(dimension.id):.2f}</td>" for p in chosen)
         mine = ""
         if scored is not None:

@@ -1,49 +1,54 @@
-"""Matching: a profile -> specialties or career paths ranked by fit, each with the reasons for it.
+"""Matching: a profile -> specialties or career paths (fields) ranked by fit, each with the reasons for it.
 
 The method (docs/matching.md explains it with a worked example):
 
 1. For each dimension, the student's *lean* is how far their value sits from neutral, doubled so that it
    runs from -1 (strongly low) through 0 (no preference) to +1 (strongly high): lean = 2 * value - 1.
-   A page's lean is worked out the same way from its profile value.
-2. The dimension's *contribution* is student lean x page lean when both lean the same way (a support).
-   When they lean opposite ways (a conflict) it counts CONFLICT_WEIGHT times: one thing a field works
-   against weighs more than one it goes along with. Either side neutral: no weight at all.
-3. A *strong conflict* is one on a dimension that defines the page, where the page sits near an end
-   (value at most DEFINING or at least 1 - DEFINING) and the student clearly leans the other way (value at
-   least CLEAR or at most 1 - CLEAR): the operating room for a surgical field and a student who wants to
-   stay out of it. A page with one or more strong conflicts loses STRONG_CONFLICT more, once, counted on
-   its strongest such conflict, so that agreement on many dimensions the page is near neutral on cannot
-   outweigh it.
-4. Body systems: each system the student chose that the page covers adds SYSTEM_WEIGHT divided by the
+   A field's lean is worked out the same way from its profile value.
+2. The dimension's *contribution* is student lean x field lean, weighted by what kind of agreement it is:
+   a shared interest (both lean high) counts DRAW_WEIGHT; a shared dislike (both lean low: the field lacks
+   what the student would rather not do) counts only ABSENCE_WEIGHT, so that a field is not carried to the
+   top by what it does not do; a conflict (they lean opposite ways) counts CONFLICT_WEIGHT. Either side
+   neutral: no weight at all.
+3. Body systems: each system the student chose that the field covers adds SYSTEM_WEIGHT divided by the
    number of systems chosen, so the systems together are worth at most SYSTEM_WEIGHT. Choosing a system
-   never counts against a page.
-5. The page's *score* is the sum of the contributions. The fit shown is 50 + 50 * tanh(score / SPREAD),
-   rounded: 50 means "as much for as against"; SPREAD was set over the persona suite so that a student's
-   first and tenth specialties sit well apart (docs/matching.md gives the figures). The fit is shown with
-   words (`fit_words`), because it is a measure of agreement with the student's answers, not a chance.
-6. Pages are ranked by score (highest first), ties broken by id, so the result is the same on every run
+   never counts against a field.
+4. The field's *score* is the sum of the contributions. The fit shown is 50 + 50 * tanh(score / SPREAD),
+   rounded: 50 means "as much for as against". The fit is shown with words (`fit_words`), because it is a
+   measure of agreement with the student's answers, not a chance.
+5. Fields are ranked by score (highest first), ties broken by id, so the result is the same on every run
    and does not depend on the order in which keys were given.
 
-Why this keeps the promises of the design: a page that is high on a dimension (page lean > 0) gains from
-every rise in the student's value on it (the contribution grows with the student's lean, only faster
-below the middle, and a rise can only end a strong conflict, never start one), and the fit is an
-increasing function of the score, so raising such a dimension never lowers that page's fit.
+No cliff edges: every contribution is a product of the two leans (zero where the kind of agreement
+changes), so a change of 0.05 in one field value (0.1 in its lean) moves a score by at most
+0.1 * max weight * the student's lean, and a fit by at most 50 / SPREAD times that (docs/matching.md gives
+the bound and the measured largest change). Competitive entry (the `prestige` key) is not matched: no field
+carries a value for it, and a profile that names it is read and ignored (selfexplore.content.Dimension).
+
+A *strong conflict* is named in words only (`Reason.strong`): a dimension on which the field sits near one
+end (at most DEFINING, or at least 1 - DEFINING) and the student clearly leans the other way. It weighs
+exactly what its lean product says, like any other conflict.
+
+Why this keeps the promises of the design: a field that is high on a dimension (field lean > 0) gains from
+every rise in the student's value on it (the contribution grows with the student's lean), and the fit is
+an increasing function of the score, so raising such a dimension never lowers that field's fit.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from selfexplore.content import Content, Field
 from selfexplore.profile import Profile
 
 SYSTEM_WEIGHT = 1.5
-SPREAD = 4.0
-CONFLICT_WEIGHT = 2.0
-STRONG_CONFLICT = 4.0
+SPREAD = 3.0
+DRAW_WEIGHT = 1.0
+ABSENCE_WEIGHT = 0.5
+CONFLICT_WEIGHT = 1.0
 DEFINING = 0.2
 CLEAR = 0.75
 
@@ -58,7 +63,12 @@ class Reason:
     contribution: float
     student: float | None = None
     page: float | None = None
-    strong: bool = False  # a strong conflict on a dimension that defines the page (see the module doc)
+    strong: bool = False  # a strong conflict on a dimension that defines the field (see the module doc)
+
+    @property
+    def absence(self) -> bool:
+        """A shared dislike: the field lacks what the student would rather not do."""
+        return self.contribution > 0 and self.student is not None and self.student < 0.5
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,16 @@ class Match:
     @property
     def strong_conflicts(self) -> tuple[Reason, ...]:
         return tuple(reason for reason in self.conflicts if reason.strong)
+
+    @property
+    def draws(self) -> tuple[Reason, ...]:
+        """What draws the student to the field: shared interests and body systems, strongest first."""
+        return tuple(reason for reason in self.supports if not reason.absence)
+
+    @property
+    def absences(self) -> tuple[Reason, ...]:
+        """What the field lacks that the student would rather not do, strongest first."""
+        return tuple(reason for reason in self.supports if reason.absence)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,28 +143,36 @@ def is_strong_conflict(student: float, page: float) -> bool:
     return (page <= DEFINING and student >= CLEAR) or (page >= 1.0 - DEFINING and student <= 1.0 - CLEAR)
 
 
-def explain(profile: Profile, page: Field) -> tuple[float, list[Reason]]:
-    """The page's score for this profile and every non-zero contribution to it."""
+def weight(student_lean: float, field_lean: float) -> float:
+    """The weight of one dimension's product of leans: a shared interest, a shared dislike or a conflict."""
+    if student_lean * field_lean < 0.0:
+        return CONFLICT_WEIGHT
+    return ABSENCE_WEIGHT if student_lean < 0.0 else DRAW_WEIGHT
+
+
+def contribution(student: float, target: float) -> float:
+    """One dimension's contribution to a field's score, from the student's value and the field's."""
+    a, b = lean(student), lean(target)
+    return weight(a, b) * a * b
+
+
+def explain(profile: Profile, field: Field) -> tuple[float, list[Reason]]:
+    """The field's score for this profile and every non-zero contribution to it."""
     reasons: list[Reason] = []
     # Sorted keys: the sum is then computed in one fixed order, so floating-point rounding cannot make
-    # the score depend on the order in which the profile's keys were given.
+    # the score depend on the order in which the profile's keys were given. A key no field carries a value
+    # for (competitive entry) is not matched.
     for key in sorted(profile.dimensions):
+        if key not in field.profile:
+            continue
         student = profile.dimensions[key]
-        target = page.value(key)
-        contribution = lean(student) * lean(target)
-        if contribution < 0.0:
-            contribution *= CONFLICT_WEIGHT
-        if contribution != 0.0:
-            reasons.append(Reason(key, contribution, student, target, is_strong_conflict(student, target)))
-    strong = [reason for reason in reasons if reason.strong]
-    if strong:
-        # The extra weight of a strong conflict is counted once, on the strongest of them, so that the
-        # score stays exactly the sum of the reasons shown.
-        first = min(strong, key=lambda reason: (reason.contribution, reason.key))
-        reasons[reasons.index(first)] = replace(first, contribution=first.contribution - STRONG_CONFLICT)
+        target = field.value(key)
+        made = contribution(student, target)
+        if made != 0.0:
+            reasons.append(Reason(key, made, student, target, made < 0.0 and is_strong_conflict(student, target)))
     if profile.systems:
         share = SYSTEM_WEIGHT / len(profile.systems)
-        covered = set(page.systems)
+        covered = set(field.systems)
         reasons.extend(Reason(f"system:{s}", share) for s in sorted(profile.systems) if s in covered)
     return math.fsum(reason.contribution for reason in reasons), reasons
 

@@ -33,6 +33,8 @@ SECOND_SPECIALTIES = 2
 SECOND_WAYS = ("series", "group")
 PATH_FIT_MIN = 55
 ADVISOR_STEP = "society-advisor_meeting"
+BREADTH_STEP = "breadth_explore"
+SERIES_EVENT = "specialty-interest-series"
 MONTHS_AHEAD = 18
 
 PlanStatus = Literal["suggested", "accepted", "edited", "dismissed"]
@@ -106,15 +108,28 @@ def status_words(step: Step) -> str:
 
 def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tuple[Suggestion, ...]:
     found: list[Suggestion] = []
-    # Steps drawn from matches only when enough was answered for the ranking to mean something.
-    specialties = results.specialties if results.trustworthy else ()
+    # Steps drawn from matches only when enough was answered for the ranking to mean something, and the
+    # answers separate the fields (results.Results.separates); otherwise a step to explore broadly.
+    ranked = results.trustworthy and results.separates
+    specialties = results.specialties if ranked else ()
+    if results.trustworthy and not results.separates:
+        series = content.resources.events_by_id.get(SERIES_EVENT)
+        found.append(
+            Suggestion(
+                BREADTH_STEP,
+                "Read the pages of three specialties you know little about, then go to a Specialty Interest "
+                "Series session on the one you most wanted to read to the end.",
+                "Your answers do not yet separate the fields, so start broad rather than from a ranking.",
+                series.when if series is not None else "",
+            )
+        )
     for place, match in enumerate(specialties[: 1 + SECOND_SPECIALTIES], start=1):
         page = content.field(match.id)
         why = f"{match.name} is your match number {place} (fit {match.fit})."
         for way in ways_for(content, page):
             if place == 1 or way.step_id.removeprefix(f"{page.id}_") in SECOND_WAYS:
                 found.append(Suggestion(way.step_id, way.action, why, way.how))
-    if results.trustworthy and results.paths and results.paths[0].fit >= PATH_FIT_MIN:
+    if ranked and results.paths and results.paths[0].fit >= PATH_FIT_MIN:
         match = results.paths[0]
         why = f"{match.name} is your closest career path (fit {match.fit})."
         found.extend(Suggestion(w.step_id, w.action, why, w.how) for w in ways_for(content, content.field(match.id)))

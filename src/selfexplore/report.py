@@ -177,7 +177,7 @@ def report_body(content: Content, report: Report, sections: frozenset[ReportPart
         profile_rows = "".join(
             f'<tr><th scope="row">{escape(d.label)}</th><td>'
             f"{'not answered' if scores[d.id].unanswered else f'{scores[d.id].value:.2f}'}</td></tr>"
-            for d in content.dimensions
+            for d in content.matched_dimensions
         )
         parts.append(
             f"<{part}>My profile</{part}><table><thead><tr><th scope='col'>Dimension</th>"

@@ -1,12 +1,18 @@
-"""The student's matches, ready to show: ranked pages with reasons in plain words, tensions, suggestions
+"""The student's matches, ready to show: ranked fields with reasons in plain words, tensions, suggestions
 outside the top, and a warning when too little was answered to trust the ranking. Pure: no widgets.
+
+Answers that do not separate the fields are not ranked. When nearly every statement got the same answer
+(all "Agree", all "Neither", all "Not important"), when the student agreed with statements that say opposite
+things on many dimensions, or when the first field fits barely better than the middle of the list, the matches page says
+so, kindly, with what to do instead, and shows no list, no number and no ranking words; the plan suggests
+no field (`Results.separates`).
 
 Tensions: a value the student *stated* as important (answered high, or put in the top three of the values
 ranking) that one of their top matches works against (the page's value is at most TENSION_PAGE_MAX). The
 match can still be right for them; the tension is something to ask about, not a verdict.
 
-Suggestions outside the top: pages ranked below the top few whose strongest support is a dimension that is
-not the strongest support of any top match, so each suggestion shows another side of the student. When
+Suggestions outside the top: fields ranked below the top few whose strongest draw (a shared interest, not a
+shared dislike) is not the strongest draw of any top match, so each suggestion shows another side of the student. When
 there are not enough of those, the next best pages fill the list.
 """
 
@@ -19,7 +25,7 @@ from html import escape
 from selfexplore.charts import fit_chart, profile_chart
 from selfexplore.content import Content, Field
 from selfexplore.matching import FieldList, Match, Reason, fit_words, rank
-from selfexplore.scoring import Answer, ScoredProfile, score_answers
+from selfexplore.scoring import Answer, AnswerStyle, ScoredProfile, answer_style, score_answers
 
 TOP = 3
 SHOWN = 10
@@ -29,10 +35,15 @@ TRUST_THRESHOLD = 0.6
 TENSION_STUDENT_MIN = 0.75
 TENSION_PAGE_MAX = 0.35
 RANKED_AS_IMPORTANT = 3
+# The first field must fit at least this many points better than the middle field of the list for the
+# answers to separate the fields: below it the order of the list says more about small differences between
+# pages than about the student.
+SEPARATION = 8
 FIT_EXPLAINED = (
-    "The fit says how far a field agrees with what you answered: 50 is as much for as against, and it rises "
-    "with every view the field shares and falls, twice as fast, with every one it works against. It is not "
-    "a chance of matching or of being happy in a field, and the same number means the same for every field."
+    "The fit says how far a field agrees with what you answered: 50 is as much for as against. It rises with "
+    "each interest the field shares with you, a little with each thing it lacks that you would rather not do, "
+    "and falls with each thing it has that you would rather not. It is not a chance of matching or of being "
+    "happy in a field."
 )
 
 
@@ -51,7 +62,8 @@ class Results:
     scored: ScoredProfile
     specialties: tuple[Match, ...]
     paths: tuple[Match, ...]
-    ranking: tuple[str, ...]
+    ranking: tuple[str, ...]  # the values order the student saved (empty until they save one)
+    style: AnswerStyle
 
     def matches(self, kind: FieldList) -> tuple[Match, ...]:
         return self.specialties if kind == "specialties" else self.paths
@@ -59,6 +71,14 @@ class Results:
     @property
     def trustworthy(self) -> bool:
         return self.scored.completeness >= TRUST_THRESHOLD
+
+    @property
+    def separates(self) -> bool:
+        """Whether the answers tell the fields apart enough to rank them (see the module's docstring)."""
+        if self.style.alike or self.style.acquiescent or len(self.specialties) < 2:
+            return False
+        middle = self.specialties[len(self.specialties) // 2]
+        return self.specialties[0].fit - middle.fit >= SEPARATION
 
 
 def build_results(content: Content, answers: Mapping[str, Answer]) -> Results:
@@ -70,6 +90,7 @@ def build_results(content: Content, answers: Mapping[str, Answer]) -> Results:
         specialties=rank(content, scored.profile, "specialties"),
         paths=rank(content, scored.profile, "paths"),
         ranking=ranking if isinstance(ranking, tuple) else (),
+        style=answer_style(content, answers),
     )
 
 
@@ -86,7 +107,7 @@ def tensions(content: Content, results: Results, kind: FieldList, top: int = TOP
     stated: dict[str, int | None] = {}
     for place, value in enumerate(results.ranking[:RANKED_AS_IMPORTANT], start=1):
         stated[value] = place
-    for dimension in content.dimensions:
+    for dimension in content.matched_dimensions:
         score = results.scored.scores[dimension.id]
         if dimension.group == "values" and not score.unanswered and score.value >= TENSION_STUDENT_MIN:
             stated.setdefault(dimension.id, None)
@@ -96,7 +117,7 @@ def tensions(content: Content, results: Results, kind: FieldList, top: int = TOP
         here = [
             Tension(value, page.id, page.name, results.scored.profile.value(value), page.value(value), place)
             for value, place in stated.items()
-            if page.value(value) <= TENSION_PAGE_MAX
+            if value in page.profile and page.value(value) <= TENSION_PAGE_MAX
         ]
         found.extend(sorted(here, key=lambda t: (-(t.student - t.page), t.value)))
     return tuple(found)
@@ -107,12 +128,12 @@ def suggestions(
 ) -> tuple[Match, ...]:
     """A few pages outside the top worth a look (see the module's docstring): first from beyond the list
     already shown, when they still fit better than not (fit above 50), then from the rest of that list."""
-    leading = {m.supports[0].key for m in matches[:top] if m.supports}
+    leading = {m.draws[0].key for m in matches[:top] if m.draws}
     rest = [*(m for m in matches[shown:] if m.fit > 50), *matches[top:shown]]
-    different = [m for m in rest if m.supports and m.supports[0].key not in leading]
+    different = [m for m in rest if m.draws and m.draws[0].key not in leading]
     chosen: list[Match] = []
     for match in different:
-        if match.supports[0].key not in {c.supports[0].key for c in chosen}:
+        if match.draws[0].key not in {c.draws[0].key for c in chosen}:
             chosen.append(match)
         if len(chosen) == count:
             return tuple(chosen)
@@ -146,7 +167,8 @@ def _leaning(student: float) -> str:
 
 def reason_words(content: Content, match: Match, reason: Reason) -> str:
     """One reason as an escaped HTML sentence a student can check against the page: what the student said,
-    and the page's own line on where the field sits on that dimension."""
+    and the page's own line on where the field sits on that dimension. A shared interest says "and", a
+    shared dislike says the field has little of it, a conflict says "but"."""
     name = escape(match.name)
     if reason.key.startswith("system:"):
         system_id = reason.key.removeprefix("system:")
@@ -155,10 +177,13 @@ def reason_words(content: Content, match: Match, reason: Reason) -> str:
         return f"<strong>{escape(label)}</strong>: you chose it, and {name} works with it."
     dimension = content.dimensions_by_id[reason.key]
     student = reason.student if reason.student is not None else 0.5
-    why = content.field(match.id).profile[reason.key].why
+    why = escape(content.field(match.id).profile[reason.key].why)
+    label = escape(dimension.label)
+    if reason.absence:
+        return f"<strong>{label}</strong>: {_leaning(student)}, and {name} has little of it: {why}"
     joint = "and" if reason.contribution > 0 else "but"
     strong = " <em>A strong conflict: this is central to the field.</em>" if reason.strong else ""
-    return f"<strong>{escape(dimension.label)}</strong>: {_leaning(student)}, {joint} in {name}: {escape(why)}{strong}"
+    return f"<strong>{label}</strong>: {_leaning(student)}, {joint} in {name}: {why}{strong}"
 
 
 def tension_words(content: Content, tension: Tension) -> str:
@@ -187,15 +212,22 @@ _HEADINGS: Mapping[FieldList, tuple[str, str]] = {
 }
 
 
+def _reasons(content: Content, match: Match) -> str:
+    """What draws the student, what the field also lacks as they wanted, and what works against it."""
+    draws = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.draws)[:4])
+    absences = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.absences)[:3])
+    conflicts = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.conflicts)[:3])
+    return (
+        f"<h4>What draws you</h4><ul>{draws or '<li>Nothing stands out yet.</li>'}</ul>"
+        + (f"<h4>Also absent here, as you wanted</h4><ul>{absences}</ul>" if absences else "")
+        + f"<h4>What works against it</h4><ul>{conflicts or '<li>Nothing stands out.</li>'}</ul>"
+    )
+
+
 def _match_item(
     content: Content, match: Match, best: Match, place: int, link: Callable[[str], str], open_: bool
 ) -> str:
-    supports = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.supports)[:4])
-    conflicts = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.conflicts)[:3])
-    body = (
-        f"<h4>What fits</h4><ul>{supports or '<li>Nothing stands out yet.</li>'}</ul>"
-        f"<h4>What does not</h4><ul>{conflicts or '<li>Nothing stands out.</li>'}</ul>"
-    )
+    body = _reasons(content, match)
     name = escape(match.name)
     href = escape(link(match.id), quote=True)
     fit = f'<span class="se-fit">fit {match.fit}: {escape(fit_words(match, best))}</span>'
@@ -208,13 +240,52 @@ def _match_item(
     )
 
 
+def not_separated_words(results: Results) -> str:
+    """Why the answers do not rank the fields yet, kindly, in the student's terms."""
+    style = results.style
+    if style.acquiescent:
+        return (
+            "You agreed with many statements that say opposite things, for example that you would enjoy "
+            "something and also that you would rather avoid it. That is common when everything sounds "
+            "good, and it is fine: it means these answers cannot tell the fields apart."
+        )
+    if style.alike:
+        return (
+            "You gave nearly every statement the same answer. That can mean you are open to almost "
+            "everything, or that you have no view yet on most of it; either way, the answers cannot tell "
+            "the fields apart."
+        )
+    return (
+        "Your answers lean only a little either way, so every field fits them about as well as the next: a "
+        "ranked list would mostly show small differences between the pages, not you."
+    )
+
+
+NOT_SEPARATED_NEXT = (
+    "<li>Go back to the Interests and Values pages and answer again where you do have a view, using the ends "
+    "of the scale for what really draws you or puts you off.</li>"
+    "<li>Read the pages of a few specialties you know little about, and notice which ones you want to read to "
+    "the end.</li>"
+    "<li>Go to a Specialty Interest Series session or two and talk with your Society advisor about what you "
+    "noticed. Breadth is a good place to start from.</li>"
+)
+
+
+def render_not_separated(results: Results) -> str:
+    return (
+        '<div class="se-notice" role="note"><h2>Your answers do not yet separate the fields</h2>'
+        f"<p>{escape(not_separated_words(results))}</p><p>What you can do instead:</p>"
+        f"<ul>{NOT_SEPARATED_NEXT}</ul></div>"
+    )
+
+
 def render_matches(content: Content, results: Results, kind: FieldList, link: Callable[[str], str]) -> str:
     """The matches of one kind as escaped HTML: warning, top list with reasons, tensions, suggestions, chart."""
     plural, singular = _HEADINGS[kind]
     matches = results.matches(kind)
     parts: list[str] = []
     if results.scored.completeness == 0 and not results.scored.profile.systems:
-        # With nothing answered every page sits at 50: a list would only be alphabetical order.
+        # With nothing answered every field sits at 50: a list would only be alphabetical order.
         return (
             '<div class="se-warning" role="note"><p><strong>Nothing answered yet.</strong> Answer the questions '
             "on the Interests and Values pages, and your matches appear here with the reasons for each.</p></div>"
@@ -224,6 +295,8 @@ def render_matches(content: Content, results: Results, kind: FieldList, link: Ca
             '<div class="se-warning" role="note"><p><strong>Too little answered to trust this ranking.</strong> '
             f"{escape(warning_words(results))}</p></div>"
         )
+    elif not results.separates:
+        return render_not_separated(results)
     items = "".join(
         _match_item(content, match, matches[0], place, link, open_=place <= TOP)
         for place, match in enumerate(matches[:SHOWN], start=1)
@@ -245,7 +318,7 @@ def render_matches(content: Content, results: Results, kind: FieldList, link: Ca
     if extra:
         listed = "".join(
             f'<li><a href="{escape(link(m.id), quote=True)}">{escape(m.name)}</a> (fit {m.fit}): '
-            f"{reason_words(content, m, quotable(m.supports)[0]) if quotable(m.supports) else ''}</li>"
+            f"{reason_words(content, m, quotable(m.draws)[0]) if quotable(m.draws) else ''}</li>"
             for m in extra
         )
         parts.append(
@@ -307,7 +380,7 @@ def compare_attempts(
     content: Content, before: Results, after: Results, numbers: tuple[int, int], kind: FieldList = "specialties"
 ) -> Movement:
     moved = []
-    for dimension in content.dimensions:
+    for dimension in content.matched_dimensions:
         old, new = before.scored.scores[dimension.id], after.scored.scores[dimension.id]
         if old.unanswered or new.unanswered:
             continue

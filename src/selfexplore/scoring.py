@@ -4,16 +4,25 @@ The method, in words an adviser can check (docs/matching.md tells it at length):
 
 * An answer on a scale with n points is placed on 0..1: the first label is 0, the last is 1, the others
   evenly between (on a five-point scale: 0, 0.25, 0.5, 0.75, 1).
-* On a one-sided scale (importance: "Not important to me" ... "Essential to me") the first label is the
-  middle, 0.5, and the last is 1: not caring about a value is no preference, never a wish for its opposite.
 * A reverse-keyed item is turned round (1 - x), so "I would rather not..." counts against the dimension.
-* A dimension's value is the plain mean of its answered items. Every item counts the same: there is no
-  hidden weighting.
+* On an importance scale (one-sided: "Not important to me" ... "Essential to me") only the answers above
+  its middle set a value apart: "Very important" is 0.75 and "Essential to me" 1, and the middle and below
+  ("Not important", "Slightly", "Moderately") are 0.5, no preference. Not caring about something is never
+  a wish for its opposite, and a moderate answer does not separate the fields.
+* Balanced keying: a dimension's value is the average of two halves, the mean of its statements worded one
+  way and the mean of those worded the other way (turned round). A student who agrees with every statement
+  agrees with both halves, and the two cancel: the dimension stays near the middle whatever the number of
+  statements on each side. With only one side answered, that side's mean is the value.
 * A one-sided dimension (a value nobody is asked to want the opposite of: pay, a say over the work) never
   goes below 0.5: answers that play it down bring it back to "no preference", not past it.
 * A dimension with no answered item stays at 0.5, "no preference", and is marked unanswered, so that it
   carries no weight in matching.
 * Completeness is the share of a dimension's items that were answered.
+
+`answer_style` looks at the answers themselves: whether nearly all of them sit on one point of their scale
+(all "Agree", all "Neither", all "Not important"), and whether the student agreed with statements that say
+opposite things (acquiescent answering). The matches page says so, kindly, instead of ranking answers that
+do not separate the fields.
 """
 
 from __future__ import annotations
@@ -76,12 +85,15 @@ class ScoredProfile:
         }
 
 
-def item_position(questionnaire: Questionnaire, item: Item, answer: int) -> float:
-    """Where a 1-based answer on the item's scale sits on 0..1. On a one-sided (importance) scale the first
-    label is the middle, 0.5: not caring about something is no preference, not a wish for its opposite."""
+def item_position(questionnaire: Questionnaire, item: Item, answer: int, *, raw: bool = False) -> float:
+    """Where a 1-based answer on the item's scale sits on 0..1. On a one-sided (importance) scale, an answer
+    at or below the middle label is 0.5, no preference, and the answers above it run evenly up to 1.
+    `raw=True` gives the plain place on the scale (the first label 0, the last 1)."""
     scale = questionnaire.scale_of(item)
     share = (answer - 1) / (scale.points - 1)
-    return 0.5 + 0.5 * share if scale.one_sided else share
+    if not scale.one_sided or raw:
+        return share
+    return 0.5 + max(0.0, share - 0.5)
 
 
 def check_answer(content: Content, item_id: str, answer: object) -> Answer:
@@ -120,8 +132,8 @@ def ticked_challenges(content: Content, answers: Mapping[str, Answer]) -> tuple[
 
 
 def value_ids(content: Content) -> tuple[str, ...]:
-    """The values dimensions, in content order: the options of the ranking item."""
-    return tuple(d.id for d in content.dimensions if d.group == "values")
+    """The values dimensions that are matched, in content order: the options of the ranking item."""
+    return tuple(d.id for d in content.dimensions if d.group == "values" and d.matched)
 
 
 def values_by_score(content: Content, scored: ScoredProfile) -> tuple[str, ...]:
@@ -154,9 +166,10 @@ def parse_answers(data: object, content: Content) -> dict[str, Answer]:
 def score_answers(content: Content, answers: Mapping[str, Answer]) -> ScoredProfile:
     """Turn answers into a scored profile. Answers must already be checked (see parse_answers)."""
     questionnaire = content.questionnaire
-    sums = dict.fromkeys(content.dimension_ids, 0.0)
-    answered = dict.fromkeys(content.dimension_ids, 0)
-    totals = dict.fromkeys(content.dimension_ids, 0)
+    # Per dimension, the positions of its statements worded each way: (forward, reversed and turned round).
+    matched = [d.id for d in content.matched_dimensions]
+    halves = {key: ([], []) for key in matched}  # type: dict[str, tuple[list[float], list[float]]]
+    totals = dict.fromkeys(matched, 0)
     systems: tuple[str, ...] = ()
     for item in questionnaire.items:
         answer = answers.get(item.id)
@@ -170,23 +183,103 @@ def score_answers(content: Content, answers: Mapping[str, Answer]) -> ScoredProf
             totals[key.dimension] += 1
             if isinstance(answer, int):
                 position = item_position(questionnaire, item, answer)
-                sums[key.dimension] += 1.0 - position if key.reverse else position
-                answered[key.dimension] += 1
+                forward, reversed_ = halves[key.dimension]
+                (reversed_ if key.reverse else forward).append(1.0 - position if key.reverse else position)
     one_sided = {d.id for d in content.dimensions if d.one_sided}
 
     def value(key: str) -> float:
-        if not answered[key]:
+        sides = [sum(half) / len(half) for half in halves[key] if half]
+        if not sides:
             return NEUTRAL
-        mean = sums[key] / answered[key]
+        mean = sum(sides) / len(sides)
         return max(mean, NEUTRAL) if key in one_sided else mean
 
     scores = {
         key: DimensionScore(
             value=value(key),
-            answered=answered[key],
+            answered=len(halves[key][0]) + len(halves[key][1]),
             total=totals[key],
         )
-        for key in content.dimension_ids
+        for key in matched
     }
     profile = Profile({key: score.value for key, score in scores.items() if not score.unanswered}, systems)
     return ScoredProfile(profile, scores)
+
+
+# --- how the student answered ---------------------------------------------------------------------------
+
+# Nearly every answer (all but one in thirty) on one point of its scale: the answers say the same about everything.
+ALIKE_SHARE = 0.97
+# Agreeing with a statement and with its opposite on at least this share of the dimensions where both were
+# answered: acquiescent answering (agreeing with whatever is asked).
+ACQUIESCENT_SHARE = 0.5
+AGREED = 0.75  # a raw position of "Agree" (or "Very important") and above
+
+
+@dataclass(frozen=True)
+class AnswerStyle:
+    """How the student answered, looked at apart from what the answers say."""
+
+    answered: int  # statements answered
+    alike_share: float  # the share of them on the most used point of their own scale
+    opposite_pairs: int  # dimensions where both ways of wording were answered
+    agreed_both_ways: int  # ... and the student agreed with both
+
+    @property
+    def alike(self) -> bool:
+        """Nearly every statement got the same answer (all "Agree", all "Neither", all "Not important")."""
+        return self.answered > 0 and self.alike_share >= ALIKE_SHARE
+
+    @property
+    def acquiescent(self) -> bool:
+        """The student agreed with statements that say opposite things on many dimensions."""
+        return self.opposite_pairs > 0 and self.agreed_both_ways / self.opposite_pairs >= ACQUIESCENT_SHARE
+
+
+def answer_style(content: Content, answers: Mapping[str, Answer]) -> AnswerStyle:
+    """Whether the answers sit on one point of their scales, and whether opposite statements were both agreed
+    with (each dimension counted once)."""
+    questionnaire = content.questionnaire
+    per_scale: dict[str, dict[int, int]] = {}
+    agreed: dict[str, tuple[bool, bool]] = {}
+    answered = 0
+    for item in questionnaire.items:
+        answer = answers.get(item.id)
+        if item.kind != "scale" or not isinstance(answer, int):
+            continue
+        answered += 1
+        counts = per_scale.setdefault(item.scale or "", {})
+        counts[answer] = counts.get(answer, 0) + 1
+        high = item_position(questionnaire, item, answer, raw=True) >= AGREED
+        for key in item.keys:
+            forward, reversed_ = agreed.get(key.dimension, (False, False))
+            agreed[key.dimension] = (forward or (high and not key.reverse), reversed_ or (high and key.reverse))
+    both = _both_ways(content)
+    modal = sum(max(counts.values()) for counts in per_scale.values())
+    pairs = [dimension for dimension in both if _answered_both_ways(questionnaire, answers, dimension)]
+    return AnswerStyle(
+        answered=answered,
+        alike_share=modal / answered if answered else 0.0,
+        opposite_pairs=len(pairs),
+        agreed_both_ways=sum(1 for dimension in pairs if all(agreed.get(dimension, (False, False)))),
+    )
+
+
+def _both_ways(content: Content) -> tuple[str, ...]:
+    """The dimensions with statements worded both ways."""
+    ways: dict[str, set[bool]] = {}
+    for item in content.questionnaire.items:
+        for key in item.keys:
+            ways.setdefault(key.dimension, set()).add(key.reverse)
+    return tuple(dimension for dimension, seen in ways.items() if seen == {True, False})
+
+
+def _answered_both_ways(questionnaire: Questionnaire, answers: Mapping[str, Answer], dimension: str) -> bool:
+    seen = {
+        key.reverse
+        for item in questionnaire.items
+        if isinstance(answers.get(item.id), int)
+        for key in item.keys
+        if key.dimension == dimension
+    }
+    return seen == {True, False}

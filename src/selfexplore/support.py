@@ -40,7 +40,10 @@ def render_help(content: Content, challenge_ids: Iterable[str]) -> str:
     found = help_for(content, challenge_ids)
     if not found:
         return "<p>Nothing ticked. Whatever comes up later, your Society advisor is a good first person to ask.</p>"
-    parts = []
+    parts = [
+        "<p class=\"se-muted\">These pairings are the workbook's suggestions, not the school's rules: check "
+        "them with your Society advisor, who knows who can help best.</p>"
+    ]
     for entry in found:
         supports = "".join(
             f"<li><strong>{escape(s.name)}</strong>: {escape(s.what)} <em>How to reach them:</em> "

@@ -129,3 +129,15 @@ class TestDashboard:
         with pytest.raises(TraitError, match="Invalid selection"):  # traitlets refuses unknown options
             view.session_choice.value = "ZZZ-ZZZ"
         assert "5 joined" in view.figures.value
+
+
+class TestTheQuestionnairesEvidence:
+    def test_it_is_worked_out_when_asked_for_and_withheld_for_a_small_store(
+        self, content: Content, store: Store
+    ) -> None:
+        group_of(store, 6)
+        view = dashboard(content, store)
+        assert view.evidence.value == ""
+        view.evidence_button.click()
+        assert "The questionnaire's evidence" in view.evidence.value
+        assert "Nothing to show yet: fewer than 20 students" in view.evidence.value

@@ -255,7 +255,7 @@ class TestQuestionPages:
         attempt = opened.app.visit.attempt
         assert attempt is not None and store.answers(attempt) == {"i01": 4}
         assert opened.status.startswith("Saved statement 1 (Agree)")
-        assert "1 of 70 answered" in opened.app.chrome.progress.value
+        assert f"1 of {len(content.questionnaire.items)} answered" in opened.app.chrome.progress.value
 
     def test_saved_answers_are_shown_again_without_being_saved_twice(self, content: Content, store: Store) -> None:
         opened = started(content, store)
@@ -304,9 +304,13 @@ class TestQuestionPages:
             ranking.up.click()  # the third finds it first already: nothing moves
         attempt = opened.app.visit.attempt
         assert attempt is not None
-        assert store.answers(attempt)["values_ranking"] == (values[2], values[0], values[1], *values[3:])
+        # Moving keeps nothing: a place the student has not confirmed is never saved, nor quoted back.
+        assert "values_ranking" not in store.answers(attempt)
+        assert "nothing is kept until then" in opened.status
         assert ranking.listing.options[0] == (f"1. {content.dimensions_by_id[values[2]].label}", values[2])
-        assert opened.app.shell.status["key"] == "values_ranking"
+        ranking.keep.click()
+        assert store.answers(attempt)["values_ranking"] == (values[2], values[0], values[1], *values[3:])
+        assert opened.app.shell.status["key"] == "values_ranking" and ranking.keep.description == "Order saved"
 
     def test_a_move_with_nothing_chosen_moves_nothing(self, content: Content, store: Store) -> None:
         opened = started(content, store)
@@ -450,7 +454,7 @@ class TestMatchesPage:
         view = opened.go("page=matches")
         assert isinstance(view, MatchesView)
         html = view.results_html.value
-        assert "Specialties that fit you best" in html and "What fits" in html
+        assert "Specialties that fit you best" in html and "What draws you" in html
         assert 'href="?page=specialties&amp;id=' in html and "pass=" not in html
         assert "Too little answered" not in html
         view.kind.set_state({"index": 1})

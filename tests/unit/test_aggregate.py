@@ -29,7 +29,7 @@ from selfexplore.records import HISTORY_LIMIT, GroupRows
 from selfexplore.scoring import Answer, score_answers, value_ids
 from selfexplore.store import Store
 from selfexplore.store import facade as store_module
-from tests.helpers import tags
+from tests.helpers import answers_leaning, tags
 
 
 def stored(value: Answer) -> str:
@@ -376,24 +376,28 @@ class TestSteps:
     def test_students_count_in_the_order_they_answered_from_when_they_joined(self, content: Content) -> None:
         """The first to join answers last, and one who answered at home joins late: neither is counted
         among the first five, and neither displaces one of them."""
+        toward, away = (
+            answers_leaning(content, {"patient_contact"}),
+            answers_leaning(content, set(), {"patient_contact"}),
+        )
         room = Room()
         for student in range(6):
             room.join(student)
         for student in range(1, 6):
-            room.answer(student, everything(content, 5))
+            room.answer(student, toward)
         room.wait()
         counted = aggregate(content, room.rows())
-        high, low = (score_answers(content, everything(content, v)).scores["patient_contact"].value for v in (5, 1))
+        high, low = (score_answers(content, given).scores["patient_contact"].value for given in (toward, away))
         assert high != low
         assert counted.matched == 5 and mean_of(counted, "patient_contact") == pytest.approx(high)
-        room.answer(0, everything(content, 1))
-        room.answer(6, everything(content, 1))  # at home, before joining
+        room.answer(0, away)
+        room.answer(6, away)  # at home, before joining
         room.join(6)
         room.wait()
         assert figures_of(aggregate(content, room.rows())) == figures_of(counted)
         for student in range(7, 10):
             room.join(student)
-            room.answer(student, everything(content, 1))
+            room.answer(student, away)
         room.wait()
         grown = aggregate(content, room.rows())
         assert grown.matched == 10 and mean_of(grown, "patient_contact") == pytest.approx((high + low) / 2)

@@ -29,6 +29,7 @@ RULES = (
     "markup",
     "matching",
     "fields",
+    "instrument",
     "plan",
     "profile",
     "records",

@@ -83,8 +83,8 @@ VALUES = [
     "team_based",
     "service_underserved",
     "autonomy",
-    "prestige",
 ]
+NOT_MATCHED = ["prestige"]  # competitive entry: information on each page, never asked about or matched
 SYSTEMS = [
     "nervous_system",
     "skin",
@@ -136,8 +136,9 @@ class TestShippedPack:
         assert validate_content() == []
 
     def test_dimensions_and_systems_are_those_of_the_contract(self, content: Content) -> None:
-        assert list(content.dimension_ids) == WORK + VALUES
-        assert [d.group for d in content.dimensions] == ["work"] * len(WORK) + ["values"] * len(VALUES)
+        assert list(content.dimension_ids) == WORK + VALUES + NOT_MATCHED
+        assert [d.group for d in content.dimensions] == ["work"] * len(WORK) + ["values"] * (len(VALUES) + 1)
+        assert [d.id for d in content.matched_dimensions] == WORK + VALUES
         assert list(content.system_ids) == SYSTEMS
 
     def test_every_contract_specialty_and_path_is_present(self, content: Content) -> None:

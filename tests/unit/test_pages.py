@@ -49,4 +49,4 @@ class TestRenderPage:
     @pytest.mark.parametrize("page_id", ["anesthesiology", "physician-scientist"])
     def test_the_profile_table_has_every_dimension(self, content: Content, page_id: str) -> None:
         html = render_field(content, content.field(page_id))
-        assert html.count('<th scope="row">') == len(content.dimensions)
+        assert html.count('<th scope="row">') == len(content.matched_dimensions)

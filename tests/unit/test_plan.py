@@ -12,17 +12,19 @@ from selfexplore.matching import FIT_BANDS, Match, fit_words
 from selfexplore.plan import PATH_FIT_MIN, SECOND_SPECIALTIES, SECOND_WAYS, suggest
 from selfexplore.results import Results, build_results
 from selfexplore.scoring import Answer
+from tests.helpers import answers_leaning
 
 
 def every_statement_answered(content: Content) -> dict[str, Answer]:
-    return {item.id: 3 for item in content.questionnaire.items if item.kind == "scale"}
+    """A student with clear views on some of the work (so the answers separate the fields), none on the rest."""
+    return answers_leaning(content, {"procedures", "acuity", "children"}, {"laboratory", "research"})
 
 
 def results_with(content: Content, *, path_fits: tuple[int, ...] = (40, 30)) -> Results:
     """A ranking whose specialties come in content order and whose paths have the given fits, from a
     student who answered everything (so the ranking is one the plan draws on)."""
     made = build_results(content, every_statement_answered(content))
-    assert made.trustworthy
+    assert made.trustworthy and made.separates
     specialties = tuple(replace(m, fit=90 - n) for n, m in enumerate(made.specialties))
     paths = (
         tuple(replace(m, fit=fit) for m, fit in zip(made.paths, path_fits, strict=False)) + made.paths[len(path_fits) :]

@@ -33,7 +33,7 @@ class TestPages:
         assert f"How to explore it at {content.resources.school.name}" in plain
         assert "This page beside your own profile" not in plain
         assert "This page beside your own profile" in beside
-        assert beside.count("<tr class=") == len(content.dimensions)
+        assert beside.count("<tr class=") == len(content.matched_dimensions)
         assert "script" not in tags(beside)
         assert ways_for(content, page), "every page says how to explore it here"
 
@@ -76,7 +76,7 @@ class TestPages:
         scored = score_answers(content, {"i01": 5})
         html = render_comparison(content, pages, scored)
         assert html.count('<th scope="col">') == 5  # What, three pages, You
-        assert html.count('<tr><th scope="row">') == 5 + len(content.dimensions)
+        assert html.count('<tr><th scope="row">') == 5 + len(content.matched_dimensions)
 
 
 class TestPlan:

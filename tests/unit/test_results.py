@@ -124,7 +124,7 @@ class TestCharts:
         scored = score_answers(content, {"i01": 5})
         html = profile_chart(content, scored)
         assert 'role="img"' in html and "<title" in html
-        assert html.count('<th scope="row">') == len(content.dimensions)
+        assert html.count('<th scope="row">') == len(content.matched_dimensions)
         assert "not answered" in html
 
     def test_the_fit_chart_lists_each_match_with_its_fit(self) -> None:

@@ -6,7 +6,8 @@ import pytest
 
 from selfexplore.content import Content
 from selfexplore.errors import InputError
-from selfexplore.scoring import check_answer, parse_answers, score_answers
+from selfexplore.scoring import answer_style, check_answer, parse_answers, score_answers
+from tests.helpers import answers_leaning
 
 
 def _items_for(content: Content, dimension: str, *, reverse: bool) -> list[str]:
@@ -28,7 +29,7 @@ class TestScoreAnswers:
     def test_no_answers_leaves_every_dimension_neutral_and_unanswered(self, content: Content) -> None:
         scored = score_answers(content, {})
         assert dict(scored.profile.dimensions) == {}
-        assert set(scored.unanswered) == set(content.dimension_ids)
+        assert set(scored.unanswered) == {d.id for d in content.matched_dimensions}
         assert all(score.value == 0.5 and score.completeness == 0 for score in scored.scores.values())
 
     def test_top_answer_on_a_forward_item_gives_one(self, content: Content) -> None:
@@ -92,3 +93,32 @@ class TestAnswerValidation:
     def test_answers_must_be_an_object(self, content: Content) -> None:
         with pytest.raises(InputError, match="JSON object"):
             parse_answers([1, 2], content)
+
+
+class TestBalancedKeying:
+    def test_a_dimension_is_the_average_of_its_two_ways_of_wording_whatever_their_numbers(
+        self, content: Content
+    ) -> None:
+        keyed = [i for i in content.questionnaire.items if any(k.dimension == "procedures" for k in i.keys)]
+        forward = [i.id for i in keyed if not i.keys[0].reverse]
+        backward = [i.id for i in keyed if i.keys[0].reverse]
+        assert len(forward) != len(backward)  # two one way, one the other
+        agreeing = dict.fromkeys((*forward, *backward), 5)
+        assert score_answers(content, agreeing).profile.value("procedures") == pytest.approx(0.5)
+        meant = {**dict.fromkeys(forward, 5), **dict.fromkeys(backward, 1)}
+        assert score_answers(content, meant).profile.value("procedures") == pytest.approx(1.0)
+        one_side = dict.fromkeys(forward, 4)
+        assert score_answers(content, one_side).profile.value("procedures") == pytest.approx(0.75)
+
+
+class TestAnswerStyle:
+    def test_the_same_answer_everywhere_is_alike_and_agreeing_both_ways_is_acquiescent(self, content: Content) -> None:
+        statements = [i.id for i in content.questionnaire.items if i.kind == "scale"]
+        agree = answer_style(content, dict.fromkeys(statements, 5))
+        assert agree.alike and agree.acquiescent
+        middle = answer_style(content, dict.fromkeys(statements, 3))
+        assert middle.alike and not middle.acquiescent
+
+    def test_clear_views_on_a_few_dimensions_are_neither(self, content: Content) -> None:
+        style = answer_style(content, answers_leaning(content, {"children"}, {"operating_room"}))
+        assert not style.alike and not style.acquiescent

@@ -1,6 +1,7 @@
 """The facilitator's service: group sessions (create, list, close), their anonymous figures read once per
-refresh, and the exports made from the same figures. The dashboard's page and the `session` commands both
-use it; neither reads the store or works out a figure of its own.
+refresh, the exports made from the same figures, and the questionnaire's evidence over the whole store.
+The dashboard's page and the `session` and `instrument` commands all use it; none of them reads the store
+or works out a figure of its own.
 
 The figures are selfexplore.aggregate's: nothing about fewer than five students, counted in fives.
 """
@@ -13,6 +14,7 @@ from datetime import date
 
 from selfexplore.aggregate import Dashboard, aggregate, export_html, to_frame
 from selfexplore.content import Content
+from selfexplore.instrument import Evidence, evidence
 from selfexplore.records import GroupSession
 from selfexplore.store import Store
 
@@ -70,6 +72,10 @@ class FacilitatorService:
         """The session's figures, read from the store once (a StoreError when there is no such session)."""
         session = self.store.session(code)
         return Figures(session, aggregate(self.content, self.store.session_rows(session)))
+
+    def instrument(self) -> Evidence:
+        """The questionnaire's evidence over every student in the store (selfexplore.instrument)."""
+        return evidence(self.content, self.store.instrument_rows())
 
     def export(self, figures: Figures) -> Export:
         """The exports of figures already read: the CSV and the HTML describe the same moment."""

@@ -36,7 +36,7 @@ from selfexplore.records import (
 )
 from selfexplore.report import Report, build_report
 from selfexplore.results import Movement, Results, build_results, compare_attempts, paths_by_fit, previous_attempt
-from selfexplore.scoring import Answer, ScoredProfile, ticked_challenges
+from selfexplore.scoring import Answer, ScoredProfile, ticked_challenges, values_by_score
 from selfexplore.serving.identity import Arrival
 from selfexplore.sharing import PREVIEW_FIRST, Preview, parse_days, parse_items, reflection_readers, shared_html
 from selfexplore.store import Store
@@ -211,6 +211,11 @@ class Visit:
     def scored(self) -> ScoredProfile | None:
         """The student's scored profile, when someone is signed in."""
         return self.results().scored if self.known else None
+
+    def suggested_order(self) -> tuple[str, ...]:
+        """Where the values ranking starts until the student saves an order of their own: their values by
+        their own answers (scoring.values_by_score). Never saved, and never quoted back as their order."""
+        return values_by_score(self.content, self.results().scored)
 
     def challenges(self) -> tuple[str, ...]:
         return ticked_challenges(self.content, self.answers())

@@ -605,6 +605,17 @@ class Store:
             raise StoreError(NOT_JOINABLE)
         return GroupSession(row.id, row.code, row.name, row.held_on, closed=False)
 
+    def instrument_rows(self) -> list[tuple[int, int, str, str]]:
+        """Every student's answers in every attempt, as (student, attempt number, item id, value as stored):
+        what the questionnaire's evidence is computed from (selfexplore.instrument). No name or code."""
+        query = (
+            select(attempts.c.student_id, attempts.c.number, answers.c.item_id, answers.c.value)
+            .join(answers, answers.c.attempt_id == attempts.c.id)
+            .order_by(attempts.c.student_id, attempts.c.number)
+        )
+        with self._read() as connection:
+            return [(int(s), int(n), str(i), str(v)) for s, n, i, v in connection.execute(query).all()]
+
     def session_sizes(self) -> Mapping[int, int]:
         """How many students joined each session (by session id), counted by the database: listing the
         sessions reads no student's answers."""

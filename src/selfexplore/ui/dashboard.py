@@ -16,9 +16,11 @@ from IPython.display import display
 
 from selfexplore.aggregate import render_dashboard
 from selfexplore.content import Content, load_content
+from selfexplore.instrument import render_evidence
 from selfexplore.markup import download_link
 from selfexplore.services.facilitator import FacilitatorService, Figures
 from selfexplore.serving.identity import may_facilitate_here
+from selfexplore.ui.chrome import failure_message
 
 REFRESH_SECONDS = 10.0
 NONE = "none"
@@ -58,11 +60,14 @@ class DashboardView:
         self.projector = widgets.Checkbox(value=False, description="Projector mode (large type)", indent=False)
         self.refresh_button = widgets.Button(description="Refresh now")
         self.export_button = widgets.Button(description="Prepare exports (CSV and HTML)")
+        self.evidence_button = widgets.Button(description="Show the questionnaire's evidence")
+        self.evidence = widgets.HTML()
         self.session_choice.observe(lambda _c: self.refresh(), names="value")
         self.format.observe(lambda _c: self.show_guide(), names="value")
         self.projector.observe(lambda _c: self._project(), names="value")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.export_button.on_click(lambda _b: self.prepare_exports())
+        self.evidence_button.on_click(lambda _b: self.show_evidence())
         columns = widgets.HBox([self.figures, self.guide], layout=widgets.Layout(width="100%"))
         columns.add_class("se-dashboard-columns")
         self.widget = widgets.VBox(
@@ -73,6 +78,13 @@ class DashboardView:
                 self.status,
                 self.exports,
                 columns,
+                widgets.HTML(
+                    "<h2>The questionnaire</h2><p>How consistently the statements measure each dimension, and how "
+                    "stable the answers are when students take the workbook again: figures over every student in "
+                    "this store, not only this session, and none about fewer than twenty.</p>"
+                ),
+                self.evidence_button,
+                self.evidence,
             ]
         )
         self.widget.add_class("se-page-frame")
@@ -142,6 +154,17 @@ class DashboardView:
             f"<ul><li>{download_link(f'{made.name}.csv', 'text/csv', made.csv, 'Download the figures (CSV)')}</li>"
             f"<li>{download_link(f'{made.name}.html', 'text/html', made.html, 'Download the summary (HTML)')}</li></ul>"
         )
+
+    def show_evidence(self) -> None:
+        """The questionnaire's evidence, worked out when asked for (it reads every student's answers)."""
+        if self.service is None:
+            return
+        try:
+            found = self.service.instrument()
+        except Exception as error:
+            self.evidence.value = f"<p role='alert'>{escape(failure_message(error))}</p>"
+            return
+        self.evidence.value = render_evidence(self.content, found)
 
     def start_live(self, interval: float = REFRESH_SECONDS) -> None:
         """Refresh in the background until the kernel ends (figures change as students answer)."""

@@ -17,7 +17,7 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 
 from selfexplore.content import Item
 from selfexplore.records import SavedAnswer
-from selfexplore.scoring import value_ids, values_by_score
+from selfexplore.scoring import value_ids
 from selfexplore.services.visit import Visit
 from selfexplore.ui.chrome import Chrome, Quiet, mark, not_signed_in, page_heading
 from selfexplore.ui.page import PageContext, PageView
@@ -110,7 +110,7 @@ class QuestionsView(PageView):
             self.ranking.load(saved.get(self.ranking.item.id))
 
     def _order_of_answers(self) -> tuple[str, ...]:
-        return values_by_score(self.content, self.visit.results().scored)
+        return self.visit.suggested_order()
 
     def _answer(self, item: Item, value: object) -> None:
         if self.quiet or value is None:
@@ -206,6 +206,8 @@ class RankingControl:
             self.saved = True
 
     def move(self, step: int) -> None:
+        """Move the chosen value; nothing is saved until the student saves the order (a place they did not
+        choose is never kept, nor quoted back to them)."""
         chosen = self.listing.value
         if chosen not in self.order:  # nothing chosen, or a value forged from the page
             self.chrome.say("Choose a value in the list first, then move it.", self.item.id)
@@ -216,7 +218,12 @@ class RankingControl:
             return
         self.order[index], self.order[target] = self.order[target], self.order[index]
         self._redraw(chosen)
-        self.save()
+        self.keep.description = "Save this order"
+        self.chrome.say(
+            f"Moved {self.labels[chosen]} to place {target + 1}. Press “Save this order” when the whole order is "
+            "yours: nothing is kept until then.",
+            self.item.id,
+        )
 
     def save(self) -> None:
         order = list(self.order)

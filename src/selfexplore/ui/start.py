@@ -17,9 +17,11 @@ from selfexplore.workbook import PageSpec, Route
 
 ABOUT = """
 <h1>Explore who you are before you choose</h1>
-<p>This workbook takes about fifteen minutes. It asks what kind of work draws you, what matters to you
-around the work, and how you want to balance work and the rest of your life. It then shows the
-specialties and career paths that fit your answers, with the reasons for each, so you can check them.</p>
+<p>The school's career advising in your first 14 to 18 months, before clerkships, is about exploring who
+you are before you choose. This workbook helps: it asks what kind of work draws you, what matters to you
+around the work, and how you want to balance work and the rest of your life, then shows the specialties
+and career paths that fit your answers, with the reasons for each, so you can check them. The questions
+take about fifteen minutes; the reflections in your own words take as long as you want to give them.</p>
 <h2>How your answers are kept</h2>
 <ul>
 <li>Each answer is saved the moment you give it; you can stop at any time and come back.</li>
