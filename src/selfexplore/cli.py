@@ -165,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     export_session.add_argument("code", help="the session's join code")
     export_session.add_argument("--out", metavar="FILE", required=True, help="the file to write (.csv or .html)")
 
+    sheet = commands.add_parser("review-sheet", help="a page's printable review sheet, for a physician of the field")
+    sheet.add_argument("id", help="the specialty's or career path's id")
+    sheet.add_argument("--out", metavar="FILE", required=True, help="the HTML file to write")
+
     instrument = commands.add_parser(
         "instrument", help="the questionnaire's evidence from the store's answers (reliability, retest)"
     )
@@ -260,6 +264,20 @@ def _cmd_session(content: Content, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_review_sheet(content: Content, args: argparse.Namespace) -> int:
+    from selfexplore.signoff import review_sheet
+
+    field = content.fields_by_id.get(args.id)
+    if field is None:
+        raise InputError(f"no specialty or career path with id {args.id!r}")
+    try:
+        Path(args.out).write_text(review_sheet(content, field, date.today()), encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write {args.out}: {error.strerror}") from None
+    print(f"the review sheet of {field.name} is in {args.out}")
+    return 0
+
+
 def _cmd_instrument(content: Content, args: argparse.Namespace) -> int:
     from selfexplore.instrument import evidence_json, render_evidence
     from selfexplore.report import html_document
@@ -348,7 +366,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) found", file=sys.stderr)
         return EXIT_INVALID
     content = load_content(target)
-    for warning in stale_pages(content, date.today()):
+    from selfexplore.signoff import unreviewed
+
+    for warning in (*stale_pages(content, date.today()), *unreviewed(content)):
         print(f"warning: {warning}", file=sys.stderr)
     print(
         f"content pack is valid: {len(content.dimensions)} dimensions, {len(content.systems)} body systems, "
@@ -493,6 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "delete": _cmd_delete,
             "adviser": _cmd_adviser,
             "instrument": _cmd_instrument,
+            "review-sheet": _cmd_review_sheet,
         }
         return commands[args.command](content, args)
     except ContentError as error:

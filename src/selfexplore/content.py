@@ -471,6 +471,19 @@ class Content:
     def reflection_prompts_by_id(self) -> Mapping[str, Prompt]:
         return {prompt.id: prompt for prompt in self.reflection_prompts}
 
+    @cached_property
+    def families(self) -> Mapping[str, tuple[Field, ...]]:
+        """Each core specialty's id -> the fields of its family (subspecialties), by name."""
+        found: dict[str, list[Field]] = {}
+        for field in self.specialties:
+            if field.family is not None:
+                found.setdefault(field.family.core, []).append(field)
+        return {core: tuple(sorted(members, key=lambda f: f.name.casefold())) for core, members in found.items()}
+
+    def core_of(self, field: Field) -> Field | None:
+        """The core specialty a subspecialty is reached through, or None for a core specialty or a path."""
+        return self.fields_by_id.get(field.family.core) if field.family is not None else None
+
     def field(self, field_id: str) -> Field:
         try:
             return self.fields_by_id[field_id]

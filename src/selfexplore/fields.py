@@ -17,27 +17,36 @@ from selfexplore.markup import scrolling
 from selfexplore.matching import FieldList, lean
 from selfexplore.plan import MONTH_NAMES
 from selfexplore.scoring import ScoredProfile
+from selfexplore.workbook import field_route
 
 
 @dataclass(frozen=True)
 class DirectoryEntry:
-    """One line of the directory."""
+    """One line of the directory: a field, and the core specialty whose family it belongs to."""
 
     id: str
     name: str
     summary: str
+    core: str | None = None  # the core specialty's name, for a subspecialty
+
+    @property
+    def label(self) -> str:
+        """The line as the list shows it: a subspecialty under its family ("Internal Medicine › Cardiology")."""
+        return f"{self.core} › {self.name}" if self.core else self.name
 
 
 def directory(content: Content, section: FieldList, query: str = "") -> list[DirectoryEntry]:
-    """The pages of one section whose name or summary contains every word of the query, sorted by name."""
+    """The fields of one section whose name, summary or family contains every word of the query, grouped by
+    family: each core specialty (by name), followed by the fields of its family (by name)."""
     pages = content.specialties if section == "specialties" else content.paths
     words = query.casefold().split()
-    found = [
-        DirectoryEntry(page.id, page.name, page.summary)
-        for page in pages
-        if all(word in f"{page.name} {page.summary}".casefold() for word in words)
-    ]
-    return sorted(found, key=lambda entry: entry.name.casefold())
+    entries = []
+    for page in pages:
+        core = content.core_of(page)
+        entry = DirectoryEntry(page.id, page.name, page.summary, core.name if core is not None else None)
+        if all(word in f"{entry.label} {page.summary}".casefold() for word in words):
+            entries.append(entry)
+    return sorted(entries, key=lambda entry: entry.label.casefold())
 
 
 def _cite(page: Field, ids: Iterable[str]) -> str:
@@ -66,17 +75,81 @@ def _years(page: Field) -> str:
     return f"<p><strong>Training after medical school:</strong> {escape(shown)} years</p>"
 
 
-def render_field(content: Content, page: Field, scored: ScoredProfile | None = None) -> str:
+def _field_link(field_id: str) -> str:
+    return field_route(field_id).href()
+
+
+def _anchor(content: Content, field_id: str, link: Callable[[str], str]) -> str:
+    field = content.field(field_id)
+    return f'<a href="{escape(link(field_id), quote=True)}">{escape(field.name)}</a>'
+
+
+def _family(content: Content, page: Field, link: Callable[[str], str]) -> str:
+    """A subspecialty's route in from its core specialty; a core specialty's fields with one line each; the
+    combined residencies a specialty is part of."""
+    parts = []
+    core = content.core_of(page)
+    if core is not None and page.family is not None:
+        route = page.family.route
+        steps = (
+            f"{escape(core.name)} residency, then {route.years_added:g} more years of fellowship"
+            if route.years_added > 0
+            else f"a residency of its own, in the family of {escape(core.name)}"
+        )
+        parts.append(
+            f'<section aria-labelledby="se-route-{escape(page.id)}"><h3 id="se-route-{escape(page.id)}">How you get '
+            f"there from here</h3><p>{escape(route.text)}{_cite(page, route.sources)}</p><p><strong>The route:"
+            f"</strong> {steps}; the certificate: {escape(route.certificate)}. Read the page on "
+            f"{_anchor(content, core.id, link)}.</p></section>"
+        )
+    members = content.families.get(page.id, ())
+    if members:
+        items = "".join(
+            f"<li>{_anchor(content, member.id, link)}: {escape(member.family.line if member.family else '')}</li>"
+            for member in members
+        )
+        parts.append(
+            f'<section aria-labelledby="se-family-{escape(page.id)}"><h3 id="se-family-{escape(page.id)}">Fields '
+            f"within {escape(page.name)}</h3><p>Each has a page of its own, which says how you get there from "
+            f'{escape(page.name)}.</p><ul class="se-family">{items}</ul></section>'
+        )
+    if page.combined:
+        items = "".join(
+            f"<li><strong>{escape(c.name)}</strong> ({c.years:g} years): {escape(c.text)}{_cite(page, c.sources)}"
+            + (f" Read the page on {_anchor(content, c.page, link)}." if c.page is not None else "")
+            + "</li>"
+            for c in page.combined
+        )
+        parts.append(f"<h3>Combined residencies</h3><ul>{items}</ul>")
+    return "".join(parts)
+
+
+def review_words(page: Field) -> str:
+    """Whether a physician of the field at the school has reviewed the page, and when."""
+    if not page.reviews:
+        return "Not yet reviewed by a physician of this field at your school."
+    latest = max(page.reviews, key=lambda r: r.date)
+    what = " and ".join("its facts" if part == "facts" else "how it is described for matching" for part in latest.parts)
+    when = f"{MONTH_NAMES[latest.date.month - 1]} {latest.date.year}"
+    return f"Reviewed by {latest.role}, {when}: {what}."
+
+
+def render_field(
+    content: Content, page: Field, scored: ScoredProfile | None = None, link: Callable[[str], str] = _field_link
+) -> str:
     """The full page for a specialty or a career path, as escaped HTML; with the student's scored profile,
-    their own values stand beside the page's, with where and why they agree or differ."""
+    their own values stand beside the page's, with where and why they agree or differ. `link` makes the
+    address of another field's page."""
     parts = [
         f'<article class="se-page" aria-labelledby="title-{escape(page.id)}">',
         f'<h2 id="title-{escape(page.id)}">{escape(page.name)}</h2>',
         f'<p class="se-summary">{escape(page.summary)}</p>',
+        f'<p class="se-review">{escape(review_words(page))}</p>',
         _fact(page, "What the work looks like day to day", page.day_to_day),
         _fact(page, "Patients", page.patient_population),
         _fact(page, "Training", page.training),
         _years(page),
+        _family(content, page, link),
     ]
     if page.fellowships.items:
         heading = "Fellowships and subspecialties" if page.kind == "specialty" else "Further training and roles"
@@ -99,7 +172,7 @@ def render_field(content: Content, page: Field, scored: ScoredProfile | None = N
         names = ", ".join(escape(content.systems_by_id[s].label) for s in page.systems)
         parts.append(f"<p><strong>Parts of the body:</strong> {names}</p>")
     if page.related:
-        names = ", ".join(escape(content.field(r).name) for r in page.related)
+        names = ", ".join(_anchor(content, r, link) for r in page.related)
         label = "Related specialties" if page.kind == "specialty" else "Specialties that often lead here"
         parts.append(f"<p><strong>{label}:</strong> {names}</p>")
     parts.append(render_ways(content, page))

@@ -126,6 +126,20 @@ def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tu
     for place, match in enumerate(specialties[: 1 + SECOND_SPECIALTIES], start=1):
         page = content.field(match.id)
         why = f"{match.name} is your match number {place} (fit {match.fit})."
+        core = content.core_of(page)
+        if core is not None and page.family is not None:
+            # A subspecialty is reached through its core residency: that is the step to plan for first.
+            more = page.family.route.years_added
+            after = f", then {more:g} more years of fellowship" if more > 0 else ""
+            found.append(
+                Suggestion(
+                    f"{page.id}_route",
+                    f"Plan for the {core.name} residency: {match.name} is reached through it{after}.",
+                    why,
+                    f"Read the {core.name} page and its family of fields, and ask your Society advisor how "
+                    f"students here prepare for {core.name}.",
+                )
+            )
         for way in ways_for(content, page):
             if place == 1 or way.step_id.removeprefix(f"{page.id}_") in SECOND_WAYS:
                 found.append(Suggestion(way.step_id, way.action, why, way.how))

@@ -145,6 +145,29 @@ def suggestions(
     return tuple(sorted(chosen, key=lambda m: list(matches).index(m)))
 
 
+FAMILIES = 3
+
+
+def families_behind(
+    content: Content, matches: Sequence[Match], shown: int = SHOWN
+) -> tuple[tuple[Field, tuple[Match, ...]], ...]:
+    """The families behind the top of the list: for the first FAMILIES core specialties that are in the top
+    `shown`, or whose subspecialties are, the fields of that family that fit the student best (TOP of them),
+    best first. A student drawn to cardiology sees the rest of internal medicine's family beside it."""
+    cores: list[str] = []
+    for match in matches[:shown]:
+        field = content.field(match.id)
+        core = field.family.core if field.family is not None else field.id
+        if core in content.families and core not in cores:
+            cores.append(core)
+    by_id = {match.id: match for match in matches}
+    found = []
+    for core in cores[:FAMILIES]:
+        members = sorted((by_id[m.id] for m in content.families[core] if m.id in by_id), key=lambda m: (-m.score, m.id))
+        found.append((content.field(core), tuple(members[:TOP])))
+    return tuple(found)
+
+
 # --- words ----------------------------------------------------------------------------------------
 
 
@@ -306,6 +329,22 @@ def render_matches(content: Content, results: Results, kind: FieldList, link: Ca
         f"<p>{FIT_EXPLAINED} Open a {singular} to read its page and check the reasons against it.</p>"
         f'<ol class="se-matches">{items}</ol></section>'
     )
+    if kind == "specialties":
+        families = families_behind(content, matches)
+        if families:
+            listed = "".join(
+                f"<li>Within {escape(core.name)}, these fit you best: "
+                + ", ".join(
+                    f'<a href="{escape(link(m.id), quote=True)}">{escape(m.name)}</a> (fit {m.fit})' for m in members
+                )
+                + ".</li>"
+                for core, members in families
+            )
+            parts.append(
+                f'<section aria-labelledby="se-families"><h2 id="se-families">The families behind your top '
+                f"{SHOWN}</h2><p>A subspecialty is reached through a core residency, then a fellowship: each "
+                f"family's page says how.</p><ul>{listed}</ul></section>"
+            )
     found = tensions(content, results, kind)
     if found:
         listed = "".join(f"<li>{tension_words(content, t)}</li>" for t in found)

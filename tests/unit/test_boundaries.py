@@ -38,6 +38,7 @@ RULES = (
     "scoring",
     "settings",
     "sharing",
+    "signoff",
     "workbook",
 )
 HEAVY = ("sqlalchemy", "alembic", "ipywidgets", "IPython", "anywidget", "selfexplore.store", "selfexplore.ui")

@@ -9,10 +9,10 @@ from selfexplore.fields import directory, render_field
 
 
 class TestDirectory:
-    def test_lists_every_specialty_sorted_by_name(self, content: Content) -> None:
+    def test_lists_every_specialty_sorted_by_name_within_its_family(self, content: Content) -> None:
         entries = directory(content, "specialties")
         assert len(entries) == len(content.specialties)
-        assert [e.name.casefold() for e in entries] == sorted(e.name.casefold() for e in entries)
+        assert [e.label.casefold() for e in entries] == sorted(e.label.casefold() for e in entries)
 
     def test_lists_the_career_paths_separately(self, content: Content) -> None:
         assert {e.id for e in directory(content, "paths")} == {page.id for page in content.paths}

@@ -68,7 +68,7 @@ class DirectoryView(PageView):
     def _refill(self, _change: Any = None) -> None:
         section: FieldList = "paths" if self.section.value == "paths" else "specialties"
         entries = directory(self.content, section, self.search.value if isinstance(self.search.value, str) else "")
-        self.listing.options = [(entry.name, entry.id) for entry in entries]
+        self.listing.options = [(entry.label, entry.id) for entry in entries]
         self.status.value = f'<p role="status">{len(entries)} page(s)</p>'
         if entries:
             self.listing.value = entries[0].id
