@@ -104,6 +104,8 @@ class TestWorkbook:
         order.select_option(index=2)
         page.get_by_role("button", name="Move up").focus()
         page.keyboard.press("Enter")
+        expect(page.locator(".se-status")).to_contain_text("nothing is kept until then")
+        page.get_by_role("button", name="Save this order").click()
         saved(page, "your order of values")
 
         # Balance: a reflection with markup in it, and a challenge.
@@ -119,7 +121,7 @@ class TestWorkbook:
         matches = follow(page, "Next: My matches", "matches")
         expect(matches.locator(".se-match").first).to_be_visible()
         assert matches.locator(".se-match").count() == 10
-        expect(page.get_by_role("heading", name="What fits").first).to_be_visible()
+        expect(page.get_by_role("heading", name="What draws you").first).to_be_visible()
         expect(page.get_by_role("img", name=re.compile("Your profile"))).to_be_attached()
         page.get_by_role("button", name="Career paths").click()
         expect(page.get_by_role("heading", name="Career paths that fit you best")).to_be_visible()

@@ -33,6 +33,7 @@ from selfexplore.records import (
     StoreError,
     Student,
 )
+from selfexplore.scoring import value_ids
 from selfexplore.store import Store
 from selfexplore.store.engine import current_revision, head_revision, make_engine, migrate
 from selfexplore.store.facade import PASS_LIFETIME
@@ -719,15 +720,22 @@ class TestWorkbookItems:
 
     def test_the_ranking_and_the_checklist_are_saved_in_order(self, store: Store, content: Content) -> None:
         attempt = store.latest_attempt(store.create_student().student)
-        values = [d.id for d in content.dimensions if d.group == "values"][::-1]
+        values = list(value_ids(content))[::-1]
         store.save_answer(attempt, "values_ranking", values)
         store.save_answer(attempt, "challenges", ["time", "information"])
         assert store.answers(attempt) == {"values_ranking": tuple(values), "challenges": ("time", "information")}
 
     def test_a_partial_or_repeated_ranking_is_refused(self, store: Store, content: Content) -> None:
         attempt = store.latest_attempt(store.create_student().student)
-        values = [d.id for d in content.dimensions if d.group == "values"]
-        for wrong in (values[:-1], [*values, values[0]], [*values[:-1], "income"], ["procedures", *values[1:]]):
+        values = list(value_ids(content))
+        wrongs = (
+            values[:-1],
+            [*values, values[0]],
+            [*values[:-1], "income"],
+            ["procedures", *values[1:]],
+            [*values[:-1], "prestige"],
+        )
+        for wrong in wrongs:
             with pytest.raises(InputError):
                 store.save_answer(attempt, "values_ranking", wrong)
         with pytest.raises(InputError, match="unknown challenge"):

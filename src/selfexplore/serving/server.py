@@ -172,7 +172,12 @@ class BoundKernelWebsocketHandler(PlainErrors, VoilaKernelWebsocketHandler):  # 
         ledger: KernelLedger = self.settings[LEDGER]
         if not ledger.may_use(self.kernel_id, self.get_cookie(BROWSER_COOKIE)):
             raise web.HTTPError(403)
-        await super().pre_get()
+        try:
+            await super().pre_get()
+        except TimeoutError as error:
+            # A kernel that died or was shut down while its page reconnected: Jupyter Server waits for it,
+            # then raises a bare error that Tornado logs as a traceback. The page is told in one line.
+            raise web.HTTPError(503, "the kernel is not running") from error
         ledger.connected(self.kernel_id)
 
 
