@@ -147,8 +147,9 @@ def voila(name: str, command: list[str], env: dict[str, str], cwd: Path, port: i
 
 
 @contextlib.contextmanager
-def workbook_server(name: str, folder: Path, database: str, pool: int) -> Iterator[Server]:
-    """The workbook served as `selfexplore serve` serves it (its Voila settings, its environment)."""
+def workbook_server(name: str, folder: Path, database: str, pool: int, content: Path | None = None) -> Iterator[Server]:
+    """The workbook served as `selfexplore serve` serves it (its Voila settings, its environment), with the
+    shipped content pack or the one in `content`."""
     import json
 
     work = folder / name.replace(" ", "-").replace(",", "")
@@ -158,7 +159,7 @@ def workbook_server(name: str, folder: Path, database: str, pool: int) -> Iterat
     guarded = guards({"SELFEXPLORE_KERNELS_PER_CLIENT": "1000", **os.environ})
     (work / "voila.json").write_text(json.dumps(voila_config(pool=pool, guarded=guarded)), encoding="utf-8")
     env = voila_environment()
-    env[settings.CONTENT.name] = str(default_content_dir())
+    env[settings.CONTENT.name] = str(content or default_content_dir())
     env[settings.DB_URL.name] = database
     port = free_port()
     command = [

@@ -28,6 +28,14 @@ there (visible, enabled) and notes the time (performance.now()).
 
 The target for 2 (issue 10): the median move at most 0.2 of the stock page's cold opening. A benchmark,
 not a test: it reports the ratios and never fails on a slow machine.
+
+    .venv/bin/python -m benchmarks.voila_bench --matches [--runs 5]
+
+4. The matches page with the pack's specialties against the same pack without the 25 subspecialty pages of
+   December 2026 (27 specialties, the pack as it was before them), two preheated app servers side by side.
+   A student whose answers separate the fields (the review's torn student, tests/probes.py) opens
+   `?page=matches` in a fresh context, timed until the first match's link is usable; then, from the balance
+   page, follows "Next: My matches", timed from the click. The target (issue 25): under 1.5x with 52.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
+import shutil
 import statistics
 import sys
 import tempfile
@@ -44,7 +53,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psutil
-from playwright.sync_api import Browser, BrowserContext, Field, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
 
 from benchmarks.servers import (
     MIB,
@@ -61,11 +70,13 @@ from benchmarks.servers import (
     stock_server,
     workbook_server,
 )
+from selfexplore.content import default_content_dir, load_content
 from selfexplore.records import Student
 from selfexplore.serving.request import PASS_COOKIE
 from selfexplore.store import Store
 from selfexplore.workbook import APP_NOTEBOOK, EXTRAS, STEPS
 from tests.browser.chromium import CHROMIUM_FLAGS, is_local
+from tests.probes import torn
 
 TIMEOUT_MS = 180_000
 POOL = 2
@@ -135,7 +146,7 @@ def _context(browser: Browser, blocked: set[str]) -> BrowserContext:
     return context
 
 
-def _ready_at(page: Field) -> float:
+def _ready_at(page: Page) -> float:
     """Milliseconds from the page's start to the moment its watched control became usable."""
     page.wait_for_function("() => window.__seReady !== null", timeout=TIMEOUT_MS)
     ready: float = page.evaluate("window.__seReady")
@@ -196,7 +207,7 @@ class Pass:
     kernels_started: int
 
 
-def _move(page: Field, link: Callable[[], None], page_id: str) -> float:
+def _move(page: Page, link: Callable[[], None], page_id: str) -> float:
     page.evaluate(f"window.__seReady = null; window.__seWatch = {APP_CONTROL.format(page=page_id)!r}")
     link()
     ready = _ready_at(page)
@@ -204,7 +215,7 @@ def _move(page: Field, link: Callable[[], None], page_id: str) -> float:
     return ready - clicked
 
 
-def _answer_one(page: Field, page_id: str, number: int) -> None:
+def _answer_one(page: Page, page_id: str, number: int) -> None:
     """As a student would on a page of questions: answer its first (differently in each pass, so that it
     is a change), and wait for it to be saved."""
     view = page.locator(f".se-body .se-view-{page_id}")
@@ -248,6 +259,148 @@ def measure_pass(
         return Pass(moves, len(loads), same, uss, max(0, len(server.kernels()) - started))
     finally:
         context.close()
+
+
+# --- the matches page, 52 specialties against 27 -----------------------------------------------------------
+
+# The subspecialty pages added in December 2026 (issue 25's ids); the pack without them is the pack before.
+SUBSPECIALTIES = (
+    "cardiology",
+    "gastroenterology",
+    "pulmonary-critical-care",
+    "hematology-oncology",
+    "nephrology",
+    "endocrinology",
+    "rheumatology",
+    "infectious-disease",
+    "geriatric-medicine",
+    "allergy-immunology",
+    "hospice-palliative-medicine",
+    "neonatology",
+    "pediatric-cardiology",
+    "pediatric-hematology-oncology",
+    "pediatric-emergency-medicine",
+    "pediatric-critical-care",
+    "colon-rectal-surgery",
+    "pediatric-surgery",
+    "surgical-critical-care",
+    "child-adolescent-psychiatry",
+    "addiction-medicine",
+    "nuclear-medicine",
+    "occupational-medicine",
+    "sports-medicine",
+    "forensic-pathology",
+)
+MATCHES_LISTED = ".se-body .se-view-matches .se-match a[href]"
+MATCHES_VS_BEFORE = 1.5
+
+
+def pack_without_subspecialties(folder: Path) -> Path:
+    """A copy of the shipped pack without the subspecialty pages, checked by the one loader."""
+    pack = folder / "pack-27"
+    shutil.copytree(str(default_content_dir()), pack, ignore=shutil.ignore_patterns("__pycache__"))
+    for field_id in SUBSPECIALTIES:
+        (pack / "specialties" / f"{field_id}.yaml").unlink()
+    load_content(pack)
+    return pack
+
+
+@dataclass
+class MatchesCase:
+    name: str
+    server: Server
+    specialties: int
+    uses: int = 0
+    openings: list[float] = field(default_factory=list)
+    moves: list[float] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+
+
+def _signed_in(browser: Browser, case: MatchesCase, store: Store, student: Student) -> BrowserContext:
+    context = _context(browser, case.blocked)
+    context.add_cookies([{"name": PASS_COOKIE, "value": store.issue_pass(student), "url": case.server.base}])
+    return context
+
+
+def measure_matches(browser: Browser, case: MatchesCase, store: Store, student: Student) -> tuple[float, float]:
+    """(opening `?page=matches`, the move to it from the balance page), in milliseconds."""
+    context = _signed_in(browser, case, store, student)
+    try:
+        page = context.new_page()
+        page.goto(f"{case.server.base}/?page=matches", wait_until="commit")
+        page.evaluate(f"window.__seWatch = {MATCHES_LISTED!r}")
+        opening = _ready_at(page)
+    finally:
+        context.close()
+    case.uses += 1
+    case.server.wait_for_log(POOL_FILLED.format(APP_NOTEBOOK), 1 + case.uses)
+    settle([case.server])
+    context = _signed_in(browser, case, store, student)
+    try:
+        page = context.new_page()
+        page.goto(f"{case.server.base}/?page=balance", wait_until="commit")
+        page.evaluate(f"window.__seWatch = {APP_CONTROL.format(page='balance')!r}")
+        _ready_at(page)
+        page.wait_for_timeout(1500)  # a student reads the page; the app builds the next one meanwhile
+        page.evaluate(f"window.__seReady = null; window.__seWatch = {MATCHES_LISTED!r}")
+        page.get_by_role("link", name="Next: My matches").first.click()
+        move = _ready_at(page) - float(page.evaluate("window.__seClicked"))
+    finally:
+        context.close()
+    case.uses += 1
+    return opening, move
+
+
+def matches_main(runs: int) -> int:
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="voila-bench-")))
+        database, store = fresh_store(folder)
+        stack.callback(store.close)
+        student = store.create_student().student
+        attempt = store.latest_attempt(student)
+        for item_id, answer in torn(load_content()).items():
+            store.save_answer(attempt, item_id, answer)
+        before = pack_without_subspecialties(folder)
+        now = stack.enter_context(workbook_server("app 52", folder, database, pool=POOL))
+        then = stack.enter_context(workbook_server("app 27", folder, database, pool=POOL, content=before))
+        cases = [
+            MatchesCase("52 specialties", now, len(load_content().specialties)),
+            MatchesCase("27 specialties", then, len(load_content(before).specialties)),
+        ]
+        for case in cases:
+            case.server.wait_for_log(POOL_FILLED.format(APP_NOTEBOOK), 1)
+        playwright = stack.enter_context(sync_playwright())
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
+        stack.callback(browser.close)
+        print(machine(browser.version))
+        print(f"The matches page: {runs} runs per case after one warm-up, cases interleaved\n", flush=True)
+        for run in range(runs + 1):
+            for case in cases:
+                case.server.wait_for_log(POOL_FILLED.format(APP_NOTEBOOK), 1 + case.uses)
+                settle([c.server for c in cases])
+                opening, move = measure_matches(browser, case, store, student)
+                label = "warm-up" if run == 0 else f"run {run}"
+                print(f"  {label:>7} {case.name:<15} open {opening:7.0f} ms  move {move:6.0f} ms", file=sys.stderr)
+                if run > 0:
+                    case.openings.append(opening)
+                    case.moves.append(move)
+        now_case, then_case = cases
+        print(f"{'':<16}{'open (median)':>15}{'move (median)':>15}")
+        for case in cases:
+            print(
+                f"{case.name:<16}{statistics.median(case.openings):>12.0f} ms{statistics.median(case.moves):>12.0f} ms"
+            )
+        for what, now_values, then_values in (
+            ("open", now_case.openings, then_case.openings),
+            ("move", now_case.moves, then_case.moves),
+        ):
+            ratio = statistics.median(now_values) / statistics.median(then_values)
+            verdict = "within" if ratio < MATCHES_VS_BEFORE else "over"
+            print(f"{what}: 52 / 27 = {ratio:.2f}x ({verdict} the {MATCHES_VS_BEFORE}x target)")
+        blocked = set().union(*(case.blocked for case in cases))
+        if blocked:
+            print(f"requests to other hosts, blocked: {sorted(blocked)}")
+    return 0
 
 
 # --- report ---------------------------------------------------------------------------------------------
@@ -307,7 +460,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="counted openings per case (after one warm-up)")
     parser.add_argument("--passes", type=int, default=3, help="full passes through the app, each in a new context")
     parser.add_argument("--stock-preheated", action="store_true", help="also open stock Voila from a preheated kernel")
+    parser.add_argument(
+        "--matches", action="store_true", help="only the matches page, 52 specialties against the 27 before"
+    )
     args = parser.parse_args()
+    if args.matches:
+        return matches_main(args.runs)
 
     with contextlib.ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="voila-bench-")))

@@ -99,3 +99,12 @@ class TestSettingsTable:
                 if word.startswith("SELFEXPLORE_") and word.rstrip(".,;:)").isupper():
                     named.add(word.rstrip(".,;:)"))
         assert named <= declared
+
+
+BENCHMARKS = sorted(path.stem for path in (SRC.parents[1] / "benchmarks").glob("*_bench.py"))
+
+
+@pytest.mark.parametrize("bench", BENCHMARKS)
+def test_every_benchmark_still_imports(bench: str) -> None:
+    """A benchmark is run by hand, not by the tests: a rename that breaks one shows here, not a week later."""
+    subprocess.run([sys.executable, "-c", f"import benchmarks.{bench}"], check=True, cwd=SRC.parents[1])
