@@ -69,6 +69,22 @@ def fit_chart(matches: Sequence[Match], caption: str) -> str:
     )
 
 
+def share_bars(shares: Sequence[tuple[str, float]], title: str, line: float) -> str:
+    """Horizontal bars of figures on 0..1 (two decimals), in the order given, with a line marking `line`."""
+    bars = []
+    for row, (label, value) in enumerate(shares):
+        y = row * _ROW
+        length = _BAR * max(0.0, min(1.0, value))
+        bars.append(
+            f'<text x="0" y="{y + 14}" class="se-svg-label">{escape(label)}</text>'
+            f'<rect x="0" y="{y + 20}" width="{length:.1f}" height="12" class="se-svg-bar"/>'
+            f'<text x="{length + 6:.1f}" y="{y + 31}" class="se-svg-value">{value:.2f}</text>'
+        )
+    mark = _BAR * line
+    axis = f'<line x1="{mark}" x2="{mark}" y1="18" y2="{len(shares) * _ROW + 4}" class="se-svg-axis"/>'
+    return svg_html(title, max(1, len(shares)), axis + "".join(bars))
+
+
 def profile_chart(content: Content, scored: ScoredProfile) -> str:
     """Each dimension as a bar from the middle (0.5, no preference): right for high, left for low."""
     middle = _WIDTH / 2

@@ -33,7 +33,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from selfexplore.charts import figure_html, svg_html
+from selfexplore.charts import figure_html, share_bars
 from selfexplore.content import Content
 from selfexplore.matching import rank
 from selfexplore.scoring import Answer, score_answers
@@ -239,19 +239,7 @@ def _number(value: float | None, digits: int = 2) -> str:
 
 def reliability_chart(found: Evidence) -> str:
     """Alpha per dimension as bars on 0..1, with the usual 0.7 line, and a table alternative."""
-    shown = [d for d in found.dimensions if d.alpha is not None]
-    row, bar = 30, 300
-    bars = []
-    for index, figures in enumerate(shown):
-        y = index * row
-        length = max(0.0, min(1.0, figures.alpha or 0.0)) * bar
-        bars.append(
-            f'<text x="0" y="{y + 12}" class="se-svg-label">{escape(figures.label)}</text>'
-            f'<rect x="0" y="{y + 16}" width="{length:.1f}" height="10" class="se-svg-bar"/>'
-            f'<text x="{length + 4:.1f}" y="{y + 25}" class="se-svg-label">{_number(figures.alpha)}</text>'
-        )
-    line = ALPHA_LINE * bar
-    axis = f'<line x1="{line}" x2="{line}" y1="14" y2="{len(shown) * row + 4}" class="se-svg-axis"/>'
+    shown = [(d.label, d.alpha) for d in found.dimensions if d.alpha is not None]
     table = (
         '<table><thead><tr><th scope="col">Dimension</th><th scope="col">Students</th>'
         '<th scope="col">Statements</th><th scope="col">Alpha</th><th scope="col">Omega</th>'
@@ -264,7 +252,7 @@ def reliability_chart(found: Evidence) -> str:
         )
         + "</tbody></table>"
     )
-    svg = svg_html(f"Internal consistency (alpha) of {len(shown)} dimensions", max(1, len(shown)), axis + "".join(bars))
+    svg = share_bars(shown, f"Internal consistency (alpha) of {len(shown)} dimensions", ALPHA_LINE)
     return figure_html(f"Cronbach's alpha per dimension; the line marks {ALPHA_LINE}", svg, table)
 
 

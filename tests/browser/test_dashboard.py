@@ -3,6 +3,8 @@ shows them; the student server never renders the dashboard, and without the toke
 
 from __future__ import annotations
 
+import random
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -20,6 +22,7 @@ from tests.browser.conftest import (
     screenshots,
 )
 from tests.browser.workbook import go_to, saved, start_new_workbook
+from tests.synthetic import respond, truths
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("guard")]
 
@@ -112,3 +115,36 @@ def test_the_facilitators_token_is_written_to_a_private_file_and_never_printed(
     log = (facilitator_home / "facilitate.log").read_text()
     assert str(address) in log
     assert FACILITATOR_TOKEN not in log
+
+
+def test_the_questionnaires_evidence_on_synthetic_students(facilitator: str, database_url: str, page: Page) -> None:
+    """Thirty synthetic students answer from known dimension values, 24 of them twice from the same values (a
+    retest figure needs 20): the facilitator's page shows alpha per dimension as a chart with its table, and
+    the retakes' figure."""
+    content = load_content()
+    store = Store.open(content, database_url)
+    rng = random.Random(7)
+    try:
+        for number in range(30):
+            truth = truths(content, rng)
+            student = store.create_student().student
+            attempts = [store.latest_attempt(student)] + ([store.start_attempt(student)] if number < 24 else [])
+            for attempt in attempts:
+                for item_id, answer in respond(content, truth, rng, noise=0.5).items():
+                    store.save_answer(attempt, item_id, answer)
+    finally:
+        store.close()
+
+    page.goto(f"{facilitator}/voila/render/dashboard.ipynb?token={FACILITATOR_TOKEN}")
+    page.get_by_role("button", name="Show the questionnaire's evidence").click()
+    evidence = page.locator(".se-instrument")
+    expect(evidence.get_by_role("heading", name="The questionnaire's evidence")).to_be_visible()
+    expect(
+        evidence.get_by_role("img", name=re.compile(r"Internal consistency \(alpha\) of \d+ dimensions"))
+    ).to_be_visible()
+    expect(evidence.get_by_text(re.compile(r"Retakes: the first specialty of the earlier attempt"))).to_be_visible()
+    # Consistent synthetic answers: every dimension's alpha is well above the usual line.
+    alphas = evidence.locator("table").first.locator("tbody tr td:nth-child(4)").all_text_contents()
+    assert alphas and all(float(alpha) >= 0.7 for alpha in alphas if alpha not in ("", "–", "-")), alphas
+    assert_no_serious_axe_violations(page)
+    screenshots(page, "instrument")

@@ -15,26 +15,9 @@ from selfexplore.content import Content
 from selfexplore.instrument import MIN_RESPONDENTS, evidence, render_evidence
 from selfexplore.store import Store
 from tests.helpers import tags
+from tests.synthetic import respond, truths
 
 Row = tuple[int, int, str, str]
-
-
-def respond(content: Content, truth: dict[str, float], rng: random.Random, noise: float) -> dict[str, int]:
-    """Answers of a student whose dimension values are `truth`: each statement at the point nearest its
-    keyed value, plus normal noise of `noise` scale points."""
-    answers = {}
-    for item in content.questionnaire.items:
-        if item.kind != "scale":
-            continue
-        key = item.keys[0]
-        value = 1.0 - truth[key.dimension] if key.reverse else truth[key.dimension]
-        points = content.questionnaire.scale_of(item).points
-        answers[item.id] = min(points, max(1, round(value * (points - 1) + rng.gauss(0, noise)) + 1))
-    return answers
-
-
-def truths(content: Content, rng: random.Random) -> dict[str, float]:
-    return {d.id: rng.random() for d in content.matched_dimensions}
 
 
 def rows_of(student: int, attempt: int, answers: dict[str, int]) -> list[Row]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 import pytest
 
-from selfexplore.charts import fit_chart, profile_chart
+from selfexplore.charts import fit_chart, profile_chart, share_bars
 from selfexplore.content import Content
 from selfexplore.matching import Match, Reason
 from selfexplore.results import (
@@ -131,6 +132,18 @@ class TestCharts:
         matches = [Match("a", "A & B", 70, 1.0, (), ()), Match("c", "C", 40, -1.0, (), ())]
         html = fit_chart(matches, "Fits")
         assert "A &amp; B" in html and "<td>70</td>" in html and "<td>40</td>" in html
+
+    def test_share_bars_are_as_tall_as_their_rows_and_as_long_as_their_shares(self) -> None:
+        # The viewBox holds exactly the rows drawn (no blank space under the bars); a share past 1 or below 0
+        # is drawn at the end, its figure as it is.
+        html = share_bars([("A <b>", 0.5), ("B", 1.4), ("C", -0.2)], "Shares", 0.7)
+        viewbox = re.search(r'viewBox="0 0 (\d+) (\d+)"', html)
+        assert viewbox is not None
+        heights = [float(y) for y in re.findall(r'<rect x="0" y="([\d.]+)"', html)]
+        assert int(viewbox.group(2)) - max(heights) < 40
+        widths = [float(w) for w in re.findall(r'width="([\d.]+)" height="12"', html)]
+        assert widths[0] == widths[1] / 2 and widths[2] == 0
+        assert "A &lt;b&gt;" in html and "1.40" in html and "-0.20" in html
 
 
 class TestHelp:
