@@ -25,7 +25,14 @@ _BOXES = (
 _SHEET_STYLE = (
     "<style>.box{display:inline-block;width:0.9em;height:0.9em;border:1px solid #1b1f24;vertical-align:middle}"
     ".line{display:inline-block;width:60%;border-bottom:1px solid #1b1f24}"
-    ".boxes{margin:0.2rem 0 0.8rem}.fact{margin-bottom:1rem}</style>"
+    ".boxes{margin:0.2rem 0 0.8rem}.fact{margin-bottom:1rem}"
+    # A source's address is one long word: it wraps rather than widening the sheet on a phone.
+    ".muted{overflow-wrap:anywhere}"
+    # On a phone the values table becomes one card per dimension, each cell named, so nothing is cut off.
+    "@media (max-width:36rem){.values thead{display:none}.values tr,.values th,.values td{display:block}"
+    ".values tr{border-bottom:1px solid #1b1f24;padding:0.5rem 0}"
+    ".values td::before{content:attr(data-label) ': ';font-weight:600}}"
+    ".values td:last-child{white-space:nowrap}</style>"
 )
 
 
@@ -71,9 +78,10 @@ def review_sheet(content: Content, page: Field, made_on: date) -> str:
         listed = "".join(f"<li>{escape(item)}</li>" for item in page.fellowships.items)
         fellowships = f"<div class='fact'><h3>Further training</h3><ul>{listed}</ul>{_BOXES}</div>"
     rows = "".join(
-        f"<tr><th scope='row'>{escape(d.label)}</th><td>{page.value(d.id):.2f}: "
-        f"{escape(value_words(content, d.id, page.value(d.id)))}</td><td>{escape(page.profile[d.id].why)}</td>"
-        "<td><span class='box'></span> Agree<br><span class='box'></span> Higher<br>"
+        f"<tr><th scope='row'>{escape(d.label)}</th><td data-label='Value'>{page.value(d.id):.2f}: "
+        f"{escape(value_words(content, d.id, page.value(d.id)))}</td>"
+        f"<td data-label='Why'>{escape(page.profile[d.id].why)}</td>"
+        "<td data-label='Your view'><span class='box'></span> Agree<br><span class='box'></span> Higher<br>"
         "<span class='box'></span> Lower</td></tr>"
         for d in content.matched_dimensions
     )
@@ -99,8 +107,8 @@ def review_sheet(content: Content, page: Field, made_on: date) -> str:
         + "<h2>How the field is described for matching</h2><p>Students are matched to fields on these "
         "dimensions. Each value runs from 0 (low) to 1 (high); 0.5 means the field does not lean either way. "
         "Tick whether the value is right, or should be higher or lower.</p>"
-        "<table><thead><tr><th scope='col'>Dimension</th><th scope='col'>Value</th><th scope='col'>Why</th>"
-        f"<th scope='col'>Your view</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<table class='values'><thead><tr><th scope='col'>Dimension</th><th scope='col'>Value</th>"
+        f"<th scope='col'>Why</th><th scope='col'>Your view</th></tr></thead><tbody>{rows}</tbody></table>"
         "<h2>Sign-off</h2><p>Your role (not your name): <span class='line'></span></p>"
         "<p>Date: <span class='line'></span></p><p>I reviewed: <span class='box'></span> the facts "
         "&nbsp; <span class='box'></span> how the field is described for matching</p>"

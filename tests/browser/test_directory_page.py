@@ -6,12 +6,15 @@ exception and ask no host but this machine for anything (those requests are bloc
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from selfexplore.content import Content
 from selfexplore.fields import directory
-from tests.browser.conftest import assert_no_serious_axe_violations
+from selfexplore.signoff import review_sheet
+from tests.browser.conftest import assert_no_serious_axe_violations, screenshots
 from tests.browser.workbook import at, open_app
 
 # `page` already depends on `guard`; naming it here keeps the check in place if `page` ever changes.
@@ -56,3 +59,35 @@ class TestDirectoryPage:
         expect(listing.locator("option")).to_have_count(2)
         listing.select_option(label=content.field("child-neurology").name)
         expect(page.locator("#title-child-neurology")).to_be_visible()
+
+
+class TestFamilies:
+    def test_a_subspecialty_says_how_to_get_there_and_its_core_page_lists_it(
+        self, page: Page, server: str, content: Content
+    ) -> None:
+        open_app(page, server, "page=specialties&id=cardiology")
+        cardiology = page.locator("#title-cardiology")
+        expect(cardiology).to_have_text(content.fields_by_id["cardiology"].name)
+        route = page.get_by_role("region", name="How you get there from here")
+        expect(route).to_contain_text("Internal Medicine residency, then 3 more years of fellowship")
+        expect(page.get_by_text("Not yet reviewed by a physician of this field at your school.")).to_be_visible()
+        assert_no_serious_axe_violations(page)
+        screenshots(page, "specialty-cardiology")
+
+        route.get_by_role("link", name="Internal Medicine", exact=True).click()
+        expect(page.locator("#title-internal-medicine")).to_have_text("Internal Medicine")
+        within = page.get_by_role("region", name="Fields within Internal Medicine")
+        expect(within.get_by_role("listitem")).to_have_count(len(content.families["internal-medicine"]))
+        expect(within.get_by_role("link", name=content.fields_by_id["cardiology"].name)).to_be_visible()
+        expect(page.get_by_role("heading", name="Combined residencies")).to_be_visible()
+        screenshots(page, "specialty-internal-medicine")
+
+
+def test_the_review_sheet_reads_on_a_phone(page: Page, content: Content) -> None:
+    """The printable sheet a physician fills in: its values table becomes one card per dimension on a phone,
+    and no source address widens the page."""
+    page.set_content(review_sheet(content, content.fields_by_id["cardiology"], date(2026, 12, 5)))
+    expect(page.get_by_role("heading", name="Review sheet: Cardiology (Cardiovascular Disease)")).to_be_visible()
+    expect(page.get_by_role("row")).to_have_count(1 + len(content.matched_dimensions))
+    assert_no_serious_axe_violations(page)
+    screenshots(page, "review-sheet")
