@@ -253,6 +253,30 @@ def test_the_proxys_header_is_believed_only_from_the_proxy(
             context.close()
 
 
+@pytest.mark.parametrize(("forwarded", "secure"), [({"X-Forwarded-Proto": "https"}, True), ({}, False)])
+def test_cookies_are_secure_when_the_trusted_proxy_took_https(
+    capped: tuple[str, Path], forwarded: dict[str, str], secure: bool
+) -> None:
+    """Security review of 5 December 2026, finding 6: behind the TLS proxy the docs require, the server
+    hears plain HTTP, and no cookie was ever Secure. The proxy (here this machine, named in
+    SELFEXPLORE_TRUSTED_PROXIES) says so in X-Forwarded-Proto; a cookie set in answer is then Secure."""
+    base, _log = capped
+    request = urllib.request.Request(f"{base}/", headers={"X-Remote-User": "cookie-tester", **forwarded})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        cookies = [value for name, value in response.headers.items() if name.lower() == "set-cookie"]
+    browser_cookie = next(c for c in cookies if c.startswith("selfexplore_browser="))
+    assert ("Secure" in browser_cookie.split("; ")) is secure, browser_cookie
+
+
+def test_every_line_the_server_logs_says_when(capped: tuple[str, Path]) -> None:
+    """Security review of 5 December 2026, finding 13: log lines carried no time."""
+    _base, log = capped
+    records = [line for line in log.read_text().splitlines() if "[GuardedVoila]" in line]
+    assert records, "the server logged nothing of its own"
+    stamped = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} \[GuardedVoila\]")
+    assert all(stamped.match(line) for line in records), [line for line in records if not stamped.match(line)][:3]
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *_args: object, **_kwargs: object) -> None:
         return None

@@ -19,6 +19,7 @@ from selfexplore.serving.guard import (
     default_max_kernels,
     is_loopback,
     memory_mib,
+    over_https,
     parse_networks,
     refusal_page,
     scrub,
@@ -143,6 +144,23 @@ class TestVisitors:
         headers = {"X-Forwarded-For": "6.6.6.6, 172.16.0.9"}  # the first was sent by the visitor
         assert client_key("192.168.3.4", headers, self.PROXY) == "address:172.16.0.9"
         assert client_key("::ffff:10.0.0.5", {}, self.PROXY) == "address:10.0.0.5"
+
+    @pytest.mark.parametrize(
+        ("protocol", "remote", "forwarded", "secure"),
+        [
+            ("https", "127.0.0.1", "", True),  # TLS to this server itself
+            ("http", "10.0.0.5", "https", True),  # the trusted proxy took the browser's HTTPS
+            ("http", "10.0.0.5", "http, https", True),  # the proxy's own value is the last
+            ("http", "10.0.0.5", "https, http", False),  # a visitor's "https" before the proxy's "http"
+            ("http", "10.0.0.5", "", False),
+            ("http", "6.6.6.6", "https", False),  # from anyone but the proxy, the header is not believed
+        ],
+    )
+    def test_a_request_counts_as_https_from_the_server_or_the_trusted_proxy_only(
+        self, protocol: str, remote: str, forwarded: str, secure: bool
+    ) -> None:
+        headers = {"X-Forwarded-Proto": forwarded} if forwarded else {}
+        assert over_https(protocol, remote, headers, self.PROXY) is secure
 
     def test_an_address_or_network_that_is_neither_is_named(self) -> None:
         with pytest.raises(ValueError, match=r"'proxy\.example' is not an address"):

@@ -281,6 +281,18 @@ def client_key(
     return f"address:{found if found is not None else remote or 'unknown'}"
 
 
+def over_https(protocol: str, remote: str | None, headers: Mapping[str, str], proxies: tuple[Network, ...]) -> bool:
+    """Whether the browser's request came over HTTPS: to this server itself, or to a trusted proxy that says
+    so in X-Forwarded-Proto (the last value, the one the proxy itself added). From anyone else the header is
+    not believed, so a cookie is never marked Secure on a visitor's word, nor left plain behind the proxy."""
+    if protocol == "https":
+        return True
+    if not within(remote, proxies):
+        return False
+    forwarded = [part.strip().lower() for part in headers.get("X-Forwarded-Proto", "").split(",") if part.strip()]
+    return bool(forwarded) and forwarded[-1] == "https"
+
+
 # --- logs ---------------------------------------------------------------------------------------------------
 
 _KERNEL_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

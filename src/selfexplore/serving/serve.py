@@ -223,6 +223,10 @@ def voila_arguments(
     return arguments
 
 
+LOG_FORMAT = "%(asctime)s [%(name)s]%(highlevel)s %(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S%z"
+
+
 def voila_config(*, pool: int = DEFAULT_POOL, guarded: Guards | None = None, cookies: bool = True) -> dict[str, Any]:
     """The students' Voila settings that are lists or mappings, as the contents of its config file.
     `cookies=False` where the hosting signs students in (a hub): kernels then need no cookie at all."""
@@ -242,7 +246,11 @@ def page_config(guarded: Guards | None = None) -> dict[str, Any]:
     """Settings of every selfexplore Voila's pages: only the JupyterLab extensions the widgets need are
     loaded (others installed beside it, in a shared environment or a hosting image, are not the page's to
     load, and would only add scripts and errors), and the server's guards."""
-    config: dict[str, Any] = {"VoilaConfiguration": {"extension_allowlist": list(PAGE_EXTENSIONS)}}
+    config: dict[str, Any] = {
+        "VoilaConfiguration": {"extension_allowlist": list(PAGE_EXTENSIONS)},
+        # Every line of the server's log says when (security review of 5 December 2026, finding 13).
+        "Application": {"log_format": LOG_FORMAT, "log_datefmt": LOG_DATE_FORMAT},
+    }
     if guarded is not None:
         config["GuardedVoila"] = guarded.config()
     return config

@@ -62,6 +62,7 @@ from selfexplore.serving.guard import (  # noqa: E402
     client_key,
     is_loopback,
     new_browser_token,
+    over_https,
     parse_networks,
     refusal_page,
     scrub,
@@ -85,6 +86,15 @@ class PlainErrors:
         handler.finish(f"{status_code} {handler._reason}\n")
 
 
+def reached_over_https(handler: web.RequestHandler) -> bool:
+    """Whether this request reached the server, or the trusted proxy in front of it, over HTTPS: then every
+    cookie set in answer is Secure (security review 5 December 2026, finding 6)."""
+    app = handler.settings.get(APP)
+    proxies = app.trusted_networks if isinstance(app, GuardedVoila) else ()
+    request = handler.request
+    return over_https(request.protocol, request.remote_ip, request.headers, proxies)
+
+
 def keep_pass(handler: web.RequestHandler, value: str) -> None:
     """Keep a page pass in the browser's sign-in cookie, or forget it (`value` empty): HttpOnly, so that no
     script on a page can read it; SameSite=Strict, so that no other site's page or link sends it; for
@@ -101,7 +111,7 @@ def keep_pass(handler: web.RequestHandler, value: str) -> None:
         max_age=int(PASS_LIFETIME.total_seconds()),
         httponly=True,
         samesite="Strict",
-        secure=handler.request.protocol == "https",
+        secure=reached_over_https(handler),
     )
 
 
@@ -147,7 +157,7 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
                 path=self.base_url,
                 httponly=True,
                 samesite="Lax",
-                secure=self.request.protocol == "https",
+                secure=reached_over_https(self),
             )
         ledger: KernelLedger = self.settings[LEDGER]
         client = app.client_of(self.request)
@@ -240,6 +250,14 @@ class TokenIdentityProvider(PasswordIdentityProvider):
             return None
         return self._outcome(client, now, super().process_login_form(handler))
 
+    def set_login_cookie(self, handler: web.RequestHandler, user: User) -> None:
+        """The token sign-in's cookie, Secure whenever the request came over HTTPS (through the trusted proxy
+        too, which Jupyter Server's own rule, the request's protocol, does not see)."""
+        options: dict[str, Any] = {"httponly": True, "path": handler.base_url, **self.cookie_options}  # type: ignore[attr-defined]
+        if self.secure_cookie or (self.secure_cookie is None and reached_over_https(handler)):
+            options["secure"] = True
+        handler.set_secure_cookie(self.get_cookie_name(handler), self.user_to_cookie(user), **options)
+
     def _refused(self, client: str, now: float) -> bool:
         if self._backoff.wait(client, now) > 0:
             self.log.warning("token sign-in refused: too many wrong tokens from one visitor")
@@ -305,7 +323,7 @@ class GuardedVoila(Voila):  # type: ignore[misc]
 
     def initialize(self, argv: list[str] | None = None) -> None:
         super().initialize(argv)
-        self._networks = parse_networks(",".join(self.trusted_proxies))
+        self.trusted_networks = parse_networks(",".join(self.trusted_proxies))
         scrub_every_log_record()
         raise_open_file_limit()
 
@@ -337,11 +355,11 @@ class GuardedVoila(Voila):  # type: ignore[misc]
     # --- who the visitor is -------------------------------------------------------------------------
 
     def client_of(self, request: Any) -> str:
-        return client_key(request.remote_ip, request.headers, self._networks, self.trusted_header)
+        return client_key(request.remote_ip, request.headers, self.trusted_networks, self.trusted_header)
 
     def strip_untrusted_header(self, request: Any) -> None:
         """The proxy's user header, from anyone but the proxy, is removed before any kernel sees it."""
-        if self.trusted_header and not within(request.remote_ip, self._networks):
+        if self.trusted_header and not within(request.remote_ip, self.trusted_networks):
             request.headers.pop(self.trusted_header, None)
 
     # --- kernels --------------------------------------------------------------------------------------
