@@ -117,6 +117,24 @@ def test_the_facilitators_token_is_written_to_a_private_file_and_never_printed(
     assert FACILITATOR_TOKEN not in log
 
 
+def test_the_facilitator_signs_out_with_a_line_not_a_traceback(
+    facilitator: str, facilitator_home: Path, page: Page
+) -> None:
+    """Security review of 5 December 2026, finding 9: /logout answered a 500 with a traceback in the log."""
+    log = facilitator_home / "facilitate.log"
+    before = log.read_text().count("Traceback")
+    page.goto(f"{facilitator}/voila/render/dashboard.ipynb?token={FACILITATOR_TOKEN}")
+    expect(page.locator(".se-dashboard")).to_be_visible()
+    assert any(c["name"].startswith("username-") for c in page.context.cookies())
+    response = page.goto(f"{facilitator}/logout")
+    assert response is not None and response.status == 200
+    expect(page.get_by_text("Signed out.")).to_be_visible()
+    assert not any(c["name"].startswith("username-") for c in page.context.cookies())
+    page.goto(f"{facilitator}/voila/render/dashboard.ipynb")
+    assert page.locator(".se-dashboard").count() == 0
+    assert log.read_text().count("Traceback") == before
+
+
 def test_the_questionnaires_evidence_on_synthetic_students(facilitator: str, database_url: str, page: Page) -> None:
     """Thirty synthetic students answer from known dimension values, 24 of them twice from the same values (a
     retest figure needs 20): the facilitator's page shows alpha per dimension as a chart with its table, and

@@ -11,6 +11,7 @@ against a real `selfexplore serve` with small caps, in Chromium and with plain H
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import sys
@@ -275,6 +276,33 @@ def test_every_line_the_server_logs_says_when(capped: tuple[str, Path]) -> None:
     assert records, "the server logged nothing of its own"
     stamped = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} \[GuardedVoila\]")
     assert all(stamped.match(line) for line in records), [line for line in records if not stamped.match(line)][:3]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/voila/labextensions/../../x",
+        "/voila/labextensions/%2e%2e/%2e%2e/x",
+        "/voila/templates/selfexplore/static/..%2f..%2fx",
+        "/%0d%0aSet-Cookie:%20a=b",
+        "/logout",
+    ],
+)
+def test_a_forged_address_is_a_404_and_one_line_in_the_log(capped: tuple[str, Path], path: str) -> None:
+    """Security review of 5 December 2026, finding 9: each of these wrote a traceback to the log (14 to 40
+    lines), so a script could fill the disk the store shares. The header injection itself never held."""
+    base, log = capped
+    before = log.read_text().count("Traceback")
+    raw = http.client.HTTPConnection(base.removeprefix("http://"), timeout=60)
+    try:
+        raw.request("GET", path)  # as sent: urllib would tidy the dots and the escapes away
+        response = raw.getresponse()
+        assert response.status == 404, (path, response.status)
+        assert response.getheader("Set-Cookie", "").find("a=b") < 0
+    finally:
+        raw.close()
+    time.sleep(0.5)
+    assert log.read_text().count("Traceback") == before, log.read_text()[-3000:]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -37,8 +37,10 @@ import time  # noqa: E402
 from collections.abc import Awaitable, Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
+from jupyter_server.auth.decorator import allow_unauthenticated  # noqa: E402
 from jupyter_server.auth.identity import PasswordIdentityProvider, User  # noqa: E402
-from jupyter_server.base.handlers import APIHandler  # noqa: E402
+from jupyter_server.auth.logout import LogoutHandler  # noqa: E402
+from jupyter_server.base.handlers import APIHandler, FileFindHandler  # noqa: E402
 from jupyter_server.services.kernels.handlers import KernelHandler  # noqa: E402
 from jupyter_server.utils import url_path_join  # noqa: E402
 from tornado import web  # noqa: E402
@@ -143,6 +145,10 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
     """The page: within the caps, bound to the browser, the proxy's header only from the proxy."""
 
     async def get(self, path: str | None = None) -> None:
+        if path and any(ord(character) < 32 or ord(character) == 127 for character in path):
+            # No page has a control character in its address; Voila would redirect to it, and Tornado refuse
+            # the header with a traceback in the log (a CR LF is how a header is injected).
+            raise web.HTTPError(404)
         app: GuardedVoila = self.settings[APP]
         app.strip_untrusted_header(self.request)
         kept = self.get_cookie(PASS_COOKIE)
@@ -283,6 +289,34 @@ class TemplateFileHandler(PlainErrors, TemplateStaticFileHandler):  # type: igno
             raise web.HTTPError(404) from None
         return parsed
 
+    @classmethod
+    def get_absolute_path(cls, root: str, path: str) -> str:
+        try:
+            found: str = super().get_absolute_path(root, path)
+        except (ValueError, AssertionError):  # an address that escapes the template's folder ("..%2f")
+            raise web.HTTPError(404) from None
+        return found
+
+
+class ExtensionFileHandler(PlainErrors, FileFindHandler):
+    """The JupyterLab extensions' files: a refusal is a line, not a traceback (Jupyter Server's error page
+    needs a setting Voila's server does not have)."""
+
+
+class PlainLogoutHandler(PlainErrors, LogoutHandler):
+    """Signing out of a token sign-in (the facilitator's or an adviser's server): the cookie is cleared and
+    the answer is a line. Jupyter Server's own page needs a template Voila's server does not have, and
+    answered every visit with a 500 and a traceback in the log."""
+
+    @allow_unauthenticated
+    def get(self) -> None:
+        if not self.login_available:  # a student's server: no token sign-in to leave
+            raise web.HTTPError(404)
+        self.identity_provider.clear_login_cookie(self)
+        self.set_header("Content-Type", "text/plain; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish("Signed out. Open the address with its token again to sign in.\n")
+
 
 # The handlers replaced, by the class Voila registers.
 _REPLACED: dict[type, type] = {
@@ -291,6 +325,8 @@ _REPLACED: dict[type, type] = {
     KernelHandler: BoundKernelHandler,
     VoilaShutdownKernelHandler: BoundShutdownHandler,
     RequestInfoSocketHandler: LoopbackRequestInfoHandler,
+    FileFindHandler: ExtensionFileHandler,
+    LogoutHandler: PlainLogoutHandler,
     TemplateStaticFileHandler: TemplateFileHandler,
 }
 
