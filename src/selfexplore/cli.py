@@ -82,12 +82,24 @@ def _listen_address(text: str) -> str:
         raise argparse.ArgumentTypeError(f"expected an IP address such as 0.0.0.0 or 127.0.0.1, got {text!r}") from None
 
 
+def _add_common(parser: argparse.ArgumentParser, *, after_command: bool = False) -> None:
+    """--db and --content, before the command or after it (`selfexplore serve --content DIR` as well as
+    `selfexplore --content DIR serve`); after it, an option left out keeps what was given before it."""
+    unset: str | None = argparse.SUPPRESS if after_command else None
+    parser.add_argument(
+        "--db", metavar="URL", default=unset, help="database URL (default: $SELFEXPLORE_DB_URL or an SQLite file)"
+    )
+    parser.add_argument(
+        "--content",
+        metavar="DIR",
+        default=unset,
+        help="content pack folder (default: $SELFEXPLORE_CONTENT or the shipped pack)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="selfexplore", description="A self-exploration workbook for medical students.")
-    parser.add_argument("--db", metavar="URL", help="database URL (default: $SELFEXPLORE_DB_URL or an SQLite file)")
-    parser.add_argument(
-        "--content", metavar="DIR", help="content pack folder (default: $SELFEXPLORE_CONTENT or the shipped pack)"
-    )
+    _add_common(parser)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     validate = commands.add_parser("validate", help="check a content pack and list every problem")
@@ -190,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = adviser_actions.add_parser("revoke", help="end what students share with an adviser (and their notes)")
     revoke.add_argument("name", type=_adviser_name, help="the adviser's user name")
     revoke.add_argument("--share", type=_positive, metavar="ID", help="end only this share (see `adviser shares`)")
+    for command in commands.choices.values():
+        _add_common(command, after_command=True)
     return parser
 
 

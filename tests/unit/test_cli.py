@@ -56,6 +56,21 @@ class TestItems:
         assert [item["id"] for item in data["items"]] == [item.id for item in content.questionnaire.items]
         assert {scale["id"] for scale in data["scales"]} == set(content.questionnaire.scales_by_id)
 
+    @pytest.mark.parametrize("where", ["before", "after"])
+    def test_the_content_pack_is_named_before_or_after_the_command(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
+    ) -> None:
+        # Security review of 5 December 2026, finding 13: `selfexplore serve --content DIR` was refused.
+        pack = tmp_path / "pack"
+        shutil.copytree(str(resources.files("selfexplore.data")), pack, ignore=shutil.ignore_patterns("*.py"))
+        (pack / "questionnaire.yaml").unlink()
+        option = ["--content", str(pack)]
+        code, _out, err = _run(
+            capsys, *(option if where == "before" else []), "items", *(option if where == "after" else [])
+        )
+        assert code == 2
+        assert "questionnaire.yaml" in err and "unrecognized" not in err
+
 
 class TestScore:
     def test_answers_become_a_profile_with_completeness(
