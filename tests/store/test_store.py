@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import stat
@@ -158,9 +159,41 @@ class TestKeyedIdentities:
                 assert stored == codes.identity_hash("hub", "student042", key) != legacy
 
     def test_a_store_keyed_with_another_key_is_refused(self, db_url: str, content: Content) -> None:
-        Store.open(content, db_url, identity_key=b"a" * 40).close()
-        with pytest.raises(StoreError, match="keyed with another identity key"):
+        with Store.open(content, db_url, identity_key=b"a" * 40) as store:
+            store.student_for("hub", "ann")
+        with pytest.raises(StoreError, match="keyed with an identity key this server does not have"):
             Store.open(content, db_url, identity_key=b"b" * 40)
+
+    def test_a_store_nobody_signed_in_to_by_name_takes_a_new_key(self, db_url: str, content: Content) -> None:
+        # Security review of 5 December 2026, finding 12: resume-code students need no key, and were refused.
+        with Store.open(content, db_url, identity_key=b"a" * 40) as store:
+            coded = store.create_student()
+        with Store.open(content, db_url, identity_key=b"b" * 40) as store:
+            assert store.resume(coded.code) == coded.student
+            ann = store.student_for("hub", "ann")
+        with Store.open(content, db_url, identity_key=b"b" * 40) as store:
+            assert store.student_for("hub", "ann") == ann
+        with pytest.raises(StoreError, match="does not have"):
+            Store.open(content, db_url, identity_key=b"a" * 40)
+
+    def test_a_copy_without_its_key_is_refused_and_no_new_key_is_left_behind(
+        self, tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv(settings.IDENTITY_KEY.name, raising=False)
+        original = tmp_path / "original"
+        original.mkdir()
+        with Store.open(content, f"sqlite:///{original / 'db.sqlite3'}") as store:
+            store.student_for("hub", "ann")
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        shutil.copy(original / "db.sqlite3", copy / "db.sqlite3")
+        with pytest.raises(StoreError) as refused:
+            Store.open(content, f"sqlite:///{copy / 'db.sqlite3'}")
+        assert "has no identity key" in str(refused.value) and str(copy / IDENTITY_KEY_FILE) in str(refused.value)
+        assert not (copy / IDENTITY_KEY_FILE).exists()
+        shutil.copy(original / IDENTITY_KEY_FILE, copy / IDENTITY_KEY_FILE)  # the old key put back: all is well
+        with Store.open(content, f"sqlite:///{copy / 'db.sqlite3'}") as store:
+            assert store.student_for("hub", "ann").id == 1
 
     def test_the_key_is_made_once_beside_an_sqlite_database_readable_only_by_its_user(
         self, tmp_path: Path, content: Content, monkeypatch: pytest.MonkeyPatch

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from selfexplore import codes, settings
@@ -62,9 +62,9 @@ from selfexplore.sharing import (
 )
 from selfexplore.store.engine import WriterLock, calm, make_engine, migrate
 from selfexplore.store.files import (
-    IDENTITY_KEY_FILE,
     default_url,
     file_id,
+    identity_key_file,
     load_identity_key,
     sqlite_file,
 )
@@ -155,10 +155,17 @@ class Store:
             reason = str(error.orig).strip().splitlines()[0] if error.orig is not None else "not reachable"
             raise StoreError(f"cannot open the store at {shown}: {reason}") from None
         try:
-            key = identity_key or load_identity_key(parsed, os.environ, create=create)
-            store = cls(engine, content, key)
+            store = cls(engine, content, None)
+            key = identity_key or load_identity_key(parsed, os.environ, create=False)
+            if key is None and create:
+                # A new key only where no signed-in student needs the old one: a key made beside a copy
+                # whose key went missing would have to be deleted by whoever puts the old one back.
+                if store._named_students_keyed():
+                    raise StoreError(store._lost_key(parsed, "has no identity key"))
+                key = load_identity_key(parsed, os.environ, create=True)
+            store._identity_key = key
             if key is not None:
-                store._key_identities(key)
+                store._key_identities(key, parsed)
         except BaseException:
             engine.dispose()
             raise
@@ -171,9 +178,27 @@ class Store:
         deleted, and a fresh empty store would take the answers); in JupyterLab, created when needed."""
         return cls.open(content, create=not settings.STORE_PREPARED.read())
 
-    def _key_identities(self, key: bytes) -> None:
+    def _named_students_keyed(self) -> bool:
+        """Whether the store records a key and holds students signed in by name (hub or proxy), who need it."""
+        fact = select(store_facts.c.value).where(store_facts.c.name == IDENTITY_KEY_FACT)
+        named = select(students.c.id).where(students.c.identity_kind.in_(("hub", "proxy"))).limit(1)
+        with self._read() as connection:
+            return (
+                connection.execute(fact).scalar_one_or_none() is not None
+                and connection.execute(named).first() is not None
+            )
+
+    @staticmethod
+    def _lost_key(url: URL, what: str) -> str:
+        return (
+            f"this store's signed-in students were keyed with an identity key this server {what}; set "
+            f"{settings.IDENTITY_KEY.name} to that key, or put back the key file {identity_key_file(url)}"
+        )
+
+    def _key_identities(self, key: bytes, url: URL) -> None:
         """Check that this store's signed-in students are keyed with `key`; the first time, rekey the rows
-        stored before the store had a key (an HMAC over their unkeyed hash: no name is needed)."""
+        stored before the store had a key (an HMAC over their unkeyed hash: no name is needed). A store with
+        no student signed in by name takes a new key: nobody needs the old one."""
         check = codes.identity_key_check(key)
         fact = select(store_facts.c.value).where(store_facts.c.name == IDENTITY_KEY_FACT)
         with self._read() as connection:
@@ -200,11 +225,12 @@ class Store:
                 with self._read() as connection:
                     recorded = connection.execute(fact).scalar_one_or_none()
         if recorded != check:
-            raise StoreError(
-                "this store's signed-in students were keyed with another identity key; set "
-                f"{settings.IDENTITY_KEY.name} to that key, or put back the {IDENTITY_KEY_FILE} that was beside the "
-                "database"
-            )
+            if self._named_students_keyed():
+                raise StoreError(self._lost_key(url, "does not have"))
+            with self._write() as connection:
+                connection.execute(
+                    update(store_facts).where(store_facts.c.name == IDENTITY_KEY_FACT).values(value=check)
+                )
 
     def close(self) -> None:
         self._writer_lock.close()
