@@ -77,6 +77,7 @@ from selfexplore.store import Store
 from selfexplore.workbook import APP_NOTEBOOK, EXTRAS, STEPS
 from tests.browser.chromium import CHROMIUM_FLAGS, is_local
 from tests.probes import torn
+from tests.unit.test_families import FAMILIES
 
 TIMEOUT_MS = 180_000
 POOL = 2
@@ -263,34 +264,9 @@ def measure_pass(
 
 # --- the matches page, 52 specialties against 27 -----------------------------------------------------------
 
-# The subspecialty pages added in December 2026 (issue 25's ids); the pack without them is the pack before.
-SUBSPECIALTIES = (
-    "cardiology",
-    "gastroenterology",
-    "pulmonary-critical-care",
-    "hematology-oncology",
-    "nephrology",
-    "endocrinology",
-    "rheumatology",
-    "infectious-disease",
-    "geriatric-medicine",
-    "allergy-immunology",
-    "hospice-palliative-medicine",
-    "neonatology",
-    "pediatric-cardiology",
-    "pediatric-hematology-oncology",
-    "pediatric-emergency-medicine",
-    "pediatric-critical-care",
-    "colon-rectal-surgery",
-    "pediatric-surgery",
-    "surgical-critical-care",
-    "child-adolescent-psychiatry",
-    "addiction-medicine",
-    "nuclear-medicine",
-    "occupational-medicine",
-    "sports-medicine",
-    "forensic-pathology",
-)
+# The pages added in December 2026 (issue 25's ids, kept as a contract by tests/unit/test_families.py: the
+# subspecialties of each family, and nuclear medicine); the pack without them is the pack before.
+SUBSPECIALTIES = (*itertools.chain.from_iterable(FAMILIES.values()), "nuclear-medicine")
 MATCHES_LISTED = ".se-body .se-view-matches .se-match a[href]"
 MATCHES_VS_BEFORE = 1.5
 
