@@ -161,7 +161,7 @@ class Store:
                 # A new key only where no signed-in student needs the old one: a key made beside a copy
                 # whose key went missing would have to be deleted by whoever puts the old one back.
                 if store._named_students_keyed():
-                    raise StoreError(store._lost_key(parsed, "has no identity key"))
+                    raise StoreError(store._lost_key(parsed, missing=True))
                 key = load_identity_key(parsed, os.environ, create=True)
             store._identity_key = key
             if key is not None:
@@ -189,10 +189,11 @@ class Store:
             )
 
     @staticmethod
-    def _lost_key(url: URL, what: str) -> str:
+    def _lost_key(url: URL, *, missing: bool) -> str:
+        which = "an identity key, and this server has none" if missing else "another identity key than this server's"
         return (
-            f"this store's signed-in students were keyed with an identity key this server {what}; set "
-            f"{settings.IDENTITY_KEY.name} to that key, or put back the key file {identity_key_file(url)}"
+            f"this store's signed-in students were keyed with {which}; set {settings.IDENTITY_KEY.name} to their "
+            f"key, or put back the key file {identity_key_file(url)}"
         )
 
     def _key_identities(self, key: bytes, url: URL) -> None:
@@ -226,7 +227,7 @@ class Store:
                     recorded = connection.execute(fact).scalar_one_or_none()
         if recorded != check:
             if self._named_students_keyed():
-                raise StoreError(self._lost_key(url, "does not have"))
+                raise StoreError(self._lost_key(url, missing=False))
             with self._write() as connection:
                 connection.execute(
                     update(store_facts).where(store_facts.c.name == IDENTITY_KEY_FACT).values(value=check)
