@@ -45,18 +45,23 @@ def svg_html(title: str, rows: int, body: str) -> str:
     )
 
 
+def _bars(rows: Sequence[tuple[str, float, str]]) -> str:
+    """One row per (label, bar length in the SVG's units, figure shown after the bar): the label above."""
+    return "".join(
+        f'<text x="0" y="{row * _ROW + 14}" class="se-svg-label">{escape(label)}</text>'
+        f'<rect x="0" y="{row * _ROW + 20}" width="{length:.1f}" height="12" class="se-svg-bar"/>'
+        f'<text x="{length + 6:.1f}" y="{row * _ROW + 31}" class="se-svg-value">{figure}</text>'
+        for row, (label, length, figure) in enumerate(rows)
+    )
+
+
+def _axis(at: float, rows: int) -> str:
+    return f'<line x1="{at}" x2="{at}" y1="18" y2="{rows * _ROW + 4}" class="se-svg-axis"/>'
+
+
 def fit_chart(matches: Sequence[Match], caption: str) -> str:
     """Horizontal bars of fit (0-100), best first."""
-    bars = []
-    for row, match in enumerate(matches):
-        y = row * _ROW
-        length = _BAR * match.fit / 100
-        bars.append(
-            f'<text x="0" y="{y + 14}" class="se-svg-label">{escape(match.name)}</text>'
-            f'<rect x="0" y="{y + 20}" width="{length:.1f}" height="12" class="se-svg-bar"/>'
-            f'<text x="{length + 6:.1f}" y="{y + 31}" class="se-svg-value">{match.fit}</text>'
-        )
-    midline = f'<line x1="{_BAR / 2}" x2="{_BAR / 2}" y1="18" y2="{len(matches) * _ROW + 4}" class="se-svg-axis"/>'
+    bars = _bars([(m.name, _BAR * m.fit / 100, str(m.fit)) for m in matches])
     rows = "".join(f'<tr><th scope="row">{escape(m.name)}</th><td>{m.fit}</td></tr>' for m in matches)
     table = (
         '<table><thead><tr><th scope="col">Field</th><th scope="col">Fit (0-100)</th></tr></thead>'
@@ -64,25 +69,15 @@ def fit_chart(matches: Sequence[Match], caption: str) -> str:
     )
     return figure_html(
         caption + " (the line marks 50, as much for as against)",
-        svg_html(caption, len(matches), midline + "".join(bars)),
+        svg_html(caption, len(matches), _axis(_BAR / 2, len(matches)) + bars),
         table,
     )
 
 
 def share_bars(shares: Sequence[tuple[str, float]], title: str, line: float) -> str:
     """Horizontal bars of figures on 0..1 (two decimals), in the order given, with a line marking `line`."""
-    bars = []
-    for row, (label, value) in enumerate(shares):
-        y = row * _ROW
-        length = _BAR * max(0.0, min(1.0, value))
-        bars.append(
-            f'<text x="0" y="{y + 14}" class="se-svg-label">{escape(label)}</text>'
-            f'<rect x="0" y="{y + 20}" width="{length:.1f}" height="12" class="se-svg-bar"/>'
-            f'<text x="{length + 6:.1f}" y="{y + 31}" class="se-svg-value">{value:.2f}</text>'
-        )
-    mark = _BAR * line
-    axis = f'<line x1="{mark}" x2="{mark}" y1="18" y2="{len(shares) * _ROW + 4}" class="se-svg-axis"/>'
-    return svg_html(title, max(1, len(shares)), axis + "".join(bars))
+    bars = _bars([(label, _BAR * max(0.0, min(1.0, value)), f"{value:.2f}") for label, value in shares])
+    return svg_html(title, max(1, len(shares)), _axis(_BAR * line, len(shares)) + bars)
 
 
 def profile_chart(content: Content, scored: ScoredProfile) -> str:
