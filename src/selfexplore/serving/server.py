@@ -44,7 +44,9 @@ from jupyter_server.base.handlers import APIHandler, FileFindHandler  # noqa: E4
 from jupyter_server.services.kernels.handlers import KernelHandler  # noqa: E402
 from jupyter_server.utils import url_path_join  # noqa: E402
 from tornado import web  # noqa: E402
+from tornado.concurrent import Future  # noqa: E402
 from tornado.ioloop import PeriodicCallback  # noqa: E402
+from tornado.websocket import WebSocketClosedError  # noqa: E402
 from traitlets import Float, Int, List, Unicode  # noqa: E402
 from voila.app import Voila  # noqa: E402
 from voila.request_info_handler import RequestInfoSocketHandler  # noqa: E402
@@ -181,7 +183,29 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
             await super().get(path)
 
 
-class BoundKernelWebsocketHandler(PlainErrors, VoilaKernelWebsocketHandler):  # type: ignore[misc]
+class QuietOnceClosed:
+    """A websocket whose messages to a page that has gone (closed, reloaded, signed out) are dropped without
+    a word. Tornado fails such a message later, in a future nobody awaits (Jupyter Server does not): asyncio
+    then logs "Task exception was never retrieved" with a traceback, at every page a student leaves while
+    its kernel is still talking."""
+
+    def write_message(self, message: bytes | str | dict[str, Any], binary: bool = False) -> Future[None]:
+        try:
+            sent: Future[None] = super().write_message(message, binary=binary)  # type: ignore[misc]
+        except WebSocketClosedError:
+            sent = Future()
+            sent.set_result(None)
+            return sent
+        sent.add_done_callback(_retrieve_quietly)
+        return sent
+
+
+def _retrieve_quietly(sent: Future[None]) -> None:
+    if not sent.cancelled():
+        sent.exception()  # retrieved: a page that went away is not an error
+
+
+class BoundKernelWebsocketHandler(QuietOnceClosed, PlainErrors, VoilaKernelWebsocketHandler):  # type: ignore[misc]
     """A kernel's websocket, opened only by the browser the kernel's page was rendered for."""
 
     async def pre_get(self) -> None:
@@ -220,7 +244,7 @@ class BoundShutdownHandler(PlainErrors, VoilaShutdownKernelHandler):  # type: ig
         return await super().prepare(**kwargs)
 
 
-class LoopbackRequestInfoHandler(PlainErrors, RequestInfoSocketHandler):  # type: ignore[misc]
+class LoopbackRequestInfoHandler(QuietOnceClosed, PlainErrors, RequestInfoSocketHandler):  # type: ignore[misc]
     """Where a preheated kernel hears its page's request (with the page's cookies): its own machine only."""
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
