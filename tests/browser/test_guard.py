@@ -11,22 +11,28 @@ against a real `selfexplore serve` with small caps, in Chromium and with plain H
 
 from __future__ import annotations
 
+import asyncio
 import http.client
+import json
 import os
 import re
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from tornado.httpclient import HTTPClientError, HTTPRequest
-from tornado.websocket import websocket_connect
+from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from selfexplore.serving.guard import MESSAGE_BURST, MESSAGES_PER_SECOND, WEBSOCKETS_PER_KERNEL
 from tests.browser.conftest import TEST_POOL, assert_no_serious_axe_violations, new_context, running, screenshots
 from tests.browser.workbook import eventually, kernel_id, open_app
 from tests.helpers import free_port, in_a_thread
@@ -123,6 +129,45 @@ def _websocket_status(base: str, kernel: str, cookie: str | None) -> int:
     return in_a_thread(attempt())
 
 
+@contextmanager
+def _websockets_held(base: str, kernel: str, cookie: str, count: int) -> Iterator[list[int]]:
+    """Open `count` websockets to a kernel with this Cookie header, at once, and hold those that open until
+    the block ends; yields each one's status (101 when it opened)."""
+    statuses: list[int] = []
+    opened, release = threading.Event(), threading.Event()
+
+    async def hold() -> None:
+        url = base.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels"
+
+        async def one() -> WebSocketClientConnection | None:
+            try:
+                connection = await websocket_connect(
+                    HTTPRequest(f"{url}?session_id={uuid.uuid4().hex}", headers={"Cookie": cookie})
+                )
+            except HTTPClientError as error:
+                statuses.append(error.code)
+                return None
+            statuses.append(101)
+            return connection
+
+        connections = await asyncio.gather(*(one() for _ in range(count)))
+        opened.set()
+        while not release.is_set():
+            await asyncio.sleep(0.1)
+        for connection in connections:
+            if connection is not None:
+                connection.close()
+
+    thread = threading.Thread(target=lambda: asyncio.run(hold()))
+    thread.start()
+    try:
+        assert opened.wait(120), "the websockets were neither opened nor refused within 2 minutes"
+        yield statuses
+    finally:
+        release.set()
+        thread.join()
+
+
 def _cookie_header(page: Page) -> str:
     return "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
 
@@ -163,6 +208,80 @@ def test_a_kernel_answers_only_the_browser_its_page_was_rendered_for(
     finally:
         student.close()
         visitor.close()
+
+
+def test_one_page_holding_hundreds_of_websockets_stops_nobody_else(browser: Browser, capped: tuple[str, Path]) -> None:
+    """Security review of 5 December 2026, finding 1: a page opened 300 websockets to its own kernel, the
+    server's ZeroMQ sockets ran out, and every other student's kernel connection failed with a 500."""
+    base, _log = capped
+    flooder = new_context(browser, extra_http_headers={"X-Remote-User": "flooder"})
+    student = new_context(browser, extra_http_headers={"X-Remote-User": "student"})
+    try:
+        page = flooder.new_page()
+        open_app(page, base)
+        with _websockets_held(base, kernel_id(page), _cookie_header(page), 300) as statuses:
+            # The page holds one already: two more open, the rest are refused in a line.
+            assert statuses.count(101) == WEBSOCKETS_PER_KERNEL - 1
+            assert statuses.count(429) == 300 - statuses.count(101)
+            theirs = student.new_page()
+            open_app(theirs, base)
+            theirs.get_by_role("link", name="Interests").first.click()
+            expect(theirs.locator(".se-view-interests")).to_be_visible()
+            # The flooding page itself still works through the websocket it had.
+            page.get_by_role("link", name="Values").first.click()
+            expect(page.locator(".se-view-values")).to_be_visible()
+        # Each place is given back when its websocket closes.
+        assert eventually(lambda: _websocket_status(base, kernel_id(page), _cookie_header(page)) == 101)
+        _close(page, theirs)
+    finally:
+        flooder.close()
+        student.close()
+
+
+def _replies_within(base: str, kernel: str, cookie: str, sent: int, seconds: float) -> int:
+    """Send `sent` comm_info_requests at once over a new websocket to the kernel; count the replies that
+    come back within `seconds`."""
+
+    async def flood() -> int:
+        session = uuid.uuid4().hex
+        url = base.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels?session_id={session}"
+        connection = await websocket_connect(HTTPRequest(url, headers={"Cookie": cookie}))
+        header = {"username": "flood", "session": session, "msg_type": "comm_info_request", "version": "5.3"}
+        for _ in range(sent):
+            message = {"header": {**header, "msg_id": uuid.uuid4().hex}, "parent_header": {}, "metadata": {}}
+            await connection.write_message(json.dumps({**message, "content": {}, "channel": "shell", "buffers": []}))
+        replies, deadline = 0, time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                raw = await asyncio.wait_for(connection.read_message(), left)
+            except TimeoutError:
+                break
+            if isinstance(raw, str) and json.loads(raw)["header"]["msg_type"] == "comm_info_reply":
+                replies += 1
+        connection.close()
+        return replies
+
+    return in_a_thread(flood())
+
+
+def test_a_page_flooding_its_kernel_with_messages_is_slowed_to_its_pace(
+    browser: Browser, capped: tuple[str, Path]
+) -> None:
+    """Security review of 5 December 2026, finding 10: 10,000 forged messages from one page in 2.7 s, each one
+    passed on at once, slowed another student's saves 51x. They now pass at the kernel's pace."""
+    base, _log = capped
+    context = new_context(browser, extra_http_headers={"X-Remote-User": "flooder"})
+    try:
+        page = context.new_page()
+        open_app(page, base)
+        replies = _replies_within(base, kernel_id(page), _cookie_header(page), 400, seconds=2.0)
+        # The burst at once, then MESSAGES_PER_SECOND: never the 400 a kernel answers in well under 2 s.
+        assert 0 < replies <= MESSAGE_BURST + 2 * MESSAGES_PER_SECOND + 10
+        page.get_by_role("link", name="Values").first.click()
+        expect(page.locator(".se-view-values")).to_be_visible()
+        _close(page)
+    finally:
+        context.close()
 
 
 def test_pages_over_a_cap_get_a_page_that_says_so_and_no_kernel(browser: Browser, capped: tuple[str, Path]) -> None:

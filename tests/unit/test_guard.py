@@ -4,26 +4,32 @@ the binding of a kernel to its browser, who a visitor is, and what the logs may 
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 from pathlib import Path
 
 import pytest
 
 from selfexplore.serving.guard import (
+    WEBSOCKETS_PER_KERNEL,
     Backoff,
     Claim,
     KernelLedger,
+    Pace,
     Refusal,
     Reservation,
     client_key,
     default_max_kernels,
+    descriptors_needed,
     is_loopback,
+    kernels_within,
     memory_mib,
     over_https,
     parse_networks,
     refusal_page,
     scrub,
     scrub_every_log_record,
+    zmq_sockets_needed,
 )
 from selfexplore.serving.serve import HostingError, guards, is_loopback_host
 from selfexplore.settings import SettingError
@@ -130,6 +136,41 @@ class TestBinding:
         assert ledger.unconnected({"quiet", "used"}, 89.0) == []
         assert ledger.unconnected({"quiet", "used"}, 90.0) == ["quiet"]
         assert ledger.unconnected({"used"}, 200.0) == []  # gone already
+
+
+class TestFlood:
+    """Security review of 5 December 2026, findings 1 and 10: one page's websockets and messages are bounded."""
+
+    def test_a_kernel_takes_a_few_websockets_and_gets_each_place_back(self) -> None:
+        ledger = KernelLedger(0, 0, 90)
+        ledger.hand_out(reserved(ledger, "a"), KERNEL, "t", 0.0)
+        assert [ledger.open_websocket(KERNEL) for _ in range(300)].count(True) == WEBSOCKETS_PER_KERNEL
+        ledger.close_websocket(KERNEL)
+        assert ledger.open_websocket(KERNEL) and not ledger.open_websocket(KERNEL)
+        for _ in range(10):  # more closes than opens (a connection refused twice) never frees an extra place
+            ledger.close_websocket(KERNEL)
+        assert ledger.websockets(KERNEL) == 0
+        assert not ledger.open_websocket("nobodys-kernel")
+
+    def test_a_burst_passes_at_once_and_a_flood_at_the_pace(self) -> None:
+        pace = Pace(rate=20.0, burst=100)
+        waits = [pace.delay(10.0) for _ in range(10_000)]  # 10,000 messages in the same instant
+        assert waits[:100] == [0.0] * 100
+        assert waits[100] == pytest.approx(0.0, abs=0.051) and waits[-1] == pytest.approx((10_000 - 100) / 20, abs=0.1)
+        assert all(later >= earlier for earlier, later in itertools.pairwise(waits))
+
+    def test_a_student_at_a_students_pace_never_waits(self) -> None:
+        pace = Pace(rate=20.0, burst=100)
+        # The page's first burst, then a keystroke every 80 ms for ten minutes (continuous typing).
+        assert all(pace.delay(0.0) == 0.0 for _ in range(60))
+        assert all(pace.delay(1.0 + 0.08 * i) == 0.0 for i in range(7_500))
+
+    def test_the_servers_limits_are_sized_from_the_caps(self) -> None:
+        assert zmq_sockets_needed(2, 1) == 1023  # ZeroMQ's default is enough for a small server
+        assert zmq_sockets_needed(182, 4) >= 186 * WEBSOCKETS_PER_KERNEL * 4
+        needed = descriptors_needed(182, 4)
+        assert kernels_within(needed, 4) >= 182 > kernels_within(needed - 200, 4)
+        assert kernels_within(100, 4) == 0
 
 
 class TestVisitors:

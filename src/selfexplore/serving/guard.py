@@ -4,7 +4,9 @@ Kept apart from Voila so that it can be tested without a server, and small, so t
 loads nothing else of the package.
 
 - `KernelLedger`: which visitor each kernel was handed to, under a cap on kernels in all and per visitor;
-  which browser may use it; which kernels no page ever connected to.
+  which browser may use it; which kernels no page ever connected to; how many websockets each kernel has
+  open, under a cap, and the pace its pages' messages are let through at (`Pace`).
+- `zmq_sockets_needed`, `descriptors_needed`: what the caps cost the server's process, for its limits.
 - `client_key`: who a visitor is for the per-visitor cap: the user a trusted proxy signed in, else the
   address the proxy forwarded for, else the address the request came from.
 - `scrub`: a log line without kernel ids or pass, code and token values.
@@ -24,7 +26,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -41,6 +43,26 @@ KERNEL_SHARE = 0.75
 # One visitor's kernels: a student with the workbook open in a few tabs, and reloads whose kernels are
 # still shutting down.
 DEFAULT_PER_CLIENT = 10
+
+# A page holds one websocket to its kernel; a reconnect may open the next before the last has closed. One page
+# holding hundreds filled the server's ZeroMQ sockets and stopped every other student (security review of
+# 5 December 2026, finding 1).
+WEBSOCKETS_PER_KERNEL = 3
+# What one kernel's pages may send it: a burst at once (the widgets of a page asking for their state), then
+# a sustained pace, far above a student's clicks and keystrokes. A page sending faster is slowed, not cut
+# off: its next message is read only when its turn comes, so a flood waits in its own connection (finding 10).
+MESSAGE_BURST = 100
+MESSAGES_PER_SECOND = 20.0
+# What the server's process opens, measured (docs/hosting.md): each kernel websocket connects four ZeroMQ
+# sockets (shell, control, stdin, iopub); the server keeps a few more per kernel (its own client while a page
+# is rendered, the heartbeat); each ZeroMQ socket holds up to three file descriptors (the socket, its
+# mailbox, a connection), and each kernel process a few pipes.
+ZMQ_PER_WEBSOCKET = 4
+ZMQ_PER_KERNEL = 6
+FILES_PER_ZMQ_SOCKET = 3
+FILES_PER_KERNEL = 8
+FILES_FOR_THE_SERVER = 512  # listening sockets, the browsers' connections, logs, the template's files
+ZMQ_DEFAULT_MAX_SOCKETS = 1023
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -64,12 +86,31 @@ class Reservation:
     client: str
 
 
+class Pace:
+    """A kernel's incoming messages let through at `rate` a second after a burst of `burst` (the generic cell
+    rate algorithm, a token bucket kept as one time): `delay` says how long the next message must wait."""
+
+    def __init__(self, rate: float = MESSAGES_PER_SECOND, burst: int = MESSAGE_BURST) -> None:
+        self.interval = 1.0 / rate
+        self.tolerance = burst * self.interval
+        self._due = 0.0  # when the next message would be on time, were none let through early
+
+    def delay(self, now: float) -> float:
+        """Seconds the message arriving `now` waits before it passes (0: at once); its place is taken."""
+        due = max(self._due, now)
+        wait = max(0.0, due - self.tolerance - now)
+        self._due = due + self.interval
+        return wait
+
+
 @dataclass
 class _Held:
     client: str
     browser: str  # a digest of the browser's cookie, never the cookie itself
     handed_at: float
     connected: bool = False
+    websockets: int = 0
+    pace: Pace = field(default_factory=Pace)
 
 
 def _digest(token: str) -> str:
@@ -145,6 +186,29 @@ class KernelLedger:
         held = self._held.get(kernel_id)
         if held is not None:
             held.connected = True
+
+    def open_websocket(self, kernel_id: str) -> bool:
+        """A place for one more websocket to this kernel: False when it has WEBSOCKETS_PER_KERNEL open (or is
+        nobody's). Every place taken is given back with `close_websocket`."""
+        held = self._held.get(kernel_id)
+        if held is None or held.websockets >= WEBSOCKETS_PER_KERNEL:
+            return False
+        held.websockets += 1
+        return True
+
+    def close_websocket(self, kernel_id: str) -> None:
+        held = self._held.get(kernel_id)
+        if held is not None and held.websockets > 0:
+            held.websockets -= 1
+
+    def websockets(self, kernel_id: str) -> int:
+        held = self._held.get(kernel_id)
+        return 0 if held is None else held.websockets
+
+    def message_delay(self, kernel_id: str, now: float) -> float:
+        """Seconds a message to this kernel waits before it is passed on, at its pages' shared pace."""
+        held = self._held.get(kernel_id)
+        return 0.0 if held is None else held.pace.delay(now)
 
     def unconnected(self, live: set[str], now: float) -> list[str]:
         """Kernels handed out at least `grace` seconds ago that no page has connected to."""
@@ -343,6 +407,25 @@ def default_max_kernels(memory: int) -> int:
     """Kernels a server with `memory` MiB may start: KERNEL_SHARE of what is left after SERVER_MIB, at
     KERNEL_MIB each, and never fewer than two (a student's page and its reload)."""
     return max(2, int((memory - SERVER_MIB) * KERNEL_SHARE // KERNEL_MIB))
+
+
+def zmq_sockets_needed(max_kernels: int, pool: int) -> int:
+    """ZeroMQ sockets the server may open with `max_kernels` handed out (each with its websockets at the cap)
+    and `pool` more waiting: at least ZeroMQ's own default."""
+    per_kernel = WEBSOCKETS_PER_KERNEL * ZMQ_PER_WEBSOCKET + ZMQ_PER_KERNEL
+    return max(ZMQ_DEFAULT_MAX_SOCKETS, (max_kernels + pool) * per_kernel)
+
+
+def descriptors_needed(max_kernels: int, pool: int) -> int:
+    """File descriptors the server's process may hold at its caps (see `zmq_sockets_needed`)."""
+    sockets = (max_kernels + pool) * (WEBSOCKETS_PER_KERNEL * ZMQ_PER_WEBSOCKET + ZMQ_PER_KERNEL)
+    return FILES_FOR_THE_SERVER + sockets * FILES_PER_ZMQ_SOCKET + (max_kernels + pool) * FILES_PER_KERNEL
+
+
+def kernels_within(descriptors: int, pool: int) -> int:
+    """The most kernels handed out that `descriptors` open files cover, with `pool` waiting."""
+    per_kernel = (WEBSOCKETS_PER_KERNEL * ZMQ_PER_WEBSOCKET + ZMQ_PER_KERNEL) * FILES_PER_ZMQ_SOCKET + FILES_PER_KERNEL
+    return max(0, (descriptors - FILES_FOR_THE_SERVER) // per_kernel - pool)
 
 
 def refusal_page(refusal: Refusal, base_url: str) -> str:

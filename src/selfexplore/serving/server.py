@@ -31,12 +31,14 @@ import sys
 # validates IRIs, so the import is declined and jsonschema goes without that one format check.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
+import asyncio  # noqa: E402
 import logging  # noqa: E402 - after the line above, which must come before any import of jsonschema
 import resource  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Awaitable, Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
+import zmq  # noqa: E402
 from jupyter_server.auth.decorator import allow_unauthenticated  # noqa: E402
 from jupyter_server.auth.identity import PasswordIdentityProvider, User  # noqa: E402
 from jupyter_server.auth.logout import LogoutHandler  # noqa: E402
@@ -64,7 +66,9 @@ from selfexplore.serving.guard import (  # noqa: E402
     KernelLedger,
     Refusal,
     client_key,
+    descriptors_needed,
     is_loopback,
+    kernels_within,
     new_browser_token,
     over_https,
     parse_networks,
@@ -72,6 +76,7 @@ from selfexplore.serving.guard import (  # noqa: E402
     scrub,
     scrub_every_log_record,
     within,
+    zmq_sockets_needed,
 )
 from selfexplore.serving.request import PASS_COOKIE  # noqa: E402
 
@@ -206,12 +211,18 @@ def _retrieve_quietly(sent: Future[None]) -> None:
 
 
 class BoundKernelWebsocketHandler(QuietOnceClosed, PlainErrors, VoilaKernelWebsocketHandler):  # type: ignore[misc]
-    """A kernel's websocket, opened only by the browser the kernel's page was rendered for."""
+    """A kernel's websocket, opened only by the browser the kernel's page was rendered for, at most
+    WEBSOCKETS_PER_KERNEL at once, its messages passed on at the kernel's pace (selfexplore.serving.guard)."""
+
+    _place: str | None = None  # the kernel whose websocket place this connection holds
 
     async def pre_get(self) -> None:
         ledger: KernelLedger = self.settings[LEDGER]
         if not ledger.may_use(self.kernel_id, self.get_cookie(BROWSER_COOKIE)):
             raise web.HTTPError(403)
+        if not ledger.open_websocket(self.kernel_id):
+            raise web.HTTPError(429, "too many connections to one kernel")
+        self._place = self.kernel_id
         try:
             await super().pre_get()
         except TimeoutError as error:
@@ -219,6 +230,31 @@ class BoundKernelWebsocketHandler(QuietOnceClosed, PlainErrors, VoilaKernelWebso
             # then raises a bare error that Tornado logs as a traceback. The page is told in one line.
             raise web.HTTPError(503, "the kernel is not running") from error
         ledger.connected(self.kernel_id)
+
+    async def on_message(self, message: str | bytes) -> None:
+        """Passed on at the kernel's pace. Tornado reads the connection's next message only once this one
+        is passed on, so a page sending faster waits in its own connection and nobody else's."""
+        wait = self.settings[LEDGER].message_delay(self.kernel_id, time.monotonic())
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if self.connection is not None:  # not closed while it waited
+            super().on_message(message)
+
+    def on_close(self) -> None:
+        self._give_back_place()
+        super().on_close()
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().get(*args, **kwargs)
+        finally:
+            if self.ws_connection is None:  # refused or failed before it opened: on_close will not come
+                self._give_back_place()
+
+    def _give_back_place(self) -> None:
+        if self._place is not None:
+            self.settings[LEDGER].close_websocket(self._place)
+            self._place = None
 
 
 def _refuse_other_browsers(handler: web.RequestHandler) -> None:
@@ -394,6 +430,7 @@ class GuardedVoila(Voila):  # type: ignore[misc]
         settings[APP] = self
         settings["log_function"] = log_request
         self._capture_handed_out_kernels()
+        self._size_for_the_caps()
         return settings
 
     def init_handlers(self) -> list[Any]:
@@ -411,6 +448,26 @@ class GuardedVoila(Voila):  # type: ignore[misc]
         every = min(CULL_EVERY, self.unconnected_grace / 2)
         PeriodicCallback(self._cull_unconnected, every * 1000).start()
         super().listen()
+
+    def _size_for_the_caps(self) -> None:
+        """ZeroMQ's socket limit raised to what the caps need (its default, 1,023, is about 250 websockets),
+        and a line in the log when the open-file limit covers fewer kernels than the cap allows."""
+        pools = getattr(self.kernel_manager, "kernel_pools_config", {}) or {}
+        pool = sum(int(config.get("pool_size", 0)) for config in pools.values())
+        context: zmq.Context[Any] = self.kernel_manager.context
+        limit = int(context.get(zmq.SOCKET_LIMIT))
+        context.set(
+            zmq.MAX_SOCKETS, min(zmq_sockets_needed(self.max_kernels, pool), limit) if self.max_kernels else limit
+        )
+        files, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if self.max_kernels and files != resource.RLIM_INFINITY and files < descriptors_needed(self.max_kernels, pool):
+            self.log.warning(
+                "the open-file limit (%d) covers about %d kernels, fewer than the cap of %d: raise the limit "
+                "(LimitNOFILE= in the service's unit, ulimit -n) or lower SELFEXPLORE_MAX_KERNELS",
+                files,
+                kernels_within(files, pool),
+                self.max_kernels,
+            )
 
     # --- who the visitor is -------------------------------------------------------------------------
 
