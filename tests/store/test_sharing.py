@@ -3,6 +3,7 @@ what it covers, follows the student's changes, and ends the moment it is withdra
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,11 +14,12 @@ from selfexplore.content import Content
 from selfexplore.errors import InputError
 from selfexplore.records import NOT_SHARED, WRONG_ADVISER_CODE, IdentityError, Student
 from selfexplore.sharing import shared_html
-from selfexplore.store import Store
+from selfexplore.store import Store, facade
 from selfexplore.store.schema import adviser_shares
 
 LEE = ("lee", "Dr Lee (Society A)")
 KIM = ("kim", "Dr Kim (Society B)")
+TRIALS = 40  # two advisers at once, one code each time
 
 
 @pytest.fixture
@@ -146,6 +148,43 @@ class TestSharing:
 
 
 class TestAdviserCodes:
+    def test_two_advisers_entering_one_code_at_once_are_not_both_given_it(
+        self, db_url: str, content: Content, store: Store, student: Student, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Security review of 5 December 2026, finding 7: on PostgreSQL both were told "Added" in 173 of 200
+        trials, and the share ended with whichever committed last."""
+        monkeypatch.setattr(facade, "FREE_FAILURES", 10_000)  # the loser's refusals are not slowed here
+        other = Store.open(content, db_url)
+        try:
+            both = []
+            for _ in range(TRIALS):
+                share, code = store.share_with_adviser(student, ["reflections"], 7)
+                assert code is not None
+                start, told = threading.Barrier(2), {}
+
+                def redeem(at: Store, adviser: tuple[str, str], code: str = code) -> None:
+                    start.wait()
+                    try:
+                        told[adviser[0]] = at.redeem_adviser_code(*adviser, code).adviser_name
+                    except IdentityError:
+                        told[adviser[0]] = None
+
+                threads = [threading.Thread(target=redeem, args=pair) for pair in ((store, LEE), (other, KIM))]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=60)
+                winners = [name for name, got in told.items() if got is not None]
+                both.append(len(winners) == 2)
+                assert len(winners) == 1 and told[winners[0]] == winners[0]
+                # The share is the winner's, and only the winner sees it.
+                assert [s.id for s, _ in store.advisees(winners[0])].count(share.id) == 1
+                loser = "kim" if winners[0] == "lee" else "lee"
+                assert share.id not in [s.id for s, _ in store.advisees(loser)]
+            assert not any(both)
+        finally:
+            other.close()
+
     def test_a_code_is_redeemed_by_one_adviser_and_refused_to_another(self, store: Store, student: Student) -> None:
         share, code = store.share_with_adviser(student, ["reflections"], 7)
         assert code is not None and share.adviser_name is None

@@ -816,9 +816,10 @@ class Store:
                 )
             ).first()
             if row is not None and row.adviser_name is None:
+                # Given only while still nobody's: of two advisers at once, the second's update finds it taken.
                 connection.execute(
                     update(adviser_shares)
-                    .where(adviser_shares.c.id == row.id)
+                    .where((adviser_shares.c.id == row.id) & adviser_shares.c.adviser_name.is_(None))
                     .values(adviser_name=adviser, adviser_display=display)
                 )
                 row = connection.execute(select(adviser_shares).where(adviser_shares.c.id == row.id)).one()
