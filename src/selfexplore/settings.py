@@ -183,6 +183,12 @@ UNCONNECTED_GRACE = Setting(
     "Seconds a kernel handed to a visitor may wait for its page to connect before it is shut down.",
     whole("a whole number of seconds, at least 2", least=2),
 )
+REQUEST_TIMEOUT = Setting(
+    "SELFEXPLORE_REQUEST_TIMEOUT",
+    30,
+    "Seconds a visitor has to send a request's headers, then as long for its body, before the connection is closed.",
+    whole("a whole number of seconds, at least 1", least=1),
+)
 TRUSTED_HEADER = Setting(
     "SELFEXPLORE_TRUSTED_HEADER",
     "",
@@ -261,6 +267,7 @@ SETTINGS: tuple[Setting[object], ...] = (
     MAX_KERNELS,
     KERNELS_PER_CLIENT,
     UNCONNECTED_GRACE,
+    REQUEST_TIMEOUT,
     TRUSTED_HEADER,
     TRUSTED_PROXIES,
     FACILITATOR_TOKEN,

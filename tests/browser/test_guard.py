@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -40,6 +41,7 @@ from tests.helpers import free_port, in_a_thread
 pytestmark = pytest.mark.browser
 
 GRACE = 6  # seconds a kernel may wait for its page (90 by default; short here so that the test is quick)
+REQUEST_TIMEOUT = 3  # seconds for a request's headers, then its body (30 by default)
 KERNEL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -66,6 +68,7 @@ def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         SELFEXPLORE_KERNELS_PER_CLIENT="2",
         SELFEXPLORE_TRUSTED_HEADER="X-Remote-User",
         SELFEXPLORE_TRUSTED_PROXIES="127.0.0.1",
+        SELFEXPLORE_REQUEST_TIMEOUT=str(REQUEST_TIMEOUT),
     )
 
 
@@ -282,6 +285,36 @@ def test_a_page_flooding_its_kernel_with_messages_is_slowed_to_its_pace(
         _close(page)
     finally:
         context.close()
+
+
+def test_half_sent_requests_are_closed_after_the_timeout(capped: tuple[str, Path]) -> None:
+    """Security review of 5 December 2026, finding 11: 4,000 half-sent requests were all still open 90 s
+    later, each holding one of the server's descriptors."""
+    base, _log = capped
+    host, port = base.removeprefix("http://").split(":")
+    halves = [
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+        b"POST /selfexplore/sign-in HTTP/1.1\r\nContent-Length: 100\r\n\r\npass=",
+    ]
+    connections = []
+    for half in halves * 10:
+        connection = socket.create_connection((host, int(port)))
+        connection.sendall(half)
+        connections.append(connection)
+    try:
+        # Meanwhile the server answers everyone else.
+        assert _get(f"{base}/voila/templates/selfexplore/static/selfexplore.css")[0] == 200
+        time.sleep(REQUEST_TIMEOUT + 2)
+        for connection in connections:
+            connection.settimeout(10)
+            # Closed by the server: the read ends (with an error status line at most), the connection gone.
+            received = b""
+            while chunk := connection.recv(4096):
+                received += chunk
+            assert received == b"" or received.startswith(b"HTTP/1.1 4")
+    finally:
+        for connection in connections:
+            connection.close()
 
 
 def test_pages_over_a_cap_get_a_page_that_says_so_and_no_kernel(browser: Browser, capped: tuple[str, Path]) -> None:

@@ -249,6 +249,7 @@ class TestSettings:
             ("SELFEXPLORE_MAX_KERNELS", "many"),
             ("SELFEXPLORE_KERNELS_PER_CLIENT", "-1"),
             ("SELFEXPLORE_UNCONNECTED_GRACE", "1"),
+            ("SELFEXPLORE_REQUEST_TIMEOUT", "0"),
         ],
     )
     def test_a_value_that_cannot_be_used_is_one_line(self, name: str, value: str) -> None:
@@ -258,6 +259,7 @@ class TestSettings:
     def test_the_defaults_cap_both(self) -> None:
         defaults = guards({})
         assert defaults.capped and defaults.per_client == 10 and defaults.grace == 90
+        assert defaults.request_timeout == 30 and defaults.config()["request_timeout"] == 30.0
         assert not guards({"SELFEXPLORE_MAX_KERNELS": "0"}).capped
 
 

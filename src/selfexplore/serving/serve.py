@@ -112,6 +112,7 @@ class Guards:
     trusted_header: str = ""
     trusted_proxies: tuple[str, ...] = ()
     grace: int = DEFAULT_GRACE
+    request_timeout: int = settings.REQUEST_TIMEOUT.default
 
     @property
     def capped(self) -> bool:
@@ -124,6 +125,7 @@ class Guards:
             "trusted_header": self.trusted_header,
             "trusted_proxies": list(self.trusted_proxies),
             "unconnected_grace": float(self.grace),
+            "request_timeout": float(self.request_timeout),
         }
 
 
@@ -149,6 +151,7 @@ def guards(environ: Mapping[str, str]) -> Guards:
         header,
         tuple(str(network) for network in networks) if header else (),
         settings.UNCONNECTED_GRACE.read(environ),
+        settings.REQUEST_TIMEOUT.read(environ),
     )
 
 

@@ -32,6 +32,7 @@ import sys
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import asyncio  # noqa: E402
+import functools  # noqa: E402
 import logging  # noqa: E402 - after the line above, which must come before any import of jsonschema
 import resource  # noqa: E402
 import time  # noqa: E402
@@ -414,6 +415,11 @@ class GuardedVoila(Voila):  # type: ignore[misc]
     unconnected_grace = Float(
         90.0, config=True, help="Seconds a kernel handed to a visitor may wait for its page to connect to it."
     )
+    request_timeout = Float(
+        30.0,
+        config=True,
+        help="Seconds a visitor has to send a request's headers, then its body, before the connection is closed.",
+    )
     trusted_header = Unicode("", config=True, help="The user header a trusted proxy sets (empty: none).")
     trusted_proxies = List(Unicode(), config=True, help="Addresses and networks of the trusted proxies.")
 
@@ -447,6 +453,11 @@ class GuardedVoila(Voila):  # type: ignore[misc]
     def listen(self) -> None:
         every = min(CULL_EVERY, self.unconnected_grace / 2)
         PeriodicCallback(self._cull_unconnected, every * 1000).start()
+        # Tornado waits an hour for a request's headers and without end for its body: a visitor's half-sent
+        # requests would each hold a descriptor until the server ran out (security review, finding 11).
+        self.app.listen = functools.partial(
+            self.app.listen, idle_connection_timeout=self.request_timeout, body_timeout=self.request_timeout
+        )
         super().listen()
 
     def _size_for_the_caps(self) -> None:
