@@ -160,9 +160,15 @@ class TestAdviserCodes:
             for _ in range(TRIALS):
                 share, code = store.share_with_adviser(student, ["reflections"], 7)
                 assert code is not None
-                start, told = threading.Barrier(2), {}
+                start, told = threading.Barrier(2), dict[str, str | None]()
 
-                def redeem(at: Store, adviser: tuple[str, str], code: str = code) -> None:
+                def redeem(
+                    at: Store,
+                    adviser: tuple[str, str],
+                    code: str = code,
+                    start: threading.Barrier = start,
+                    told: dict[str, str | None] = told,
+                ) -> None:
                     start.wait()
                     try:
                         told[adviser[0]] = at.redeem_adviser_code(*adviser, code).adviser_name
