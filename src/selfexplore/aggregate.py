@@ -383,11 +383,13 @@ def aggregate(content: Content, rows: GroupRows) -> Dashboard:
     if len(members) < MIN_GROUP:
         return Dashboard(members=len(members), shown=False)
     ranking = {item.id: _full_order(content) for item in content.questionnaire.items if item.kind == "ranking"}
-    counted = count(rows.changes, members, rows.read_at, _parts(content), ranking)
-    # How far they got, in fives: each milestone counts the students who reached it in any attempt.
-    progress = [_milestone("started", "Answered at least one question", counted, len(members))]
+    counted = count(rows.changes, members, rows.read_at, _parts(content), ranking, rows.departed)
+    # How far they got, in fives: each milestone counts the students who reached it in any attempt (those who
+    # left by deleting their data too, so that leaving moves no milestone).
+    joined = len(members) + len(rows.departed)
+    progress = [_milestone("started", "Answered at least one question", counted, joined)]
     for section in content.questionnaire.sections:
-        progress.append(_milestone(f"done_{section.id}", f"Finished: {section.title}", counted, len(members)))
+        progress.append(_milestone(f"done_{section.id}", f"Finished: {section.title}", counted, joined))
     specialties, paths = _matches(content, counted)
     values_first, values_place = _values(content, counted)
 

@@ -22,9 +22,16 @@ students, in steps of MIN_GROUP:
   student has changed one answer so often since the part's moment that its value then is gone, the part is
   `lost`: withheld until its count next grows, rather than shown with that one student's change.
 
+- a student who deletes their data keeps their places (selfexplore.records.Departure: the session keeps when
+  they came, never what they answered): nobody who came later moves up into a step already shown. A step
+  that was shown with them is withheld from then on, until five more have come and the next step's figures,
+  taken after they left, are shown without them; a step first shown after they left is shown without them.
+  Their answers leave every figure, and no figure moves by fewer than five students.
+
 It cannot protect against a facilitator who controls four of the first five to come (docs/facilitation.md,
-"What a room of puppets can and cannot learn"), or a student who deletes their data: they leave the counts,
-and the next to come takes their place.
+"What a room of puppets can and cannot learn"), nor, likewise, all five who come after a student who
+deleted their data: the step after the deletion then differs from the one before by the five and the one
+who left.
 
 Ten thousand students who answered everything are 710,000 changes: everything here is done on arrays, a
 few passes over them whatever the number of parts.
@@ -39,7 +46,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from selfexplore.records import HISTORY_LIMIT
+from selfexplore.records import HISTORY_LIMIT, Departure
 
 MIN_GROUP = 5
 # How long after the fifth (tenth...) student came to a part its figures wait, and as of when they take
@@ -70,7 +77,7 @@ class Counted:
     as a number; NaN for a list)."""
 
     reached: Mapping[str, int]  # students who answered the part, in any attempt, counted yet or not
-    sizes: Mapping[str, int]  # students counted: a multiple of MIN_GROUP, 0 until MIN_GROUP are
+    sizes: Mapping[str, int]  # students counted: a multiple of MIN_GROUP (less those who left), 0 until MIN_GROUP are
     lost: frozenset[str]  # parts whose counted answers at their moment are no longer all in the store
     answers: Mapping[str, pd.DataFrame]
     students: Mapping[str, np.ndarray]  # the counted students' ids, in the order they came
@@ -115,16 +122,29 @@ def _starts(*keys: np.ndarray) -> np.ndarray:
     return new
 
 
+def _present(students: np.ndarray) -> np.ndarray:
+    return students[students >= 0]
+
+
 def count(
     changes: Sequence[Change],
     members: Mapping[int, datetime],
     now: datetime,
     parts: Sequence[Part],
     fits: Mapping[str, Callable[[str], bool]] | None = None,
+    departed: Sequence[Departure] = (),
 ) -> Counted:
-    """Count every part from the members' kept changes (oldest first per answer, as the store keeps them).
-    A stored value of an item in `fits` that its check refuses counts as never given."""
+    """Count every part from the members' kept changes (oldest first per answer, as the store keeps them),
+    and the places of the members who `departed`. A stored value of an item in `fits` that its check refuses
+    counts as never given."""
     items = sorted({item for p in parts for item in (*p.weights, *p.items)})
+    # Those who left come as students of their own with negative ids, answers without values.
+    members = {**members, **{-1 - n: gone.joined_at for n, gone in enumerate(departed)}}
+    changes = [
+        *changes,
+        *((-1 - n, number, item, "", at) for n, gone in enumerate(departed) for number, item, at in gone.first_given),
+    ]
+    left_at = microseconds([gone.departed_at for gone in reversed(departed)])  # by id, from the lowest
     ids = np.array(sorted(members), dtype=np.int64)
     # One column at a time: zip(*changes) over 700,000 rows takes ten times as long.
     students = [change[0] for change in changes]
@@ -137,8 +157,8 @@ def count(
     value = np.array(values, dtype=object)
     known = (code >= 0) & np.isin(student, ids)
     for item, check in (fits or {}).items():
-        if item in items:
-            these = np.flatnonzero(known & (code == items.index(item)))
+        if item in items:  # (those who left gave it: they came to the part then)
+            these = np.flatnonzero(known & (code == items.index(item)) & (student >= 0))
             known[these] = [check(raw) for raw in value[these]]
     student, code, value = student[known], code[known], value[known]
     attempt = np.array(attempts, dtype=np.int64)[known]
@@ -203,6 +223,12 @@ def count(
     moment = np.full(len(parts), -1, dtype=np.int64)
     shown = np.flatnonzero(sizes)
     moment[shown] = k_came[part_start[shown] + sizes[shown] - 1] + _SETTLE_US
+    # A place of someone who left: the step is withheld if it was shown with them (they left after its moment).
+    left = counted & (k_student < 0)
+    after = left_at[k_student[left] + len(departed)] > moment[k_part[left]]
+    withheld_since_left = {parts[int(p)].name for p in np.unique(k_part[left][after])}
+    present = sizes - np.bincount(k_part[left], minlength=len(parts))
+    withheld_since_left |= {parts[int(p)].name for p in np.flatnonzero((sizes > 0) & (present < MIN_GROUP))}
 
     # Each counted student's attempt: their latest that had answered the part by its moment.
     index = np.searchsorted(ids, c_student)
@@ -216,7 +242,7 @@ def count(
     i_part, i_code = _columns([(place_of[p.name], items.index(i)) for p in parts for i in p.items], 2)
     g, i = _explode(a_code, i_code, len(items))
     q_part = i_part[i]
-    keep = counted_attempt[q_part, np.searchsorted(ids, a_student[g])] == a_attempt[g]
+    keep = (counted_attempt[q_part, np.searchsorted(ids, a_student[g])] == a_attempt[g]) & (a_student[g] >= 0)
     q_answer, q_part = g[keep], q_part[keep]
     q_moment = moment[q_part]
     given = a_first[q_answer] <= q_moment
@@ -233,7 +259,7 @@ def count(
         row[changed] = starts[q_answer[changed]] + before[changed] - 1
     # Only the first value is left at or before the moment, and changes may have been dropped after it.
     gone = (a_kept[q_answer] >= HISTORY_LIMIT) & (before == 1) & (a_last[q_answer] > q_moment)
-    lost = frozenset(parts[p].name for p in np.unique(q_part[gone]))
+    lost = frozenset(parts[p].name for p in np.unique(q_part[gone])) | withheld_since_left
 
     order = np.argsort(q_part, kind="stable")
     q_part, row = q_part[order], row[order]
@@ -252,9 +278,9 @@ def count(
     bounds = np.searchsorted(q_part, np.arange(len(parts) + 1))
     return Counted(
         reached={p.name: int(reached[n]) for n, p in enumerate(parts)},
-        sizes={p.name: int(sizes[n]) for n, p in enumerate(parts)},
+        sizes={p.name: int(present[n]) for n, p in enumerate(parts)},
         lost=lost,
         answers={p.name: table.iloc[bounds[n] : bounds[n + 1]] for n, p in enumerate(parts)},
-        students={p.name: k_student[part_start[n] : part_start[n] + sizes[n]] for n, p in enumerate(parts)},
+        students={p.name: _present(k_student[part_start[n] : part_start[n] + sizes[n]]) for n, p in enumerate(parts)},
         table=table,
     )

@@ -118,15 +118,28 @@ class GroupSession:
 
 
 @dataclass(frozen=True)
+class Departure:
+    """A member of a group session who deleted their data. What the session keeps of them is when: when they
+    joined and left, and when they first gave each answer (never what they answered, nor who they were), so
+    that their places in the counts stay theirs and leaving moves no later student into figures already
+    shown (selfexplore.cohorts)."""
+
+    joined_at: datetime
+    departed_at: datetime
+    first_given: Sequence[tuple[int, str, datetime]]  # (attempt number, item id, first saved at)
+
+
+@dataclass(frozen=True)
 class GroupRows:
     """What the store holds for a group session's dashboard: its members with when they joined, every kept
-    change of their answers in every attempt (as stored: JSON text; oldest first), and the reflections of
-    their latest attempt they shared with the group."""
+    change of their answers in every attempt (as stored: JSON text; oldest first), the reflections of their
+    latest attempt they shared with the group, and the members who left by deleting their data."""
 
     members: Mapping[int, datetime]  # student: when they joined
     changes: Sequence[tuple[int, int, str, str, datetime]]  # (student, attempt number, item id, value, saved at)
     shared: Sequence[tuple[int, str, str]]  # (student, prompt id, text)
     read_at: datetime  # when the store was read: the figures are as of then
+    departed: Sequence[Departure] = ()
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,41 @@ def test_delete_all_my_data_leaves_no_trace_in_the_file_or_its_log(content: Cont
         store.close()
 
 
+def test_a_session_keeps_when_a_member_who_deleted_their_data_answered_never_what(
+    content: Content, db_url: str
+) -> None:
+    """Security review of 5 December 2026, finding 3: a deletion must not move anyone into figures already
+    shown, so a session keeps the places of those who left (selfexplore.cohorts), and nothing else of them."""
+    store = Store.open(content, db_url)
+    try:
+        group, other = store.create_session("PDW"), store.create_session("SIS")
+        leaving = store.create_student()
+        store.join_session(leaving.student, group.code)
+        store.join_session(leaving.student, other.code)
+        attempt = store.latest_attempt(leaving.student)
+        store.save_answer(attempt, "i01", 5)
+        store.save_answer(attempt, "i01", 2)
+        store.save_answer(store.start_attempt(leaving.student), "challenges", ["time"])
+        first_i01 = min(at for _, at in store.answer_history(attempt, "i01"))
+        store.delete_student(leaving.student)
+        for session in (group, other):
+            rows = store.session_rows(session)
+            assert rows.members == {} and rows.changes == []
+            (gone,) = rows.departed
+            assert [(n, item) for n, item, _ in gone.first_given] == [(1, "i01"), (2, "challenges")]
+            assert gone.first_given[0][2] == first_i01 and gone.joined_at <= gone.departed_at
+        with store.engine.connect() as connection:
+            kept = connection.exec_driver_sql("SELECT * FROM departures").all()
+        # No value and no student: the session, when they joined and left, and when they first answered.
+        assert len(kept) == 2 and all(
+            set(row._fields) == {"id", "session_id", "joined_at", "departed_at", "first_given"} for row in kept
+        )
+        assert all('"time"' not in row.first_given and ", 5" not in row.first_given for row in kept)
+        assert store.counts()["students"] == 0
+    finally:
+        store.close()
+
+
 def test_an_answers_history_keeps_only_its_first_answer_and_newest_changes(content: Content, db_url: str) -> None:
     store = Store.open(content, db_url)
     try:

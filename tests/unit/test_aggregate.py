@@ -25,7 +25,7 @@ from selfexplore.aggregate import (
 from selfexplore.cli import main
 from selfexplore.content import Content
 from selfexplore.matching import rank_paths, rank_specialties
-from selfexplore.records import HISTORY_LIMIT, GroupRows
+from selfexplore.records import HISTORY_LIMIT, GroupRows, GroupSession, Student
 from selfexplore.scoring import Answer, score_answers, value_ids
 from selfexplore.store import Store
 from selfexplore.store import facade as store_module
@@ -426,6 +426,84 @@ class TestSteps:
         dashboard = aggregate(content, room.rows())
         assert dashboard.checklist == 10
         assert all(f.value is None for f in dashboard.challenges)
+
+    def _puppets_then_one(
+        self, content: Content, store: Store, clock: Clock, puppets: int
+    ) -> tuple[GroupSession, list[Student], Dashboard]:
+        """The security review's differencing by deletion: `puppets` students answer everything alike (half of
+        them ticking every challenge), then one real student answers as only they do."""
+        group = store.create_session("Puppets")
+        alike = {**answers_leaning(content, {"acuity"}), "values_ranking": tuple(value_ids(content))}
+        made = []
+        for n in range(puppets):
+            puppet = store.create_student().student
+            store.join_session(puppet, group.code)
+            challenges = [c.id for c in content.resources.challenges] if n < puppets // 2 else []
+            for item, value in {**alike, "challenges": challenges}.items():
+                store.save_answer(store.latest_attempt(puppet), item, value)
+            made.append(puppet)
+        clock.wait()
+        real = store.create_student().student
+        store.join_session(real, group.code)
+        own = {
+            **answers_leaning(content, {"continuity", "mind_behavior"}, {"acuity"}),
+            "values_ranking": tuple(reversed(value_ids(content))),
+        }
+        for item, value in {**own, "challenges": ["time"]}.items():
+            store.save_answer(store.latest_attempt(real), item, value)
+        clock.wait()
+        return group, made, aggregate(content, store.session_rows(group))
+
+    @pytest.mark.parametrize("puppets", [5, 10])
+    def test_a_deletion_moves_nobody_into_a_step_already_shown(
+        self, content: Content, store: Store, clock: Clock, puppets: int
+    ) -> None:
+        """Five (or ten) puppets, one real student, one puppet deleted: the real student's whole profile, values
+        order and ticked challenges followed exactly. Now the step shown with the puppet is withheld."""
+        group, made, before = self._puppets_then_one(content, store, clock, puppets)
+        assert before.matched == before.ranked == before.checklist == puppets  # the real student not yet counted
+        store.delete_student(made[0])
+        clock.wait()
+        after = aggregate(content, store.session_rows(group))
+        assert after.members == puppets  # one left, one came
+        assert all(s.mean is None for s in after.dimensions)
+        assert all(f.value is None for f in (*after.values_first, *after.values_place, *after.challenges))
+        assert all(f.value is None for f in (*after.specialties, *after.paths))
+
+    def test_the_next_step_after_a_deletion_is_shown_without_them(
+        self, content: Content, store: Store, clock: Clock
+    ) -> None:
+        group, made, _before = self._puppets_then_one(content, store, clock, 10)
+        store.delete_student(made[0])  # one of the five who ticked every challenge
+        for _ in range(4):  # with the real student, five more have come since the step shown
+            student = store.create_student().student
+            store.join_session(student, group.code)
+            store.save_answer(store.latest_attempt(student), "challenges", [])
+        clock.wait()
+        after = aggregate(content, store.session_rows(group))
+        # Fifteen places, the one who left among them: fourteen students, every one still in the session.
+        assert after.checklist == 14 and after.members == 14
+        ticked = {f.key: f.value for f in after.challenges}
+        assert ticked["time"] == 5.0  # four puppets left who ticked it, and the real student
+        assert {key for key, value in ticked.items() if value is not None} == {"time"}
+        milestones = {f.key: f for f in after.progress}
+        assert milestones["started"].value == 15.0  # leaving moves no milestone
+
+    def test_a_step_first_shown_after_someone_left_is_shown_without_them(
+        self, content: Content, store: Store, clock: Clock
+    ) -> None:
+        group = store.create_session("Left early")
+        made = []
+        for n in range(6):
+            student = store.create_student().student
+            store.join_session(student, group.code)
+            store.save_answer(store.latest_attempt(student), "challenges", ["time"] if n < 3 else [])
+            made.append(student)
+        store.delete_student(made[0])  # before the first five's figures settled: never shown with them
+        clock.wait()
+        dashboard = aggregate(content, store.session_rows(group))
+        # Five places, one of them the one who left: four students, too few, so nothing is shown.
+        assert dashboard.checklist == 4 and all(f.value is None for f in dashboard.challenges)
 
     @pytest.mark.parametrize("seed", range(3))
     def test_figures_move_only_when_their_part_counts_five_more(self, content: Content, seed: int) -> None:

@@ -93,6 +93,7 @@ from selfexplore.store.schema import (
     store_facts,
     students,
 )
+from selfexplore.store.sessions import read_group_rows, record_departures
 
 IDENTITY_KEY_FACT = "identity_key_check"
 NO_IDENTITY_KEY = (
@@ -662,49 +663,9 @@ class Store:
         return GroupSession(row.id, row.code, row.name, row.held_on, row.closed_at is not None)
 
     def session_rows(self, session: GroupSession) -> GroupRows:
-        """For a session's dashboard: its members and when they joined, the kept changes of their answers in
-        every attempt (the figures take each student as they stood when counted: selfexplore.aggregate), and
-        the reflections of their latest attempt they shared with this session. Three queries, whatever the
-        group's size."""
-        members = select(memberships.c.student_id).where(memberships.c.session_id == session.id)
-        latest = (
-            select(attempts.c.student_id, func.max(attempts.c.number).label("number"))
-            .where(attempts.c.student_id.in_(members))
-            .group_by(attempts.c.student_id)
-            .subquery()
-        )
-        current = (
-            select(attempts.c.id, attempts.c.student_id)
-            .join(latest, (latest.c.student_id == attempts.c.student_id) & (latest.c.number == attempts.c.number))
-            .subquery()
-        )
+        """For a session's dashboard: what its figures are made from (selfexplore.store.sessions)."""
         with self._read() as connection:
-            joined = connection.execute(
-                select(memberships.c.student_id, memberships.c.joined_at).where(memberships.c.session_id == session.id)
-            ).all()
-            change_rows = connection.execute(
-                select(
-                    attempts.c.student_id,
-                    attempts.c.number,
-                    answer_history.c.item_id,
-                    answer_history.c.value,
-                    answer_history.c.saved_at,
-                )
-                .join(attempts, attempts.c.id == answer_history.c.attempt_id)
-                .where(attempts.c.student_id.in_(members))
-                .order_by(answer_history.c.id)
-            ).all()
-            shared_rows = connection.execute(
-                select(current.c.student_id, reflections.c.prompt_id, reflections.c.text)
-                .join(current, current.c.id == reflections.c.attempt_id)
-                .where(reflections.c.share_group.is_(True) & (reflections.c.group_session_id == session.id))
-            ).all()
-        return GroupRows(
-            {int(r[0]): aware(r[1]) for r in joined},
-            change_rows,  # as read: converting 700,000 rows one by one would double the time it takes
-            [(int(r[0]), str(r[1]), str(r[2])) for r in shared_rows],
-            _now(),
-        )
+            return read_group_rows(connection, session.id, _now())
 
     def sessions_of(self, student: Student) -> list[GroupSession]:
         with self._read() as connection:
@@ -984,8 +945,9 @@ class Store:
 
     def delete_student(self, student: Student) -> None:
         """Remove the student and everything of theirs (attempts, answers, history, reflections, plans,
-        memberships)."""
+        memberships). A session they joined keeps when they answered, never what (`record_departures`)."""
         with self._write() as connection:
+            record_departures(connection, student.id, _now())
             connection.execute(delete(students).where(students.c.id == student.id))
         if self.engine.dialect.name == "sqlite":
             # The deleted rows were zeroed in the file (secure_delete); the write-ahead log still holds the

@@ -186,5 +186,18 @@ adviser_notes = Table(
     Column("saved_at", DateTime(timezone=True), nullable=False),
 )
 
+# Schema version 8: the members of a group session who deleted their data, as the session keeps them: when
+# they joined and left, and when they first gave each answer (`first_given`, JSON: [attempt number, item id,
+# time] each), without any value and without the student (selfexplore.records.Departure).
+departures = Table(
+    "departures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("session_id", Integer, ForeignKey("group_sessions.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("joined_at", DateTime(timezone=True), nullable=False),
+    Column("departed_at", DateTime(timezone=True), nullable=False),
+    Column("first_given", Text, nullable=False),
+)
+
 # The newest migration; the store checks it without loading Alembic (see selfexplore.store.migrate).
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"

@@ -86,7 +86,11 @@ class StartView(PageView):
         self.sign_out.on_click(lambda _b: self.leave())
         deleting = widgets.VBox(
             [
-                widgets.HTML("<h3>Delete everything</h3>"),
+                widgets.HTML(
+                    "<h3>Delete everything</h3><p>Your answers, reflections, plan and shares are deleted. A group "
+                    "session you joined keeps only when you answered, never what, so that its totals do not "
+                    "change in a way that shows what someone else answered.</p>"
+                ),
                 self.confirm,
                 self.delete,
             ]
