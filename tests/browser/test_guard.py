@@ -29,13 +29,15 @@ from pathlib import Path
 
 import psutil
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from selfexplore.serving.guard import MESSAGE_BURST, MESSAGES_PER_SECOND, WEBSOCKETS_PER_KERNEL
+from tests.browser.chromium import CHROMIUM_FLAGS
 from tests.browser.conftest import TEST_POOL, assert_no_serious_axe_violations, new_context, running, screenshots
-from tests.browser.workbook import eventually, kernel_id, open_app
+from tests.browser.conftest import _chromium as chromium_path
+from tests.browser.workbook import eventually, kernel_id, open_app, start_new_workbook
 from tests.helpers import free_port, in_a_thread
 
 pytestmark = pytest.mark.browser
@@ -419,6 +421,75 @@ def test_cookies_are_secure_when_the_trusted_proxy_took_https(
         cookies = [value for name, value in response.headers.items() if name.lower() == "set-cookie"]
     browser_cookie = next(c for c in cookies if c.startswith("selfexplore_browser="))
     assert ("Secure" in browser_cookie.split("; ")) is secure, browser_cookie
+
+
+def _pass_of(context: BrowserContext, host: str) -> str:
+    return next(c["value"] for c in context.cookies() if c["name"] == "selfexplore_pass" and c["domain"] == host)
+
+
+def test_a_pass_cookie_planted_beside_the_students_own_signs_nobody_in(browser: Browser, tmp_path: Path) -> None:
+    """Security review of 5 December 2026, finding 2 (cookie tossing): a page on a sibling subdomain set the
+    attacker's pass for the whole domain; the browser sent it after the student's own, the last one won, and
+    the student worked in the attacker's workbook. Here the workbook is workbook.school.test, and the
+    attacker's page on evil.school.test sets the cookie for .school.test (a server where students sign in
+    with the pass, not through a proxy)."""
+    served = _serve(tmp_path)
+    base, _log = next(served)
+    school = browser.browser_type.launch(
+        executable_path=chromium_path(), args=[*CHROMIUM_FLAGS, "--host-resolver-rules=MAP *.school.test 127.0.0.1"]
+    )
+    workbook = f"http://workbook.school.test:{base.rsplit(':', 1)[1]}"
+    try:
+        attacker, victim = new_context(school), new_context(school)
+        theirs = attacker.new_page()
+        start_new_workbook(theirs, workbook)
+        assert eventually(lambda: any(c["name"] == "selfexplore_pass" for c in attacker.cookies()))
+        planted = _pass_of(attacker, "workbook.school.test")
+        mine = victim.new_page()
+        start_new_workbook(mine, workbook)
+        assert eventually(lambda: any(c["name"] == "selfexplore_pass" for c in victim.cookies()))
+        own = _pass_of(victim, "workbook.school.test")
+        # What evil.school.test's page does: document.cookie = "selfexplore_pass=...; Domain=school.test; Path=/"
+        victim.add_cookies([{"name": "selfexplore_pass", "value": planted, "domain": ".school.test", "path": "/"}])
+        open_app(mine, workbook)
+        expect(mine.get_by_role("button", name="Start a new workbook")).to_be_visible()
+        expect(mine.get_by_text("Your workbook is open")).to_have_count(0)
+        # Nor was the planted pass copied into the workbook's own cookie.
+        assert _pass_of(victim, "workbook.school.test") == own
+        _close(theirs, mine)
+    finally:
+        school.close()
+        served.close()
+
+
+def _set_cookies(base: str, headers: dict[str, str]) -> list[str]:
+    """The cookies the app's page sets in answer (a page refused over the caps sets them as well)."""
+    request = urllib.request.Request(f"{base}/", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            answered = response.headers
+    except urllib.error.HTTPError as refused:
+        answered = refused.headers
+    return [value for name, value in answered.items() if name.lower() == "set-cookie"]
+
+
+def test_over_https_only_a_host_only_pass_cookie_is_believed(capped: tuple[str, Path]) -> None:
+    """Over HTTPS (the trusted proxy says so) the pass is kept in a __Host- cookie, which no other host may
+    set: a plain pass cookie, the only kind a sibling subdomain can plant, is neither believed nor renewed."""
+    base, _log = capped
+    value = "A" * 32  # the shape of a pass: the server renews a cookie it would hand to the kernel
+    https = {"X-Remote-User": "https-tester", "X-Forwarded-Proto": "https"}
+    tossed = _set_cookies(base, {**https, "Cookie": f"selfexplore_pass={value}"})
+    assert not any(value in cookie for cookie in tossed), tossed
+    ours = _set_cookies(base, {**https, "Cookie": f"__Host-selfexplore_pass={value}"})
+    renewed = next(c for c in ours if c.startswith("__Host-selfexplore_pass="))
+    assert {"Secure", "Path=/", "HttpOnly"} <= set(renewed.split("; ")) and "Domain" not in renewed
+    plain = {"X-Remote-User": "http-tester"}
+    assert any(
+        c.startswith("selfexplore_pass=") for c in _set_cookies(base, {**plain, "Cookie": f"selfexplore_pass={value}"})
+    )
+    two = f"selfexplore_pass={value}; selfexplore_pass={'B' * 43}"
+    assert not any("selfexplore_pass=" in c for c in _set_cookies(base, {**plain, "Cookie": two}))
 
 
 def test_every_line_the_server_logs_says_when(capped: tuple[str, Path]) -> None:

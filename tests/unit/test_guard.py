@@ -18,7 +18,9 @@ from selfexplore.serving.guard import (
     Pace,
     Refusal,
     Reservation,
+    chosen_pass,
     client_key,
+    cookie_values,
     default_max_kernels,
     descriptors_needed,
     is_loopback,
@@ -29,6 +31,7 @@ from selfexplore.serving.guard import (
     refusal_page,
     scrub,
     scrub_every_log_record,
+    without_cookies,
     zmq_sockets_needed,
 )
 from selfexplore.serving.serve import HostingError, guards, is_loopback_host
@@ -171,6 +174,32 @@ class TestFlood:
         needed = descriptors_needed(182, 4)
         assert kernels_within(needed, 4) >= 182 > kernels_within(needed - 200, 4)
         assert kernels_within(100, 4) == 0
+
+
+class TestSignInCookie:
+    """Security review of 5 December 2026, finding 2: a sibling subdomain's page set the pass cookie for the
+    whole domain, and the server signed the victim into the attacker's workbook."""
+
+    OURS, TOSSED = "p" * 32, "t" * 32
+
+    def test_two_pass_cookies_sign_nobody_in(self) -> None:
+        header = f"_xsrf=x; selfexplore_pass={self.OURS}; selfexplore_pass={self.TOSSED}"
+        assert cookie_values(header, "selfexplore_pass") == [self.OURS, self.TOSSED]
+        assert chosen_pass(header, "selfexplore_pass", host_only=False) is None
+        assert chosen_pass(f"selfexplore_pass={self.OURS}", "selfexplore_pass", host_only=False) == self.OURS
+
+    def test_over_https_at_the_root_only_the_host_only_cookie_counts(self) -> None:
+        tossed = f"selfexplore_pass={self.TOSSED}"
+        assert chosen_pass(tossed, "selfexplore_pass", host_only=True) is None
+        ours = f"{tossed}; __Host-selfexplore_pass={self.OURS}"
+        assert chosen_pass(ours, "selfexplore_pass", host_only=True) == self.OURS
+
+    def test_the_kernel_is_handed_the_header_without_any_pass(self) -> None:
+        header = f"_xsrf=x; selfexplore_pass={self.TOSSED}; __Host-selfexplore_pass={self.OURS}; selfexplore_browser=b"
+        assert (
+            without_cookies(header, {"selfexplore_pass", "__Host-selfexplore_pass"}) == "_xsrf=x; selfexplore_browser=b"
+        )
+        assert without_cookies("", {"selfexplore_pass"}) == ""
 
 
 class TestVisitors:

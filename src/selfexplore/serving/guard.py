@@ -357,6 +357,40 @@ def over_https(protocol: str, remote: str | None, headers: Mapping[str, str], pr
     return bool(forwarded) and forwarded[-1] == "https"
 
 
+# --- the sign-in cookie ------------------------------------------------------------------------------------
+
+# Where the server is a whole HTTPS origin, the sign-in cookie carries the __Host- prefix: the browser takes
+# it only from this host, Secure, for Path=/ and without a Domain, so a page on a sibling subdomain of the
+# school's cannot plant one (cookie tossing: security review of 5 December 2026, finding 2).
+HOST_ONLY_PREFIX = "__Host-"
+
+
+def cookie_values(header: str, name: str) -> list[str]:
+    """Every value the Cookie header gives `name`, in order: a browser sends one per cookie it holds of that
+    name (this host's, and any a sibling domain set), where a parser keeps only the last."""
+    values = []
+    for pair in header.split(";"):
+        key, equals, value = pair.strip().partition("=")
+        if equals and key.strip() == name:
+            values.append(value.strip().strip('"'))
+    return values
+
+
+def chosen_pass(header: str, name: str, host_only: bool) -> str | None:
+    """The page pass a request signs in with. With `host_only` (this server is a whole HTTPS origin), only
+    the __Host- cookie counts: a plain one could have been set by a sibling domain. Otherwise the plain
+    cookie, if the browser holds exactly one: two mean that another site set one beside this server's, and
+    neither is believed (the student is signed out and signs in again)."""
+    values = cookie_values(header, HOST_ONLY_PREFIX + name if host_only else name)
+    return values[0] if len(values) == 1 and values[0] else None
+
+
+def without_cookies(header: str, names: set[str]) -> str:
+    """The Cookie header without any cookie of these names."""
+    kept = [pair.strip() for pair in header.split(";") if pair.strip().partition("=")[0].strip() not in names]
+    return "; ".join(pair for pair in kept if pair)
+
+
 # --- logs ---------------------------------------------------------------------------------------------------
 
 _KERNEL_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")

@@ -62,10 +62,12 @@ from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler  
 from selfexplore.codes import PASS_LIFETIME, looks_like_pass  # noqa: E402
 from selfexplore.serving.guard import (  # noqa: E402
     BROWSER_COOKIE,
+    HOST_ONLY_PREFIX,
     Backoff,
     Claim,
     KernelLedger,
     Refusal,
+    chosen_pass,
     client_key,
     descriptors_needed,
     is_loopback,
@@ -77,6 +79,7 @@ from selfexplore.serving.guard import (  # noqa: E402
     scrub,
     scrub_every_log_record,
     within,
+    without_cookies,
     zmq_sockets_needed,
 )
 from selfexplore.serving.request import PASS_COOKIE  # noqa: E402
@@ -105,17 +108,26 @@ def reached_over_https(handler: web.RequestHandler) -> bool:
     return over_https(request.protocol, request.remote_ip, request.headers, proxies)
 
 
+def host_only(handler: web.RequestHandler) -> bool:
+    """Whether the sign-in cookie is a __Host- cookie here: over HTTPS, with the server at the root of its
+    origin (a __Host- cookie must be for Path=/). Under a path of a shared host, the plain cookie is kept,
+    and two of them sign nobody in (see guard.chosen_pass)."""
+    return reached_over_https(handler) and handler.settings.get("base_url", "/") == "/"
+
+
 def keep_pass(handler: web.RequestHandler, value: str) -> None:
     """Keep a page pass in the browser's sign-in cookie, or forget it (`value` empty): HttpOnly, so that no
     script on a page can read it; SameSite=Strict, so that no other site's page or link sends it; for
-    this server's path only; for the pass's lifetime from now (renewed at each page load: a sliding
-    lifetime, as the store renews the pass itself)."""
+    this server's path only, and from this host only where it can be (`host_only`); for the pass's
+    lifetime from now (renewed at each page load: a sliding lifetime, as the store renews the pass)."""
     path = handler.settings.get("base_url", "/")
     if not value:
         handler.clear_cookie(PASS_COOKIE, path=path)
+        if reached_over_https(handler):
+            handler.clear_cookie(HOST_ONLY_PREFIX + PASS_COOKIE, path="/", secure=True)
         return
     handler.set_cookie(
-        PASS_COOKIE,
+        HOST_ONLY_PREFIX + PASS_COOKIE if host_only(handler) else PASS_COOKIE,
         value,
         path=path,
         max_age=int(PASS_LIFETIME.total_seconds()),
@@ -159,9 +171,15 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
             raise web.HTTPError(404)
         app: GuardedVoila = self.settings[APP]
         app.strip_untrusted_header(self.request)
-        kept = self.get_cookie(PASS_COOKIE)
+        # The one pass this request may sign in with, handed to the kernel as the only pass cookie, or none.
+        header = self.request.headers.get("Cookie", "")
+        kept = chosen_pass(header, PASS_COOKIE, host_only(self))
+        header = without_cookies(header, {PASS_COOKIE, HOST_ONLY_PREFIX + PASS_COOKIE})
         if kept and looks_like_pass(kept):
+            self.request.headers["Cookie"] = f"{header}; {PASS_COOKIE}={kept}" if header else f"{PASS_COOKIE}={kept}"
             keep_pass(self, kept)  # in use, so renewed
+        else:
+            self.request.headers["Cookie"] = header
         token = self.get_cookie(BROWSER_COOKIE) or ""
         if not token or len(token) > 100:
             token = new_browser_token()
