@@ -439,6 +439,50 @@ class TestSavingStatus:
         balance.challenges.boxes["time"].set_state({"value": True})
         assert opened.app.shell.status["key"] == "challenges"
 
+    def test_a_choice_that_failed_to_save_is_put_back_and_the_same_choice_saves_on_retry(
+        self, content: Content, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Security review of 5 December 2026, finding 5: after a failed save the radio button stayed
+        checked on an answer the store did not hold, and choosing it again sent nothing."""
+        opened = started(content, store)
+        attempt = opened.app.visit.attempt
+        assert attempt is not None
+        questions = opened.go("page=interests")
+        assert isinstance(questions, QuestionsView)
+        statement = questions.controls["i01"]
+        assert isinstance(statement, widgets.RadioButtons)
+        statement.set_state({"index": 1})  # "Disagree", saved
+
+        def down(*_args: object, **_kwargs: object) -> None:
+            raise StoreError(STORE_UNAVAILABLE)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(store, "save_answer", down)
+            statement.set_state({"index": 3})  # "Agree": not saved
+            assert statement.value == 2 and store.answers(attempt)["i01"] == 2
+            assert opened.status.startswith("Not saved.") and "choose again" in opened.status
+        statement.set_state({"index": 3})  # the same choice again: a change, so a new try
+        assert store.answers(attempt)["i01"] == 4 and opened.status.startswith("Saved statement 1 (Agree)")
+
+        balance = opened.go("page=balance")
+        assert isinstance(balance, BalanceView) and balance.challenges is not None
+        with monkeypatch.context() as patched:
+            patched.setattr(store, "save_answer", down)
+            balance.challenges.boxes["time"].set_state({"value": True})
+            assert balance.challenges.ticked() == [] and "choose again" in opened.status
+        balance.challenges.boxes["time"].set_state({"value": True})
+        assert store.answers(attempt)["challenges"] == ("time",)
+
+        plan = opened.go("page=plan")
+        assert isinstance(plan, PlanView)
+        step = plan.steps[0]
+        with monkeypatch.context() as patched:
+            patched.setattr(store, "save_plan_step", down)
+            step.choice.set_state({"index": 0})
+            assert step.choice.value == step.step.choice and "choose again" in opened.status
+        step.choice.set_state({"index": 0})
+        assert [saved.status for saved in store.plan(attempt)] == ["accepted"]
+
     def test_each_status_is_a_new_update_even_with_the_same_words(self, content: Content, store: Store) -> None:
         opened = started(content, store)
         opened.app.chrome.say("same")

@@ -52,12 +52,15 @@ class ChallengesControl:
         return [challenge_id for challenge_id, box in self.boxes.items() if box.value]
 
     def load(self, saved: object) -> None:
-        if isinstance(saved, tuple):
-            with self.quiet():
-                for challenge_id, box in self.boxes.items():
-                    box.value = challenge_id in saved
-                self.none.value = not saved
+        self._show(saved)
         self.help.value = render_help(self.visit.content, self.ticked())
+
+    def _show(self, saved: object) -> None:
+        """The boxes as saved (none ticked when nothing is)."""
+        with self.quiet():
+            for challenge_id, box in self.boxes.items():
+                box.value = isinstance(saved, tuple) and challenge_id in saved
+            self.none.value = isinstance(saved, tuple) and not saved
 
     def _none(self, change: dict[str, object]) -> None:
         if self.quiet:
@@ -81,6 +84,7 @@ class ChallengesControl:
             self.item.id,
             lambda: self.visit.save_answer(self.item.id, ticked),
             lambda _saved: f"your checklist ({len(ticked)} ticked)",
+            revert=lambda: self._show(self.visit.answers().get(self.item.id)),
         )
         if saved is not None:
             self.help.value = render_help(self.visit.content, ticked)

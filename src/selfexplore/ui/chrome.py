@@ -133,8 +133,13 @@ class Chrome:
         self.shell.show_status(f"Saved {what} at {strftime('%H:%M:%S')}.", "saved", key, length)
         self.refresh_progress()
 
-    def failed(self, error: Exception, key: str | None = None) -> None:
-        self.shell.show_status(f"Not saved. {failure_message(error)}", "failed", key)
+    def failed(self, error: Exception, key: str | None = None, reverted: bool = False) -> None:
+        if reverted:  # the control shows the saved answer again, so choosing the same answer is a new try
+            reason = str(error) if isinstance(error, SelfexploreError) else "This could not be saved just now."
+            text = f"Not saved. {reason} The answer saved before is shown again: choose again to save it."
+        else:
+            text = f"Not saved. {failure_message(error)}"
+        self.shell.show_status(text, "failed", key)
 
     def say(self, text: str, key: str | None = None) -> None:
         self.shell.show_status(text, "idle", key)
@@ -144,13 +149,28 @@ class Chrome:
         return str(self.shell.status.get("text", ""))
 
     def commit(
-        self, key: str | None, save: Callable[[], T], said: Callable[[T], str], length: int | None = None
+        self,
+        key: str | None,
+        save: Callable[[], T],
+        said: Callable[[T], str],
+        length: int | None = None,
+        revert: Callable[[], None] | None = None,
     ) -> T | None:
-        """Run one save; on success say what was saved, on failure say it was not (nothing is raised)."""
+        """Run one save; on success say what was saved, on failure say it was not (nothing is raised). A
+        choice (not typed text) is put back as it was saved with `revert`: a control left showing an answer
+        the store does not hold would send nothing when the student chose it again (security review of
+        5 December 2026, finding 5)."""
         try:
             result = save()
         except Exception as error:
-            self.failed(error, key)
+            reverted = False
+            if revert is not None:
+                try:
+                    revert()
+                    reverted = True
+                except Exception:  # the saved answer cannot be read either: the status line says so
+                    reverted = False
+            self.failed(error, key, reverted)
             return None
         self.saved(said(result), key, length)
         return result

@@ -74,9 +74,16 @@ class StepControl:
             self.step.suggestion.id,
             lambda: self.visit.choose_step(self.step, choice, note, month),
             lambda step: f"the step “{step.suggestion.title}” ({status_words(step)})",
+            revert=self._show_saved_choice,
         )
         if saved is not None:
             self.step = saved
+
+    def _show_saved_choice(self) -> None:
+        """The choice and the month as last saved (the note, typed text, is left as typed)."""
+        with self.quiet():
+            self.choice.value = self.step.choice
+            self.month.value = self.step.target_month or NO_MONTH
 
 
 class PlanView(PageView):

@@ -122,7 +122,14 @@ class QuestionsView(PageView):
             label = labels[answer - 1] if isinstance(answer, int) and 0 < answer <= len(labels) else ""
             return f"statement {self.numbers[item.id]} ({label})"
 
-        if self.chrome.commit(item.id, lambda: self.visit.save_answer(item.id, value), said) is None:
+        def revert() -> None:
+            held = self.visit.answers().get(item.id)
+            control = self.controls[item.id]
+            assert isinstance(control, widgets.RadioButtons)
+            with self.quiet():
+                control.value = held if held in [v for _, v in control.options] else None
+
+        if self.chrome.commit(item.id, lambda: self.visit.save_answer(item.id, value), said, revert=revert) is None:
             return
         if self.ranking is not None and not self.ranking.saved:
             self.ranking.seed(self._order_of_answers())
