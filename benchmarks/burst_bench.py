@@ -192,6 +192,104 @@ def _message(
     )
 
 
+@dataclass
+class OpenedPage:
+    """A page opened over the wire: its kernel's websocket (with the page's cookies) and its session id."""
+
+    socket: Any
+    session: str
+    headers: dict[str, str]
+    channels: str  # the kernel's websocket address, without a session
+
+
+async def open_page(
+    base: str,
+    statics: list[str],
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float = TIMEOUT,
+    path: str = "/",
+) -> OpenedPage | str:
+    """Fetch the page as a browser does (then its `statics`), keep its cookies and open its kernel's
+    websocket with them; a string says why it could not."""
+    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    http = AsyncHTTPClient(force_instance=True, max_clients=6)
+    try:
+        page = await http.fetch(
+            HTTPRequest(f"{base}{path}", headers=headers, request_timeout=timeout), raise_error=False
+        )
+    finally:
+        http.close()
+    html = page.body.decode(errors="replace")
+    if page.code != 200:
+        return f"the page answered {page.code}"
+    if WIDGET_OUTPUT not in html:
+        return "blank page: no widget output in the HTML"
+    config = re.search(r'<script id="jupyter-config-data" type="application/json">\s*(\{.*?\})\s*</script>', html, re.S)
+    if config is None:
+        return "no kernel in the page"
+    kernel = json.loads(config.group(1))["kernelId"]
+    # The page's cookies, as a browser keeps them: the workbook's server answers a kernel's websocket
+    # only with the cookie it set on the kernel's page (selfexplore.serving.server).
+    jar = SimpleCookie()
+    for line in page.headers.get_list("Set-Cookie"):
+        jar.load(line)
+    given = dict(headers or {})
+    if jar:
+        kept = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
+        given["Cookie"] = "; ".join(filter(None, [given.get("Cookie", ""), kept]))
+    # What a browser fetches next, over six kept-alive connections.
+    if statics:
+        where = urlsplit(base)
+        paths = [urlsplit(url)._replace(scheme="", netloc="").geturl() for url in statics]
+        await fetch_all(where.hostname or "127.0.0.1", where.port or 80, paths, headers=given)
+    session = uuid.uuid4().hex
+    channels = f"{base.replace('http://', 'ws://')}/api/kernels/{kernel}/channels"
+    socket = await websocket_connect(
+        HTTPRequest(f"{channels}?session_id={session}", headers=given, request_timeout=timeout)
+    )
+    return OpenedPage(socket, session, given, channels)
+
+
+async def ask_for_states(socket: Any, session: str) -> None:
+    """Ask the kernel for every widget's state, as the browser's widget manager does when a page opens."""
+    control = uuid.uuid4().hex
+    await socket.write_message(
+        _message(
+            session,
+            "shell",
+            "comm_open",
+            {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
+            # The widget control protocol's version, as the browser's widget manager sends it.
+            {"version": CONTROL_PROTOCOL},
+        )
+    )
+    await socket.write_message(
+        _message(session, "shell", "comm_msg", {"comm_id": control, "data": {"method": "request_states"}})
+    )
+
+
+def absorb(models: dict[str, dict[str, Any]], raw: str | bytes) -> None:
+    """Keep what one message from the kernel says of the widgets' states (a binary message, with buffers,
+    holds no widget of the workbook's)."""
+    if not isinstance(raw, str):
+        return
+    message = json.loads(raw)
+    kind = message["header"]["msg_type"]
+    content = message.get("content", {})
+    if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
+        models[content["comm_id"]] = dict(content.get("data", {}).get("state", {}))
+    elif kind == "comm_msg":
+        data = content.get("data", {})
+        if data.get("method") == "update_states":
+            for model_id, model in data.get("states", {}).items():
+                models[model_id] = dict(model.get("state", {}))
+        elif data.get("method") == "update":
+            models.setdefault(content["comm_id"], {}).update(data.get("state", {}))
+
+
 async def client_visit(
     base: str,
     statics: list[str],
@@ -207,62 +305,15 @@ async def client_visit(
     widgets' state; with `click`, press it and wait for the resume code. `headers` go with every request
     (a hub's token). `timeout`: seconds from `t0` before the client gives up. `path`: the page's, under
     `base` (the app is at its root)."""
-    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
-    from tornado.websocket import websocket_connect
-
     arrival = Arrival("client")
-    http = AsyncHTTPClient(force_instance=True, max_clients=6)
     try:
-        page = await http.fetch(
-            HTTPRequest(f"{base}{path}", headers=headers, request_timeout=timeout), raise_error=False
-        )
-        html = page.body.decode(errors="replace")
-        if page.code != 200:
-            arrival.failure = f"the page answered {page.code}"
+        opened = await open_page(base, statics, headers=headers, timeout=timeout, path=path)
+        if isinstance(opened, str):
+            arrival.failure = opened
             return arrival
-        if WIDGET_OUTPUT not in html:
-            arrival.failure = "blank page: no widget output in the HTML"
-            return arrival
-        config = re.search(
-            r'<script id="jupyter-config-data" type="application/json">\s*(\{.*?\})\s*</script>', html, re.S
-        )
-        if config is None:
-            arrival.failure = "no kernel in the page"
-            return arrival
-        kernel = json.loads(config.group(1))["kernelId"]
-        # The page's cookies, as a browser keeps them: the workbook's server answers a kernel's websocket
-        # only with the cookie it set on the kernel's page (selfexplore.serving.server).
-        jar = SimpleCookie()
-        for line in page.headers.get_list("Set-Cookie"):
-            jar.load(line)
-        if jar:
-            kept = "; ".join(f"{name}={morsel.value}" for name, morsel in jar.items())
-            given = dict(headers or {})
-            headers = {**given, "Cookie": "; ".join(filter(None, [given.get("Cookie", ""), kept]))}
-        # What a browser fetches next, over six kept-alive connections.
-        if statics:
-            where = urlsplit(base)
-            paths = [urlsplit(url)._replace(scheme="", netloc="").geturl() for url in statics]
-            await fetch_all(where.hostname or "127.0.0.1", where.port or 80, paths, headers=headers)
-        session = uuid.uuid4().hex
-        ws_base = base.replace("http://", "ws://")
-        channels = f"{ws_base}/api/kernels/{kernel}/channels?session_id={session}"
-        socket = await websocket_connect(HTTPRequest(channels, headers=headers, request_timeout=timeout))
+        socket, session = opened.socket, opened.session
         try:
-            control = uuid.uuid4().hex
-            await socket.write_message(
-                _message(
-                    session,
-                    "shell",
-                    "comm_open",
-                    {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
-                    # The widget control protocol's version, as the browser's widget manager sends it.
-                    {"version": CONTROL_PROTOCOL},
-                )
-            )
-            await socket.write_message(
-                _message(session, "shell", "comm_msg", {"comm_id": control, "data": {"method": "request_states"}})
-            )
+            await ask_for_states(socket, session)
             models: dict[str, dict[str, Any]] = {}
             button: str | None = None
             deadline = t0 + timeout
@@ -271,20 +322,7 @@ async def client_visit(
                 if raw is None:
                     arrival.failure = "the kernel's websocket closed"
                     return arrival
-                if not isinstance(raw, str):
-                    continue  # a binary message (buffers): no widget of the start page has any
-                message = json.loads(raw)
-                kind = message["header"]["msg_type"]
-                content = message.get("content", {})
-                if kind == "comm_open" and content.get("target_name") == "jupyter.widget":
-                    models[content["comm_id"]] = dict(content.get("data", {}).get("state", {}))
-                elif kind == "comm_msg":
-                    data = content.get("data", {})
-                    if data.get("method") == "update_states":
-                        for model_id, model in data.get("states", {}).items():
-                            models[model_id] = dict(model.get("state", {}))
-                    elif data.get("method") == "update":
-                        models.setdefault(content["comm_id"], {}).update(data.get("state", {}))
+                absorb(models, raw)
                 if button is None:
                     button = next((m for m, s in models.items() if s.get("description") == ready), None)
                     if button is not None:
@@ -303,8 +341,6 @@ async def client_visit(
     except Exception as error:
         arrival.failure = f"{type(error).__name__}: {error}"[:200]
         return arrival
-    finally:
-        http.close()
 
 
 # --- a room ------------------------------------------------------------------------------------------------

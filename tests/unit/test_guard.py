@@ -163,10 +163,12 @@ class TestFlood:
         assert all(later >= earlier for earlier, later in itertools.pairwise(waits))
 
     def test_a_student_at_a_students_pace_never_waits(self) -> None:
-        pace = Pace(rate=20.0, burst=100)
-        # The page's first burst, then a keystroke every 80 ms for ten minutes (continuous typing).
+        pace = Pace()
+        # The page's first burst, then a keystroke every tenth of a second for ten minutes (a reflection
+        # typed without a pause, each keystroke a message), then ten seconds at one and a half times that.
         assert all(pace.delay(0.0) == 0.0 for _ in range(60))
-        assert all(pace.delay(1.0 + 0.08 * i) == 0.0 for i in range(7_500))
+        assert all(pace.delay(1.0 + 0.1 * i) == 0.0 for i in range(6_000))
+        assert all(pace.delay(601.0 + i / 15) < 0.1 for i in range(150))
 
     def test_the_servers_limits_are_sized_from_the_caps(self) -> None:
         assert zmq_sockets_needed(2, 1) == 1023  # ZeroMQ's default is enough for a small server

@@ -49,10 +49,11 @@ DEFAULT_PER_CLIENT = 10
 # 5 December 2026, finding 1).
 WEBSOCKETS_PER_KERNEL = 3
 # What one kernel's pages may send it: a burst at once (the widgets of a page asking for their state), then
-# a sustained pace, far above a student's clicks and keystrokes. A page sending faster is slowed, not cut
-# off: its next message is read only when its turn comes, so a flood waits in its own connection (finding 10).
+# a sustained pace that a reflection typed without a pause (a message a keystroke) stays within. A page
+# sending faster is slowed, not cut off: its next message is read only when its turn comes, so a flood
+# waits in its own connection (finding 10).
 MESSAGE_BURST = 100
-MESSAGES_PER_SECOND = 20.0
+MESSAGES_PER_SECOND = 10.0
 # What the server's process opens, measured (docs/hosting.md): each kernel websocket connects four ZeroMQ
 # sockets (shell, control, stdin, iopub); the server keeps a few more per kernel (its own client while a page
 # is rendered, the heartbeat); each ZeroMQ socket holds up to three file descriptors (the socket, its
