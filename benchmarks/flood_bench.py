@@ -247,7 +247,8 @@ async def amain(args: argparse.Namespace) -> int:
     rate = flood.forged_sent / flood.forged_seconds if flood.forged_seconds else 0.0
     print(
         f"flood: websockets {flood.websockets_opened} opened, refused {flood.websockets_refused}; "
-        f"{flood.forged_sent} forged changes written by the page (into its connection) in {flood.forged_seconds:.1f} s ({rate:.0f} a second"
+        f"{flood.forged_sent} forged changes written by the page (into its connection) in "
+        f"{flood.forged_seconds:.1f} s ({rate:.0f} a second"
         f"{', then the server closed its websocket' if flood.forged_closed else ''}); "
         f"{flood.half_sent_closed} of {flood.half_sent} half-sent connections closed by the server within "
         f"{flood.half_sent_seconds:.0f} s"
