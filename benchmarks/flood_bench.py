@@ -205,28 +205,27 @@ async def amain(args: argparse.Namespace) -> int:
         tempfile.TemporaryDirectory(prefix="selfexplore-flood-") as scratch,
         capped_server(Path(scratch), cap=args.students + 6, per_client=4) as server,
     ):
-        if True:
-            server.wait_for_log("Kernel pool of", 1)
-            settle([server])
-            students = [await _open(server.base, f"student-{n}") for n in range(args.students)]
-            settle([server])  # the pool has refilled: neither phase waits on kernels starting
-            await asyncio.gather(*(_student(page, args.saves, quiet) for page in students))
-            flooder = await _open(server.base, "flooder")
-            settle([server])
-            hold = asyncio.Event()
-            attack = [
-                asyncio.ensure_future(_websockets(server.base, flooder, args.websockets, flood, hold)),
-                asyncio.ensure_future(_forge(flooder, args.forged, flood, hold)),
-                asyncio.ensure_future(_half_sent(server.base, args.half_sent, flood, hold)),
-            ]
-            await asyncio.sleep(3.0)
-            await asyncio.gather(*(_student(page, args.saves, flooded) for page in students))
-            # Long enough for the server's request timeout (30 s) to close the half-sent connections.
-            await asyncio.sleep(max(0.0, 35.0 - flood.half_sent_seconds))
-            hold.set()
-            await asyncio.gather(*attack)
-            for page in [*students, flooder]:
-                page.opened.socket.close()
+        server.wait_for_log("Kernel pool of", 1)
+        settle([server])
+        students = [await _open(server.base, f"student-{n}") for n in range(args.students)]
+        settle([server])  # the pool has refilled: neither phase waits on kernels starting
+        await asyncio.gather(*(_student(page, args.saves, quiet) for page in students))
+        flooder = await _open(server.base, "flooder")
+        settle([server])
+        hold = asyncio.Event()
+        attack = [
+            asyncio.ensure_future(_websockets(server.base, flooder, args.websockets, flood, hold)),
+            asyncio.ensure_future(_forge(flooder, args.forged, flood, hold)),
+            asyncio.ensure_future(_half_sent(server.base, args.half_sent, flood, hold)),
+        ]
+        await asyncio.sleep(3.0)
+        await asyncio.gather(*(_student(page, args.saves, flooded) for page in students))
+        # Long enough for the server's request timeout (30 s) to close the half-sent connections.
+        await asyncio.sleep(max(0.0, 35.0 - flood.half_sent_seconds))
+        hold.set()
+        await asyncio.gather(*attack)
+        for page in [*students, flooder]:
+            page.opened.socket.close()
     print(machine(""))
     print("| phase | saves | failed | median ms | p95 ms | worst ms |")
     print("|---|---|---|---|---|---|")

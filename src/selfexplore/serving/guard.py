@@ -444,23 +444,25 @@ def default_max_kernels(memory: int) -> int:
     return max(2, int((memory - SERVER_MIB) * KERNEL_SHARE // KERNEL_MIB))
 
 
+# What one kernel handed out costs the server's process, with its websockets at the cap.
+_ZMQ_PER_HANDED_KERNEL = WEBSOCKETS_PER_KERNEL * ZMQ_PER_WEBSOCKET + ZMQ_PER_KERNEL
+_FILES_PER_HANDED_KERNEL = _ZMQ_PER_HANDED_KERNEL * FILES_PER_ZMQ_SOCKET + FILES_PER_KERNEL
+
+
 def zmq_sockets_needed(max_kernels: int, pool: int) -> int:
     """ZeroMQ sockets the server may open with `max_kernels` handed out (each with its websockets at the cap)
     and `pool` more waiting: at least ZeroMQ's own default."""
-    per_kernel = WEBSOCKETS_PER_KERNEL * ZMQ_PER_WEBSOCKET + ZMQ_PER_KERNEL
-    return max(ZMQ_DEFAULT_MAX_SOCKETS, (max_kernels + pool) * per_kernel)
+    return max(ZMQ_DEFAULT_MAX_SOCKETS, (max_kernels + pool) * _ZMQ_PER_HANDED_KERNEL)
 
 
 def descriptors_needed(max_kernels: int, pool: int) -> int:
     """File descriptors the server's process may hold at its caps (see `zmq_sockets_needed`)."""
-    sockets = (max_kernels + pool) * (WEBSOCKETS_PER_KERNEL * ZMQ_PER_WEBSOCKET + ZMQ_PER_KERNEL)
-    return FILES_FOR_THE_SERVER + sockets * FILES_PER_ZMQ_SOCKET + (max_kernels + pool) * FILES_PER_KERNEL
+    return FILES_FOR_THE_SERVER + (max_kernels + pool) * _FILES_PER_HANDED_KERNEL
 
 
 def kernels_within(descriptors: int, pool: int) -> int:
     """The most kernels handed out that `descriptors` open files cover, with `pool` waiting."""
-    per_kernel = (WEBSOCKETS_PER_KERNEL * ZMQ_PER_WEBSOCKET + ZMQ_PER_KERNEL) * FILES_PER_ZMQ_SOCKET + FILES_PER_KERNEL
-    return max(0, (descriptors - FILES_FOR_THE_SERVER) // per_kernel - pool)
+    return max(0, (descriptors - FILES_FOR_THE_SERVER) // _FILES_PER_HANDED_KERNEL - pool)
 
 
 def refusal_page(refusal: Refusal, base_url: str) -> str:

@@ -176,10 +176,9 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
         kept = chosen_pass(header, PASS_COOKIE, host_only(self))
         header = without_cookies(header, {PASS_COOKIE, HOST_ONLY_PREFIX + PASS_COOKIE})
         if kept and looks_like_pass(kept):
-            self.request.headers["Cookie"] = f"{header}; {PASS_COOKIE}={kept}" if header else f"{PASS_COOKIE}={kept}"
+            header = "; ".join(filter(None, [header, f"{PASS_COOKIE}={kept}"]))
             keep_pass(self, kept)  # in use, so renewed
-        else:
-            self.request.headers["Cookie"] = header
+        self.request.headers["Cookie"] = header
         token = self.get_cookie(BROWSER_COOKIE) or ""
         if not token or len(token) > 100:
             token = new_browser_token()

@@ -4,7 +4,7 @@ bottom, the status line, and the small helpers the views use to save and to show
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from html import escape
 from time import strftime
 from typing import TypeVar
@@ -165,11 +165,9 @@ class Chrome:
         except Exception as error:
             reverted = False
             if revert is not None:
-                try:
+                with suppress(Exception):  # the saved answer cannot be read either: the status line says so
                     revert()
                     reverted = True
-                except Exception:  # the saved answer cannot be read either: the status line says so
-                    reverted = False
             self.failed(error, key, reverted)
             return None
         self.saved(said(result), key, length)
