@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Literal
 
 from selfexplore.errors import SelfexploreError
@@ -45,6 +46,10 @@ STORE_UNAVAILABLE = (
 NOT_JOINABLE = "That session code is not open for joining. Check it with your facilitator."
 EXPIRED_PASS = "This workbook link has expired or was signed out. Open the start page and resume with your code."  # noqa: S105 - a message, not a password
 WRONG_CODE = "That resume code was not recognised. Check it and try again."
+CHANGED_ELSEWHERE = (
+    "This was changed in another tab or window after this page showed it. What that one saved is shown here "
+    "now: change it again here to save over it."
+)
 
 
 class StoreError(SelfexploreError):
@@ -106,6 +111,27 @@ class PlanStep:
     note: str
     target_month: str | None
     saved_at: datetime
+
+
+class Unchecked(Enum):
+    """A save made from no copy shown to a student (the command line, a benchmark): the last one wins."""
+
+    ANY = "any"
+
+
+# What a save was made from: when the answer, reflection or plan step it changes was saved, as the page that
+# makes it last read it (None: the page read none), or Unchecked.ANY.
+BasedOn = datetime | None | Literal[Unchecked.ANY]
+
+
+class ChangedElsewhere(StoreError):
+    """A save made from an older copy than the store holds: another tab or window of the student saved since
+    this one read it (security review of 5 December 2026, finding 4). Nothing was written; `current` is what
+    the store holds now, for the page to show instead."""
+
+    def __init__(self, current: SavedAnswer | Reflection | PlanStep | None) -> None:
+        super().__init__(CHANGED_ELSEWHERE)
+        self.current = current
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
 
 from selfexplore.content import Content
-from selfexplore.records import IdentityError
+from selfexplore.records import CHANGED_ELSEWHERE, ChangedElsewhere, IdentityError
 from selfexplore.services.visit import Visit
 from selfexplore.serving.identity import arrival
 from selfexplore.serving.request import PASS_COOKIE
@@ -82,7 +83,7 @@ class TestWhoTheStudentIs:
 class TestAnswers:
     def test_a_saved_answer_is_kept_without_reading_the_attempt_again(self, content: Content, store: Store) -> None:
         visit = signed_in(content, store)
-        reads = _Counting(store, "answers")
+        reads = _Counting(store, "saved_answers")
         assert visit.answers() == {}
         visit.save_answer("i01", 4)
         visit.save_answer("body_systems", ["skin"])
@@ -113,6 +114,130 @@ class TestAnswers:
         attempt = visit.new_attempt()
         assert attempt.number == 2 and visit.answers() == {} and visit.generation > generation
         assert len(visit.attempts()) == 2
+
+
+def second_tab(content: Content, store: Store, first: Visit) -> Visit:
+    """Another tab of the same browser: the same pass, its own kernel and its own copy of the workbook."""
+    return Visit.arriving(content, store, arrival(cookie(first)))
+
+
+class TestTwoTabs:
+    """Two tabs of one student (security review of 5 December 2026, finding 4): a save made from a copy the
+    other tab has changed since is refused, and the tab is handed what the store holds."""
+
+    def test_a_stale_tab_cannot_overwrite_a_newer_reflection(self, content: Content, store: Store) -> None:
+        a = signed_in(content, store)
+        a.save_reflection("balance_week", "v1", share_adviser=False, share_group=False, in_report=False)
+        b = second_tab(content, store, a)
+        assert b.reflections()["balance_week"].text == "v1"
+        newer = "v2: " + "a longer answer, written with care. " * 17
+        assert len(newer) > 600
+        a.save_reflection("balance_week", newer, share_adviser=False, share_group=False, in_report=True)
+        with pytest.raises(ChangedElsewhere, match="another tab") as refused:
+            b.save_reflection("balance_week", "v1!", share_adviser=False, share_group=False, in_report=False)
+        assert str(refused.value) == CHANGED_ELSEWHERE
+        # Nothing was written; the stale tab now holds the newer text, and saves made from it are kept.
+        assert store.reflections(a.attempt)[0].text == newer  # type: ignore[arg-type]
+        assert b.reflections()["balance_week"].text == newer and b.reflections()["balance_week"].in_report
+        b.save_reflection("balance_week", newer + "!", share_adviser=False, share_group=False, in_report=True)
+        assert store.reflections(a.attempt)[0].text == newer + "!"  # type: ignore[arg-type]
+        # ... and now the first tab is the stale one.
+        with pytest.raises(ChangedElsewhere):
+            a.save_reflection("balance_week", newer + "?", share_adviser=False, share_group=False, in_report=True)
+
+    def test_a_reflection_first_written_in_the_other_tab_is_not_overwritten(
+        self, content: Content, store: Store
+    ) -> None:
+        a = signed_in(content, store)
+        b = second_tab(content, store, a)
+        assert "balance_week" not in b.reflections()
+        a.save_reflection("balance_week", "written in A", share_adviser=False, share_group=False, in_report=False)
+        with pytest.raises(ChangedElsewhere):
+            b.save_reflection("balance_week", "x", share_adviser=False, share_group=False, in_report=False)
+        assert b.reflections()["balance_week"].text == "written in A"
+
+    def test_a_stale_answer_is_refused_and_the_newer_one_taken(self, content: Content, store: Store) -> None:
+        a = signed_in(content, store)
+        a.save_answer("i01", 2)
+        b = second_tab(content, store, a)
+        assert b.answers()["i01"] == 2
+        a.save_answer("i01", 5)
+        version = b.version
+        with pytest.raises(ChangedElsewhere):
+            b.save_answer("i01", 1)
+        assert store.answers(a.attempt)["i01"] == 5  # type: ignore[arg-type]
+        # The stale tab shows the answer held, and its figures are worked out again from it.
+        assert b.answers()["i01"] == 5 and b.version > version
+        assert b.save_answer("i01", 1).changed  # chosen again, from the answer shown: saved
+        assert store.answers(a.attempt)["i01"] == 1  # type: ignore[arg-type]
+
+    def test_choosing_what_the_other_tab_already_saved_is_not_refused(self, content: Content, store: Store) -> None:
+        a = signed_in(content, store)
+        b = second_tab(content, store, a)
+        b.answers()
+        a.save_answer("i02", 4)
+        saved = b.save_answer("i02", 4)
+        assert not saved.changed and b.answers()["i02"] == 4
+        a.save_answer("i02", 3)  # A's copy is as the store holds it: the same answer saved twice moved nothing
+        assert store.answers(a.attempt)["i02"] == 3  # type: ignore[arg-type]
+
+    def test_a_stale_plan_step_is_refused_with_its_note(self, content: Content, store: Store) -> None:
+        a = signed_in(content, store)
+        b = second_tab(content, store, a)
+        step_a, step_b = a.plan()[-1], b.plan()[-1]
+        a.choose_step(step_a, "accepted", "email the advisor first", "2027-01")
+        with pytest.raises(ChangedElsewhere):
+            b.choose_step(step_b, "dismissed", "", None)
+        held = b.step(step_b.suggestion.id)
+        assert held is not None and (held.choice, held.note) == ("accepted", "email the advisor first")
+        assert b.choose_step(held, "dismissed", "not now", None).status == "dismissed"
+
+    def test_saves_from_one_copy_at_once_keep_exactly_one(self, content: Content, store: Store, db_url: str) -> None:
+        """Two tabs saving from the same copy at the same moment, each over its own connection: one is kept,
+        the other refused, on SQLite and on PostgreSQL (where the second waits for the first's row lock)."""
+        other = Store.open(content, db_url)
+        try:
+            a = signed_in(content, store)
+            a.save_reflection("balance_week", "v1", share_adviser=False, share_group=False, in_report=False)
+            for trial in range(10):
+                tabs = (second_tab(content, store, a), second_tab(content, other, a))
+                for tab in tabs:
+                    tab.reflections()
+                start, outcome = threading.Barrier(2), dict[int, str]()
+
+                def save(
+                    index: int,
+                    tabs: tuple[Visit, Visit] = tabs,
+                    trial: int = trial,
+                    start: threading.Barrier = start,
+                    outcome: dict[int, str] = outcome,
+                ) -> None:
+                    start.wait()
+                    try:
+                        tabs[index].save_reflection(
+                            "balance_week", f"{trial}-{index}", share_adviser=False, share_group=False, in_report=False
+                        )
+                        outcome[index] = "kept"
+                    except ChangedElsewhere:
+                        outcome[index] = "refused"
+
+                threads = [threading.Thread(target=save, args=(index,)) for index in (0, 1)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=60)
+                assert sorted(outcome.values()) == ["kept", "refused"]
+                (kept,) = [index for index, said in outcome.items() if said == "kept"]
+                assert store.reflections(a.attempt)[0].text == f"{trial}-{kept}"  # type: ignore[arg-type]
+        finally:
+            other.close()
+
+    def test_the_command_line_saves_without_a_copy(self, content: Content, store: Store) -> None:
+        a = signed_in(content, store)
+        a.save_answer("i01", 2)
+        assert a.attempt is not None
+        store.save_answer(a.attempt, "i01", 4)  # made from no copy shown to anyone: the last one wins
+        assert store.answers(a.attempt)["i01"] == 4
 
 
 class TestRetakesCompared:

@@ -26,6 +26,7 @@ RULES = (
     "cohorts",
     "content",
     "explore",
+    "export",
     "markup",
     "matching",
     "fields",

@@ -27,6 +27,7 @@ from selfexplore.plan import PlanChoice, Step, merge, step_status, suggest
 from selfexplore.records import (
     AdviserShare,
     Attempt,
+    ChangedElsewhere,
     GroupSession,
     IdentityError,
     PlanStep,
@@ -74,6 +75,7 @@ class Visit:
 
     def _forget(self) -> None:
         self._answers: dict[str, Answer] | None = None
+        self._answered_at: dict[str, datetime] = {}  # when each answer shown was saved: what saves are made from
         self._reflections: dict[str, Reflection] | None = None
         self._plan: dict[str, PlanStep] | None = None
         self._results: tuple[int, Results] | None = None
@@ -189,18 +191,36 @@ class Visit:
         if self.attempt is None:
             return MappingProxyType({})
         if self._answers is None:
-            self._answers = self.store.answers(self.attempt)
+            saved = self.store.saved_answers(self.attempt)
+            self._answers = {item_id: answer.value for item_id, answer in saved.items()}
+            self._answered_at = {item_id: answer.saved_at for item_id, answer in saved.items()}
         return MappingProxyType(self._answers)
 
     def save_answer(self, item_id: str, value: object) -> SavedAnswer:
-        """Save one answer (checked against the content pack by the store); returns after the commit."""
+        """Save one answer (checked against the content pack by the store); returns after the commit. Made
+        from the answer this visit shows: if another tab has changed it since, nothing is saved, this visit
+        takes the answer held, and ChangedElsewhere says so."""
         attempt = self._current()
-        saved = self.store.save_answer(attempt, item_id, value)
-        if self._answers is not None:
-            self._answers[item_id] = saved.value
-        if saved.changed:
-            self.version += 1
+        self.answers()
+        try:
+            saved = self.store.save_answer(attempt, item_id, value, based_on=self._answered_at.get(item_id))
+        except ChangedElsewhere as error:
+            self._take_answer(item_id, error.current if isinstance(error.current, SavedAnswer) else None)
+            raise
+        self._take_answer(item_id, saved)
         return saved
+
+    def _take_answer(self, item_id: str, saved: SavedAnswer | None) -> None:
+        assert self._answers is not None
+        if saved is not None:
+            changed = self._answers.get(item_id) != saved.value
+            self._answers[item_id] = saved.value
+            self._answered_at[item_id] = saved.saved_at
+        else:  # the store holds no answer
+            changed = self._answers.pop(item_id, None) is not None
+            self._answered_at.pop(item_id, None)
+        if changed:
+            self.version += 1
 
     def results(self) -> Results:
         """Scores and ranked matches for the current answers, worked out once per change."""
@@ -251,17 +271,26 @@ class Visit:
     def save_reflection(
         self, prompt_id: str, text: str, *, share_adviser: bool, share_group: bool, in_report: bool
     ) -> Reflection:
-        """Save a reflection with its sharing choices (private unless a box is ticked)."""
-        saved = self.store.save_reflection(
-            self._current(),
-            prompt_id,
-            text,
-            share_adviser=share_adviser,
-            share_group=share_group,
-            in_report=in_report,
-        )
-        if self._reflections is not None:
-            self._reflections[prompt_id] = saved
+        """Save a reflection with its sharing choices (private unless a box is ticked). Made from the copy
+        this visit shows: if another tab has changed it since, nothing is saved, this visit takes the one
+        held, and ChangedElsewhere says so."""
+        shown = self.reflections().get(prompt_id)
+        assert self._reflections is not None
+        try:
+            saved = self.store.save_reflection(
+                self._current(),
+                prompt_id,
+                text,
+                share_adviser=share_adviser,
+                share_group=share_group,
+                in_report=in_report,
+                based_on=shown.saved_at if shown is not None else None,
+            )
+        except ChangedElsewhere as error:
+            if isinstance(error.current, Reflection):
+                self._reflections[prompt_id] = error.current
+            raise
+        self._reflections[prompt_id] = saved
         return saved
 
     # --- the plan -------------------------------------------------------------------------------------
@@ -281,9 +310,22 @@ class Visit:
     def choose_step(self, step: Step, choice: PlanChoice | None, note: str, month: str | None) -> Step:
         """Save what the student made of one step; the status follows their choice (plan.step_status)."""
         status = step_status(choice)
-        saved = self.store.save_plan_step(self._current(), step.suggestion.id, status, note, month)
-        self._saved_plan()[saved.step_id] = saved
+        held = self._saved_plan()
+        shown = held.get(step.suggestion.id)
+        based_on = shown.saved_at if shown is not None else None
+        try:
+            saved = self.store.save_plan_step(self._current(), step.suggestion.id, status, note, month, based_on)
+        except ChangedElsewhere as error:
+            if isinstance(error.current, PlanStep):
+                held[step.suggestion.id] = error.current
+            raise
+        held[saved.step_id] = saved
         return Step(step.suggestion, saved.status, saved.note, saved.target_month)
+
+    def step(self, step_id: str) -> Step | None:
+        """One step of the plan as this visit holds it (after a save another tab's change refused, the
+        one held)."""
+        return next((step for step in self.plan() if step.suggestion.id == step_id), None)
 
     # --- group sessions, the student's own data ---------------------------------------------------------
 

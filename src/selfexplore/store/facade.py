@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from selfexplore import codes, settings
 from selfexplore.content import Content
 from selfexplore.errors import InputError
+from selfexplore.export import AttemptRecords, export_document
 from selfexplore.plan import PLAN_STATUSES, PlanStatus
 from selfexplore.records import (
     EXPIRED_PASS,
@@ -39,6 +40,8 @@ from selfexplore.records import (
     WRONG_CODE,
     AdviserShare,
     Attempt,
+    BasedOn,
+    ChangedElsewhere,
     GroupRows,
     GroupSession,
     IdentityError,
@@ -49,6 +52,7 @@ from selfexplore.records import (
     SavedAnswer,
     StoreError,
     Student,
+    Unchecked,
 )
 from selfexplore.scoring import Answer, check_answer
 from selfexplore.sharing import (
@@ -73,8 +77,8 @@ from selfexplore.store.rows import (
     check_id,
     decode_answer,
     encode_answer,
-    json_value,
     put,
+    put_unless_changed,
     read_material,
     share_record,
     without_nul,
@@ -406,19 +410,31 @@ class Store:
 
     # --- answers ----------------------------------------------------------------------------------
 
-    def save_answer(self, attempt: Attempt, item_id: str, value: object) -> SavedAnswer:
-        """Save one answer; returns after the commit. Saving the same value again changes nothing."""
+    def save_answer(
+        self, attempt: Attempt, item_id: str, value: object, based_on: BasedOn = Unchecked.ANY
+    ) -> SavedAnswer:
+        """Save one answer; returns after the commit. Saving the value the store holds changes nothing. A save
+        made from an answer another tab has changed since (`based_on`: records.BasedOn) writes nothing and
+        raises ChangedElsewhere with the answer held."""
         checked = check_answer(self.content, item_id, value)
         encoded = encode_answer(checked)
         now = _now()
-        key = (answers.c.attempt_id == attempt.id) & (answers.c.item_id == item_id)
+        key = {"attempt_id": attempt.id, "item_id": item_id}
+        this_one = (answers.c.attempt_id == attempt.id) & (answers.c.item_id == item_id)
         with self._write() as connection:
-            current = connection.execute(select(answers.c.value).where(key)).scalar_one_or_none()
-            if current == encoded:
-                return SavedAnswer(item_id, checked, now, changed=False)
-            put(
-                connection, answers, {"attempt_id": attempt.id, "item_id": item_id}, {"value": encoded, "saved_at": now}
-            )
+            held = connection.execute(select(answers.c.value, answers.c.saved_at).where(this_one)).first()
+            if held is not None and held.value == encoded:
+                return SavedAnswer(item_id, checked, aware(held.saved_at), changed=False)
+            values = {"value": encoded, "saved_at": now}
+            if based_on is Unchecked.ANY:
+                put(connection, answers, key, values)
+            elif not put_unless_changed(connection, answers, key, values, based_on):
+                held = connection.execute(select(answers.c.value, answers.c.saved_at).where(this_one)).first()
+                raise ChangedElsewhere(
+                    None
+                    if held is None
+                    else SavedAnswer(item_id, decode_answer(held.value), aware(held.saved_at), False)
+                )
             connection.execute(
                 insert(answer_history).values(attempt_id=attempt.id, item_id=item_id, value=encoded, saved_at=now)
             )
@@ -439,11 +455,17 @@ class Store:
         return SavedAnswer(item_id, checked, now, changed=True)
 
     def answers(self, attempt: Attempt) -> dict[str, Answer]:
+        return {item_id: saved.value for item_id, saved in self.saved_answers(attempt).items()}
+
+    def saved_answers(self, attempt: Attempt) -> dict[str, SavedAnswer]:
+        """The answers with when each was saved: what a page's saves are made from (see save_answer)."""
         with self._read() as connection:
             rows = connection.execute(
-                select(answers.c.item_id, answers.c.value).where(answers.c.attempt_id == attempt.id)
+                select(answers.c.item_id, answers.c.value, answers.c.saved_at).where(answers.c.attempt_id == attempt.id)
             ).all()
-        return {row.item_id: decode_answer(row.value) for row in rows}
+        return {
+            row.item_id: SavedAnswer(row.item_id, decode_answer(row.value), aware(row.saved_at), False) for row in rows
+        }
 
     def answer_history(self, attempt: Attempt, item_id: str) -> list[tuple[Answer, datetime]]:
         with self._read() as connection:
@@ -465,12 +487,16 @@ class Store:
         share_adviser: bool = False,
         share_group: bool = False,
         in_report: bool = False,
+        based_on: BasedOn = Unchecked.ANY,
     ) -> Reflection:
         """Save a private reflection; sharing with an adviser or the group is a separate, explicit choice.
 
         Shared with the group, it goes to one session: the open session the student joined last, when they
         share it or change its text (a save that changes neither, such as ticking it for the report, leaves
-        it where it is). Shared while in no open session, it goes to the next session they join."""
+        it where it is). Shared while in no open session, it goes to the next session they join.
+
+        A save made from a copy another tab has changed since (`based_on`: records.BasedOn) writes nothing and
+        raises ChangedElsewhere with the reflection held."""
         if prompt_id not in self.content.reflection_prompts_by_id:
             raise InputError(f"There is no reflection prompt {prompt_id!r}.")
         if not isinstance(text_, str):
@@ -508,7 +534,11 @@ class Store:
                 "saved_at": now,
                 "group_session_id": session_id,
             }
-            put(connection, reflections, {"attempt_id": attempt.id, "prompt_id": prompt_id}, values)
+            row_key = {"attempt_id": attempt.id, "prompt_id": prompt_id}
+            if based_on is Unchecked.ANY:
+                put(connection, reflections, row_key, values)
+            elif not put_unless_changed(connection, reflections, row_key, values, based_on):
+                raise ChangedElsewhere(next(iter(self._reflections(connection, attempt, prompt_id)), None))
             shared_with = (
                 None
                 if session_id is None
@@ -520,12 +550,19 @@ class Store:
 
     def reflections(self, attempt: Attempt) -> list[Reflection]:
         with self._read() as connection:
-            rows = connection.execute(
-                select(reflections, group_sessions.c.name.label("shared_with"))
-                .outerjoin(group_sessions, group_sessions.c.id == reflections.c.group_session_id)
-                .where(reflections.c.attempt_id == attempt.id)
-                .order_by(reflections.c.prompt_id)
-            ).all()
+            return self._reflections(connection, attempt)
+
+    @staticmethod
+    def _reflections(connection: Connection, attempt: Attempt, prompt_id: str | None = None) -> list[Reflection]:
+        which = reflections.c.attempt_id == attempt.id
+        if prompt_id is not None:
+            which &= reflections.c.prompt_id == prompt_id
+        rows = connection.execute(
+            select(reflections, group_sessions.c.name.label("shared_with"))
+            .outerjoin(group_sessions, group_sessions.c.id == reflections.c.group_session_id)
+            .where(which)
+            .order_by(reflections.c.prompt_id)
+        ).all()
         return [
             Reflection(
                 r.prompt_id,
@@ -542,8 +579,16 @@ class Store:
     # --- plans ------------------------------------------------------------------------------------
 
     def save_plan_step(
-        self, attempt: Attempt, step_id: str, status: PlanStatus, note: str = "", target_month: str | None = None
+        self,
+        attempt: Attempt,
+        step_id: str,
+        status: PlanStatus,
+        note: str = "",
+        target_month: str | None = None,
+        based_on: BasedOn = Unchecked.ANY,
     ) -> PlanStep:
+        """Save what the student made of one step. A save made from a copy another tab has changed since
+        (`based_on`: records.BasedOn) writes nothing and raises ChangedElsewhere with the step held."""
         check_id("plan step", step_id)
         if status not in PLAN_STATUSES:
             raise InputError(f"There is no plan status {status!r}.")
@@ -557,15 +602,24 @@ class Store:
         note = without_nul(note)
         now = _now()
         values = {"status": status, "note": note, "target_month": target_month, "saved_at": now}
+        row_key = {"attempt_id": attempt.id, "step_id": step_id}
         with self._write() as connection:
-            put(connection, plan_steps, {"attempt_id": attempt.id, "step_id": step_id}, values)
+            if based_on is Unchecked.ANY:
+                put(connection, plan_steps, row_key, values)
+            elif not put_unless_changed(connection, plan_steps, row_key, values, based_on):
+                raise ChangedElsewhere(next(iter(self._plan(connection, attempt, step_id)), None))
         return PlanStep(step_id, status, note, target_month, now)
 
     def plan(self, attempt: Attempt) -> list[PlanStep]:
         with self._read() as connection:
-            rows = connection.execute(
-                select(plan_steps).where(plan_steps.c.attempt_id == attempt.id).order_by(plan_steps.c.step_id)
-            ).all()
+            return self._plan(connection, attempt)
+
+    @staticmethod
+    def _plan(connection: Connection, attempt: Attempt, step_id: str | None = None) -> list[PlanStep]:
+        which = plan_steps.c.attempt_id == attempt.id
+        if step_id is not None:
+            which &= plan_steps.c.step_id == step_id
+        rows = connection.execute(select(plan_steps).where(which).order_by(plan_steps.c.step_id)).all()
         return [PlanStep(r.step_id, r.status, r.note, r.target_month, aware(r.saved_at)) for r in rows]
 
     # --- group sessions ---------------------------------------------------------------------------
@@ -883,65 +937,13 @@ class Store:
     # --- student rights ---------------------------------------------------------------------------
 
     def export_student(self, student: Student) -> dict[str, Any]:
-        """Everything the store holds about a student, as plain JSON data."""
-        exported_attempts = []
+        """Everything the store holds about a student, as plain JSON data (selfexplore.export)."""
+        held = []
         for attempt in self.attempts(student):
             saved = self.answers(attempt)
-            history = {
-                item_id: [
-                    {"value": json_value(value), "saved_at": at.isoformat()}
-                    for value, at in self.answer_history(attempt, item_id)
-                ]
-                for item_id in sorted(saved)
-            }
-            exported_attempts.append(
-                {
-                    "number": attempt.number,
-                    "started_at": attempt.started_at.isoformat(),
-                    "answers": {key: json_value(value) for key, value in sorted(saved.items())},
-                    "answer_history": history,
-                    "reflections": [
-                        {
-                            "prompt_id": r.prompt_id,
-                            "text": r.text,
-                            "share_adviser": r.share_adviser,
-                            "share_group": r.share_group,
-                            "shared_with": r.shared_with,
-                            "in_report": r.in_report,
-                            "saved_at": r.saved_at.isoformat(),
-                        }
-                        for r in self.reflections(attempt)
-                    ],
-                    "plan": [
-                        {
-                            "step_id": s.step_id,
-                            "status": s.status,
-                            "note": s.note,
-                            "target_month": s.target_month,
-                            "saved_at": s.saved_at.isoformat(),
-                        }
-                        for s in self.plan(attempt)
-                    ],
-                }
-            )
-        return {
-            "format": "selfexplore-export",
-            "version": 1,
-            "student": {"identity": student.identity_kind, "created_at": student.created_at.isoformat()},
-            "attempts": exported_attempts,
-            "group_sessions": [{"name": s.name, "code": s.code} for s in self.sessions_of(student)],
-            "adviser_shares": [
-                {
-                    "adviser": share.adviser_display or share.adviser_name,
-                    "by_code": share.by_code,
-                    "items": list(share.items),
-                    "shown_as": share.student_label,
-                    "shared_at": share.updated_at.isoformat(),
-                    "expires_at": share.expires_at.isoformat(),
-                }
-                for share in self.adviser_shares_of(student)
-            ],
-        }
+            history = {item_id: self.answer_history(attempt, item_id) for item_id in saved}
+            held.append(AttemptRecords(attempt, saved, history, self.reflections(attempt), self.plan(attempt)))
+        return export_document(student, held, self.sessions_of(student), self.adviser_shares_of(student))
 
     def delete_student(self, student: Student) -> None:
         """Remove the student and everything of theirs (attempts, answers, history, reflections, plans,

@@ -1,6 +1,6 @@
 """How the store's rows become records and records become rows: answers as JSON text, timestamps made
-aware, an insert-or-update that two tabs cannot collide on, a share and its material read as an adviser
-is shown them. Only the facade (selfexplore.store.facade) uses these.
+aware, an insert-or-update that two tabs cannot collide on and one that refuses a tab's stale copy, a share
+and its material read as an adviser is shown them. Only the facade (selfexplore.store.facade) uses these.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, false, select
+from sqlalchemy import Connection, Table, and_, false, select, update
 from sqlalchemy.sql.expression import Executable
 
 from selfexplore.content import ID_PATTERN
@@ -71,6 +71,32 @@ def put(connection: Connection, table: Table, key: Mapping[str, Any], values: Ma
     connection.execute(upsert)
 
 
+def put_unless_changed(
+    connection: Connection, table: Table, key: Mapping[str, Any], values: Mapping[str, Any], based_on: datetime | None
+) -> bool:
+    """Write the row with this key only if it is as the saving page last read it: saved at `based_on`, or
+    absent when `based_on` is None. One conditional statement, so that of two tabs saving from the same copy
+    at once, one writes and the other is told (on PostgreSQL the second UPDATE waits for the first's row lock,
+    then finds the row changed). Returns whether it wrote."""
+    if based_on is None:
+        # The row inserted is returned, none when one was there: an INSERT's row count is not reported by
+        # every driver (psycopg gives -1 for ON CONFLICT DO NOTHING).
+        marker = table.c[next(iter(key))]
+        if connection.dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            insert_new: Executable = (
+                postgresql.insert(table).values(**key, **values).on_conflict_do_nothing().returning(marker)
+            )
+        else:
+            from sqlalchemy.dialects import sqlite
+
+            insert_new = sqlite.insert(table).values(**key, **values).on_conflict_do_nothing().returning(marker)
+        return connection.execute(insert_new).first() is not None
+    same_row = and_(*(table.c[name] == value for name, value in key.items()), table.c.saved_at == based_on)
+    return connection.execute(update(table).where(same_row).values(**values)).rowcount == 1
+
+
 def share_record(row: Any) -> AdviserShare:
     return AdviserShare(
         row.id,
@@ -125,7 +151,3 @@ def read_material(connection: Connection, student_id: int, items: tuple[ShareIte
         shown = [(row.prompt_id, row.text) for row in rows if row.text.strip()]
         changed["reflections"] = max((aware(row.saved_at) for row in rows), default=None)
     return Material(latest.number, shown_answers, plan, tuple(shown), changed)
-
-
-def json_value(value: Answer) -> int | list[str]:
-    return list(value) if isinstance(value, tuple) else value
