@@ -189,6 +189,46 @@ class TestWorkbook:
         expect(groups(other).nth(30).get_by_role("radio").nth(0)).not_to_be_checked()
         other_guard.check()
 
+    def test_a_stale_second_tab_cannot_overwrite_newer_text(self, page: Page, server: str, content: Content) -> None:
+        """Security review of 5 December 2026, finding 4, as reproduced there: tab B, opened on the first
+        version, typed one character over a newer 620-character reflection, and both tabs said "Saved"."""
+        start_new_workbook(page, server)
+        prompt = content.questionnaire.prompts_in("balance")[0].text
+        open_app(page, server, "page=balance")
+        first = page.get_by_label(prompt)
+        first.fill("v1: my first thoughts")
+        saved(page, "your reflection (private)")
+        second_tab = page.context.new_page()
+        open_app(second_tab, server, "page=balance")
+        second = second_tab.get_by_label(prompt)
+        expect(second).to_have_value("v1: my first thoughts")
+
+        newer = "v2: " + "what I want my weeks to hold, thought through. " * 13
+        first.fill(newer)
+        saved(page, "your reflection (private)")
+        # Two keys pressed quickly, in one turn of the page's script: the second reaches the kernel after the
+        # first was refused, and is from the stale copy too (the widget sends one change at a time and
+        # keeps the next until the kernel is idle).
+        second.evaluate(
+            """(box) => {
+                for (const typed of ["v1: my first thoughts!", "v1: my first thoughts!!"]) {
+                    box.value = typed;
+                    box.dispatchEvent(new Event("input", {bubbles: true}));
+                }
+            }"""
+        )
+        expect(status(second_tab)).to_contain_text("Not saved. This was changed in another tab or window")
+        expect(second).to_have_value(newer)
+        expect(status(second_tab)).to_be_in_viewport()
+        screenshots(second_tab, "two-tabs-refused")
+        page.reload()
+        expect(page.get_by_label(prompt)).to_have_value(newer)
+
+        second.fill(newer + "And sleep.")  # typed on from the newer text: saved
+        saved(second_tab, "your reflection (private)")
+        second_tab.reload()
+        expect(second_tab.get_by_label(prompt)).to_have_value(newer + "And sleep.")
+
     def test_every_page_passes_axe_holds_its_layout_and_is_captured_at_both_widths(
         self, page: Page, server: str
     ) -> None:

@@ -23,6 +23,7 @@ from selfexplore.store import Store
 from selfexplore.ui.app import PREPARE_DELAY, WorkbookApp, workbook_app
 from selfexplore.ui.aside import AdvisingView, CompareView, PathsView
 from selfexplore.ui.balance import BalanceView
+from selfexplore.ui.controls import edit_size
 from selfexplore.ui.matches import MatchesView
 from selfexplore.ui.page import PageView
 from selfexplore.ui.plan import PlanView
@@ -489,6 +490,102 @@ class TestSavingStatus:
         first = opened.app.shell.status["update"]
         opened.app.chrome.say("same")
         assert opened.app.shell.status["update"] != first
+
+
+class TestTwoTabs:
+    """Security review of 5 December 2026, finding 4: a tab opened before the other saved overwrote a newer
+    620-character reflection with one keystroke, and both tabs said "Saved"."""
+
+    def test_a_stale_tab_is_refused_with_a_sentence_and_shows_the_newer_text(
+        self, content: Content, store: Store
+    ) -> None:
+        a = started(content, store)
+        attempt = a.app.visit.attempt
+        assert attempt is not None
+        a_balance = a.go("page=balance")
+        assert isinstance(a_balance, BalanceView)
+        a_balance.reflections["balance_week"].text.set_state({"value": "v1: my first thoughts"})
+        b = a.reload()  # a second tab of the same browser
+        b_balance = b.go("page=balance")
+        assert isinstance(b_balance, BalanceView)
+        b_text = b_balance.reflections["balance_week"].text
+        assert b_text.value == "v1: my first thoughts"
+        newer = "v2: " + "what I want my weeks to hold, thought through. " * 13
+        assert len(newer) > 600
+        a_balance.reflections["balance_week"].text.set_state({"value": newer})
+        assert a.status.startswith("Saved your reflection")
+
+        b_text.set_state({"value": "v1: my first thoughts!"})  # one keystroke in the stale tab
+        assert b.status.startswith("Not saved. This was changed in another tab or window")
+        assert b.app.shell.status["state"] == "failed" and b.app.shell.status["key"] == "balance_week"
+        assert b_text.value == newer  # the newer text is shown, and the store still holds it
+        assert store.reflections(attempt)[0].text == newer
+        # Keys pressed before the page showed the newer text arrive after the refusal: stale too.
+        for typed in ("v1: my first thoughts!!", "v1: my first thoughts!!!"):
+            b_text.set_state({"value": typed})
+            assert b_text.value == newer and store.reflections(attempt)[0].text == newer
+            assert b.status.startswith("Not saved. This was changed in another tab or window")
+        b_text.set_state({"value": newer + " And sleep."})  # typed on from the newer text: saved
+        assert b.status.startswith("Saved your reflection") and store.reflections(attempt)[0].text.endswith("sleep.")
+
+    def test_a_stale_choice_shows_the_choice_held(self, content: Content, store: Store) -> None:
+        a = started(content, store)
+        attempt = a.app.visit.attempt
+        assert attempt is not None
+        b = a.reload()
+        a_questions, b_questions = a.go("page=interests"), b.go("page=interests")
+        assert isinstance(a_questions, QuestionsView) and isinstance(b_questions, QuestionsView)
+        a_questions.controls["i01"].set_state({"index": 3})  # "Agree"
+        b_questions.controls["i01"].set_state({"index": 0})  # "Strongly disagree", from a copy without it
+        assert b_questions.controls["i01"].value == 4 and store.answers(attempt)["i01"] == 4
+        assert b.status.startswith("Not saved. This was changed in another tab or window")
+        b_questions.controls["i01"].set_state({"index": 0})  # chosen again, from the answer shown: saved
+        assert store.answers(attempt)["i01"] == 1
+
+        a_values, b_values = a.go("page=values"), b.go("page=values")
+        assert isinstance(a_values, QuestionsView) and isinstance(b_values, QuestionsView)
+        assert a_values.ranking is not None and b_values.ranking is not None
+        a_values.ranking.listing.set_state({"index": 2})
+        a_values.ranking.up.click()
+        a_values.ranking.keep.click()
+        held = store.answers(attempt)["values_ranking"]
+        b_values.ranking.listing.set_state({"index": 4})
+        b_values.ranking.up.click()
+        b_values.ranking.keep.click()
+        assert store.answers(attempt)["values_ranking"] == held
+        assert tuple(b_values.ranking.order) == held and "another tab" in b.status
+
+    def test_a_stale_plan_step_shows_the_step_held_with_its_note(self, content: Content, store: Store) -> None:
+        a = started(content, store)
+        attempt = a.app.visit.attempt
+        assert attempt is not None
+        b = a.reload()
+        a_plan, b_plan = a.go("page=plan"), b.go("page=plan")
+        assert isinstance(a_plan, PlanView) and isinstance(b_plan, PlanView)
+        a_plan.steps[0].note.set_state({"value": "ask Dr Okafor about shadowing"})
+        a_plan.steps[0].choice.set_state({"index": 0})  # kept
+        b_step = next(s for s in b_plan.steps if s.step.suggestion.id == a_plan.steps[0].step.suggestion.id)
+        b_step.choice.set_state({"index": 1})  # set aside, from a copy without A's note
+        assert (b_step.choice.value, b_step.note.value) == ("accepted", "ask Dr Okafor about shadowing")
+        assert [(s.status, s.note) for s in store.plan(attempt)] == [("accepted", "ask Dr Okafor about shadowing")]
+        assert "another tab" in b.status
+
+
+class TestEditSize:
+    @pytest.mark.parametrize(
+        ("text", "base", "size"),
+        [
+            ("same", "same", 0),
+            ("same!", "same", 1),
+            ("sa-me", "same", 1),
+            ("", "some text", 9),
+            ("hello world", "hello there world", 6),
+            ("aaa", "aa", 1),
+            ("v1!!", "v2: a much longer text", 21),
+        ],
+    )
+    def test_one_edit_in_one_place_is_measured(self, text: str, base: str, size: int) -> None:
+        assert edit_size(text, base) == size
 
 
 class TestMatchesPage:

@@ -12,6 +12,7 @@ from typing import TypeVar
 import ipywidgets as widgets
 
 from selfexplore.errors import SelfexploreError
+from selfexplore.records import ChangedElsewhere
 from selfexplore.services.visit import Visit
 from selfexplore.ui.shell import Shell
 from selfexplore.workbook import EXTRAS, STEPS, PageSpec, Route, neighbours, progress
@@ -134,7 +135,9 @@ class Chrome:
         self.refresh_progress()
 
     def failed(self, error: Exception, key: str | None = None, reverted: bool = False) -> None:
-        if reverted:  # the control shows the saved answer again, so choosing the same answer is a new try
+        if isinstance(error, ChangedElsewhere) and reverted:  # its message says the answer held is shown
+            text = f"Not saved. {error}"
+        elif reverted:  # the control shows the saved answer again, so choosing the same answer is a new try
             reason = str(error) if isinstance(error, SelfexploreError) else "This could not be saved just now."
             text = f"Not saved. {reason} The answer saved before is shown again: choose again to save it."
         else:
@@ -155,18 +158,23 @@ class Chrome:
         said: Callable[[T], str],
         length: int | None = None,
         revert: Callable[[], None] | None = None,
+        reload: Callable[[], None] | None = None,
     ) -> T | None:
-        """Run one save; on success say what was saved, on failure say it was not (nothing is raised). A
-        choice (not typed text) is put back as it was saved with `revert`: a control left showing an answer
+        """Run one save; on success say what was saved, on failure say it was not (nothing is raised).
+
+        After a failure, a choice is put back as it was saved with `revert`: a control left showing an answer
         the store does not hold would send nothing when the student chose it again (security review of
-        5 December 2026, finding 5)."""
+        5 December 2026, finding 5). Typed text, or an order being arranged, stays as it is for the student
+        to try again, except when the save was refused because another tab changed it: then `reload` (or
+        `revert`) shows what the store holds (finding 4), and the status line says so."""
         try:
             result = save()
         except Exception as error:
+            put_back = (reload or revert) if isinstance(error, ChangedElsewhere) else revert
             reverted = False
-            if revert is not None:
+            if put_back is not None:
                 with suppress(Exception):  # the saved answer cannot be read either: the status line says so
-                    revert()
+                    put_back()
                     reverted = True
             self.failed(error, key, reverted)
             return None

@@ -7,7 +7,7 @@ from html import escape
 import ipywidgets as widgets
 
 from selfexplore.content import Prompt
-from selfexplore.records import Reflection
+from selfexplore.records import ChangedElsewhere, Reflection
 from selfexplore.services.visit import Visit
 from selfexplore.ui.chrome import Chrome, Quiet, mark
 
@@ -37,6 +37,9 @@ class ReflectionControl:
         self.share_group = widgets.Checkbox(value=False, description=GROUP, indent=False)
         self.in_report = widgets.Checkbox(value=False, description=REPORT, indent=False)
         self.where = widgets.HTML()  # which session a shared reflection goes to
+        # After a save refused because another tab changed the reflection: the text this page sent and the
+        # text held, which the page is sent, until the page is seen typing from the text held (see `_stale`).
+        self.behind: tuple[str, str] | None = None
         for control in (self.text, self.share_adviser, self.share_group, self.in_report):
             mark(control, prompt.id)
             control.observe(self._save, names="value")
@@ -65,12 +68,42 @@ class ReflectionControl:
             self.in_report.value = saved.in_report
         self.where.value = where(saved)
 
+    def _show_held(self) -> None:
+        """The reflection as the store holds it, after a save another tab's change refused."""
+        sent = self.text.value
+        held = self.visit.reflections()[self.prompt.id]
+        self.load(held)
+        self.behind = (sent if isinstance(sent, str) else "", held.text)
+
+    def _stale(self, text: object) -> bool:
+        """Whether this text was typed before the page showed the text held, after a refusal.
+
+        Every key pressed sends the whole text, and keys pressed quickly are on their way before the page
+        receives the text held: each is an edit of the refused, stale text, and saving it would overwrite
+        the newer text after all. The page's messages carry nothing that tells which text they were typed
+        from, so the text tells: one closer to the text sent than to the text held is taken as stale, is
+        refused in the same way, and the text held is sent again. The first text closer to the text held
+        shows the page has it, and is saved as usual."""
+        if self.behind is None or not isinstance(text, str):
+            return False
+        sent, held = self.behind
+        if edit_size(text, sent) < edit_size(text, held):
+            self.behind = (text, held)
+            return True
+        self.behind = None
+        return False
+
     def _save(self, _change: object = None) -> None:
         if self.quiet or not self.visit.known:
             return
         # Every value goes through the store's checks (type, length, prompt): a forged message can set any
         # trait, so nothing here is trusted.
         text = self.text.value
+        if self._stale(text):
+            held = self.visit.reflections()[self.prompt.id]
+            self.load(held)
+            self.chrome.failed(ChangedElsewhere(held), self.prompt.id, reverted=True)
+            return
         choices = (self.share_adviser.value, self.share_group.value, self.in_report.value)
 
         def said(saved: Reflection) -> str:
@@ -86,9 +119,25 @@ class ReflectionControl:
             ),
             said,
             length=len(text) if isinstance(text, str) else None,
+            reload=self._show_held,
         )
         if saved is not None:
             self.where.value = where(saved)
+
+
+def edit_size(text: str, base: str) -> int:
+    """How much of `text` differs from `base`, taken as one edit in one place (what typing or pasting at
+    one point makes): what is left of the longer once the start and the end they share are set aside. Cheap
+    on every key of a 5,000-character text, unlike a full edit distance."""
+    start = _shared_start(text, base)
+    end = _shared_start(text[start:][::-1], base[start:][::-1])
+    return max(len(text), len(base)) - start - end
+
+
+def _shared_start(one: str, other: str) -> int:
+    return next(
+        (index for index, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), min(len(one), len(other))
+    )
 
 
 def adviser(visit: Visit) -> str:

@@ -75,6 +75,7 @@ class StepControl:
             lambda: self.visit.choose_step(self.step, choice, note, month),
             lambda step: f"the step “{step.suggestion.title}” ({status_words(step)})",
             revert=self._show_saved_choice,
+            reload=self._show_held,
         )
         if saved is not None:
             self.step = saved
@@ -84,6 +85,16 @@ class StepControl:
         with self.quiet():
             self.choice.value = self.step.choice
             self.month.value = self.step.target_month or NO_MONTH
+
+    def _show_held(self) -> None:
+        """The step as the store holds it, note included, after a save another tab's change refused."""
+        held = self.visit.step(self.step.suggestion.id)
+        if held is None:
+            raise LookupError(self.step.suggestion.id)
+        self.step = held
+        self._show_saved_choice()
+        with self.quiet():
+            self.note.value = held.note
 
 
 class PlanView(PageView):

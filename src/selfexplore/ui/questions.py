@@ -238,6 +238,7 @@ class RankingControl:
             self.item.id,
             lambda: self.visit.save_answer(self.item.id, order),
             lambda _saved: "your order of values (first: " + self.labels[order[0]] + ")",
+            reload=lambda: self.load(self.visit.answers().get(self.item.id)),
         ):
             self.keep.description = "Order saved"
             self.saved = True
