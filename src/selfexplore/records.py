@@ -114,7 +114,7 @@ class PlanStep:
 
 
 class Unchecked(Enum):
-    """A save made from no copy shown to a student (the command line, a benchmark): the last one wins."""
+    """A save made from no copy shown to a student (a benchmark, a script over the store): the last one wins."""
 
     ANY = "any"
 

@@ -232,11 +232,11 @@ class TestTwoTabs:
         finally:
             other.close()
 
-    def test_the_command_line_saves_without_a_copy(self, content: Content, store: Store) -> None:
+    def test_a_save_made_from_no_copy_is_kept_as_the_last(self, content: Content, store: Store) -> None:
         a = signed_in(content, store)
         a.save_answer("i01", 2)
         assert a.attempt is not None
-        store.save_answer(a.attempt, "i01", 4)  # made from no copy shown to anyone: the last one wins
+        store.save_answer(a.attempt, "i01", 4)  # made from no copy shown to anyone (a script): the last one wins
         assert store.answers(a.attempt)["i01"] == 4
 
 
