@@ -9,11 +9,16 @@ counting as a failed attempt. Only a hash of the code is ever stored.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 DATA_SYMBOLS = 16
@@ -115,6 +120,41 @@ def new_pass() -> str:
 
 def looks_like_pass(token: str) -> bool:
     return bool(_PASS.match(token))
+
+
+# A pass on its way from the kernel to the server's sign-in cookie crosses the page, sealed: encrypted and
+# authenticated (Fernet, from the `cryptography` package) under a key derived from the kernel's own
+# connection key, which only that kernel and the server hold. A script on the page sees only the seal; the
+# server opens it only for the browser the kernel was handed to, and only for SEAL_LIFETIME after it was made
+# (security review of 5 December 2026, finding 13).
+SEAL_LIFETIME = timedelta(minutes=2)
+
+
+def _sealer(kernel_key: bytes) -> Fernet:
+    from cryptography.fernet import Fernet
+
+    if not kernel_key:
+        raise ValueError("a kernel without a connection key cannot seal a pass")
+    derived = hashlib.sha256(b"selfexplore-pass-seal:" + kernel_key).digest()
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def seal_pass(kernel_key: bytes, token: str) -> str:
+    """The pass, sealed for the server under the kernel's connection key."""
+    return _sealer(kernel_key).encrypt(token.encode()).decode("ascii")
+
+
+def open_seal(kernel_key: bytes, sealed: str) -> str | None:
+    """The pass in a seal made under this kernel key within SEAL_LIFETIME, or None (forged, altered, made
+    for another kernel, or too old)."""
+    from cryptography.fernet import InvalidToken
+
+    try:
+        token = _sealer(kernel_key).decrypt(sealed.encode("ascii"), ttl=int(SEAL_LIFETIME.total_seconds()))
+    except (InvalidToken, UnicodeError, ValueError):
+        return None
+    text = token.decode("ascii", errors="replace")
+    return text if looks_like_pass(text) else None
 
 
 def pass_hash(token: str) -> str:

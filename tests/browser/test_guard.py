@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -459,6 +460,68 @@ def test_a_pass_cookie_planted_beside_the_students_own_signs_nobody_in(browser: 
         _close(theirs, mine)
     finally:
         school.close()
+        served.close()
+
+
+_POST_SIGN_IN = """([fields]) => {
+    const xsrf = /(?:^|;\\s*)_xsrf=([^;]*)/.exec(document.cookie);
+    return fetch("/selfexplore/sign-in", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: {"X-XSRFToken": xsrf ? decodeURIComponent(xsrf[1]) : ""},
+        body: new URLSearchParams(fields),
+    }).then((answer) => answer.status);
+}"""
+
+
+def test_no_script_on_the_page_ever_holds_the_pass(browser: Browser, tmp_path: Path) -> None:
+    """Security review of 5 December 2026, finding 13: the page pass reached the page in the app widget's
+    state, where HttpOnly does not hide it from a script. It now crosses the page sealed by its kernel, and
+    the server opens the seal only for the browser that kernel was handed to."""
+    served = _serve(tmp_path)
+    base, _log = next(served)
+    student, visitor = new_context(browser), new_context(browser)
+    try:
+        theirs = student.new_page()
+        received: list[str] = []
+        theirs.on(
+            "websocket",
+            lambda socket: socket.on(
+                "framereceived",
+                lambda frame: received.append(frame if isinstance(frame, str) else frame.decode("utf-8", "replace")),
+            ),
+        )
+        posted: list[str] = []
+        theirs.on(
+            "request",
+            lambda request: posted.append(request.post_data or "") if request.url.endswith("/sign-in") else None,
+        )
+        start_new_workbook(theirs, base)
+        assert eventually(lambda: any(c["name"] == "selfexplore_pass" for c in student.cookies()))
+        kept = _pass_of(student, "127.0.0.1")
+        # Nothing the page received from its kernel, and nothing it sent to the server, holds the pass.
+        assert received and not any(kept in frame for frame in received)
+        assert posted and not any(kept in body for body in posted)
+        (seal,) = [fields for fields in map(urllib.parse.parse_qs, posted) if fields.get("sealed")]
+        sealed, kernel = seal["sealed"][0], seal["kernel"][0]
+
+        # The seal, stolen by a script and replayed from another browser, signs nobody in there.
+        mine = visitor.new_page()
+        open_app(mine, base)
+        assert mine.evaluate(_POST_SIGN_IN, [{"sealed": sealed, "kernel": kernel}]) == 403
+        # Nor does the pass itself, posted as the page once posted it, nor a seal altered in the student's page.
+        assert mine.evaluate(_POST_SIGN_IN, [{"pass": kept}]) == 204
+        assert not any(c["name"] == "selfexplore_pass" for c in visitor.cookies())
+        altered = sealed[:-8] + ("A" if sealed[-8] != "A" else "B") + sealed[-7:]
+        assert theirs.evaluate(_POST_SIGN_IN, [{"sealed": altered, "kernel": kernel}]) == 400
+        assert _pass_of(student, "127.0.0.1") == kept
+        # The student's own reload is still signed in.
+        open_app(theirs, base)
+        expect(theirs.get_by_text("Your workbook is open")).to_be_visible()
+        _close(theirs, mine)
+    finally:
+        student.close()
+        visitor.close()
         served.close()
 
 

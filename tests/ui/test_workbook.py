@@ -31,7 +31,7 @@ from selfexplore.ui.questions import QuestionsView
 from selfexplore.ui.start import StartView
 from selfexplore.workbook import PAGES, PAGES_BY_ID
 from tests.helpers import answers_leaning, in_a_thread
-from tests.ui.widgets import Opened, downloaded, find, find_all, html_of, started
+from tests.ui.widgets import Opened, downloaded, find, find_all, html_of, started, walk
 
 
 def answer_everything(opened: Opened, content: Content, high: set[str]) -> None:
@@ -94,6 +94,14 @@ class TestTheApp:
         stale = Opened(content, store, {"HTTP_COOKIE": f"{PASS_COOKIE}={old}"})
         assert not stale.app.visit.known and stale.cookie is None
         assert "expired" in html_of(stale.view.widget)
+
+    def test_no_widget_state_a_page_script_can_read_holds_the_pass(self, content: Content, store: Store) -> None:
+        """Security review of 5 December 2026, finding 13: the pass was in the Shell's `cookie` state."""
+        opened = started(content, store)
+        page_pass = opened.app.visit.page_pass
+        assert page_pass and opened.cookie == page_pass  # kept, sealed: only the server opens the seal
+        states = [json.dumps(widget.get_state(), default=str) for widget in walk(opened.app.widget)]
+        assert states and not any(page_pass in state for state in states)
 
     def test_in_jupyterlab_the_app_keeps_no_cookie_and_no_address(self, content: Content, store: Store) -> None:
         app = WorkbookApp(Visit(content, store), addressed=False)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 import ipywidgets as widgets
 
+from selfexplore.codes import open_seal, seal_pass
 from selfexplore.content import Content
 from selfexplore.services.visit import Visit
 from selfexplore.serving.request import PASS_COOKIE
@@ -18,6 +20,7 @@ from selfexplore.ui.app import WorkbookApp
 from selfexplore.ui.page import PageView
 
 W = TypeVar("W", bound=widgets.Widget)
+KERNEL_KEY = b"the kernel's connection key"
 
 
 def walk(root: widgets.Widget) -> Iterator[widgets.Widget]:
@@ -51,7 +54,7 @@ class Opened:
     """An app opened for one page request, as served (the address and the cookie kept by the page)."""
 
     def __init__(self, content: Content, store: Store, environ: Mapping[str, str] | None = None) -> None:
-        self.app = WorkbookApp(Visit(content, store), addressed=True)
+        self.app = WorkbookApp(Visit(content, store), addressed=True, seal=partial(seal_pass, KERNEL_KEY))
         self.cookies: list[dict[str, Any]] = []
         self.app.shell.observe(lambda change: self.cookies.append(change["new"]), names="cookie")
         self.app.arrive(dict(environ or {}))
@@ -75,9 +78,13 @@ class Opened:
     def cookie(self) -> str | None:
         """The pass the page was last asked to keep in its cookie (None: forget it)."""
         assert self.cookies, "the page was never asked to set or clear the cookie"
-        assert self.cookies[-1]["name"] == PASS_COOKIE
-        value: str | None = self.cookies[-1]["value"]
-        return value
+        sealed: str = self.cookies[-1]["sealed"]
+        if not sealed:
+            return None
+        # Only the server, which holds the kernel's key, can open the seal (SignInHandler).
+        opened = open_seal(KERNEL_KEY, sealed)
+        assert opened is not None
+        return opened
 
     def reload(self) -> Opened:
         """The same browser loading the app again: a new visit in a new kernel, with the cookie."""

@@ -15,7 +15,8 @@
 - A trusted proxy's user header reaches the kernels only from the proxy addresses configured
   (`trusted_proxies`); from anyone else it is removed before the page is rendered.
 - The sign-in between reloads (a page pass, never the resume code) is a cookie the server sets, HttpOnly
-  and SameSite=Strict, when the page posts it to /selfexplore/sign-in; it is renewed at each page load.
+  and SameSite=Strict, when the page posts it to /selfexplore/sign-in, sealed by its kernel so that no script
+  on the page can read it; it is renewed at each page load.
 - No log line carries a kernel id, a query string or a cookie: the access log gives the path alone, and
   every log record is scrubbed of kernel ids and of pass, code and token values.
 - The soft limit on open files is raised to the hard one: each kernel holds several descriptors, and Voila
@@ -59,7 +60,7 @@ from voila.tornado.handler import TornadoVoilaHandler  # noqa: E402
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler  # noqa: E402
 
 # Of the package, only these small modules: the kernels need the rest, the server does not.
-from selfexplore.codes import PASS_LIFETIME, looks_like_pass  # noqa: E402
+from selfexplore.codes import PASS_LIFETIME, looks_like_pass, open_seal  # noqa: E402
 from selfexplore.serving.guard import (  # noqa: E402
     BROWSER_COOKIE,
     HOST_ONLY_PREFIX,
@@ -139,14 +140,29 @@ def keep_pass(handler: web.RequestHandler, value: str) -> None:
 
 class SignInHandler(PlainErrors, APIHandler):
     """Where the page keeps the sign-in the kernel gave it (after a student starts, resumes or signs out):
-    a POST of the pass (or of nothing, to forget it), with the page's XSRF token. Only a well-formed pass
-    is kept; whether it signs anyone in is for the store to say when the next page loads."""
+    a POST, with the page's XSRF token, of the pass sealed by its kernel and the kernel's id (or of no
+    seal, to forget the sign-in). The page never holds the pass itself (selfexplore.codes.seal_pass); the
+    seal is opened only for the browser the kernel was handed to, while the kernel runs and the seal is
+    fresh. Whether the pass signs anyone in is for the store to say when the next page loads."""
 
     @web.authenticated
     def post(self) -> None:
-        value = self.get_body_argument("pass", "")
-        if value and not looks_like_pass(value):
-            raise web.HTTPError(400, "not a page pass")
+        sealed = self.get_body_argument("sealed", "")
+        if not sealed:
+            keep_pass(self, "")
+            self.set_status(204)
+            self.finish()
+            return
+        kernel_id = self.get_body_argument("kernel", "")
+        if not self.settings[LEDGER].may_use(kernel_id, self.get_cookie(BROWSER_COOKIE)):
+            raise web.HTTPError(403)
+        try:
+            kernel_key: bytes = self.kernel_manager.get_kernel(kernel_id).session.key
+        except KeyError:
+            raise web.HTTPError(403) from None
+        value = open_seal(kernel_key, sealed) if kernel_key else None
+        if value is None:
+            raise web.HTTPError(400, "not a sealed page pass")
         keep_pass(self, value)
         self.set_status(204)
         self.finish()

@@ -15,19 +15,21 @@ and a bookmark land on the page the student expects.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
 
 import ipywidgets as widgets
 
+from selfexplore.codes import seal_pass
 from selfexplore.content import Content, load_content
 from selfexplore.records import STORE_UNAVAILABLE, StoreError
 from selfexplore.services.visit import Visit
 from selfexplore.serving.identity import arrival
-from selfexplore.serving.request import PASS_COOKIE, PageRequest, is_preheated, wait_for_request
+from selfexplore.serving.request import PageRequest, is_preheated, wait_for_request
 from selfexplore.ui.chrome import Chrome
 from selfexplore.ui.page import PageContext, PageView
 from selfexplore.ui.shell import Shell
@@ -48,16 +50,27 @@ COULD_NOT_OPEN = (
 class WorkbookApp:
     """The app of one visit: the frame, the page shown, and the pages built so far."""
 
-    def __init__(self, visit: Visit, *, addressed: bool, cookie_path: str = "/", ahead: bool = False) -> None:
+    def __init__(
+        self,
+        visit: Visit,
+        *,
+        addressed: bool,
+        cookie_path: str = "/",
+        ahead: bool = False,
+        seal: Callable[[str], str] | None = None,
+    ) -> None:
         """`visit`: the student's service, which every page reads and changes through. `addressed`: served
         by Voila, with an address to keep in step. `ahead`: running in a kernel, whose event loop builds the
-        next step's page while the student reads."""
+        next step's page while the student reads. `seal`: seals the page pass for the server, which keeps it
+        in the browser's cookie (kernel_seal); without it, a served app keeps nobody signed in across
+        reloads."""
         self.content = visit.content
         self.ahead = ahead
         self.visit = visit
         self.shell = Shell(addressed=addressed)
         self.chrome = Chrome(self.visit, self.shell)
         self.cookie_path = cookie_path
+        self.seal = seal
         self.body = widgets.Box([widgets.HTML(OPENING)], layout=widgets.Layout(width="100%"))
         self.body.add_class("se-body")
         self.widget = widgets.VBox(
@@ -80,7 +93,7 @@ class WorkbookApp:
         try:
             self.visit.arrive(arrival(environ))
             if self.visit.problem:
-                self.shell.keep_cookie(PASS_COOKIE, None, self.cookie_path)
+                self.shell.keep_cookie("", self.cookie_path)
             self.go(parse_route(PageRequest.from_environ(environ).query, self.content))
         except Exception:
             _log.exception("the app could not open its first page")
@@ -145,13 +158,33 @@ class WorkbookApp:
     def identity_changed(self) -> None:
         """The student signed in, out, deleted their data or began a new attempt: the cookie and the frame
         follow at once, and every page but the one on screen is built afresh when next shown."""
-        self.shell.keep_cookie(PASS_COOKIE, self.visit.page_pass, self.cookie_path)
+        self.keep_sign_in()
         current = self.views.get(self.route.page) if self.route is not None else None
         self.views = {page: view for page, view in self.views.items() if view is current}
         self._generation = self.visit.generation
         if self.chrome.spec is not None:
             self.chrome.place(self.chrome.spec)
             self._prepare_next(self.chrome.spec)
+
+
+    def keep_sign_in(self) -> None:
+        """Ask the page to keep the visit's pass in the browser's cookie, sealed (or to forget it)."""
+        page_pass = self.visit.page_pass
+        if not page_pass:
+            self.shell.keep_cookie("", self.cookie_path)
+        elif self.seal is not None:
+            self.shell.keep_cookie(self.seal(page_pass), self.cookie_path)
+        elif self.shell.addressed:
+            _log.warning("this kernel has no connection key to seal the sign-in with: it is not kept")
+
+
+def kernel_seal() -> Callable[[str], str] | None:
+    """Seals a page pass under this kernel's connection key, which only it and the server hold
+    (selfexplore.codes.seal_pass); None outside a kernel, or in a kernel without a key."""
+    from IPython import get_ipython
+
+    key = getattr(getattr(getattr(get_ipython(), "kernel", None), "session", None), "key", b"")
+    return functools.partial(seal_pass, key) if isinstance(key, bytes) and key else None
 
 
 def in_voila(environ: Mapping[str, str]) -> bool:
@@ -186,6 +219,7 @@ def workbook_app(content: Content | None = None, visit: Visit | None = None) -> 
         addressed=in_voila(environ),
         cookie_path=environ.get("VOILA_BASE_URL", "/") or "/",
         ahead=True,
+        seal=kernel_seal(),
     )
     display(app.widget)
     if is_preheated(environ):

@@ -10,9 +10,10 @@ class's synced traits and two messages:
   current history entry when `replace` is set (the page moved by its own controls).
 - `status` (kernel -> page): the status line ({"text", "state", "key", "length", "update"}): `key` names
   the answer it is about, so the page script clears its "Saving..." for that answer only.
-- `cookie` (kernel -> page, only under Voila): {"name", "value", "path"}: keep the sign-in in the browser,
-  or with no value forget it. State rather than a message, so that it reaches the page even when it is
-  set before the page has connected (a stale cookie found when the request arrives).
+- `cookie` (kernel -> page, only under Voila): {"sealed", "path"}: keep the sign-in in the browser (the
+  page pass sealed for the server, which the page cannot open: selfexplore.codes.seal_pass), or with an
+  empty seal forget it. State rather than a message, so that it reaches the page even when it is set before
+  the page has connected (a stale cookie found when the request arrives).
 - {"go": "<query string>"} (page -> kernel): the student followed an in-app link, or went Back or Forward.
 """
 
@@ -57,11 +58,12 @@ class Shell(anywidget.AnyWidget):
     def show_place(self, page: str, query: str, title: str, *, replace: bool = False) -> None:
         self.place = {"page": page, "query": query, "title": title, "replace": replace}
 
-    def keep_cookie(self, name: str, value: str | None, path: str) -> None:
-        """Ask the page to keep the sign-in in its cookie (or to forget it). Only a served app has an
-        address to keep a student signed in across reloads; in JupyterLab the kernel itself stays."""
+    def keep_cookie(self, sealed: str, path: str) -> None:
+        """Ask the page to keep the sign-in in its cookie (a sealed pass), or to forget it (""). Only a
+        served app has an address to keep a student signed in across reloads; in JupyterLab the kernel
+        itself stays."""
         if self.addressed:
-            self.cookie = {"name": name, "value": value, "path": path}
+            self.cookie = {"sealed": sealed, "path": path, "update": next(_updates)}
 
     def on_go(self, callback: Callable[[str], None]) -> None:
         """Call `callback` with the query string of every page the student asks for from the page."""

@@ -8,9 +8,10 @@
  *    kernel. Under Voila ("addressed") the address follows the page the kernel shows, so Back, Forward,
  *    a reload and a bookmark land where the student expects; Back and Forward ask the kernel again.
  *    A link opened in a new tab (a modified click) is an ordinary link and opens a visit of its own.
- * 2. The sign-in cookie. The kernel sends the page pass after a student starts or resumes (and a clear
- *    when they sign out); the page posts it to the server, which keeps it in an HttpOnly, SameSite=Strict
- *    cookie for this server only, never in an address.
+ * 2. The sign-in cookie. The kernel sends the page pass, sealed, after a student starts or resumes (and
+ *    a clear when they sign out); the page posts the seal and its kernel's id to the server, which opens it
+ *    and keeps the pass in an HttpOnly, SameSite=Strict cookie for this server only, never in an address.
+ *    No script on the page can read the pass.
  * 3. An honest saving status. When the student changes an answer (a widget marked se-answer), the status
  *    line says "Saving..." at once; the kernel replaces it with "Saved ..." after the commit, naming the
  *    answer it saved (and, for text, its length). An answer the kernel has not named within 8 seconds
@@ -94,14 +95,24 @@ function itemKey(element) {
 // another, so that a sign-out posted after a sign-in is never overtaken by it.
 let signIns = Promise.resolve();
 
+function kernelId() {
+  const config = document.getElementById("jupyter-config-data");
+  try {
+    return (config && JSON.parse(config.textContent).kernelId) || "";
+  } catch (error) {
+    return "";
+  }
+}
+
 function keepSignIn(cookie) {
   const xsrf = /(?:^|;\s*)_xsrf=([^;]*)/.exec(document.cookie);
+  // The pass comes sealed by the kernel: only the server opens it, for this browser and this kernel.
   const post = () =>
     fetch((cookie.path || "/") + "selfexplore/sign-in", {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-XSRFToken": xsrf ? decodeURIComponent(xsrf[1]) : "" },
-      body: new URLSearchParams({ pass: cookie.value || "" }),
+      body: new URLSearchParams({ sealed: cookie.sealed || "", kernel: kernelId() }),
     });
   // One more try after a failure (a dropped connection); after that, the next page load asks again.
   signIns = signIns.then(() => post().catch(post)).catch(() => undefined);
@@ -245,7 +256,7 @@ export default {
     // 2. The sign-in cookie.
     function keepCookie() {
       const cookie = model.get("cookie");
-      if (cookie && cookie.name) {
+      if (cookie && cookie.path) {
         keepSignIn(cookie);
       }
     }
