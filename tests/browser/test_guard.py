@@ -12,6 +12,7 @@ against a real `selfexplore serve` with small caps, in Chromium and with plain H
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import http.client
 import json
 import os
@@ -31,9 +32,11 @@ from pathlib import Path
 import psutil
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import create_engine, text
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
+from selfexplore import codes
 from selfexplore.serving.guard import MESSAGE_BURST, MESSAGES_PER_SECOND, WEBSOCKETS_PER_KERNEL
 from tests.browser.chromium import CHROMIUM_FLAGS
 from tests.browser.conftest import TEST_POOL, assert_no_serious_axe_violations, new_context, running, screenshots
@@ -522,6 +525,33 @@ def test_no_script_on_the_page_ever_holds_the_pass(browser: Browser, tmp_path: P
     finally:
         student.close()
         visitor.close()
+        served.close()
+
+
+def test_wrong_codes_are_counted_for_the_visitor_the_server_names(browser: Browser, tmp_path: Path) -> None:
+    """Security review of 5 December 2026, finding 8: wrong codes were counted per kernel, and a visitor
+    opening kernel after kernel guessed 127 join codes a minute. The server now tells each kernel who the
+    visitor is (a keyed hash), whatever the visitor's own request says, and the store counts per visitor."""
+    served = _serve(tmp_path)
+    base, _log = next(served)
+    honest, forging = new_context(browser), new_context(browser, extra_http_headers={"X-Selfexplore-Visitor": "me"})
+    try:
+        pages = [honest.new_page(), forging.new_page()]
+        for page in pages:
+            open_app(page, base)
+            page.get_by_label("Resume code").fill(codes.new_code())
+            page.get_by_role("button", name="Resume").click()
+            expect(page.get_by_text("not recognised")).to_be_visible()
+        engine = create_engine(f"sqlite:///{tmp_path / 'guard.sqlite3'}")
+        with engine.connect() as connection:
+            counted = [row[0] for row in connection.execute(text("SELECT visitor FROM failed_logins"))]
+        engine.dispose()
+        forged = hashlib.sha256(b"selfexplore-visitor:me").hexdigest()
+        assert len(counted) == 2 and counted[0] == counted[1] and counted[0] not in (None, forged)
+        _close(*pages)
+    finally:
+        honest.close()
+        forging.close()
         served.close()
 
 

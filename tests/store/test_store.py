@@ -35,12 +35,33 @@ from selfexplore.records import (
     Student,
 )
 from selfexplore.scoring import value_ids
-from selfexplore.store import Store
+from selfexplore.store import Store, facade
 from selfexplore.store.engine import current_revision, head_revision, make_engine, migrate
 from selfexplore.store.facade import PASS_LIFETIME
 from selfexplore.store.files import IDENTITY_KEY_FILE
 from selfexplore.store.schema import HEAD_REVISION
 from tests.store.writer import planned_answers
+
+
+class _Clock:
+    """The store's clock, moved on only by its own waits (time.sleep), or held still."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+        self.waits: list[float] = []
+        self.still = False
+        monkeypatch.setattr(facade, "_now", lambda: self.now)
+        monkeypatch.setattr("selfexplore.store.facade.time.sleep", self.sleep)
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        if not self.still:
+            self.now += timedelta(seconds=seconds)
+
+
+def _wrong_codes_kept(store: Store) -> int:
+    with store.engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM failed_logins")).scalar_one())
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -115,6 +136,70 @@ class TestIdentity:
         with Store.open(content, db_url) as another_kernel, pytest.raises(IdentityError):
             another_kernel.resume(gone.code)
         assert waits == []
+
+    def test_one_visitors_wrong_codes_are_counted_across_all_their_kernels(
+        self, store: Store, db_url: str, content: Content, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Security review of 5 December 2026, finding 8: each new kernel started with five free guesses, so
+        one visitor guessed about 127 join codes a minute with nine kernels."""
+        student = store.create_student().student
+        gone = store.create_student()
+        store.delete_student(gone.student)
+        clock = _Clock(monkeypatch)
+        kernels = [Store.open(content, db_url) for _ in range(3)]
+        try:
+            for kernel in kernels:  # two wrong join codes and one wrong resume code in each
+                for _ in range(2):
+                    with pytest.raises(StoreError, match="not open for joining"):
+                        kernel.join_session(student, "ABC-DEF", visitor="tag-of-one-visitor")
+                with pytest.raises(IdentityError):
+                    kernel.resume(gone.code, visitor="tag-of-one-visitor")
+            # The sixth wrong code of the visitor, in any kernel, waits; each further one twice as long.
+            assert clock.waits == [0.25, 0.5, 1.0, 2.0]
+            clock.waits.clear()
+            with pytest.raises(StoreError):
+                kernels[0].join_session(student, "ABC-DEF", visitor="another visitor")
+            assert clock.waits == []  # nobody else waits
+            assert _wrong_codes_kept(store) == 10
+        finally:
+            for kernel in kernels:
+                kernel.close()
+
+    def test_a_visitors_kernels_guessing_at_once_wait_one_after_another(
+        self, store: Store, db_url: str, content: Content, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Waiting side by side, nine kernels of one visitor would guess nine times as fast as one."""
+        student = store.create_student().student
+        clock = _Clock(monkeypatch)
+        for _ in range(facade.FREE_FAILURES + 6):  # one after another, until the delay is MAX_DELAY
+            with pytest.raises(StoreError):
+                store.join_session(student, "ABC-DEF", visitor="v")
+        assert clock.waits[-1] == facade.MAX_DELAY
+        clock.waits.clear()
+        clock.still = True  # four kernels guessing at the same moment
+        kernels = [Store.open(content, db_url) for _ in range(4)]
+        try:
+            for kernel in kernels:
+                with pytest.raises(StoreError):
+                    kernel.join_session(student, "ABC-DEF", visitor="v")
+        finally:
+            for kernel in kernels:
+                kernel.close()
+        assert clock.waits == [8.0, 16.0, 24.0, 32.0]  # not 8 s each, side by side
+
+    def test_wrong_codes_older_than_the_window_are_forgotten(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        student = store.create_student().student
+        clock = _Clock(monkeypatch)
+        for _ in range(facade.FREE_FAILURES + 3):
+            with pytest.raises(StoreError):
+                store.join_session(student, "ABC-DEF", visitor="v")
+        clock.now += facade.FAILURE_WINDOW + timedelta(minutes=1)
+        clock.waits.clear()
+        with pytest.raises(StoreError):
+            store.join_session(student, "ABC-DEF", visitor="v")
+        assert clock.waits == [] and _wrong_codes_kept(store) == 1
 
     def test_hub_users_are_kept_by_a_hash_of_their_name(self, store: Store) -> None:
         first = store.student_for("hub", "student042")

@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
+from selfexplore import codes
 from selfexplore.content import Content
-from selfexplore.records import CHANGED_ELSEWHERE, ChangedElsewhere, IdentityError
+from selfexplore.records import CHANGED_ELSEWHERE, ChangedElsewhere, IdentityError, StoreError
 from selfexplore.services.visit import Visit
 from selfexplore.serving.identity import arrival
 from selfexplore.serving.request import PASS_COOKIE
@@ -70,6 +71,21 @@ class TestWhoTheStudentIs:
         assert visit.known and visit.hosted and visit.page_pass is None
         visit.sign_out()
         assert visit.known
+
+    def test_wrong_codes_are_counted_for_the_visitor_the_server_names(
+        self, content: Content, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        told: list[str | None] = []
+        monkeypatch.setattr(store, "_fail_slowly", told.append)
+        visit = Visit.arriving(content, store, arrival({"HTTP_X_SELFEXPLORE_VISITOR": "0f3a"}))
+        with pytest.raises(IdentityError):
+            visit.resume(codes.new_code())
+        hub = Visit.arriving(content, store, arrival({"JUPYTERHUB_USER": "student042"}))
+        with pytest.raises(StoreError):
+            hub.join("ABC-DEF")
+        with pytest.raises(IdentityError):
+            Visit.arriving(content, store, arrival({})).resume(codes.new_code())
+        assert told == ["0f3a", "user:student042", None]
 
     def test_a_resume_code_opens_the_same_workbook(self, content: Content, store: Store) -> None:
         created = store.create_student()

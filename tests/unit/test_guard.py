@@ -31,6 +31,7 @@ from selfexplore.serving.guard import (
     refusal_page,
     scrub,
     scrub_every_log_record,
+    visitor_tag,
     without_cookies,
     zmq_sockets_needed,
 )
@@ -216,6 +217,21 @@ class TestVisitors:
         headers = {"X-Forwarded-For": "6.6.6.6, 172.16.0.9"}  # the first was sent by the visitor
         assert client_key("192.168.3.4", headers, self.PROXY) == "address:172.16.0.9"
         assert client_key("::ffff:10.0.0.5", {}, self.PROXY) == "address:10.0.0.5"
+
+    def test_an_ipv6_visitor_is_their_whole_64_block(self) -> None:
+        """Security review of 5 December 2026, finding 8: one /64 is 2^64 visitors for the caps."""
+        one = client_key("2001:db8:1:2::1", {}, self.PROXY)
+        assert one == "address:2001:db8:1:2::/64"
+        assert client_key("2001:db8:1:2:ffff:ffff:ffff:ffff", {}, self.PROXY) == one
+        assert client_key("2001:db8:1:3::1", {}, self.PROXY) != one
+        assert client_key("192.168.3.4", {"X-Forwarded-For": "2001:db8:1:2::9"}, self.PROXY) == one
+
+    def test_the_kernel_is_told_a_keyed_hash_of_the_visitor_and_nothing_else(self) -> None:
+        secret = b"this run's secret"
+        tag = visitor_tag("address:203.0.113.7", secret)
+        assert tag == visitor_tag("address:203.0.113.7", secret) and "203" not in tag and len(tag) == 32
+        assert tag != visitor_tag("address:203.0.113.8", secret)
+        assert tag != visitor_tag("address:203.0.113.7", b"another run's secret")
 
     @pytest.mark.parametrize(
         ("protocol", "remote", "forwarded", "secure"),

@@ -67,6 +67,9 @@ class Visit:
         self.school_signs_in = False  # the hosting signs students in: only they may join a session
         self.sign_in_name: str | None = None  # the hub's or proxy's user name: how an adviser knows them
         self.advisers: tuple[tuple[str, str], ...] = ()  # the advisers the hosting names (user, display name)
+        # Who the visitor is, for the count of wrong codes: the hosting's user, else who the server took
+        # them to be (Arrival.visitor), else nobody known (the count is then this kernel's own).
+        self.visitor: str | None = None
         # Bumped whenever the answers change (views shown again redraw what depends on them), and whenever
         # the student or the attempt changes (views built for the one before are dropped).
         self.version = 0
@@ -104,6 +107,7 @@ class Visit:
         self.school_signs_in = arrival.school_signs_in
         self.advisers = arrival.advisers if arrival.school_signs_in else ()
         signed_in = arrival.signed_in
+        self.visitor = f"user:{signed_in.name}" if signed_in is not None else arrival.visitor
         if signed_in is not None:
             self._enter(self.store.student_for(signed_in.kind, signed_in.name))
             self.signed_in_by = signed_in.kind
@@ -150,7 +154,7 @@ class Visit:
 
     def resume(self, code: str) -> None:
         """Sign in with a resume code; raises IdentityError with a message for the student."""
-        student = self.store.resume(code)
+        student = self.store.resume(code, self.visitor)
         self._enter(student)
         self.page_pass = self.store.issue_pass(student)
 
@@ -334,7 +338,7 @@ class Visit:
             raise IdentityError(NOT_SIGNED_IN)
         if self.school_signs_in and not self.hosted:
             raise IdentityError(JOIN_NEEDS_SIGN_IN)
-        return self.store.join_session(self.student, code)
+        return self.store.join_session(self.student, code, self.visitor)
 
     def export(self) -> dict[str, Any]:
         """Everything the store holds about the student, as plain JSON data."""

@@ -332,18 +332,33 @@ def is_loopback(address: str | None) -> bool:
 def client_key(
     remote: str | None, headers: Mapping[str, str], proxies: tuple[Network, ...], trusted_header: str = ""
 ) -> str:
-    """Who a visitor is, for the cap on one visitor's kernels. Behind a trusted proxy: the user it signed
-    in, else the address it forwarded for (the last in X-Forwarded-For, the one the proxy itself added).
-    From anyone else, the address the request came from: a header a visitor sends is not believed."""
+    """Who a visitor is, for the cap on one visitor's kernels and the count of their wrong codes. Behind a
+    trusted proxy: the user it signed in, else the address it forwarded for (the last in X-Forwarded-For,
+    the one the proxy itself added). From anyone else, the address the request came from: a header a visitor
+    sends is not believed. An IPv6 visitor is their /64, the block one home or one machine is given: one
+    visitor holds 2^64 addresses in it (security review of 5 December 2026, finding 8)."""
     if within(remote, proxies):
         user = headers.get(trusted_header, "").strip() if trusted_header else ""
         if user:
             return f"user:{user}"
         forwarded = [part.strip() for part in headers.get("X-Forwarded-For", "").split(",") if part.strip()]
         if forwarded and _address(forwarded[-1]) is not None:
-            return f"address:{_address(forwarded[-1])}"
-    found = _address(remote)
+            return f"address:{_visitor_block(forwarded[-1])}"
+    found = _visitor_block(remote)
     return f"address:{found if found is not None else remote or 'unknown'}"
+
+
+def _visitor_block(text: str | None) -> str | None:
+    found = _address(text)
+    if isinstance(found, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((found, 64), strict=False))
+    return None if found is None else str(found)
+
+
+def visitor_tag(client: str, secret: bytes) -> str:
+    """The visitor as the kernel is told (request.VISITOR_HEADER): a hash of `client_key` keyed with the
+    server's own secret, so that no address or user name reaches the kernel or the store this way."""
+    return hmac.new(secret, client.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def over_https(protocol: str, remote: str | None, headers: Mapping[str, str], proxies: tuple[Network, ...]) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from selfexplore import settings
-from selfexplore.serving.request import PASS_COOKIE, PageRequest
+from selfexplore.serving.request import PASS_COOKIE, VISITOR_HEADER, PageRequest
 
 HUB_ENV = "JUPYTERHUB_USER"
 # Set only in the facilitator's and the advisers' servers' kernels: their pages show nothing without it.
@@ -41,6 +41,7 @@ class Arrival:
     page_pass: str | None = None
     school_signs_in: bool = False  # the hosting signs students in: only they may join a session
     advisers: tuple[tuple[str, str], ...] = ()  # the advisers the hosting names (user name, display name)
+    visitor: str | None = None  # who the server took the visitor to be (request.VISITOR_HEADER), if it says
 
 
 def arrival(environ: Mapping[str, str]) -> Arrival:
@@ -53,6 +54,7 @@ def arrival(environ: Mapping[str, str]) -> Arrival:
         request.cookies.get(PASS_COOKIE) or None,
         school,
         known_advisers(environ) if school else (),
+        request.headers.get(VISITOR_HEADER.lower()) or None,
     )
 
 

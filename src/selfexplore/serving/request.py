@@ -22,6 +22,10 @@ from urllib.parse import parse_qs
 # page pass (see Store.issue_pass), never the resume code, and it is never part of an address: a link a
 # student forwards signs nobody in.
 PASS_COOKIE = "selfexplore_pass"  # noqa: S105 - the name of a cookie, not a secret
+# Who the server took the visitor to be (selfexplore.serving.guard.visitor_tag: a keyed hash, never an
+# address), handed to the kernel with the request: wrong codes are counted per visitor, across all the kernels
+# one visitor holds. The server removes the header from every request before setting it.
+VISITOR_HEADER = "X-Selfexplore-Visitor"
 CONNECT_TIMEOUT = 10.0
 _log = logging.getLogger(__name__)
 

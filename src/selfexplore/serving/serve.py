@@ -27,6 +27,7 @@ from selfexplore import settings
 from selfexplore.content import default_content_dir, load_content
 from selfexplore.errors import SelfexploreError
 from selfexplore.serving.identity import ADVISER_NAME_LIMIT, ADVISER_ROLE, FACILITATOR_ROLE, HUB_ENV
+from selfexplore.serving.request import VISITOR_HEADER
 from selfexplore.store import Store
 from selfexplore.store.files import data_folder, default_url, load_identity_key, write_private
 from selfexplore.workbook import APP_NOTEBOOK
@@ -236,8 +237,13 @@ def voila_config(*, pool: int = DEFAULT_POOL, guarded: Guards | None = None, coo
     # Voila hands these request headers to the kernel as HTTP_<NAME>; selfexplore.serving.identity trusts the
     # proxy's header only because the same name is set in SELFEXPLORE_TRUSTED_HEADER, and the server
     # removes it from requests that did not come from the proxy.
+    # The server sets VISITOR_HEADER itself (selfexplore.serving.server), for the kernel's count of wrong codes.
     header = guarded.trusted_header if guarded else ""
-    headers = [*([COOKIE_HEADER] if cookies else []), *([header] if header else [])]
+    headers = [
+        *([COOKIE_HEADER] if cookies else []),
+        *([header] if header else []),
+        *([VISITOR_HEADER] if guarded else []),
+    ]
     config = page_config(guarded)
     config["VoilaConfiguration"]["http_header_envs"] = headers
     if pool > 0:

@@ -36,6 +36,7 @@ import asyncio  # noqa: E402
 import functools  # noqa: E402
 import logging  # noqa: E402 - after the line above, which must come before any import of jsonschema
 import resource  # noqa: E402
+import secrets  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Awaitable, Callable  # noqa: E402
 from typing import Any  # noqa: E402
@@ -79,11 +80,12 @@ from selfexplore.serving.guard import (  # noqa: E402
     refusal_page,
     scrub,
     scrub_every_log_record,
+    visitor_tag,
     within,
     without_cookies,
     zmq_sockets_needed,
 )
-from selfexplore.serving.request import PASS_COOKIE  # noqa: E402
+from selfexplore.serving.request import PASS_COOKIE, VISITOR_HEADER  # noqa: E402
 
 LEDGER = "selfexplore_ledger"  # the application settings that hold the ledger and the app
 APP = "selfexplore_app"
@@ -187,6 +189,7 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
             raise web.HTTPError(404)
         app: GuardedVoila = self.settings[APP]
         app.strip_untrusted_header(self.request)
+        self.request.headers.pop(VISITOR_HEADER, None)  # only this server says who the visitor is
         # The one pass this request may sign in with, handed to the kernel as the only pass cookie, or none.
         header = self.request.headers.get("Cookie", "")
         kept = chosen_pass(header, PASS_COOKIE, host_only(self))
@@ -208,6 +211,8 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
             )
         ledger: KernelLedger = self.settings[LEDGER]
         client = app.client_of(self.request)
+        # Who the visitor is, as this server decides it, for the kernel's count of wrong codes.
+        self.request.headers[VISITOR_HEADER] = visitor_tag(client, app.visitor_secret)
         outcome = ledger.reserve(client, app.live_kernels())
         if isinstance(outcome, Refusal):
             app.log.warning("page refused: %s", outcome.reason)
@@ -459,6 +464,7 @@ class GuardedVoila(Voila):  # type: ignore[misc]
     def initialize(self, argv: list[str] | None = None) -> None:
         super().initialize(argv)
         self.trusted_networks = parse_networks(",".join(self.trusted_proxies))
+        self.visitor_secret = secrets.token_bytes(32)  # keys visitor_tag, for this run of the server
         scrub_every_log_record()
         raise_open_file_limit()
 

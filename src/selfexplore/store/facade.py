@@ -11,6 +11,7 @@ PostgreSQL is used through psycopg 3. The schema is created and upgraded by Alem
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -89,6 +90,7 @@ from selfexplore.store.schema import (
     answer_history,
     answers,
     attempts,
+    failed_logins,
     group_sessions,
     memberships,
     passes,
@@ -105,14 +107,21 @@ NO_IDENTITY_KEY = (
     f"set {settings.IDENTITY_KEY.name}."
 )
 # Wrong resume codes and join codes: after FREE_FAILURES in FAILURE_WINDOW, each further failure waits
-# twice as long as the one before, up to MAX_DELAY seconds. Counted per store, that is per kernel: the one
-# guessing waits, and nobody else (the server caps how many kernels one visitor holds). With 80 random
-# bits a resume code cannot be guessed; a join code has 30, so guessing one is slowed to a few a minute.
+# twice as long as the one before, up to MAX_DELAY seconds. Counted per visitor (who the server or the
+# hosting says they are), across every kernel they hold, and spaced: a visitor's failures are answered one
+# after another, however many kernels guess at once. Only the one guessing waits (and whoever shares their
+# address, where the server knows visitors by address). With 80 random bits a resume code cannot be
+# guessed; a join code has 30, so guessing one is slowed to MAX_DELAY apart: 7.5 a minute per visitor.
 FREE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=10)
 MAX_DELAY = 8.0
 # A page pass lasts a working day; after that the student resumes with their code.
 PASS_LIFETIME = codes.PASS_LIFETIME
+
+def _delay(failures: int) -> float:
+    """How long the failure numbered `failures` (of one visitor or kernel, in the window) waits."""
+    return min(MAX_DELAY, 0.25 * 2.0 ** (failures - FREE_FAILURES - 1))
+
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -294,9 +303,10 @@ class Store:
             connection.execute(insert(attempts).values(student_id=student_id, number=1, started_at=now))
         return Student(int(student_id), kind, now)
 
-    def resume(self, code: str) -> Student:
+    def resume(self, code: str, visitor: str | None = None) -> Student:
         """The student with this resume code. A wrong code gets one generic message, and repeated
-        failures are slowed down; a code with a typing mistake says so and does not count as a failure."""
+        failures are slowed down (counted for `visitor`: see _fail_slowly); a code with a typing mistake
+        says so and does not count as a failure."""
         try:
             hashed = codes.code_hash(code)
         except codes.MalformedCode as error:
@@ -304,17 +314,35 @@ class Store:
         with self._read() as connection:
             row = connection.execute(select(students).where(students.c.identity_hash == hashed)).first()
         if row is None:
-            self._fail_slowly()
+            self._fail_slowly(visitor)
             raise IdentityError(WRONG_CODE)
         return Student(row.id, row.identity_kind, aware(row.created_at))
 
-    def _fail_slowly(self) -> None:
-        """Count a wrong code of this store's (this kernel's), and wait if it has had too many lately."""
+    def _fail_slowly(self, visitor: str | None = None) -> None:
+        """Count a wrong code, and wait if there have been too many lately. With `visitor` (who the server
+        or the hosting took the visitor to be), counted in the store for that visitor, across all the kernels
+        they hold: a visitor opening kernel after kernel gets no fresh free tries (security review of
+        5 December 2026, finding 8). Without, counted for this store (this kernel) alone."""
         now = _now()
-        self._failures = [*(at for at in self._failures if at >= now - FAILURE_WINDOW), now]
-        recent = len(self._failures)
-        if recent > FREE_FAILURES:
-            time.sleep(min(MAX_DELAY, 0.25 * 2 ** (recent - FREE_FAILURES - 1)))
+        if visitor is None:
+            self._failures = [*(at for at in self._failures if at >= now - FAILURE_WINDOW), now]
+            if len(self._failures) > FREE_FAILURES:
+                time.sleep(_delay(len(self._failures)))
+            return
+        # Each failure is kept with the moment it is answered: the one before's, plus its delay. Parallel
+        # kernels of one visitor queue behind each other instead of waiting side by side.
+        who = hashlib.sha256(b"selfexplore-visitor:" + visitor.encode()).hexdigest()
+        with self._write() as connection:
+            connection.execute(delete(failed_logins).where(failed_logins.c.at < now - FAILURE_WINDOW))
+            recent, latest = connection.execute(
+                select(func.count(), func.max(failed_logins.c.at)).where(failed_logins.c.visitor == who)
+            ).one()
+            answered = now
+            if recent >= FREE_FAILURES and latest is not None:
+                answered = max(now, aware(latest) + timedelta(seconds=_delay(recent + 1)))
+            connection.execute(insert(failed_logins).values(at=answered, visitor=who))
+        if answered > now:
+            time.sleep((answered - now).total_seconds())
 
     def student_for(self, kind: Literal["hub", "proxy"], name: str) -> Student:
         """The student signed in as `name` by JupyterHub or a trusted proxy, created on first visit."""
@@ -654,7 +682,7 @@ class Store:
             raise StoreError("There is no group session with that code. Check it with your facilitator.")
         return row
 
-    def join_session(self, student: Student, code: str) -> GroupSession:
+    def join_session(self, student: Student, code: str, visitor: str | None = None) -> GroupSession:
         """Join the open session with this code. A code that opens none (unknown, or of a closed session:
         one message for both, so a guess learns nothing) counts as a wrong code (see FREE_FAILURES)."""
         with self._write() as connection:
@@ -683,7 +711,7 @@ class Store:
                     .values(group_session_id=row.id)
                 )
         if row is None:
-            self._fail_slowly()
+            self._fail_slowly(visitor)
             raise StoreError(NOT_JOINABLE)
         return GroupSession(row.id, row.code, row.name, row.held_on, closed=False)
 

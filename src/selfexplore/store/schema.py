@@ -130,6 +130,10 @@ failed_logins = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False, index=True),
+    # Schema version 9: whose wrong code it was (a hash of the visitor the server or the hosting names: see
+    # Store._fail_slowly); kept for FAILURE_WINDOW.
+    Column("visitor", String(64), nullable=True),
+    Index(None, "visitor", "at"),
 )
 
 # Schema version 3: page passes. A pass keeps a signed-in student signed in between reloads of the app (in
@@ -200,4 +204,4 @@ departures = Table(
 )
 
 # The newest migration; the store checks it without loading Alembic (see selfexplore.store.migrate).
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
