@@ -63,6 +63,7 @@ def _wrong_codes_kept(store: Store) -> int:
     with store.engine.connect() as connection:
         return int(connection.execute(text("SELECT count(*) FROM failed_logins")).scalar_one())
 
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

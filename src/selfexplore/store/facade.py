@@ -118,6 +118,7 @@ MAX_DELAY = 8.0
 # A page pass lasts a working day; after that the student resumes with their code.
 PASS_LIFETIME = codes.PASS_LIFETIME
 
+
 def _delay(failures: int) -> float:
     """How long the failure numbered `failures` (of one visitor or kernel, in the window) waits."""
     return min(MAX_DELAY, 0.25 * 2.0 ** (failures - FREE_FAILURES - 1))

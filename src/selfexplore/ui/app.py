@@ -166,7 +166,6 @@ class WorkbookApp:
             self.chrome.place(self.chrome.spec)
             self._prepare_next(self.chrome.spec)
 
-
     def keep_sign_in(self) -> None:
         """Ask the page to keep the visit's pass in the browser's cookie, sealed (or to forget it)."""
         page_pass = self.visit.page_pass
