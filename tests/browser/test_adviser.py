@@ -83,6 +83,8 @@ def test_a_student_shares_the_adviser_reads_the_student_withdraws(
     page.get_by_label("My notes (only I see them)").fill("Talked about <i>lifestyle</i>; meet again in March")
     page.get_by_label("My notes (only I see them)").blur()
     expect(page.get_by_text("Note saved at")).to_be_visible()
+    page.get_by_role("button", name="Prepare a download (HTML, to print or keep)").click()
+    expect(page.get_by_role("link", name="Download it (HTML)")).to_be_visible()
     assert_no_serious_axe_violations(page)
     screenshots(page, "adviser-page")
 
@@ -95,6 +97,12 @@ def test_a_student_shares_the_adviser_reads_the_student_withdraws(
     expect(plan.get_by_text("Nothing: no adviser sees anything of yours.")).to_be_visible()
     guard.check()
     context.close()
+
+    # The adviser's open page follows by itself, its download gone too (hosting review, F1).
+    expect(page.get_by_text("This student no longer shares anything with you.")).to_be_visible(timeout=30_000)
+    expect(page.locator(".se-shared-with-me")).to_have_count(0)
+    expect(page.get_by_role("link", name="Download it (HTML)")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text("Evenings")
 
     # The adviser's next load shows nothing of the student.
     page.goto(adviser_page(adviser))

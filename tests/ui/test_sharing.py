@@ -5,6 +5,7 @@ Values "from the page" are set as a comm message sets them (`set_state`), so for
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from datetime import date
 
@@ -117,7 +118,10 @@ class TestTheStudentShares:
         body = previewed.split('<div class="se-shared">', 1)[1].rsplit("</div></section>", 1)[0]
         assert body and body in shown  # exactly what the student saw
         assert "I want &lt;em&gt;evenings&lt;/em&gt; free" in shown
-        kept = downloaded(shown, next(w for w in shown.split('"') if w.startswith("selfexplore-shared-")))
+        assert "data:" not in shown  # no copy in the page until the adviser asks for one
+        find(adviser.detail, widgets.Button, "Prepare a download (HTML, to print or keep)").click()
+        made = html_of(adviser.detail)
+        kept = downloaded(made, next(w for w in made.split('"') if w.startswith("selfexplore-shared-")))
         assert kept.startswith("<!DOCTYPE html>") and "<h2>My reflections</h2>" in kept
         assert "I want &lt;em&gt;evenings&lt;/em&gt; free" in kept
         assert "No change since you last looked" in html_of(adviser.listing)
@@ -125,11 +129,37 @@ class TestTheStudentShares:
 
         find(control.current, widgets.Button, "Withdraw: Dr Lee (Society A)").click()
         assert "Withdrawn: Dr Lee (Society A) no longer sees" in opened.status
-        adviser.refresh()
+        # Hosting review of 5 December 2026, F1: the open page follows the withdrawal by itself, download too.
+        adviser.start_live(interval=0.05)
+        try:
+            deadline = time.monotonic() + 20
+            while "no longer shares" not in html_of(adviser.detail) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            adviser.stop()
+        assert "no longer shares anything with you" in html_of(adviser.detail)
         assert "No student shares anything with you now" in html_of(adviser.listing)
         assert "no longer shares anything with you" in html_of(adviser.detail)
         assert "evenings" not in html_of(adviser.widget)
         assert "evenings" not in html_of(adviser_page(content, store, LEE_PAGE).widget)
+
+    def test_a_download_asked_for_after_the_student_withdrew_holds_nothing(
+        self, content: Content, store: Store
+    ) -> None:
+        opened = signed_in(content, store)
+        mark_a_reflection(opened, "my secret plans")
+        control = sharing_on_plan(opened)
+        choose(control, "lee")
+        tick(control, "reflections")
+        control.show_preview()
+        control.confirm.click()
+        adviser = adviser_page(content, store, LEE_PAGE)
+        find(adviser.listing, widgets.Button, "Open: ann").click()
+        assert "my secret plans" in html_of(adviser.detail)
+        find(control.current, widgets.Button, "Withdraw: Dr Lee (Society A)").click()
+        adviser.prepare_download()  # pressed before the page's next read
+        assert "no longer shares anything with you" in html_of(adviser.detail)
+        assert "my secret plans" not in html_of(adviser.widget) and "data:" not in html_of(adviser.widget)
 
     def test_a_forged_adviser_or_duration_is_refused(self, content: Content, store: Store) -> None:
         opened = signed_in(content, store)

@@ -11,6 +11,7 @@ with them.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from datetime import date
 from html import escape
@@ -28,10 +29,12 @@ from selfexplore.serving.identity import known_advisers, signed_in_adviser
 from selfexplore.sharing import changes, items_words, label_html
 from selfexplore.ui.chrome import Quiet, failure_message
 
+# How often an open page reads the shares again: a student who withdraws is gone from it within this.
+REFRESH_SECONDS = 10.0
 INTRO = (
     "<h1>Students who shared with you</h1><p>Each student below chose what to share with you, and for how long. "
-    "What you see follows their answers as they change them, and a student can withdraw at any time: from that "
-    "moment they are gone from this page. Your notes are yours alone: no other adviser, and not the student, "
+    "What you see follows their answers as they change them, and a student can withdraw at any time: within "
+    "seconds they are gone from this page, with what it showed of them. Your notes are yours alone: no other adviser, and not the student, "
     "reads them.</p>"
 )
 
@@ -66,8 +69,14 @@ class AdviseesView:
         )
         self.note.observe(self._save_note, names="value")
         self.note_status = widgets.HTML()
+        self.prepare = widgets.Button(description="Prepare a download (HTML, to print or keep)")
+        self.prepare.on_click(lambda _b: self.prepare_download())
+        self.download = widgets.HTML()
         self._open: int | None = None  # the share open below the list
         self.quiet = Quiet()
+        # The page is read again in the background (start_live) as well as by the adviser's buttons.
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
         self.widget = widgets.VBox(
             [
                 heading,
@@ -93,11 +102,17 @@ class AdviseesView:
         self.status.value = f"<p role='{role}'>{escape(text)}</p>"
 
     def refresh(self) -> None:
-        """Read the live shares with this adviser again; a withdrawn or expired one is gone."""
+        """Read the live shares with this adviser again; a withdrawn or expired one is gone, with what the
+        page showed of it (called by the button and every REFRESH_SECONDS: hosting review of 5 December
+        2026, F1)."""
         if self.service is None:
             return
+        with self._lock:
+            self._refresh(self.service)
+
+    def _refresh(self, service: AdviserService) -> None:
         try:
-            found = self.service.advisees()
+            found = service.advisees()
         except Exception as error:
             self._say(failure_message(error), alert=True)
             return
@@ -128,12 +143,15 @@ class AdviseesView:
         """Show one student's shared material, read now; the adviser has looked at it."""
         if self.service is None:
             return
+        with self._lock:
+            self._show(self.service, share_id)
+
+    def _show(self, service: AdviserService, share_id: int) -> None:
         try:
-            opened = self.service.open(share_id, self.today)
-            document = self.service.document(share_id, self.today)
+            opened = service.open(share_id, self.today)
         except IdentityError:
             self._close(NOT_SHARED)
-            self.refresh()
+            self._refresh(service)
             return
         except Exception as error:
             self._say(failure_message(error), alert=True)
@@ -147,17 +165,56 @@ class AdviseesView:
         with self.quiet():
             self.note.value = opened.note
         self.note_status.value = ""
+        # The download is made only when asked for, from the share read again then: a page left open after
+        # the student withdrew holds no copy of what they shared.
+        self.download.value = ""
         self.detail.children = (
             widgets.HTML(
                 f"<section class='se-shared-with-me' aria-label='What this student shares'>{heading}"
-                f"<p>{download_link(document.name, 'text/html', document.html, 'Download it (HTML, to print or keep)')}"
-                f"</p><div class='se-shared'>{opened.body}</div></section>"
+                f"<div class='se-shared'>{opened.body}</div></section>"
             ),
+            self.prepare,
+            self.download,
             widgets.HTML("<h4>My notes of our meetings</h4>"),
             self.note,
             self.note_status,
         )
-        self.refresh()
+        self._refresh(service)
+
+    def prepare_download(self) -> None:
+        """The open student's material as a file to print or keep, read again now."""
+        if self.service is None or self._open is None:
+            return
+        with self._lock:
+            share_id = self._open
+            try:
+                document = self.service.document(share_id, self.today)
+            except IdentityError:
+                self._close(NOT_SHARED)
+                self._refresh(self.service)
+                return
+            except Exception as error:
+                self.download.value = f"<p role='alert'>{escape(failure_message(error))}</p>"
+                return
+            self.download.value = (
+                f"<p role='status'>{download_link(document.name, 'text/html', document.html, 'Download it (HTML)')} "
+                f"Made at {strftime('%H:%M')}, from what the student shares now.</p>"
+            )
+
+    def start_live(self, interval: float = REFRESH_SECONDS) -> None:
+        """Read the shares again in the background until the kernel ends or `stop`."""
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    self.refresh()
+                except Exception:  # noqa: S112 - a failed read is tried again at the next tick
+                    continue
+
+        threading.Thread(target=loop, name="selfexplore-advisees", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
 
     def redeem(self) -> None:
         if self.service is None:
@@ -172,10 +229,16 @@ class AdviseesView:
         self.open(share.id)
 
     def _save_note(self, _change: object = None) -> None:
-        if self.quiet or self.service is None or self._open is None:
+        if self.quiet or self.service is None:
+            return
+        with self._lock:
+            self._keep_note(self.service)
+
+    def _keep_note(self, service: AdviserService) -> None:
+        if self._open is None:
             return
         try:
-            self.service.save_note(self._open, self.note.value)
+            service.save_note(self._open, self.note.value)
         except IdentityError:
             self._close(NOT_SHARED + " Your note was not saved.")
             return
@@ -202,4 +265,5 @@ def advisees_page() -> AdviseesView:
     content = load_content()
     view = AdviseesView(content, service_for(content, os.environ))
     display(view.widget)
+    view.start_live()
     return view
