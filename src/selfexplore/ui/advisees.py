@@ -34,8 +34,8 @@ REFRESH_SECONDS = 10.0
 INTRO = (
     "<h1>Students who shared with you</h1><p>Each student below chose what to share with you, and for how long. "
     "What you see follows their answers as they change them, and a student can withdraw at any time: within "
-    "seconds they are gone from this page, with what it showed of them. Your notes are yours alone: no other adviser, and not the student, "
-    "reads them.</p>"
+    "seconds they are gone from this page, with what it showed of them. Your notes are yours alone: no other "
+    "adviser, and not the student, reads them.</p>"
 )
 
 
