@@ -183,6 +183,13 @@ UNCONNECTED_GRACE = Setting(
     "Seconds a kernel handed to a visitor may wait for its page to connect before it is shut down.",
     whole("a whole number of seconds, at least 2", least=2),
 )
+LEFT_GRACE = Setting(
+    "SELFEXPLORE_LEFT_GRACE",
+    600,
+    "Seconds a kernel whose page went away without closing (a browser that crashed or was killed) is kept "
+    "for the page to come back, before it is shut down.",
+    whole("a whole number of seconds, at least 2", least=2),
+)
 REQUEST_TIMEOUT = Setting(
     "SELFEXPLORE_REQUEST_TIMEOUT",
     30,
@@ -267,6 +274,7 @@ SETTINGS: tuple[Setting[object], ...] = (
     MAX_KERNELS,
     KERNELS_PER_CLIENT,
     UNCONNECTED_GRACE,
+    LEFT_GRACE,
     REQUEST_TIMEOUT,
     TRUSTED_HEADER,
     TRUSTED_PROXIES,

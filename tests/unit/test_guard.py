@@ -62,9 +62,32 @@ class TestCaps:
         ledger = KernelLedger(max_kernels=10, per_client=2, grace=90)
         for kernel in ("k1", "k2"):
             ledger.hand_out(reserved(ledger, "address:10.0.0.1"), kernel, "b1", 0.0)
-        refused = ledger.reserve("address:10.0.0.1", {"k1", "k2"})
+        refused = ledger.reserve("address:10.0.0.1", {"k1", "k2"}, now=1.0)
         assert isinstance(refused, Refusal) and refused.status == 429
-        assert isinstance(ledger.reserve("address:10.0.0.2", {"k1", "k2"}), Reservation)
+        assert isinstance(ledger.reserve("address:10.0.0.2", {"k1", "k2"}, now=1.0), Reservation)
+
+    def test_kernels_a_crashed_browser_left_do_not_lock_the_student_out(self) -> None:
+        """Hosting review of 5 December 2026, F4: a browser that went away with ten tabs left ten kernels,
+        and the student signing in again was told to close tabs they no longer had, for 30 minutes."""
+        ledger = KernelLedger(max_kernels=12, per_client=2, grace=90, left_grace=600)
+        for kernel in ("k1", "k2"):
+            ledger.hand_out(reserved(ledger, "user:nia"), kernel, "b1", 0.0)
+            assert ledger.open_websocket(kernel)
+            ledger.connected(kernel)
+        assert isinstance(ledger.reserve("user:nia", {"k1", "k2"}, now=5.0), Refusal)  # both pages open
+        for kernel in ("k1", "k2"):
+            ledger.close_websocket(kernel, now=10.0)  # the browser is gone, without a word
+        assert isinstance(ledger.reserve("user:nia", {"k1", "k2"}, now=11.0), Reservation)
+        assert ledger.held() == 3  # still in memory: counted towards the server's total
+        assert ledger.unconnected({"k1", "k2"}, 609.0) == []  # a page may still come back
+        assert ledger.open_websocket("k2")  # ... and k2's does (a phone woken up)
+        assert ledger.unconnected({"k1", "k2"}, 610.0) == ["k1"]
+
+    def test_a_page_still_loading_counts_until_the_grace(self) -> None:
+        ledger = KernelLedger(max_kernels=0, per_client=1, grace=90)
+        ledger.hand_out(reserved(ledger, "a"), "k1", "b1", 0.0)
+        assert isinstance(ledger.reserve("a", {"k1"}, now=89.0), Refusal)
+        assert isinstance(ledger.reserve("a", {"k1"}, now=90.0), Reservation)  # and shut down by now
 
     def test_pages_asked_for_at_the_same_moment_cannot_pass_the_cap_together(self) -> None:
         ledger = KernelLedger(max_kernels=0, per_client=2, grace=90)

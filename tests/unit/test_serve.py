@@ -24,6 +24,7 @@ from selfexplore.serving.identity import resolve_identity
 from selfexplore.serving.kernels import PacedKernelManager
 from selfexplore.serving.request import (
     PASS_COOKIE,
+    VISITOR_HEADER,
     PageRequest,
     forwarded_headers,
     is_preheated,
@@ -79,11 +80,11 @@ class TestVoilaSettings:
         assert not any("preheat" in a or "PacedKernelManager" in a for a in voila_arguments(1, pool=0))
         assert "VoilaKernelManager" not in voila_config(pool=0)
 
-    def test_kernels_get_the_cookie_and_a_trusted_header_only(self) -> None:
+    def test_kernels_get_the_cookie_a_trusted_header_and_the_servers_visitor_only(self) -> None:
         assert voila_config()["VoilaConfiguration"]["http_header_envs"] == ["Cookie"]
         guarded = Guards(10, 2, "X-Remote-User", ("10.0.0.5/32",))
         config = voila_config(guarded=guarded)
-        assert config["VoilaConfiguration"]["http_header_envs"] == ["Cookie", "X-Remote-User"]
+        assert config["VoilaConfiguration"]["http_header_envs"] == ["Cookie", "X-Remote-User", VISITOR_HEADER]
         assert config["GuardedVoila"]["trusted_proxies"] == ["10.0.0.5/32"]
 
     def test_the_facilitator_server_serves_its_own_folder_without_a_pool(self) -> None:

@@ -111,7 +111,12 @@ class _Held:
     handed_at: float
     connected: bool = False
     websockets: int = 0
+    left_at: float | None = None  # when its page's last websocket closed (None: open, or never connected)
     pace: Pace = field(default_factory=Pace)
+
+    def in_use(self, now: float, grace: float) -> bool:
+        """Whether a page holds it: connected now, or handed out within `grace` and not connected yet."""
+        return self.websockets > 0 or (not self.connected and now - self.handed_at < grace)
 
 
 def _digest(token: str) -> str:
@@ -125,10 +130,11 @@ class KernelLedger:
     asked for at the same moment cannot all pass the cap together. Kernels that are no longer live are
     forgotten whenever the ledger is asked about live ones."""
 
-    def __init__(self, max_kernels: int, per_client: int, grace: float) -> None:
+    def __init__(self, max_kernels: int, per_client: int, grace: float, left_grace: float = 600.0) -> None:
         self.max_kernels = max_kernels
         self.per_client = per_client
         self.grace = grace
+        self.left_grace = left_grace
         self._held: dict[str, _Held] = {}
         self._pending: dict[int, Reservation] = {}
         self._next = 0
@@ -137,12 +143,18 @@ class KernelLedger:
         for kernel_id in [k for k in self._held if k not in live]:
             del self._held[kernel_id]
 
-    def held(self, client: str | None = None) -> int:
-        """Kernels held or being started, in all or for one visitor."""
-        kernels = [h.client for h in self._held.values()] + [r.client for r in self._pending.values()]
-        return len(kernels) if client is None else sum(1 for c in kernels if c == client)
+    def held(self, client: str | None = None, now: float | None = None) -> int:
+        """Kernels held or being started, in all or for one visitor. For one visitor, only the kernels a page
+        of theirs holds: a browser that crashed with ten tabs leaves ten kernels no page will come back to, and
+        they must not lock the student out (hosting review of 5 December 2026, F4; they are shut down after
+        `left_grace`, and count towards the server's total until then)."""
+        if client is None:
+            return len(self._held) + len(self._pending)
+        moment = time.monotonic() if now is None else now
+        holding = [h for h in self._held.values() if h.client == client and h.in_use(moment, self.grace)]
+        return len(holding) + sum(1 for r in self._pending.values() if r.client == client)
 
-    def reserve(self, client: str, live: set[str]) -> Reservation | Refusal:
+    def reserve(self, client: str, live: set[str], now: float | None = None) -> Reservation | Refusal:
         self._prune(live)
         if self.max_kernels and self.held() >= self.max_kernels:
             return Refusal(
@@ -153,7 +165,7 @@ class KernelLedger:
                 "Wait a minute or two, then reload this page.",
                 60,
             )
-        if self.per_client and self.held(client) >= self.per_client:
+        if self.per_client and self.held(client, now) >= self.per_client:
             return Refusal(
                 429,
                 f"one visitor holds {self.per_client} kernels, the most one visitor may",
@@ -195,12 +207,15 @@ class KernelLedger:
         if held is None or held.websockets >= WEBSOCKETS_PER_KERNEL:
             return False
         held.websockets += 1
+        held.left_at = None
         return True
 
-    def close_websocket(self, kernel_id: str) -> None:
+    def close_websocket(self, kernel_id: str, now: float | None = None) -> None:
         held = self._held.get(kernel_id)
         if held is not None and held.websockets > 0:
             held.websockets -= 1
+            if held.websockets == 0:
+                held.left_at = time.monotonic() if now is None else now
 
     def websockets(self, kernel_id: str) -> int:
         held = self._held.get(kernel_id)
@@ -212,9 +227,15 @@ class KernelLedger:
         return 0.0 if held is None else held.pace.delay(now)
 
     def unconnected(self, live: set[str], now: float) -> list[str]:
-        """Kernels handed out at least `grace` seconds ago that no page has connected to."""
+        """Kernels handed out at least `grace` seconds ago that no page has connected to, and kernels whose
+        page went away (its last websocket closed) at least `left_grace` seconds ago and has not come back."""
         self._prune(live)
-        return [k for k, h in self._held.items() if not h.connected and now - h.handed_at >= self.grace]
+        return [
+            k
+            for k, h in self._held.items()
+            if (not h.connected and now - h.handed_at >= self.grace)
+            or (h.left_at is not None and now - h.left_at >= self.left_grace)
+        ]
 
     def forget(self, kernel_id: str) -> None:
         self._held.pop(kernel_id, None)

@@ -114,6 +114,7 @@ class Guards:
     trusted_proxies: tuple[str, ...] = ()
     grace: int = DEFAULT_GRACE
     request_timeout: int = settings.REQUEST_TIMEOUT.default
+    left_grace: int = settings.LEFT_GRACE.default
 
     @property
     def capped(self) -> bool:
@@ -127,6 +128,7 @@ class Guards:
             "trusted_proxies": list(self.trusted_proxies),
             "unconnected_grace": float(self.grace),
             "request_timeout": float(self.request_timeout),
+            "left_grace": float(self.left_grace),
         }
 
 
@@ -153,6 +155,7 @@ def guards(environ: Mapping[str, str]) -> Guards:
         tuple(str(network) for network in networks) if header else (),
         settings.UNCONNECTED_GRACE.read(environ),
         settings.REQUEST_TIMEOUT.read(environ),
+        settings.LEFT_GRACE.read(environ),
     )
 
 

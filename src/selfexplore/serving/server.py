@@ -7,7 +7,8 @@
   one from the pool, and each is 60-100 MiB. Over `max_kernels` in all, or `kernels_per_client` for one
   visitor, the visitor gets a short page that says so (503 or 429) and no kernel. A kernel that no page
   ever connected to within `unconnected_grace` seconds (an address fetched by a script, a page that failed
-  to load) is shut down.
+  to load) is shut down, and so is one whose page went away without closing (a crashed browser) and did not
+  come back within `left_grace`. One visitor's cap counts only the kernels their pages hold.
 - A kernel answers only the browser its page was rendered for. The page's response sets a random value in
   an HttpOnly cookie for this server's path; the kernel is bound to a digest of it, and its websocket, its
   REST model and its shutdown are refused to any request without it. Voila's preheated kernels hear their
@@ -453,6 +454,11 @@ class GuardedVoila(Voila):  # type: ignore[misc]
     unconnected_grace = Float(
         90.0, config=True, help="Seconds a kernel handed to a visitor may wait for its page to connect to it."
     )
+    left_grace = Float(
+        600.0,
+        config=True,
+        help="Seconds a kernel whose page went away without closing is kept for it to come back.",
+    )
     request_timeout = Float(
         30.0,
         config=True,
@@ -470,7 +476,7 @@ class GuardedVoila(Voila):  # type: ignore[misc]
 
     def init_settings(self) -> dict[str, Any]:
         settings: dict[str, Any] = super().init_settings()
-        self.ledger = KernelLedger(self.max_kernels, self.kernels_per_client, self.unconnected_grace)
+        self.ledger = KernelLedger(self.max_kernels, self.kernels_per_client, self.unconnected_grace, self.left_grace)
         settings[LEDGER] = self.ledger
         settings[APP] = self
         settings["log_function"] = log_request
@@ -559,7 +565,7 @@ class GuardedVoila(Voila):  # type: ignore[misc]
 
     async def _cull_unconnected(self) -> None:
         for kernel_id in self.ledger.unconnected(self.live_kernels(), time.monotonic()):
-            self.log.info("shutting down a kernel no page connected to")
+            self.log.info("shutting down a kernel no page holds")
             try:
                 await self.kernel_manager.shutdown_kernel(kernel_id)
             except Exception as error:  # a kernel that died meanwhile: nothing left to shut down
