@@ -12,6 +12,7 @@ against a real `selfexplore serve` with small caps, in Chromium and with plain H
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import http.client
 import json
@@ -47,6 +48,7 @@ from tests.helpers import free_port, in_a_thread
 pytestmark = pytest.mark.browser
 
 GRACE = 6  # seconds a kernel may wait for its page (90 by default; short here so that the test is quick)
+LEFT_GRACE = 10  # seconds a kernel whose page went away is kept (600 by default)
 REQUEST_TIMEOUT = 3  # seconds for a request's headers, then its body (30 by default)
 KERNEL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -75,6 +77,7 @@ def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         SELFEXPLORE_TRUSTED_HEADER="X-Remote-User",
         SELFEXPLORE_TRUSTED_PROXIES="127.0.0.1",
         SELFEXPLORE_REQUEST_TIMEOUT=str(REQUEST_TIMEOUT),
+        SELFEXPLORE_LEFT_GRACE=str(LEFT_GRACE),
     )
 
 
@@ -104,6 +107,15 @@ def _server_kernels(log: Path) -> list[psutil.Process]:
         if any(database in part for part in process.info["cmdline"] or []):
             return [child for child in process.children(recursive=True) if _is_kernel(child)]
     raise AssertionError("the server's process was not found")
+
+
+def _kernel_ids(log: Path) -> set[str]:
+    """The ids of the server's live kernels, from their connection files' names."""
+    found = set()
+    for kernel in _server_kernels(log):
+        with contextlib.suppress(psutil.Error):
+            found.update(re.findall(r"kernel-([0-9a-f-]+)\.json", " ".join(kernel.cmdline())))
+    return found
 
 
 def _is_kernel(process: psutil.Process) -> bool:
@@ -321,6 +333,31 @@ def test_half_sent_requests_are_closed_after_the_timeout(capped: tuple[str, Path
     finally:
         for connection in connections:
             connection.close()
+
+
+def test_a_browser_that_crashed_with_its_pages_open_locks_nobody_out(
+    browser: Browser, capped: tuple[str, Path]
+) -> None:
+    """Hosting review of 5 December 2026, F4: the kernels of a browser that went away without closing its
+    pages counted against its student for 30 minutes, and the page said to close tabs that were gone."""
+    base, log = capped
+    crashed = new_context(browser, extra_http_headers={"X-Remote-User": "nia"})
+    pages = [crashed.new_page() for _ in range(2)]  # the most one visitor may hold here
+    for page in pages:
+        open_app(page, base)
+    kernels = {kernel_id(page) for page in pages}
+    crashed.close()  # no beforeunload: the pages' kernels are not told
+    assert eventually(lambda: len(_server_kernels(log)) >= TEST_POOL + 2, timeout=10)  # still running
+    again = new_context(browser, extra_http_headers={"X-Remote-User": "nia"})
+    try:
+        page = again.new_page()
+        open_app(page, base)  # not "Too many workbook pages are open"
+        expect(page.get_by_role("button", name="Start a new workbook")).to_be_visible()
+        # The kernels left behind are shut down once their pages have not come back within the grace.
+        assert eventually(lambda: kernels.isdisjoint(_kernel_ids(log)), timeout=LEFT_GRACE + 30)
+        _close(page)
+    finally:
+        again.close()
 
 
 def test_pages_over_a_cap_get_a_page_that_says_so_and_no_kernel(browser: Browser, capped: tuple[str, Path]) -> None:
