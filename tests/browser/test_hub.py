@@ -174,6 +174,9 @@ class TestHostedClass:
         expect(back.get_by_role("radiogroup").nth(0).get_by_role("radio").nth(1)).to_be_checked()
         guard.check()
         later_guard.check()
+        # On a shared computer she signs out from the workbook, through the hub (hosting review, F5).
+        again.locator(".se-sign-out").get_by_role("link", name="Sign out").click()
+        expect(again).to_have_url(re.compile(r"/hub/login"))
         later.close()
 
     def test_a_student_cannot_reach_another_students_server(self, hub: Hub, browser: Browser) -> None:

@@ -254,6 +254,18 @@ class TestStartPage:
         assert opened.app.visit.known and opened.app.visit.hosted
         assert view.account in view.body.children
 
+    def test_under_a_hub_the_student_can_sign_out_through_the_hub(self, content: Content, store: Store) -> None:
+        """Hosting review of 5 December 2026, F5: under a hub nothing took the place of "Sign out"."""
+        opened = Opened(content, store, {"JUPYTERHUB_USER": "student-7", "JUPYTERHUB_BASE_URL": "/school/"})
+        assert '<a class="se-button" href="/school/hub/logout">Sign out</a>' in html_of(opened.view.widget)
+        opened.go("page=interests")
+        assert 'href="/school/hub/logout">Sign out</a>' in opened.app.chrome.footer.value
+        # A student who signs in with a resume code has the workbook's own sign-out, and no hub's.
+        own = started(content, store)
+        assert "hub/logout" not in html_of(own.view.widget)
+        own.go("page=interests")
+        assert "Sign out" not in own.app.chrome.footer.value
+
 
 class TestQuestionPages:
     def test_every_answer_is_saved_the_moment_it_changes(self, content: Content, store: Store) -> None:

@@ -70,6 +70,7 @@ class Visit:
         # Who the visitor is, for the count of wrong codes: the hosting's user, else who the server took
         # them to be (Arrival.visitor), else nobody known (the count is then this kernel's own).
         self.visitor: str | None = None
+        self.sign_out_url: str | None = None  # where the hosting signs the student out, where it says
         # Bumped whenever the answers change (views shown again redraw what depends on them), and whenever
         # the student or the attempt changes (views built for the one before are dropped).
         self.version = 0
@@ -107,6 +108,7 @@ class Visit:
         self.school_signs_in = arrival.school_signs_in
         self.advisers = arrival.advisers if arrival.school_signs_in else ()
         signed_in = arrival.signed_in
+        self.sign_out_url = arrival.sign_out_url if signed_in is not None else None
         self.visitor = f"user:{signed_in.name}" if signed_in is not None else arrival.visitor
         if signed_in is not None:
             self._enter(self.store.student_for(signed_in.kind, signed_in.name))

@@ -42,6 +42,7 @@ class Arrival:
     school_signs_in: bool = False  # the hosting signs students in: only they may join a session
     advisers: tuple[tuple[str, str], ...] = ()  # the advisers the hosting names (user name, display name)
     visitor: str | None = None  # who the server took the visitor to be (request.VISITOR_HEADER), if it says
+    sign_out_url: str | None = None  # where the hosting signs the student out (the hub's logout page)
 
 
 def arrival(environ: Mapping[str, str]) -> Arrival:
@@ -55,7 +56,17 @@ def arrival(environ: Mapping[str, str]) -> Arrival:
         school,
         known_advisers(environ) if school else (),
         request.headers.get(VISITOR_HEADER.lower()) or None,
+        hub_sign_out_url(environ),
     )
+
+
+def hub_sign_out_url(environ: Mapping[str, str]) -> str | None:
+    """The hub's logout page, under a hub (hosting review of 5 December 2026, F5: a student on a shared
+    computer had no way to sign out without knowing the hub's address for it)."""
+    if not environ.get(HUB_ENV, "").strip():
+        return None
+    base = environ.get("JUPYTERHUB_BASE_URL", "/").strip() or "/"
+    return base.rstrip("/") + "/hub/logout"
 
 
 def resolve_identity(environ: Mapping[str, str], headers: Mapping[str, str] | None = None) -> SignedIn | None:

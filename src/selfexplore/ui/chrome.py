@@ -111,7 +111,10 @@ class Chrome:
             links.append(link(Route(before.id), f"Back: {before.title}", "se-button se-prev"))
         if after is not None and self.visit.known:
             links.append(link(Route(after.id), f"Next: {after.title}", "se-button se-next"))
-        self.footer.value = f'<nav class="se-pager" aria-label="Previous and next step">{"".join(links)}</nav>'
+        sign_out = self.visit.sign_out_url if self.visit.known else None
+        self.footer.value = f'<nav class="se-pager" aria-label="Previous and next step">{"".join(links)}</nav>' + (
+            f'<p class="se-sign-out"><a href="{escape(sign_out, quote=True)}">Sign out</a></p>' if sign_out else ""
+        )
         self.refresh_progress()
 
     def refresh_progress(self) -> None:

@@ -84,6 +84,7 @@ class StartView(PageView):
         self.retake.on_click(lambda _b: self.take_again())
         self.sign_out = widgets.Button(description="Sign out everywhere")
         self.sign_out.on_click(lambda _b: self.leave())
+        self.hosted_sign_out = widgets.HTML()  # under a hub: its sign-out, which is the hub's to do
         deleting = widgets.VBox(
             [
                 widgets.HTML(
@@ -118,6 +119,7 @@ class StartView(PageView):
                 self.download_link,
                 deleting,
                 self.sign_out,
+                self.hosted_sign_out,
             ]
         )
         self.body = widgets.VBox()
@@ -141,8 +143,9 @@ class StartView(PageView):
                 self._sharing_for = visit.generation
                 self.sharing_box.children = (self.sharing.widget,)
             self.sharing.refresh()
-            # A hub or proxy sign-in is not ours to end.
+            # A hub or proxy sign-in is not ours to end: the hub's own page ends it, where the hub says.
             self.sign_out.layout.display = "none" if visit.hosted else None
+            self.hosted_sign_out.value = sign_out_paragraph(visit.sign_out_url) if visit.hosted else ""
         else:
             self.body.children = [self.entry]
             if visit.problem:
@@ -266,3 +269,13 @@ class StartView(PageView):
             return
         self._say("You are signed out on every device and browser. Your answers stay saved under your resume code.")
         self._signed_in_or_out()
+
+
+def sign_out_paragraph(url: str | None) -> str:
+    """The hosting's sign-out, on the start page (nothing where the hosting names none)."""
+    if not url:
+        return ""
+    return (
+        f'<p><a class="se-button" href="{escape(url, quote=True)}">Sign out</a> of the school\'s workbook server '
+        "in this browser (on a shared computer, before you leave it). Your answers stay saved.</p>"
+    )
