@@ -4,7 +4,9 @@ is in tests/browser/test_hub.py."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,7 @@ from selfexplore import settings
 from selfexplore.serving.activity import activity_body, activity_interval
 from selfexplore.serving.hub import (
     DEFAULT_HUB_POOL,
+    check_home,
     hub_pool_size,
     hub_voila_settings,
     listen_address,
@@ -43,6 +46,18 @@ class TestHubEnvironment:
             "JUPYTERHUB_SERVICE_PREFIX",
             "JUPYTERHUB_SERVICE_URL",
         ]
+
+    def test_a_home_folder_that_is_missing_or_not_writable_is_refused_in_one_line(self, tmp_path: Path) -> None:
+        """Hosting review of 5 December 2026, F3: a missing users' folder left the student a bare 500."""
+        assert check_home({"HOME": str(tmp_path)}) == tmp_path
+        for home in ("", str(tmp_path / "users" / "nia")):
+            with pytest.raises(HostingError, match=r"home folder .* does not exist or cannot be written"):
+                check_home({"HOME": home})
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        if os.geteuid() != 0:  # root writes anywhere
+            with pytest.raises(HostingError, match="SELFEXPLORE_HUB_HOME"):
+                check_home({"HOME": str(locked)})
 
     def test_a_students_kernels_never_get_the_hubs_token(self) -> None:
         child = voila_child_environment({**HUB_ENV, settings.FACILITATOR_GROUP.name: "facilitators"}, role="")

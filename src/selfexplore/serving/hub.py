@@ -64,6 +64,19 @@ def missing_hub_variables(environ: Mapping[str, str]) -> list[str]:
     return [name for name in HUB_VARIABLES if not environ.get(name, "").strip()]
 
 
+def check_home(environ: Mapping[str, str]) -> Path:
+    """The server's home folder, which the hub made for this user (SELFEXPLORE_HUB_HOME in the hub's config),
+    or a HostingError in one line: without it the server ran in the hub's own folder and every page was a
+    bare 500 (hosting review of 5 December 2026, F3)."""
+    home = Path(environ.get("HOME", "").strip() or "/nonexistent")
+    if not home.is_dir() or not os.access(home, os.W_OK | os.X_OK):
+        raise HostingError(
+            f"the server's home folder {home} does not exist or cannot be written: the hub makes it under "
+            "SELFEXPLORE_HUB_HOME (docs/hosting.md), which must exist and be writable by the hub's user"
+        )
+    return home
+
+
 def hub_pool_size(environ: Mapping[str, str]) -> int:
     """No pool for a hub's server; SELFEXPLORE_POOL other than 0 is refused in one line."""
     if environ.get(settings.POOL.name, "").strip() in ("", "0"):
@@ -144,6 +157,7 @@ def hub_server(*, role: Role = "", content_dir: str | None = None, db_url: str |
     if importlib.util.find_spec("jupyterhub") is None:
         raise HostingError("hub-server needs the hub extra: pip install 'selfexplore[hub]'")
     hub_pool_size(os.environ)  # a pool asked for is refused here, in one line
+    check_home(os.environ)
     arguments, config = hub_voila_settings(os.environ, role=role)
     # Every setting is checked there (a bad activity interval or advisers' list is one line here, not a
     # traceback in Voila's log).
