@@ -261,8 +261,11 @@ def _cmd_session(content: Content, args: argparse.Namespace) -> int:
             print(created.code)
             print(f"session “{created.name}” is open: students type {created.code} on the start page", file=sys.stderr)
         elif args.action == "list":
-            for line in listing_lines(sessions.sessions()):
+            lines = listing_lines(sessions.sessions())
+            for line in lines:
                 print(line)
+            if not lines:  # a host creating the store with this command is told it worked (hosting review H6)
+                print("no group sessions yet; the store is ready", file=sys.stderr)
         elif args.action == "close":
             closed = sessions.close(args.code)
             print(f"closed {closed.code}: “{closed.name}” takes no new members")

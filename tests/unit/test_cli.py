@@ -271,6 +271,12 @@ class TestModule:
         assert ok.returncode == 0, ok.stderr
 
 
+class TestSessionList:
+    def test_an_empty_store_says_it_is_ready(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        code, out, err = _run(capsys, "--db", f"sqlite:///{tmp_path / 'new.sqlite3'}", "session", "list")
+        assert (code, out) == (0, "") and err == "no group sessions yet; the store is ready\n"
+
+
 class TestStoreAtStart:
     def test_a_store_that_cannot_be_reached_is_one_line_and_exit_2(self, capsys: pytest.CaptureFixture[str]) -> None:
         from tests.helpers import free_port
