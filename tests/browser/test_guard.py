@@ -427,6 +427,7 @@ def test_no_kernel_id_pass_or_code_reaches_the_log(browser: Browser, capped: tup
             assert secret not in text
         # Refusals (of a websocket, a kernel's model, a template's file) are a line each, not a traceback.
         assert "Traceback" not in text
+        assert "is not trusted" not in text  # what the server does on purpose is not warned about per page
     finally:
         _close(page)
         page.context.close()

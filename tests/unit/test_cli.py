@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from importlib import resources
@@ -269,6 +270,26 @@ class TestModule:
             [sys.executable, "-m", "selfexplore", "validate"], capture_output=True, text=True, check=False
         )
         assert ok.returncode == 0, ok.stderr
+
+
+class TestPortInUse:
+    @pytest.mark.parametrize("command", [["serve"], ["facilitate"], ["advise", "--adviser", "lee"]])
+    def test_a_port_in_use_is_one_line_and_exit_2_before_anything_starts(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: list[str]
+    ) -> None:
+        """Walk review of 5 December 2026: a second `make run` said "serving at", then a false "trying
+        another port", then a CRITICAL error."""
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = str(taken.getsockname()[1])
+            code, out, err = _run(capsys, "--db", f"sqlite:///{tmp_path / 's.sqlite3'}", *command, "--port", port)
+        assert (code, out) == (2, "")
+        assert (
+            err == f"selfexplore: error: port {port} on 127.0.0.1 is in use already (is the workbook running?): "
+            "stop that server, or choose another port with --port N (make run PORT=N)\n"
+        )
+        assert not (tmp_path / "s.sqlite3").exists()  # nothing was started or made
 
 
 class TestSessionList:

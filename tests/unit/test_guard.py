@@ -29,6 +29,7 @@ from selfexplore.serving.guard import (
     over_https,
     parse_networks,
     refusal_page,
+    said_on_purpose,
     scrub,
     scrub_every_log_record,
     visitor_tag,
@@ -355,3 +356,13 @@ class TestBackoff:
         backoff.failed("a", 21.0)
         backoff.succeeded("a")
         assert backoff.wait("a", 21.0) == 0.0
+
+
+class TestQuietLog:
+    def test_the_notebooks_trust_is_not_warned_about_at_every_page(self) -> None:
+        def record(message: str, *args: object) -> logging.LogRecord:
+            return logging.LogRecord("Voila", logging.WARNING, __file__, 1, message, args, None)
+
+        assert not said_on_purpose(record("Notebook %s is not trusted", "workbook.ipynb"))
+        assert said_on_purpose(record("Notebook %s could not be read", "workbook.ipynb"))
+        assert said_on_purpose(record("shutting down a kernel no page holds"))

@@ -439,6 +439,17 @@ def scrub(text: str) -> str:
     return _SECRET_VALUE.sub(r"\1=[hidden]", _KERNEL_ID.sub("[kernel]", text))
 
 
+def said_on_purpose(record: logging.LogRecord) -> bool:
+    """False for a warning about what the server does on purpose, once per page: the app's notebook "is not
+    trusted" (it has no output to trust, and Voila runs it by design). Used as a logging filter, so that the
+    log holds what a host needs to read (walk review of 5 December 2026)."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a record that cannot be formatted is left for logging to report
+        return True
+    return not (message.startswith("Notebook ") and message.endswith(" is not trusted"))
+
+
 def scrub_every_log_record() -> None:
     """Make every log record of this process scrubbed (see `scrub`), whichever logger or handler writes it:
     Tornado logs a failed request with its whole address, Voila and Jupyter Server kernel ids."""

@@ -8,11 +8,13 @@ workbook is inside it. `selfexplore facilitate` runs the facilitator's dashboard
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -299,6 +301,24 @@ def voila_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def check_port_free(port: int, ip: str = HOST) -> None:
+    """A HostingError in one line when the port is taken (another server, or the workbook already running),
+    before anything is printed or started: Voila would say "serving at", then that it tries another port
+    (it does not), then a CRITICAL error (walk review of 5 December 2026)."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Tornado's own listening socket
+        try:
+            probe.bind((ip.strip("[]"), port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise HostingError(
+                    f"port {port} on {ip} is in use already (is the workbook running?): stop that server, or "
+                    "choose another port with --port N (make run PORT=N)"
+                ) from None
+            raise HostingError(f"cannot listen on {ip} port {port}: {error.strerror}") from None
+
+
 def app_url(port: int, base_url: str = "/", ip: str = HOST) -> str:
     """The address a student opens: the server's root (under its base URL) is the app."""
     host = f"[{ip}]" if ":" in ip else ip
@@ -362,6 +382,7 @@ def serve(
             f"a server listening on {ip} must cap its kernels: unset {settings.MAX_KERNELS.name} and "
             f"{settings.KERNELS_PER_CLIENT.name} or set them above 0"
         )
+    check_port_free(port, ip)
     env = prepare(content_dir, db_url)
     print(f"selfexplore: serving the workbook at {app_url(port, base_url, ip)}", flush=True)
     arguments = voila_arguments(port, pool=size, ip=ip, base_url=base_url)
@@ -375,6 +396,7 @@ def facilitate(port: int = FACILITATOR_PORT, content_dir: str | None = None, db_
     Voila in its config file, readable only by this user, not on the command line, where other users of the
     machine could see it, and the address with it is written to a file only this user can read.
     """
+    check_port_free(port)
     return _signed_in_server(
         facilitator_arguments(port),
         content_dir,
@@ -399,6 +421,7 @@ def advise(adviser: str, port: int = ADVISER_PORT, content_dir: str | None = Non
         raise HostingError(
             f"{HUB_ENV} is set: under JupyterHub an adviser's server is `selfexplore hub-server --adviser`"
         )
+    check_port_free(port)
     return _signed_in_server(
         adviser_arguments(port),
         content_dir,

@@ -79,6 +79,7 @@ from selfexplore.serving.guard import (  # noqa: E402
     over_https,
     parse_networks,
     refusal_page,
+    said_on_purpose,
     scrub,
     scrub_every_log_record,
     visitor_tag,
@@ -472,6 +473,8 @@ class GuardedVoila(Voila):  # type: ignore[misc]
         self.trusted_networks = parse_networks(",".join(self.trusted_proxies))
         self.visitor_secret = secrets.token_bytes(32)  # keys visitor_tag, for this run of the server
         scrub_every_log_record()
+        for handler in {*self.log.handlers, *logging.getLogger().handlers}:
+            handler.addFilter(said_on_purpose)
         raise_open_file_limit()
 
     def init_settings(self) -> dict[str, Any]:
