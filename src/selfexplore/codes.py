@@ -47,6 +47,8 @@ def _grouped(symbols: str) -> str:
 
 def _normalise(text: str, data_symbols: int, what: str) -> str:
     compact = "".join(text.split()).replace("-", "").upper().translate(_READ_AS)
+    if not compact:  # the button pressed before anything was typed
+        raise MalformedCode(f"Type your {what[2:]} in the box first: it has {data_symbols + 1} letters and digits")
     if len(compact) != data_symbols + 1:
         raise MalformedCode(f"{what} has {data_symbols + 1} letters and digits; this one has {len(compact)}")
     wrong = sorted({symbol for symbol in compact if symbol not in ALPHABET})

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from selfexplore.codes import SEAL_LIFETIME, _sealer, new_pass, open_seal, seal_pass
+from selfexplore.codes import SEAL_LIFETIME, MalformedCode, _sealer, code_hash, new_code, new_pass, open_seal, seal_pass
 
 KEY = b"a kernel's connection key"
 
@@ -44,3 +44,14 @@ class TestSealedPass:
     def test_a_kernel_without_a_key_seals_nothing(self) -> None:
         with pytest.raises(ValueError, match="connection key"):
             seal_pass(b"", new_pass())
+
+
+class TestResumeCodes:
+    def test_an_empty_box_is_asked_to_be_filled_not_counted(self) -> None:
+        """Walk review of 5 December 2026: an empty box was told "this one has 0"."""
+        with pytest.raises(MalformedCode) as empty:
+            code_hash("  ")
+        assert str(empty.value) == "Type your resume code in the box first: it has 17 letters and digits"
+        with pytest.raises(MalformedCode, match="this one has 3"):
+            code_hash("ABC")
+        assert code_hash(new_code().lower())  # reading is forgiving
