@@ -47,8 +47,8 @@ NOT_JOINABLE = "That session code is not open for joining. Check it with your fa
 EXPIRED_PASS = "This workbook link has expired or was signed out. Open the start page and resume with your code."  # noqa: S105 - a message, not a password
 WRONG_CODE = "That resume code was not recognised. Check it and try again."
 CHANGED_ELSEWHERE = (
-    "This was changed in another tab or window after this page showed it. What that one saved is shown here "
-    "now: change it again here to save over it."
+    "Another tab or window changed this after this page showed it. Its version is shown now: change it here "
+    "to save over it."
 )
 
 

@@ -217,7 +217,7 @@ class TestWorkbook:
                 }
             }"""
         )
-        expect(status(second_tab)).to_contain_text("Not saved. This was changed in another tab or window")
+        expect(status(second_tab)).to_contain_text("Not saved. Another tab or window changed this")
         expect(second).to_have_value(newer)
         expect(status(second_tab)).to_be_in_viewport()
         screenshots(second_tab, "two-tabs-refused")

@@ -149,7 +149,7 @@ class TestTwoTabs:
         newer = "v2: " + "a longer answer, written with care. " * 17
         assert len(newer) > 600
         a.save_reflection("balance_week", newer, share_adviser=False, share_group=False, in_report=True)
-        with pytest.raises(ChangedElsewhere, match="another tab") as refused:
+        with pytest.raises(ChangedElsewhere, match="Another tab or window") as refused:
             b.save_reflection("balance_week", "v1!", share_adviser=False, share_group=False, in_report=False)
         assert str(refused.value) == CHANGED_ELSEWHERE
         # Nothing was written; the stale tab now holds the newer text, and saves made from it are kept.

@@ -536,7 +536,7 @@ class TestTwoTabs:
         assert a.status.startswith("Saved your reflection")
 
         b_text.set_state({"value": "v1: my first thoughts!"})  # one keystroke in the stale tab
-        assert b.status.startswith("Not saved. This was changed in another tab or window")
+        assert b.status.startswith("Not saved. Another tab or window changed this")
         assert b.app.shell.status["state"] == "failed" and b.app.shell.status["key"] == "balance_week"
         assert b_text.value == newer  # the newer text is shown, and the store still holds it
         assert store.reflections(attempt)[0].text == newer
@@ -544,7 +544,7 @@ class TestTwoTabs:
         for typed in ("v1: my first thoughts!!", "v1: my first thoughts!!!"):
             b_text.set_state({"value": typed})
             assert b_text.value == newer and store.reflections(attempt)[0].text == newer
-            assert b.status.startswith("Not saved. This was changed in another tab or window")
+            assert b.status.startswith("Not saved. Another tab or window changed this")
         b_text.set_state({"value": newer + " And sleep."})  # typed on from the newer text: saved
         assert b.status.startswith("Saved your reflection") and store.reflections(attempt)[0].text.endswith("sleep.")
 
@@ -558,7 +558,7 @@ class TestTwoTabs:
         a_questions.controls["i01"].set_state({"index": 3})  # "Agree"
         b_questions.controls["i01"].set_state({"index": 0})  # "Strongly disagree", from a copy without it
         assert b_questions.controls["i01"].value == 4 and store.answers(attempt)["i01"] == 4
-        assert b.status.startswith("Not saved. This was changed in another tab or window")
+        assert b.status.startswith("Not saved. Another tab or window changed this")
         b_questions.controls["i01"].set_state({"index": 0})  # chosen again, from the answer shown: saved
         assert store.answers(attempt)["i01"] == 1
 
@@ -573,7 +573,7 @@ class TestTwoTabs:
         b_values.ranking.up.click()
         b_values.ranking.keep.click()
         assert store.answers(attempt)["values_ranking"] == held
-        assert tuple(b_values.ranking.order) == held and "another tab" in b.status
+        assert tuple(b_values.ranking.order) == held and "Another tab or window" in b.status
 
     def test_a_stale_plan_step_shows_the_step_held_with_its_note(self, content: Content, store: Store) -> None:
         a = started(content, store)
@@ -588,7 +588,7 @@ class TestTwoTabs:
         b_step.choice.set_state({"index": 1})  # set aside, from a copy without A's note
         assert (b_step.choice.value, b_step.note.value) == ("accepted", "ask Dr Okafor about shadowing")
         assert [(s.status, s.note) for s in store.plan(attempt)] == [("accepted", "ask Dr Okafor about shadowing")]
-        assert "another tab" in b.status
+        assert "Another tab or window" in b.status
 
 
 class TestEditSize:
