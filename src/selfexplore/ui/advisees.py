@@ -198,7 +198,7 @@ class AdviseesView:
                 return
             self.download.value = (
                 f"<p role='status'>{download_link(document.name, 'text/html', document.html, 'Download it (HTML)')} "
-                f"Made at {strftime('%H:%M')}, from what the student shares now.</p>"
+                f"(made at {strftime('%H:%M')}, from what the student shares now)</p>"
             )
 
     def start_live(self, interval: float = REFRESH_SECONDS) -> None:
