@@ -400,6 +400,26 @@ _LAYOUT = """() => {
       problems.push(`text cut with an ellipsis: ${name(el)}`);
     }
   }
+  // Text typed in a field at least 16 px (under that a phone zooms the page in on focus, and typed text
+  // reads smaller than the question above it).
+  scopes.forEach((scope) => scope.querySelectorAll(
+    'input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=range]), textarea, select'
+  ).forEach((el) => {
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (visible(el) && size < 15.5) problems.push(`text in a field under 16 px (${size} px): ${name(el)}`);
+  }));
+  // No box wider than its column: one that scrolls sideways without saying so pans the whole column under
+  // a swipe and cuts the first letters of every line. A table that scrolls on purpose says so (.se-scroll).
+  // Not yet a list box (<select>): the specialty directory's long "Family › Field" options overflow it at
+  // 375 px, which the phone-first pass (issue 28) answers by making that list links.
+  for (const el of all) {
+    if (!visible(el) || el.closest('.se-scroll') || el.closest('svg') || el.tagName === 'SELECT') continue;
+    const style = getComputedStyle(el);
+    const pans = ['auto', 'scroll'].includes(style.overflowX);
+    if (pans && el.scrollWidth > el.clientWidth + 1) {
+      problems.push(`a box wider than its column: ${name(el)} holds ${el.scrollWidth} px in ${el.clientWidth} px`);
+    }
+  }
   const scroller = document.getElementById('rendered_cells') || document.scrollingElement;
   if (scroller && scroller.scrollWidth > scroller.clientWidth + 1) {
     problems.push(`the page is wider than the screen: ${scroller.scrollWidth} px in ${scroller.clientWidth} px`);
@@ -423,7 +443,8 @@ _LAYOUT = """() => {
 
 
 def layout_problems(page: Page) -> list[str]:
-    """What a person would see as broken on the page as it is now: clipped text, overlapping controls."""
+    """What a person would see as broken on the page as it is now: clipped text, overlapping controls, a box
+    wider than its column, typed text under 16 px."""
     problems: list[str] = page.evaluate(_LAYOUT)
     return problems
 

@@ -229,6 +229,31 @@ class TestWorkbook:
         second_tab.reload()
         expect(second_tab.get_by_label(prompt)).to_have_value(newer + "And sleep.")
 
+    @pytest.mark.parametrize(("width", "height"), [(1280, 800), (375, 812)])
+    def test_an_answer_chosen_by_keyboard_is_never_under_the_status_bar(
+        self, page: Page, server: str, width: int, height: int
+    ) -> None:
+        """Walk review of 5 December 2026: at 1280 x 800, 3 of 12 answers chosen with Space sat under the bar."""
+        page.set_viewport_size({"width": width, "height": height})
+        start_new_workbook(page, server)
+        follow(page, "Continue to the questions", "interests")
+        groups(page).first.get_by_role("radio").first.focus()
+        hidden = []
+        for index in range(16):
+            page.keyboard.press("Space")
+            saved(page, f"statement {index + 1} (")
+            place = page.evaluate(
+                """() => {
+                    const focused = document.activeElement.getBoundingClientRect();
+                    const bar = document.querySelector(".se-status-bar").getBoundingClientRect();
+                    return [focused.bottom, bar.top];
+                }"""
+            )
+            if place[0] > place[1]:
+                hidden.append((index + 1, place))
+            page.keyboard.press("Tab")
+        assert hidden == []
+
     def test_every_page_passes_axe_holds_its_layout_and_is_captured_at_both_widths(
         self, page: Page, server: str
     ) -> None:

@@ -170,6 +170,12 @@ export default {
       bar.setAttribute("aria-label", "Saving");
       bar.appendChild(line);
       document.body.appendChild(bar);
+      // The page keeps a focused control above the bar (scroll-padding in selfexplore.css), as tall as the
+      // bar is now: a long message makes it taller.
+      const measure = () =>
+        document.documentElement.style.setProperty("--se-status-height", `${bar.offsetHeight}px`);
+      new ResizeObserver(measure).observe(bar);
+      measure();
     } else {
       el.classList.add("se-status-line");
       el.appendChild(line);
