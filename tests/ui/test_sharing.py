@@ -57,6 +57,19 @@ def sharing_on_plan(opened: Opened) -> ShareControl:
     return view.sharing
 
 
+def shared_with_lee(opened: Opened, marked: str, *items: str) -> tuple[ShareControl, str]:
+    """A reflection marked for the adviser, then `items` shared with Dr Lee on the plan page after a
+    preview; the control, and the preview the student saw."""
+    mark_a_reflection(opened, marked)
+    control = sharing_on_plan(opened)
+    choose(control, "lee")
+    tick(control, *items)
+    control.show_preview()
+    previewed: str = control.preview.value
+    control.confirm.click()
+    return control, previewed
+
+
 def choose(control: ShareControl, adviser: str) -> None:
     control.adviser.set_state({"index": [value for _, value in control.adviser.options].index(adviser)})
 
@@ -100,13 +113,7 @@ class TestTheStudentShares:
         self, content: Content, store: Store
     ) -> None:
         opened = signed_in(content, store)
-        mark_a_reflection(opened, "I want <em>evenings</em> free")
-        control = sharing_on_plan(opened)
-        choose(control, "lee")
-        tick(control, "reflections", "plan")
-        control.show_preview()
-        previewed = control.preview.value
-        control.confirm.click()
+        control, previewed = shared_with_lee(opened, "I want <em>evenings</em> free", "reflections", "plan")
         assert "Shared with Dr Lee (Society A) until" in opened.status and "Nobody else sees it" in opened.status
         assert "Dr Lee (Society A) sees the reflections you marked for them and your plan" in html_of(control.current)
 
@@ -147,12 +154,7 @@ class TestTheStudentShares:
         self, content: Content, store: Store
     ) -> None:
         opened = signed_in(content, store)
-        mark_a_reflection(opened, "my secret plans")
-        control = sharing_on_plan(opened)
-        choose(control, "lee")
-        tick(control, "reflections")
-        control.show_preview()
-        control.confirm.click()
+        control, _previewed = shared_with_lee(opened, "my secret plans", "reflections")
         adviser = adviser_page(content, store, LEE_PAGE)
         find(adviser.listing, widgets.Button, "Open: ann").click()
         assert "my secret plans" in html_of(adviser.detail)

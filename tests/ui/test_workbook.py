@@ -15,7 +15,7 @@ import pytest
 from traitlets import TraitError
 
 from selfexplore.content import Content
-from selfexplore.records import STORE_UNAVAILABLE, StoreError
+from selfexplore.records import STORE_UNAVAILABLE, Attempt, StoreError
 from selfexplore.scoring import value_ids
 from selfexplore.services.visit import Visit
 from selfexplore.serving.request import PASS_COOKIE
@@ -512,6 +512,14 @@ class TestSavingStatus:
         assert opened.app.shell.status["update"] != first
 
 
+def two_tabs(content: Content, store: Store) -> tuple[Opened, Opened, Attempt]:
+    """A student who started a workbook in one tab (a) and opened a second tab (b) of the same browser."""
+    a = started(content, store)
+    attempt = a.app.visit.attempt
+    assert attempt is not None
+    return a, a.reload(), attempt
+
+
 class TestTwoTabs:
     """Security review of 5 December 2026, finding 4: a tab opened before the other saved overwrote a newer
     620-character reflection with one keystroke, and both tabs said "Saved"."""
@@ -549,10 +557,7 @@ class TestTwoTabs:
         assert b.status.startswith("Saved your reflection") and store.reflections(attempt)[0].text.endswith("sleep.")
 
     def test_a_stale_choice_shows_the_choice_held(self, content: Content, store: Store) -> None:
-        a = started(content, store)
-        attempt = a.app.visit.attempt
-        assert attempt is not None
-        b = a.reload()
+        a, b, attempt = two_tabs(content, store)
         a_questions, b_questions = a.go("page=interests"), b.go("page=interests")
         assert isinstance(a_questions, QuestionsView) and isinstance(b_questions, QuestionsView)
         a_questions.controls["i01"].set_state({"index": 3})  # "Agree"
@@ -576,10 +581,7 @@ class TestTwoTabs:
         assert tuple(b_values.ranking.order) == held and "Another tab or window" in b.status
 
     def test_a_stale_plan_step_shows_the_step_held_with_its_note(self, content: Content, store: Store) -> None:
-        a = started(content, store)
-        attempt = a.app.visit.attempt
-        assert attempt is not None
-        b = a.reload()
+        a, b, attempt = two_tabs(content, store)
         a_plan, b_plan = a.go("page=plan"), b.go("page=plan")
         assert isinstance(a_plan, PlanView) and isinstance(b_plan, PlanView)
         a_plan.steps[0].note.set_state({"value": "ask Dr Okafor about shadowing"})
