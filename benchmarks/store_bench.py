@@ -34,7 +34,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def run(url: str, writers: int, answers: int, interval_ms: float) -> list[float]:
+def run(url: str, writers: int, answers: int, interval_ms: float, checked: bool = False) -> list[float]:
     Store.open(load_content(), url).close()  # schema in place before the writers start
     start_at = time.time() + 3.0 + writers * 0.15
     processes = [
@@ -42,6 +42,7 @@ def run(url: str, writers: int, answers: int, interval_ms: float) -> list[float]
             [
                 *(sys.executable, "-m", "tests.store.writer", url, str(answers)),
                 *("--start-at", str(start_at), "--interval-ms", str(interval_ms)),
+                *(["--checked"] if checked else []),
             ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -75,6 +76,11 @@ def main() -> int:
         default=[0.0, 50.0],
         help="pause in ms between one writer's saves: 0 saturates the store, 50 is still far faster than a student",
     )
+    parser.add_argument(
+        "--checked",
+        action="store_true",
+        help="also save as a page does, from the copy last read (a save another tab overtook is refused)",
+    )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"{args.answers} answers per writer\n")
@@ -87,9 +93,17 @@ def main() -> int:
                 # PostgreSQL as the store opens it (a connection per save, none kept between saves), and
                 # with two connections kept open per writer (SELFEXPLORE_DB_POOL=2), as it did before.
                 cases = {"SQLite": (sqlite, ""), "PostgreSQL": (postgres, ""), "PostgreSQL, 2 kept": (postgres, "2")}
-                for name, (url, kept) in cases.items():
+                runs = [(name, url, kept, False) for name, (url, kept) in cases.items()]
+                if args.checked:  # each engine again, saving from the copy read: the same run, side by side
+                    runs = [
+                        (f"{name}, {how}", url, kept, checked)
+                        for name, url, kept, _ in runs
+                        if not kept
+                        for how, checked in (("as before", False), ("from the copy read", True))
+                    ]
+                for name, url, kept, checked in runs:
                     os.environ[settings.DB_POOL.name] = kept
-                    latencies = run(url, writers, args.answers, interval)
+                    latencies = run(url, writers, args.answers, interval, checked)
                     print(
                         f"| {name} | {writers} | {interval:g} ms | {len(latencies)} | "
                         f"{statistics.median(latencies):.2f} | {_percentile(latencies, 0.95):.2f} | "

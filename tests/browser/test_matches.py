@@ -25,3 +25,23 @@ class TestMatchesPage:
         assert "of 100" not in matches.inner_text()
         assert_no_serious_axe_violations(page)
         screenshots(page, "matches-answered")
+
+    def test_a_match_tapped_on_a_phone_lands_on_its_page(self, page: Page, server: str) -> None:
+        """Walk review of 5 December 2026, 2: at 375 px the tapped specialty's heading was below the screen,
+        and the focus went to the directory's heading, so the tap seemed to do nothing."""
+        page.set_viewport_size({"width": 375, "height": 812})
+        start_new_workbook(page, server)
+        follow(page, "Continue to the questions", "interests")
+        answer_interests(page, 5)
+        matches = go_to(page, "matches")
+        link = matches.locator(".se-match h3 a").first
+        name = link.inner_text()
+        page_id = link.get_attribute("href").rsplit("id=", 1)[1]  # type: ignore[union-attr]
+        link.click()
+        heading = page.locator(f"#title-{page_id}")
+        expect(heading).to_have_text(name)
+        expect(heading).to_be_focused()
+        expect(heading).to_be_in_viewport()
+        # A bookmark of the same page, opened afresh, lands on it too.
+        page.goto(f"{server}/?page=specialties&id={page_id}")
+        expect(page.locator(f"#title-{page_id}")).to_be_in_viewport()

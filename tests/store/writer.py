@@ -1,6 +1,6 @@
 """A writer process for the concurrency, crash and benchmark runs: one new student saving N answers.
 
-    python -m tests.store.writer URL N [--start-at EPOCH] [--interval-ms MS]
+    python -m tests.store.writer URL N [--start-at EPOCH] [--interval-ms MS] [--checked]
 
 Each save is printed as one JSON line *after* its commit returned (`{"item":..,"value":..,"ms":..}`), so
 the parent knows exactly which answers were acknowledged. Errors are printed as {"error": ...}.
@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import datetime
 
 from selfexplore.content import load_content
 from selfexplore.store import Store
@@ -29,6 +30,9 @@ def main() -> int:
     parser.add_argument("count", type=int)
     parser.add_argument("--start-at", type=float, default=0.0)
     parser.add_argument("--interval-ms", type=float, default=0.0, help="pause between saves, as a student would")
+    parser.add_argument(
+        "--checked", action="store_true", help="save as a page does: from the copy last read (Store.save_answer)"
+    )
     args = parser.parse_args()
     content = load_content()
     store = Store.open(content, args.url)
@@ -39,10 +43,14 @@ def main() -> int:
     delay = args.start_at - time.time()
     if delay > 0:
         time.sleep(delay)  # all writers start together
+    copy: dict[str, datetime | None] = {}  # when each answer was saved, as this writer last saw it
     for item_id, value in planned_answers(items, args.count):
         began = time.perf_counter()
         try:
-            store.save_answer(attempt, item_id, value)
+            if args.checked:
+                copy[item_id] = store.save_answer(attempt, item_id, value, copy.get(item_id)).saved_at
+            else:
+                store.save_answer(attempt, item_id, value)
         except Exception as error:  # every failure is reported to the parent, none hidden
             print(json.dumps({"error": repr(error)}), flush=True)
             continue

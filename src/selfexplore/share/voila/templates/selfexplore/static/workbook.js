@@ -238,25 +238,31 @@ export default {
       const first = state.shownRoute === null;
       const moved = state.shownRoute !== place.query;
       state.shownRoute = place.query;
-      if (!first && moved && !place.replace) {
-        focusPage(place.page);
+      // A link to one specialty or path (a match, a bookmark) names it: the page lands on it.
+      const target = new URLSearchParams(place.query || "").get("id");
+      if ((!first && moved && !place.replace) || (first && target)) {
+        focusPage(place.page, target);
       }
     }
 
-    // After a page change, put the keyboard and the screen reader at the new page's heading, at the top.
-    function focusPage(page, tries = 0) {
+    // After a page change, put the keyboard and the screen reader at the new page's heading, at the top; for
+    // a link to one specialty or path, at that page's own heading, which on a phone is screens further down.
+    function focusPage(page, target, tries = 0) {
       const app = document.querySelector(".se-app");
       const view = app && app.querySelector(".se-view-" + page);
-      const heading = view && view.querySelector("h1");
+      const named = target && view && view.querySelector("#title-" + CSS.escape(target));
+      const heading = named || (!target && view && view.querySelector("h1"));
       if (!heading) {
         if (tries < 120) {
-          window.requestAnimationFrame(() => focusPage(page, tries + 1));
+          window.requestAnimationFrame(() => focusPage(page, target, tries + 1));
+        } else if (view && view.querySelector("h1")) {
+          focusPage(page, null, tries);
         }
         return;
       }
       heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: true });
-      app.scrollIntoView({ block: "start" });
+      (named || app).scrollIntoView({ block: "start" });
     }
 
     // 2. The sign-in cookie.
