@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from selfexplore.content import Content
 from selfexplore.serving.request import PASS_COOKIE
 from tests.browser.conftest import (
+    ARTIFACTS,
     PageGuard,
     assert_no_serious_axe_violations,
     layout_problems,
@@ -228,6 +229,25 @@ class TestWorkbook:
         saved(second_tab, "your reflection (private)")
         second_tab.reload()
         expect(second_tab.get_by_label(prompt)).to_have_value(newer + "And sleep.")
+
+    @pytest.mark.parametrize(("width", "height"), [(1280, 800), (375, 812)])
+    def test_the_first_screen_says_what_it_gives_and_how_to_begin(
+        self, page: Page, server: str, width: int, height: int
+    ) -> None:
+        """Walk review of 5 December 2026, 3: "Start a new workbook" was 943 px down at 1280 x 800 and two
+        screens down on a phone."""
+        page.set_viewport_size({"width": width, "height": height})
+        open_app(page, server)
+        expect(page.get_by_text("About fifteen minutes of questions")).to_be_in_viewport()
+        expect(page.get_by_role("button", name="Start a new workbook")).to_be_in_viewport(ratio=1)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"first-screen-{width}.png")  # the first screen only, as a student sees it
+        page.get_by_role("button", name="Start a new workbook").click()
+        code = page.locator(".se-code")
+        expect(code).to_be_in_viewport(ratio=1)  # the resume code, to write down at once, on one line
+        assert code.evaluate("(el) => el.getClientRects().length === 1 && el.scrollWidth <= el.clientWidth")
+        assert code.bounding_box()["height"] < 60  # type: ignore[index]
+        page.screenshot(path=ARTIFACTS / f"first-screen-started-{width}.png")
 
     @pytest.mark.parametrize(("width", "height"), [(1280, 800), (375, 812)])
     def test_an_answer_chosen_by_keyboard_is_never_under_the_status_bar(

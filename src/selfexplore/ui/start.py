@@ -15,13 +15,16 @@ from selfexplore.ui.page import PageContext, PageView
 from selfexplore.ui.sharing import ShareControl
 from selfexplore.workbook import PageSpec, Route
 
-ABOUT = """
+# What the workbook gives and how long it takes, then the way in: both on the first screen of a phone
+# (walk review of 5 December 2026: the button was two screens down). How answers are kept comes after.
+INTRO = """
 <h1>Explore who you are before you choose</h1>
-<p>The school's career advising in your first 14 to 18 months, before clerkships, is about exploring who
-you are before you choose. This workbook helps: it asks what kind of work draws you, what matters to you
-around the work, and how you want to balance work and the rest of your life, then shows the specialties
-and career paths that fit your answers, with the reasons for each, so you can check them. The questions
-take about fifteen minutes; the reflections in your own words take as long as you want to give them.</p>
+<p>About fifteen minutes of questions on the work that draws you and what matters to you around it. Then
+the specialties and career paths that fit your answers, each with reasons you can check, and a plan to
+bring to your Society advisor. Writing in your own words takes as long as you like.</p>
+"""
+
+ABOUT = """
 <h2>How your answers are kept</h2>
 <ul>
 <li>Each answer is saved the moment you give it; you can stop at any time and come back.</li>
@@ -47,6 +50,7 @@ SIGN_OUT_FAILED = (
 class StartView(PageView):
     def __init__(self, context: PageContext, spec: PageSpec) -> None:
         super().__init__(context, spec)
+        self.intro = widgets.HTML(INTRO)
         self.about = widgets.HTML(ABOUT)
         self.message = widgets.HTML()
         # Not signed in yet: a new workbook, or resume with a code.
@@ -123,7 +127,7 @@ class StartView(PageView):
             ]
         )
         self.body = widgets.VBox()
-        self.show(self.about, self.message, self.body)
+        self.show(self.intro, self.message, self.body, self.about)
         self.draw()
 
     def shown(self, route: Route) -> None:
@@ -133,6 +137,9 @@ class StartView(PageView):
 
     def draw(self) -> None:
         visit = self.visit
+        # The introduction is for a student who has not begun: once signed in, their resume code, or the way
+        # on, is the first thing under the steps.
+        self.intro.layout.display = "none" if visit.known else None
         if visit.known:
             self.body.children = [self.account]
             self.welcome.value = self._welcome()
