@@ -249,6 +249,20 @@ class TestWorkbook:
         assert code.bounding_box()["height"] < 60  # type: ignore[index]
         page.screenshot(path=ARTIFACTS / f"first-screen-started-{width}.png")
 
+    def test_a_statement_takes_the_space_it_needs_on_a_phone(self, page: Page, server: str) -> None:
+        """Walk review of 5 December 2026, 4: 85 px of blank space under each of 50 statements at 375 px."""
+        page.set_viewport_size({"width": 375, "height": 812})
+        start_new_workbook(page, server)
+        follow(page, "Continue to the questions", "interests")
+        spare = page.evaluate(
+            """() => [...document.querySelectorAll('.se-view-interests .se-question')].map((question) => {
+                const label = question.querySelector('.widget-label').getBoundingClientRect().height;
+                const answers = question.querySelector('.widget-radio-box').getBoundingClientRect().height;
+                return question.getBoundingClientRect().height - label - answers;
+            })"""
+        )
+        assert len(spare) > 40 and max(spare) < 45, max(spare)  # padding and the label's margin, no more
+
     @pytest.mark.parametrize(("width", "height"), [(1280, 800), (375, 812)])
     def test_an_answer_chosen_by_keyboard_is_never_under_the_status_bar(
         self, page: Page, server: str, width: int, height: int
