@@ -504,6 +504,15 @@ class TestSavingStatus:
         step.choice.set_state({"index": 0})
         assert [saved.status for saved in store.plan(attempt)] == ["accepted"]
 
+    def test_a_page_of_its_own_starts_with_an_empty_status_line(self, content: Content, store: Store) -> None:
+        opened = started(content, store)
+        balance = opened.go("page=balance")
+        assert isinstance(balance, BalanceView) and balance.challenges is not None
+        balance.challenges.boxes["time"].set_state({"value": True})
+        assert opened.status.startswith("Saved your checklist (1 ticked)")
+        opened.go("page=matches")  # saves nothing: nothing said
+        assert opened.status == ""
+
     def test_each_status_is_a_new_update_even_with_the_same_words(self, content: Content, store: Store) -> None:
         opened = started(content, store)
         opened.app.chrome.say("same")

@@ -87,7 +87,11 @@ class Chrome:
     # --- the frame --------------------------------------------------------------------------------------
 
     def place(self, spec: PageSpec) -> None:
-        """Draw the frame for the page about to be shown."""
+        """Draw the frame for the page about to be shown. The status line starts empty on a page of its own: a
+        "Saved ..." from the page before, kept on one that saves nothing, reads as if it had saved something
+        (walk review of 5 December 2026)."""
+        if self.spec is not None and self.spec.id != spec.id and self.shell.status.get("text"):
+            self.shell.show_status("", "idle")
         self.spec = spec
         current = ' aria-current="page"'
         steps = "".join(
