@@ -56,7 +56,7 @@ class TestHubEnvironment:
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
         if os.geteuid() != 0:  # root writes anywhere
-            with pytest.raises(HostingError, match="SELFEXPLORE_HUB_HOME"):
+            with pytest.raises(HostingError, match="the users' folder its config names"):
                 check_home({"HOME": str(locked)})
 
     def test_a_students_kernels_never_get_the_hubs_token(self) -> None:

@@ -65,14 +65,14 @@ def missing_hub_variables(environ: Mapping[str, str]) -> list[str]:
 
 
 def check_home(environ: Mapping[str, str]) -> Path:
-    """The server's home folder, which the hub made for this user (SELFEXPLORE_HUB_HOME in the hub's config),
+    """The server's home folder, which the hub made for this user (in the users' folder of the hub's config),
     or a HostingError in one line: without it the server ran in the hub's own folder and every page was a
     bare 500 (hosting review of 5 December 2026, F3)."""
     home = Path(environ.get("HOME", "").strip() or "/nonexistent")
     if not home.is_dir() or not os.access(home, os.W_OK | os.X_OK):
         raise HostingError(
-            f"the server's home folder {home} does not exist or cannot be written: the hub makes it under "
-            "SELFEXPLORE_HUB_HOME (docs/hosting.md), which must exist and be writable by the hub's user"
+            f"the server's home folder {home} does not exist or cannot be written: the hub makes it in the users' "
+            "folder its config names (docs/hosting.md), which must exist and be writable by the hub's user"
         )
     return home
 
