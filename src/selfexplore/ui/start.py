@@ -186,7 +186,7 @@ class StartView(PageView):
             return
         self.message.value = (
             '<div class="se-notice"><h2>Your resume code</h2>'
-            f'<p class="se-code" aria-label="Your resume code is {escape(" ".join(code), quote=True)}">'
+            f'<p class="se-code se-resume-code" aria-label="Your resume code is {escape(" ".join(code), quote=True)}">'
             f"{escape(code)}</p><p>Write it down or keep it somewhere safe now. It is the only way back to your "
             "answers from another browser or another day, and it cannot be shown again: the workbook keeps only "
             "a scrambled form of it.</p></div>"
