@@ -1,6 +1,8 @@
-# JupyterHub for a class on one machine: every student who signs in gets a server of their own that is the
-# workbook (selfexplore hub-server: the workbook's Voila behind the hub's sign-in); facilitators get the
-# dashboard instead. Copy this file next to the hub, set the values marked SET, and start the hub with
+# JupyterHub for a class on one machine. In the shared layout (the default) every student who signs in
+# opens the one workbook server the hub runs as a service (selfexplore hub-service: the workbook's Voila
+# behind the hub's sign-in, a kernel per student's page); in the per-student layout each student gets a
+# server of their own (selfexplore hub-server). Facilitators and advisers get a server of their own in both.
+# Copy this file next to the hub, set the values marked SET, and start the hub with
 #   jupyterhub -f jupyterhub_config.py
 # docs/hosting.md walks through it from a fresh machine.
 import json
@@ -8,6 +10,8 @@ import os
 import shutil
 import sys
 from pathlib import Path
+
+from tornado import web
 
 c = get_config()  # noqa: F821 - JupyterHub provides get_config when it reads this file
 
@@ -36,6 +40,14 @@ ADVISER_NAMES = json.loads(os.environ.get("SELFEXPLORE_ADVISER_NAMES", "{}"))
 # saved the moment it is given, so nothing is lost; signing in again starts it afresh).
 IDLE_TIMEOUT = int(os.environ.get("SELFEXPLORE_IDLE_TIMEOUT", "3600"))
 SELFEXPLORE = shutil.which("selfexplore") or str(Path(sys.executable).with_name("selfexplore"))
+# SET: the layout. "shared": one workbook server for every student, about a third of the memory and CPU per
+# student of a server each (docs/hosting.md has the figures); "per-student": a server for each student.
+LAYOUT = os.environ.get("SELFEXPLORE_HUB_LAYOUT", "shared")
+if LAYOUT not in ("shared", "per-student"):
+    raise ValueError(f"SELFEXPLORE_HUB_LAYOUT is 'shared' or 'per-student', not {LAYOUT!r}")
+# Where the shared workbook listens, on this machine only (the hub's proxy reaches it; students never do).
+WORKBOOK_SERVICE = "workbook"
+WORKBOOK_PORT = int(os.environ.get("SELFEXPLORE_HUB_WORKBOOK_PORT", "8890"))
 
 # SET: the school's sign-in, one of (each its own package, installed beside JupyterHub):
 #   OAuth (Microsoft Entra ID, Google, Okta, any OpenID Connect), package oauthenticator:
@@ -96,6 +108,17 @@ def _role_server(spawner):
             # the adviser's own display name, for the students who give them an adviser code
             "SELFEXPLORE_ADVISERS": json.dumps(_advisers(spawner)),
         }
+    elif LAYOUT == "shared":
+        # A student's workbook is the shared service: a student who asks for a server of their own (the hub's
+        # home page offers one) is told where the workbook is instead, on the hub's error page (which shows an
+        # HTTPError's jupyterhub_message, and jupyterhub_html_message as HTML).
+        workbook = f"{spawner.user.base_url.rsplit('/user/', 1)[0]}/services/{WORKBOOK_SERVICE}/"
+        refusal = web.HTTPError(403, "students open the shared workbook")
+        refusal.jupyterhub_message = f"Your workbook is at {workbook}: students have no server of their own here."
+        refusal.jupyterhub_html_message = (
+            f'Your workbook is <a href="{workbook}">here</a> ({workbook}): students have no server of their own here.'
+        )
+        raise refusal
     else:
         spawner.environment = {**spawner.environment, "SELFEXPLORE_ADVISERS": json.dumps(_advisers(spawner))}
 
@@ -129,6 +152,37 @@ c.JupyterHub.load_roles = [
         "services": ["idle-culler"],
     }
 ]
+
+if LAYOUT == "shared":
+    # The shared workbook: a service the hub starts, stops and restarts with itself, signing each student in
+    # with the hub's OAuth (no page to confirm it). Students are told the advisers as the hub starts; an
+    # adviser added to the group later appears to them after the hub's next restart.
+    c.JupyterHub.services.append(
+        {
+            "name": WORKBOOK_SERVICE,
+            "url": f"http://127.0.0.1:{WORKBOOK_PORT}",
+            "command": [SELFEXPLORE, "hub-service"],
+            "environment": {
+                "SELFEXPLORE_DB_URL": STORE_URL,
+                "SELFEXPLORE_IDENTITY_KEY": IDENTITY_KEY,
+                "SELFEXPLORE_ADVISERS": json.dumps({name: str(ADVISER_NAMES.get(name) or name) for name in ADVISERS}),
+            },
+            "oauth_no_confirm": True,
+        }
+    )
+    # Every signed-in user may open it (the hub's default role gives a user only their own things).
+    c.JupyterHub.load_roles.append({"name": "user", "scopes": ["self", f"access:services!service={WORKBOOK_SERVICE}"]})
+
+    def _landing(handler):
+        """Where a user lands after signing in: a student in the shared workbook; a facilitator or an
+        adviser (empty: the hub's own rule) in their server."""
+        user = handler.current_user
+        groups = {group.name for group in user.groups} if user is not None else set()
+        if groups & {FACILITATORS_GROUP, ADVISERS_GROUP}:
+            return ""
+        return f"{handler.base_url}services/{WORKBOOK_SERVICE}/"
+
+    c.JupyterHub.default_url = _landing
 
 # The hub's own state (users, tokens), not the students' answers: SQLite next to the hub is enough.
 c.JupyterHub.db_url = os.environ.get("SELFEXPLORE_HUB_DB_URL", "sqlite:///jupyterhub.sqlite")

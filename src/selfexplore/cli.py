@@ -164,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--facilitator", action="store_true", help="serve the facilitator dashboard instead (facilitators group)"
     )
     role.add_argument("--adviser", action="store_true", help="serve the adviser's page instead (advisers group)")
+    commands.add_parser(
+        "hub-service",
+        help="the workbook every student of a hub shares, behind the hub's sign-in (started by the hub as a service)",
+    )
 
     session = commands.add_parser("session", help="group sessions: create, list, close, export")
     actions = session.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -511,6 +515,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             role = FACILITATOR_ROLE if args.facilitator else ADVISER_ROLE if args.adviser else ""
             return hub_server(role=role, content_dir=args.content, db_url=args.db)
+        if args.command == "hub-service":
+            from selfexplore.serving.hub import hub_service
+
+            return hub_service(content_dir=args.content, db_url=args.db)
         if args.command == "facilitate":
             from selfexplore.serving.serve import facilitate
 

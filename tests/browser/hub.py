@@ -101,10 +101,10 @@ TEST_IDENTITY_KEY = "test-hub-identity-key-of-at-least-32-characters"
 
 
 @contextmanager
-def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG) -> Iterator[Hub]:
+def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG, layout: str = "per-student") -> Iterator[Hub]:
     """Start the hub in `home` over the store at `db_url`, and stop it (and every user's server) at the end.
     `deploy` is the school's config it runs: the one-machine config, or Z2JH_CONFIG for the Kubernetes
-    values."""
+    values; `layout` the one-machine config's layout (SELFEXPLORE_HUB_LAYOUT: shared or per-student)."""
     log = home / "hub.log"
     url = f"http://127.0.0.1:{free_port()}"
     env = {
@@ -118,6 +118,8 @@ def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG) -> Iterat
         "SELFEXPLORE_ADVISER_USERS": ADVISER,
         "SELFEXPLORE_ADVISER_NAMES": json.dumps({ADVISER: ADVISER_DISPLAY}),
         "SELFEXPLORE_HUB_URL": url,
+        "SELFEXPLORE_HUB_LAYOUT": layout,
+        "SELFEXPLORE_HUB_WORKBOOK_PORT": str(free_port()),
         "SELFEXPLORE_HUB_HOME": str(home / "users"),
         "SELFEXPLORE_HUB_DB_URL": f"sqlite:///{home / 'jupyterhub.sqlite'}",
         "SELFEXPLORE_TEST_HUB_PASSWORD": PASSWORD,
@@ -149,14 +151,18 @@ def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG) -> Iterat
             process.wait()
 
 
-def sign_in_page(context: BrowserContext, hub: Hub, user: str) -> Page:
-    """Sign in at the hub's login page, as a student does, and wait to land on the user's own server."""
+SHARED_WORKBOOK = "/services/workbook/"  # where the shared layout's students land
+
+
+def sign_in_page(context: BrowserContext, hub: Hub, user: str, lands: str | None = None) -> Page:
+    """Sign in at the hub's login page, as a student does, and wait to land where the hub sends the user:
+    `lands` (a path), or the user's own server."""
     page = context.new_page()
     page.goto(f"{hub.url}/hub/login")
     page.get_by_label("Username").fill(user)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{hub.url}/user/{user}/")
+    expect(page).to_have_url(f"{hub.url}{lands or f'/user/{user}/'}")
     return page
 
 

@@ -32,6 +32,7 @@ from tests.browser.hub import (
     DEPLOY_CONFIG,
     FACILITATOR,
     PASSWORD,
+    SHARED_WORKBOOK,
     TEST_IDENTITY_KEY,
     Z2JH_CONFIG,
     Hub,
@@ -46,7 +47,7 @@ from tests.store.postgres import PostgresUnavailable, postgres_server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _hub(home: Path, deploy: Path) -> Iterator[Hub]:
+def _hub(home: Path, deploy: Path, layout: str = "per-student") -> Iterator[Hub]:
     if not CHP.exists():
         _missing("configurable-http-proxy is not installed (npm ci installs it from package.json)")
     if shutil.which("jupyterhub", path=str(Path(sys.executable).parent)) is None:
@@ -57,7 +58,7 @@ def _hub(home: Path, deploy: Path) -> Iterator[Hub]:
     except PostgresUnavailable as error:
         _missing(str(error))
     try:
-        with running_hub(home, db_url, deploy) as running:
+        with running_hub(home, db_url, deploy, layout) as running:
             yield running
     finally:
         database.__exit__(None, None, None)
@@ -65,8 +66,14 @@ def _hub(home: Path, deploy: Path) -> Iterator[Hub]:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """The hub of deploy/jupyterhub, the one-machine config."""
+    """The hub of deploy/jupyterhub, the one-machine config, in its per-student layout."""
     yield from _hub(tmp_path_factory.mktemp("hub"), DEPLOY_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def shared_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """The hub of deploy/jupyterhub in its default layout: one workbook service every student shares."""
+    yield from _hub(tmp_path_factory.mktemp("shared-hub"), DEPLOY_CONFIG, "shared")
 
 
 @pytest.fixture(scope="module")
@@ -75,15 +82,17 @@ def kubernetes_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     yield from _hub(tmp_path_factory.mktemp("k8s-hub"), Z2JH_CONFIG)
 
 
-def sign_in(browser: Browser, hub: Hub, user: str) -> tuple[BrowserContext, PageGuard, Page]:
+def sign_in(browser: Browser, hub: Hub, user: str, lands: str | None = None) -> tuple[BrowserContext, PageGuard, Page]:
     """Sign in at the hub's login page, as a student does, and wait to land in what the hub serves them."""
     context = new_context(browser)
     guard = PageGuard.install(context)
-    return context, guard, sign_in_page(context, hub, user)
+    return context, guard, sign_in_page(context, hub, user, lands)
 
 
-def signed_in_to_workbook(browser: Browser, hub: Hub, user: str) -> tuple[BrowserContext, PageGuard, Page]:
-    context, guard, page = sign_in(browser, hub, user)
+def signed_in_to_workbook(
+    browser: Browser, hub: Hub, user: str, lands: str | None = None
+) -> tuple[BrowserContext, PageGuard, Page]:
+    context, guard, page = sign_in(browser, hub, user, lands)
     expect(page.locator(".se-app .se-view").first).to_be_visible()
     return context, guard, page
 
@@ -339,14 +348,14 @@ def test_the_stores_address_reaches_the_students_servers_and_nothing_else_the_hu
     context.close()
 
 
-def _open_kernel_socket(hub: Hub, user: str, kernel: str, cookies: list[dict[str, Any]]) -> int:
+def _open_kernel_socket(hub: Hub, user: str, kernel: str, cookies: list[dict[str, Any]], prefix: str = "") -> int:
     """Open the websocket of a user's kernel through the hub, with these browser cookies: 101 when it
-    opens, else the HTTP status it was refused with."""
+    opens, else the HTTP status it was refused with. The kernel is on the user's server, or under `prefix`."""
     from tornado.httpclient import HTTPClientError, HTTPRequest
     from tornado.websocket import websocket_connect
 
     header = "; ".join(f"{cookie['name']}={cookie['value']}" for cookie in cookies)
-    url = f"{hub.url.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel}/channels"
+    url = f"{hub.url.replace('http', 'ws', 1)}{prefix or f'/user/{user}/'}api/kernels/{kernel}/channels"
     request = HTTPRequest(url, headers={"Cookie": header} if header else {}, request_timeout=60)
 
     async def attempt() -> int:
@@ -372,6 +381,108 @@ def test_a_kernels_websocket_opens_only_for_its_own_student(hub: Hub, browser: B
     finally:
         owner.close()
         other.close()
+
+
+class TestSharedLayout:
+    """deploy/jupyterhub's default: one workbook server, run by the hub as a service, that every student
+    shares, each signed in by the hub's OAuth and each page's kernel bound to its student."""
+
+    def test_two_students_each_see_only_their_own_answers(self, shared_hub: Hub, browser: Browser) -> None:
+        ann, ann_guard, ann_page = signed_in_to_workbook(browser, shared_hub, "sal", SHARED_WORKBOOK)
+        expect(ann_page.get_by_label("Resume code")).to_have_count(0)
+        expect(ann_page.locator(".se-sign-out").get_by_role("link", name="Sign out")).to_be_visible()
+        screenshots(ann_page, "hub-shared-start")
+        interests = go_to(ann_page, "interests")
+        interests.get_by_role("radiogroup").nth(0).get_by_role("radio").nth(4).check()
+        saved(ann_page, "statement 1 (")
+        bob, bob_guard, bob_page = signed_in_to_workbook(browser, shared_hub, "tom", SHARED_WORKBOOK)
+        assert " 0 of " in answered(bob_page), answered(bob_page)
+        ann_page.reload()
+        expect(ann_page.locator(".se-app .se-view").first).to_be_visible()
+        assert " 1 of " in answered(ann_page), answered(ann_page)
+        # No server of their own was started for either: the service is their workbook.
+        assert shared_hub.server("sal") is None and shared_hub.server("tom") is None
+        # Each is the same student as on a server of their own: the store knows them by their hub name.
+        with Store.open(load_content(), shared_hub.db_url, identity_key=TEST_IDENTITY_KEY.encode()) as store:
+            sal = store.answers(store.latest_attempt(store.student_for("hub", "sal")))
+            tom = store.answers(store.latest_attempt(store.student_for("hub", "tom")))
+        assert len(sal) == 1 and not tom, (sal, tom)
+        ann_guard.check()
+        bob_guard.check()
+        ann.close()
+        bob.close()
+
+    def test_on_a_shared_computer_the_next_student_after_sign_out_gets_their_own_workbook(
+        self, shared_hub: Hub, browser: Browser
+    ) -> None:
+        context, guard, page = signed_in_to_workbook(browser, shared_hub, "xia", SHARED_WORKBOOK)
+        values = go_to(page, "values")
+        values.get_by_role("radiogroup").nth(0).get_by_role("radio").nth(1).check()
+        saved(page, "statement 1 (")
+        page.locator(".se-sign-out").get_by_role("link", name="Sign out").click()
+        expect(page).to_have_url(re.compile(r"/hub/login"))
+        # Signed out, the workbook's address asks for a sign-in again: the service's own cookie went too.
+        page.goto(f"{shared_hub.url}{SHARED_WORKBOOK}")
+        expect(page).to_have_url(re.compile(r"/hub/login"))
+        assert page.locator(".se-app").count() == 0
+        # The next student in the same browser finds their own, empty, workbook.
+        after = sign_in_page(context, shared_hub, "yan", SHARED_WORKBOOK)
+        expect(after.locator(".se-app .se-view").first).to_be_visible()
+        assert " 0 of " in answered(after), answered(after)
+        guard.check()
+        context.close()
+
+    def test_a_kernel_is_refused_to_any_other_student_whatever_browser_they_use(
+        self, shared_hub: Hub, browser: Browser
+    ) -> None:
+        owner, _, page = signed_in_to_workbook(browser, shared_hub, "uma", SHARED_WORKBOOK)
+        kernel = kernel_id(page)
+        other, _, _ = signed_in_to_workbook(browser, shared_hub, "val", SHARED_WORKBOOK)
+        try:
+            mine, theirs = owner.cookies(), other.cookies()
+            # Another student's browser and sign-in, with the kernel's id.
+            assert _open_kernel_socket(shared_hub, "", kernel, theirs, SHARED_WORKBOOK) == 403
+            # Another student signed in from the owner's own browser (a shared computer): the owner's
+            # browser cookie with the other student's sign-in.
+            browser_cookie = [cookie for cookie in mine if cookie["name"] == "selfexplore_browser"]
+            signed_in_as_other = [cookie for cookie in theirs if cookie["name"] != "selfexplore_browser"]
+            assert browser_cookie
+            assert (
+                _open_kernel_socket(shared_hub, "", kernel, browser_cookie + signed_in_as_other, SHARED_WORKBOOK) == 403
+            )
+            # Nobody signed in: the hub's sign-in answers first.
+            assert _open_kernel_socket(shared_hub, "", kernel, browser_cookie, SHARED_WORKBOOK) in (302, 401, 403)
+            # The owner's own cookies open it: the refusals above are the binding's and the sign-in's.
+            assert _open_kernel_socket(shared_hub, "", kernel, mine, SHARED_WORKBOOK) == 101
+        finally:
+            owner.close()
+            other.close()
+
+    def test_a_stranger_gets_the_hubs_sign_in(self, shared_hub: Hub, browser: Browser) -> None:
+        status, location = _without_redirects(f"{shared_hub.url}{SHARED_WORKBOOK}")
+        assert status == 302 and "/hub/api/oauth2/authorize" in location, (status, location)
+        context = new_context(browser)
+        page = context.new_page()
+        page.goto(f"{shared_hub.url}{SHARED_WORKBOOK}")
+        expect(page).to_have_url(re.compile(r"/hub/login"))
+        expect(page.get_by_label("Username")).to_be_visible()
+        assert page.locator(".se-app").count() == 0
+        context.close()
+
+    def test_a_facilitator_still_gets_a_server_with_the_dashboard(self, shared_hub: Hub, browser: Browser) -> None:
+        context, guard, page = sign_in(browser, shared_hub, FACILITATOR)
+        expect(page.locator(".se-dashboard").first).to_be_visible()
+        guard.check()
+        context.close()
+
+    def test_a_student_who_asks_for_a_server_is_told_where_the_workbook_is(
+        self, shared_hub: Hub, browser: Browser
+    ) -> None:
+        context, _, page = signed_in_to_workbook(browser, shared_hub, "wes", SHARED_WORKBOOK)
+        page.goto(f"{shared_hub.url}/hub/spawn")
+        expect(page.get_by_text("/services/workbook/").first).to_be_visible(timeout=60_000)
+        assert shared_hub.server("wes") is None
+        context.close()
 
 
 class TestKubernetesValues:

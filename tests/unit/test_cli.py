@@ -223,6 +223,19 @@ class TestHosting:
             "JUPYTERHUB_SERVICE_URL"
         ]
 
+    def test_hub_service_outside_a_hub_exits_2_naming_what_is_missing(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name in ("SERVICE_NAME", "API_URL", "API_TOKEN", "CLIENT_ID", "SERVICE_PREFIX", "SERVICE_URL"):
+            monkeypatch.delenv(f"JUPYTERHUB_{name}", raising=False)
+        code, _, err = _run(capsys, "hub-service")
+        assert code == 2
+        assert err.splitlines() == [
+            "selfexplore: error: hub-service is started by JupyterHub as a service (deploy/jupyterhub); not set "
+            "here: JUPYTERHUB_SERVICE_NAME, JUPYTERHUB_API_URL, JUPYTERHUB_API_TOKEN, JUPYTERHUB_CLIENT_ID, "
+            "JUPYTERHUB_SERVICE_PREFIX, JUPYTERHUB_SERVICE_URL"
+        ]
+
     def test_a_shared_server_with_a_hub_user_in_its_environment_is_refused(
         self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -7,21 +7,27 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from tornado.httputil import HTTPHeaders
 
 from selfexplore import settings
 from selfexplore.serving.activity import activity_body, activity_interval
 from selfexplore.serving.hub import (
     DEFAULT_HUB_POOL,
+    SERVICE_VARIABLES,
     check_home,
     hub_pool_size,
+    hub_service_settings,
     hub_voila_settings,
     listen_address,
     missing_hub_variables,
     voila_child_environment,
 )
+from selfexplore.serving.hubvoila import HubVoila
 from selfexplore.serving.identity import FACILITATOR_ROLE
+from selfexplore.serving.request import HUB_USER_HEADER
 from selfexplore.serving.serve import HostingError, normalise_base_url, page_config, voila_arguments, voila_config
 
 HUB_ENV = {
@@ -31,6 +37,17 @@ HUB_ENV = {
     "JPY_API_TOKEN": "secret-token",
     "JUPYTERHUB_SERVICE_PREFIX": "/user/ann/",
     "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:41234/user/ann/",
+    "SELFEXPLORE_DB_URL": "postgresql+psycopg://store",
+}
+
+# What the hub gives the service it runs for the shared workbook (deploy/jupyterhub, the shared layout).
+SERVICE_ENV = {
+    "JUPYTERHUB_SERVICE_NAME": "workbook",
+    "JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api",
+    "JUPYTERHUB_API_TOKEN": "service-token",
+    "JUPYTERHUB_CLIENT_ID": "service-workbook",
+    "JUPYTERHUB_SERVICE_PREFIX": "/services/workbook/",
+    "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:8890",
     "SELFEXPLORE_DB_URL": "postgresql+psycopg://store",
 }
 
@@ -189,3 +206,90 @@ class TestBaseUrl:
     def test_anything_but_a_plain_path_is_refused(self, given: str) -> None:
         with pytest.raises(ValueError, match="a base URL is a path"):
             normalise_base_url(given)
+
+
+class TestHubService:
+    """`selfexplore hub-service`: the one workbook server a hub's students share."""
+
+    def test_a_hubs_service_has_everything_it_needs_and_what_is_missing_is_named(self) -> None:
+        assert missing_hub_variables(SERVICE_ENV, SERVICE_VARIABLES) == []
+        # A student's server's variables are not a service's: no service name, no client id.
+        assert missing_hub_variables(HUB_ENV, SERVICE_VARIABLES) == ["JUPYTERHUB_SERVICE_NAME", "JUPYTERHUB_CLIENT_ID"]
+
+    def test_voila_answers_at_the_services_prefix_shared_by_every_signed_in_student(self) -> None:
+        arguments, config = hub_service_settings(SERVICE_ENV)
+        assert arguments[0].endswith("workbook.ipynb")
+        assert "--Voila.base_url=/services/workbook/" in arguments
+        assert "--Voila.ip=127.0.0.1" in arguments
+        assert "--port=8890" in arguments
+        assert config["HubVoila"] == {"shared": True}
+        assert config["Voila"]["identity_provider_class"] == "selfexplore.serving.hubvoila.HubIdentityProvider"
+        assert config["Voila"]["authorizer_class"].endswith("JupyterHubAuthorizer")
+        # The kernel learns the signed-in user from the server, and nothing of the browser's cookies.
+        headers = config["VoilaConfiguration"]["http_header_envs"]
+        assert HUB_USER_HEADER in headers and "Cookie" not in headers
+        # No kernels kept waiting (the preheated kernels' websocket checks no sign-in).
+        assert not any("preheat_kernel" in argument for argument in arguments)
+        assert config["HubOAuth"]["api_token"] == SERVICE_ENV["JUPYTERHUB_API_TOKEN"]
+        assert not any("service-token" in argument for argument in arguments)
+
+    def test_a_bad_prefix_or_address_is_refused_in_one_line(self) -> None:
+        with pytest.raises(HostingError, match="JUPYTERHUB_SERVICE_PREFIX"):
+            hub_service_settings({**SERVICE_ENV, "JUPYTERHUB_SERVICE_PREFIX": "/a b/"})
+        with pytest.raises(HostingError, match="JUPYTERHUB_SERVICE_URL"):
+            hub_service_settings({**SERVICE_ENV, "JUPYTERHUB_SERVICE_URL": "127.0.0.1"})
+
+    def test_its_kernels_never_get_the_services_token(self) -> None:
+        child = voila_child_environment(SERVICE_ENV)
+        assert "JUPYTERHUB_API_TOKEN" not in child
+        assert child["JUPYTERHUB_SERVICE_NAME"] == "workbook"
+
+
+def _page_request(user: str | None, *, signed_in: bool = True, cookie: str | None = "browser-1") -> SimpleNamespace:
+    """A request as the hub's sign-in leaves it: Jupyter Server sets _jupyter_current_user in `prepare`."""
+    handler = SimpleNamespace(
+        request=SimpleNamespace(headers=HTTPHeaders({HUB_USER_HEADER: "forged"}), remote_ip="127.0.0.1"),
+        get_cookie=lambda name: cookie,
+        current_user=SimpleNamespace(username=user) if user else None,
+    )
+    if signed_in:
+        handler._jupyter_current_user = handler.current_user
+    return handler
+
+
+class TestSharedHubVoila:
+    """What the shared server decides of a request: the kernel's binding, the visitor, the kernel's user."""
+
+    def test_a_kernel_is_bound_to_the_browser_and_the_hub_user(self) -> None:
+        app = HubVoila(shared=True)
+        assert app.binding(_page_request("ann")) == "browser-1\nann"
+        assert app.binding(_page_request("ann"), "browser-2") == "browser-2\nann"
+        # Another student in the same browser holds another binding.
+        assert app.binding(_page_request("bob")) != app.binding(_page_request("ann"))
+
+    def test_without_a_sign_in_or_a_browser_there_is_nothing_to_bind_to(self) -> None:
+        app = HubVoila(shared=True)
+        assert app.binding(_page_request(None)) is None
+        assert app.binding(_page_request("ann", signed_in=False)) is None
+        assert app.binding(_page_request("ann", cookie=None)) is None
+
+    def test_the_kernel_is_told_the_signed_in_user_never_what_the_browser_sent(self) -> None:
+        app = HubVoila(shared=True)
+        request = _page_request("ann")
+        app.hand_on_identity(request)
+        assert request.request.headers.get_list(HUB_USER_HEADER) == ["ann"]
+        nobody = _page_request(None)
+        app.hand_on_identity(nobody)
+        assert HUB_USER_HEADER not in nobody.request.headers
+
+    def test_one_visitor_is_one_hub_user_not_the_hubs_proxy_address(self) -> None:
+        app = HubVoila(shared=True)
+        assert app.client_of(_page_request("ann")) == "user:ann"
+        assert app.client_of(_page_request("ann")) != app.client_of(_page_request("bob"))
+
+    def test_a_students_own_server_binds_to_the_browser_alone_and_drops_the_header(self) -> None:
+        app = HubVoila()
+        assert app.binding(_page_request("ann")) == "browser-1"
+        request = _page_request("ann")
+        app.hand_on_identity(request)
+        assert HUB_USER_HEADER not in request.request.headers

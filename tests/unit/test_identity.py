@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-from selfexplore.serving.identity import SignedIn, resolve_identity
+from selfexplore.serving.identity import SignedIn, hub_sign_out_url, resolve_identity, signs_students_in, under_a_hub
+from selfexplore.serving.request import HUB_USER_HEADER
+
+SERVICE = {"JUPYTERHUB_SERVICE_NAME": "workbook", "JUPYTERHUB_BASE_URL": "/pdw/"}
 
 
 class TestResolveIdentity:
@@ -37,3 +40,34 @@ class TestResolveIdentity:
         configured = {"SELFEXPLORE_TRUSTED_HEADER": "X-Hub-User"}
         for value in ('{"groups": ["a"]}', '{"name": 42}', '{"name": "  "}', "{not json", '{"name": null}'):
             assert resolve_identity(configured, {"X-Hub-User": value}) is None, value
+
+
+class TestSharedHubService:
+    """The one workbook server a hub's students share: its server names the signed-in hub user to the kernel."""
+
+    def test_the_user_the_server_signed_in_is_the_same_hub_student_as_on_a_server_of_their_own(self) -> None:
+        assert resolve_identity(SERVICE, {HUB_USER_HEADER: "s042"}) == SignedIn("hub", "s042")
+        assert resolve_identity(SERVICE, {HUB_USER_HEADER.lower(): " s042 "}) == resolve_identity(
+            {"JUPYTERHUB_USER": "s042"}
+        )
+
+    def test_without_the_servers_header_nobody_is_signed_in(self) -> None:
+        assert resolve_identity(SERVICE, {}) is None
+        assert resolve_identity(SERVICE, {HUB_USER_HEADER: "  "}) is None
+        # A trusted proxy's header is not a way round it in a hub service.
+        configured = {**SERVICE, "SELFEXPLORE_TRUSTED_HEADER": "X-Remote-User"}
+        assert resolve_identity(configured, {"X-Remote-User": "s042"}) is None
+
+    def test_the_header_means_nothing_outside_a_hub_service(self) -> None:
+        assert resolve_identity({}, {HUB_USER_HEADER: "s042"}) is None
+        configured = {"SELFEXPLORE_TRUSTED_HEADER": "X-Remote-User"}
+        assert resolve_identity(configured, {HUB_USER_HEADER: "s042"}) is None
+        # On a student's own server the hub's user is who it is, whatever the header says.
+        assert resolve_identity({"JUPYTERHUB_USER": "ann"}, {HUB_USER_HEADER: "bob"}) == SignedIn("hub", "ann")
+
+    def test_a_hub_service_is_under_the_hub_and_signs_out_through_it(self) -> None:
+        assert under_a_hub(SERVICE) and under_a_hub({"JUPYTERHUB_USER": "ann"})
+        assert not under_a_hub({}) and not under_a_hub({"JUPYTERHUB_SERVICE_NAME": " "})
+        assert signs_students_in(SERVICE)
+        assert hub_sign_out_url(SERVICE) == "/pdw/hub/logout"
+        assert hub_sign_out_url({}) is None

@@ -27,7 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from selfexplore import settings
-from selfexplore.serving.identity import ADVISER_ROLE, FACILITATOR_ROLE, HUB_ENV
+from selfexplore.serving.identity import ADVISER_ROLE, FACILITATOR_ROLE, HUB_ENV, HUB_SERVICE_ENV
+from selfexplore.serving.request import HUB_USER_HEADER
 from selfexplore.serving.serve import (
     HostingError,
     adviser_arguments,
@@ -60,8 +61,19 @@ IDENTITY_PROVIDER = "selfexplore.serving.hubvoila.HubIdentityProvider"
 AUTHORIZER = "jupyterhub.singleuser.extension.JupyterHubAuthorizer"
 
 
-def missing_hub_variables(environ: Mapping[str, str]) -> list[str]:
-    return [name for name in HUB_VARIABLES if not environ.get(name, "").strip()]
+# What the hub sets for a service it runs (`selfexplore hub-service`, the workbook every student shares).
+SERVICE_VARIABLES = (
+    HUB_SERVICE_ENV,
+    "JUPYTERHUB_API_URL",
+    "JUPYTERHUB_API_TOKEN",
+    "JUPYTERHUB_CLIENT_ID",
+    "JUPYTERHUB_SERVICE_PREFIX",
+    "JUPYTERHUB_SERVICE_URL",
+)
+
+
+def missing_hub_variables(environ: Mapping[str, str], names: tuple[str, ...] = HUB_VARIABLES) -> list[str]:
+    return [name for name in names if not environ.get(name, "").strip()]
 
 
 def check_home(environ: Mapping[str, str]) -> Path:
@@ -120,6 +132,25 @@ def listen_address(service_url: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
+def hub_service_settings(environ: Mapping[str, str]) -> tuple[list[str], dict[str, Any]]:
+    """Voila's settings for the workbook every student shares, run by the hub as a service: the student's
+    settings at the service's prefix and address, with the hub's OAuth sign-in, each kernel bound to its hub
+    user, and the user handed to the kernel in request.HUB_USER_HEADER (which the server alone sets)."""
+    try:
+        prefix = normalise_base_url(environ["JUPYTERHUB_SERVICE_PREFIX"])
+    except ValueError as error:
+        raise HostingError(f"JUPYTERHUB_SERVICE_PREFIX: {error}") from None
+    ip, port = listen_address(environ["JUPYTERHUB_SERVICE_URL"])
+    guarded = guards({key: value for key, value in environ.items() if key != settings.TRUSTED_HEADER.name})
+    arguments = voila_arguments(port, ip=ip, pool=DEFAULT_HUB_POOL, base_url=prefix)
+    config = voila_config(pool=DEFAULT_HUB_POOL, guarded=guarded, cookies=False)
+    config["VoilaConfiguration"]["http_header_envs"].append(HUB_USER_HEADER)
+    config["Voila"] = {"identity_provider_class": IDENTITY_PROVIDER, "authorizer_class": AUTHORIZER}
+    config["HubOAuth"] = {"api_token": environ["JUPYTERHUB_API_TOKEN"]}
+    config["HubVoila"] = {"shared": True}
+    return arguments, config
+
+
 def hub_voila_settings(environ: Mapping[str, str], *, role: Role = "") -> tuple[list[str], dict[str, Any]]:
     """Voila's command-line settings and config file for this hub server: the workbook (or the dashboard)
     at the hub's prefix and address, with the hub's sign-in and the server's hub token in the config."""
@@ -145,23 +176,36 @@ def hub_voila_settings(environ: Mapping[str, str], *, role: Role = "") -> tuple[
     return arguments, config
 
 
-def hub_server(*, role: Role = "", content_dir: str | None = None, db_url: str | None = None) -> int:
-    """Check the pack and the store, then become the user's Voila, until the hub stops the server."""
-    missing = missing_hub_variables(os.environ)
+def _check_hub(command: str, started_as: str, names: tuple[str, ...]) -> None:
+    missing = missing_hub_variables(os.environ, names)
     if missing:
-        raise HostingError(
-            "hub-server is started by JupyterHub as a user's server; not set here: " + ", ".join(missing)
-        )
+        raise HostingError(f"{command} is started by JupyterHub as {started_as}; not set here: " + ", ".join(missing))
     # Found, not imported: importing it here would cost seconds of CPU at every start, for a process that
     # is about to become Voila and import it again.
     if importlib.util.find_spec("jupyterhub") is None:
-        raise HostingError("hub-server needs the hub extra: pip install 'selfexplore[hub]'")
+        raise HostingError(f"{command} needs the hub extra: pip install 'selfexplore[hub]'")
     hub_pool_size(os.environ)  # a pool asked for is refused here, in one line
+
+
+def hub_server(*, role: Role = "", content_dir: str | None = None, db_url: str | None = None) -> int:
+    """Check the pack and the store, then become the user's Voila, until the hub stops the server."""
+    _check_hub("hub-server", "a user's server", HUB_VARIABLES)
     check_home(os.environ)
     arguments, config = hub_voila_settings(os.environ, role=role)
     # Every setting is checked there (a bad activity interval or advisers' list is one line here, not a
     # traceback in Voila's log).
-    env = voila_child_environment(prepare(content_dir, db_url), role=role)
+    return _become_voila(arguments, config, voila_child_environment(prepare(content_dir, db_url), role=role))
+
+
+def hub_service(*, content_dir: str | None = None, db_url: str | None = None) -> int:
+    """Check the pack and the store, then become the workbook every student shares, until the hub stops it."""
+    _check_hub("hub-service", "a service (deploy/jupyterhub)", SERVICE_VARIABLES)
+    arguments, config = hub_service_settings(os.environ)
+    return _become_voila(arguments, config, voila_child_environment(prepare(content_dir, db_url)))
+
+
+def _become_voila(arguments: list[str], config: dict[str, Any], env: dict[str, str]) -> int:
+    """Replace this process by the workbook's Voila under the hub, its config in a private folder."""
     config_dir = Path(tempfile.mkdtemp(prefix="selfexplore-hub-"))  # 0700; Voila removes it once read
     write_voila_config(config, config_dir)
     command = [

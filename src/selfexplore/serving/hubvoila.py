@@ -15,6 +15,16 @@ is closed to students. Two things are added:
   (jupyterhub-idle-culler) reads it.
 
 The config file that holds the server's hub token is removed as soon as Voila has read it.
+
+Run as a hub service (`selfexplore hub-service`, `shared`), one such server is every student's: the hub's
+OAuth signs each request in as a hub user with access to the service, and then
+
+- the page request carries the user to the kernel (request.HUB_USER_HEADER, removed from what the browser
+  sent and set from the sign-in): a student is the same student as on a server of their own;
+- a kernel is bound to its page's browser and to the hub user it was started for: its websocket, its REST
+  model and its shutdown are refused to any other user, in any browser, whatever kernel id they hold;
+- one visitor, for the caps on kernels, is one hub user (behind the hub's proxy every request comes from
+  the proxy's address, so an address would make the whole class one visitor).
 """
 
 from __future__ import annotations
@@ -34,11 +44,14 @@ from typing import Any
 import jupyterhub
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 from jupyterhub.utils import url_path_join
+from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.ioloop import PeriodicCallback
+from traitlets import Bool
 
 # Of the package, only this small module: the checks are done, and only the kernels need the rest.
 from selfexplore.serving.activity import activity_body, activity_interval
+from selfexplore.serving.request import HUB_USER_HEADER
 
 
 class HubIdentityProvider(JupyterHubIdentityProvider):  # type: ignore[misc]
@@ -59,6 +72,8 @@ class HubVoila(GuardedVoila):
 
     name = "selfexplore-hub-server"
 
+    shared = Bool(False, config=True, help="One server for every hub user with access to it (a hub service).")
+
     def initialize(self, argv: list[str] | None = None) -> None:
         super().initialize(argv)
         for folder in self.config_file_paths:
@@ -70,6 +85,23 @@ class HubVoila(GuardedVoila):
         # another hub release); a server that sends none is taken for a very old one.
         settings.setdefault("headers", {})["X-JupyterHub-Version"] = jupyterhub.__version__
         return settings
+
+    def client_of(self, handler: web.RequestHandler) -> str:
+        user = _hub_user(handler) if self.shared else None
+        return f"user:{user}" if user else super().client_of(handler)
+
+    def binding(self, handler: web.RequestHandler, token: str | None = None) -> str | None:
+        browser = super().binding(handler, token)
+        if not self.shared:
+            return browser
+        user = _hub_user(handler)
+        return f"{browser}\n{user}" if browser and user else None
+
+    def hand_on_identity(self, handler: web.RequestHandler) -> None:
+        handler.request.headers.pop(HUB_USER_HEADER, None)
+        user = _hub_user(handler) if self.shared else None
+        if user:
+            handler.request.headers[HUB_USER_HEADER] = user
 
     def listen(self) -> None:
         self._reported: datetime | None = None
@@ -98,6 +130,16 @@ class HubVoila(GuardedVoila):
             self.log.warning("could not report activity to the hub: %s", error)
             return
         self._reported = last
+
+
+def _hub_user(handler: web.RequestHandler) -> str | None:
+    """The hub user the hub's sign-in found for this request (a JupyterHubUser), or None, also where the
+    request has not been signed in yet (Jupyter Server does that in its handlers' `prepare`)."""
+    if not hasattr(handler, "_jupyter_current_user"):
+        return None
+    user = handler.current_user
+    name = getattr(user, "username", None)
+    return name if isinstance(name, str) and name else None
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
 """Who the student is, decided in a fixed order without ever asking for a name.
 
-1. Under JupyterHub, the hub's user (JUPYTERHUB_USER, set by the hub in every single-user server).
+1. Under JupyterHub, the hub's user: JUPYTERHUB_USER, set by the hub in every single-user server; or, on
+   the one server the hub's users share (a hub service, JUPYTERHUB_SERVICE_NAME), the user that server
+   signed the page request in as (request.HUB_USER_HEADER, set by the server alone).
 2. A user-name header set by a trusted proxy, and only when that header is named explicitly in
    SELFEXPLORE_TRUSTED_HEADER: otherwise any browser could send the header and claim to be anyone. A
    proxy in front of a hub service may forward the hub's user model as JSON (name, admin flag, groups):
@@ -18,9 +20,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from selfexplore import settings
-from selfexplore.serving.request import PASS_COOKIE, VISITOR_HEADER, PageRequest
+from selfexplore.serving.request import HUB_USER_HEADER, PASS_COOKIE, VISITOR_HEADER, PageRequest
 
 HUB_ENV = "JUPYTERHUB_USER"
+HUB_SERVICE_ENV = "JUPYTERHUB_SERVICE_NAME"  # set by the hub in the services it runs, and so in their kernels
 # Set only in the facilitator's and the advisers' servers' kernels: their pages show nothing without it.
 FACILITATOR_ROLE = "facilitator"
 
@@ -63,7 +66,7 @@ def arrival(environ: Mapping[str, str]) -> Arrival:
 def hub_sign_out_url(environ: Mapping[str, str]) -> str | None:
     """The hub's logout page, under a hub (hosting review of 5 December 2026, F5: a student on a shared
     computer had no way to sign out without knowing the hub's address for it)."""
-    if not environ.get(HUB_ENV, "").strip():
+    if not under_a_hub(environ):
         return None
     base = environ.get("JUPYTERHUB_BASE_URL", "/").strip() or "/"
     return base.rstrip("/") + "/hub/logout"
@@ -74,18 +77,28 @@ def resolve_identity(environ: Mapping[str, str], headers: Mapping[str, str] | No
     hub_user = environ.get(HUB_ENV, "").strip()
     if hub_user:
         return SignedIn("hub", hub_user)
+    lowered = {key.lower(): value for key, value in (headers or {}).items()}
+    if environ.get(HUB_SERVICE_ENV, "").strip():
+        # A shared hub service: its server signed the request in. A student is one hub user whichever
+        # layout the hub runs, so the same "hub" identity as on a server of their own.
+        shared_user = lowered.get(HUB_USER_HEADER.lower(), "").strip()
+        return SignedIn("hub", shared_user) if shared_user else None
     header = settings.TRUSTED_HEADER.read(environ).lower()
     if header and headers:
-        lowered = {key.lower(): value for key, value in headers.items()}
         name = user_name_from_header(lowered.get(header, ""))
         if name:
             return SignedIn("proxy", name)
     return None
 
 
+def under_a_hub(environ: Mapping[str, str]) -> bool:
+    """True in a hub user's own server and in the server the hub's users share, and in their kernels."""
+    return bool(environ.get(HUB_ENV, "").strip() or environ.get(HUB_SERVICE_ENV, "").strip())
+
+
 def signs_students_in(environ: Mapping[str, str]) -> bool:
     """True where the hosting signs students in (JupyterHub, or a trusted proxy's header is configured)."""
-    return bool(environ.get(HUB_ENV, "").strip() or settings.TRUSTED_HEADER.given(environ))
+    return under_a_hub(environ) or settings.TRUSTED_HEADER.given(environ)
 
 
 def user_name_from_header(value: str) -> str | None:

@@ -26,6 +26,10 @@ PASS_COOKIE = "selfexplore_pass"  # noqa: S105 - the name of a cookie, not a sec
 # address), handed to the kernel with the request: wrong codes are counted per visitor, across all the kernels
 # one visitor holds. The server removes the header from every request before setting it.
 VISITOR_HEADER = "X-Selfexplore-Visitor"
+# The hub user a page request was signed in as, on the one workbook server the hub's users share (a hub
+# service: selfexplore.serving.hubvoila). That server removes the header from every request and sets it from
+# the hub's OAuth sign-in; a kernel of a hub service believes it, and no other kernel does.
+HUB_USER_HEADER = "X-Selfexplore-Hub-User"
 CONNECT_TIMEOUT = 10.0
 _log = logging.getLogger(__name__)
 

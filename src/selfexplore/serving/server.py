@@ -158,7 +158,7 @@ class SignInHandler(PlainErrors, APIHandler):
             self.finish()
             return
         kernel_id = self.get_body_argument("kernel", "")
-        if not self.settings[LEDGER].may_use(kernel_id, self.get_cookie(BROWSER_COOKIE)):
+        if not self.settings[LEDGER].may_use(kernel_id, self.settings[APP].binding(self)):
             raise web.HTTPError(403)
         try:
             kernel_key: bytes = self.kernel_manager.get_kernel(kernel_id).session.key
@@ -184,6 +184,7 @@ class NotServedHandler(PlainErrors, web.RequestHandler):
 class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
     """The page: within the caps, bound to the browser, the proxy's header only from the proxy."""
 
+    @web.authenticated  # as Voila's own page is, but before a place is reserved or a cookie set
     async def get(self, path: str | None = None) -> None:
         if path and any(ord(character) < 32 or ord(character) == 127 for character in path):
             # No page has a control character in its address; Voila would redirect to it, and Tornado refuse
@@ -211,8 +212,12 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
                 samesite="Lax",
                 secure=reached_over_https(self),
             )
+        bound = app.binding(self, token)
+        if bound is None:  # signed in (above), and yet nobody for the kernel to be bound to
+            raise web.HTTPError(403)
         ledger: KernelLedger = self.settings[LEDGER]
-        client = app.client_of(self.request)
+        app.hand_on_identity(self)
+        client = app.client_of(self)
         # Who the visitor is, as this server decides it, for the kernel's count of wrong codes.
         self.request.headers[VISITOR_HEADER] = visitor_tag(client, app.visitor_secret)
         outcome = ledger.reserve(client, app.live_kernels())
@@ -224,7 +229,7 @@ class GuardedVoilaHandler(TornadoVoilaHandler):  # type: ignore[misc]
             self.set_header("Cache-Control", "no-store")
             self.finish(refusal_page(outcome, self.base_url))
             return
-        claim = Claim(ledger, outcome, token)
+        claim = Claim(ledger, outcome, bound)
         with claim.active():
             await super().get(path)
 
@@ -259,7 +264,7 @@ class BoundKernelWebsocketHandler(QuietOnceClosed, PlainErrors, VoilaKernelWebso
 
     async def pre_get(self) -> None:
         ledger: KernelLedger = self.settings[LEDGER]
-        if not ledger.may_use(self.kernel_id, self.get_cookie(BROWSER_COOKIE)):
+        if not ledger.may_use(self.kernel_id, self.settings[APP].binding(self)):
             raise web.HTTPError(403)
         if not ledger.open_websocket(self.kernel_id):
             raise web.HTTPError(429, "too many connections to one kernel")
@@ -301,7 +306,7 @@ class BoundKernelWebsocketHandler(QuietOnceClosed, PlainErrors, VoilaKernelWebso
 def _refuse_other_browsers(handler: web.RequestHandler) -> None:
     """403 unless the request comes from the browser the kernel in its path was handed to."""
     kernel_id = handler.path_kwargs.get("kernel_id") or (handler.path_args[0] if handler.path_args else "")
-    if not handler.settings[LEDGER].may_use(kernel_id, handler.get_cookie(BROWSER_COOKIE)):
+    if not handler.settings[LEDGER].may_use(kernel_id, handler.settings[APP].binding(handler)):
         raise web.HTTPError(403)
 
 
@@ -309,16 +314,17 @@ class BoundKernelHandler(PlainErrors, KernelHandler):
     """A kernel's REST model (and its shutdown), for the browser its page was rendered for."""
 
     async def prepare(self, **kwargs: Any) -> None:
+        await super().prepare(**kwargs)  # signs the request in first: a kernel may be bound to a hub user
         _refuse_other_browsers(self)
-        await super().prepare(**kwargs)
 
 
 class BoundShutdownHandler(PlainErrors, VoilaShutdownKernelHandler):  # type: ignore[misc]
     """The page's own shutdown of its kernel when it is closed or reloaded (a beacon from the page)."""
 
     async def prepare(self, **kwargs: Any) -> Any:
+        prepared = await super().prepare(**kwargs)
         _refuse_other_browsers(self)
-        return await super().prepare(**kwargs)
+        return prepared
 
 
 class LoopbackRequestInfoHandler(QuietOnceClosed, PlainErrors, RequestInfoSocketHandler):  # type: ignore[misc]
@@ -530,8 +536,19 @@ class GuardedVoila(Voila):  # type: ignore[misc]
 
     # --- who the visitor is -------------------------------------------------------------------------
 
-    def client_of(self, request: Any) -> str:
+    def client_of(self, handler: web.RequestHandler) -> str:
+        """Who the visitor of a page request is, for the caps and the count of wrong codes."""
+        request = handler.request
         return client_key(request.remote_ip, request.headers, self.trusted_networks, self.trusted_header)
+
+    def binding(self, handler: web.RequestHandler, token: str | None = None) -> str | None:
+        """What a kernel is bound to, as this request shows it: the browser's token (`token`, else its
+        cookie). A server shared by the hub's users binds to the user too (selfexplore.serving.hubvoila)."""
+        return token if token is not None else handler.get_cookie(BROWSER_COOKIE)
+
+    def hand_on_identity(self, handler: web.RequestHandler) -> None:
+        """Put in the page request what the kernel is to know of who the visitor is, as this server decides
+        it (nothing here: a shared hub service names the hub's user)."""
 
     def strip_untrusted_header(self, request: Any) -> None:
         """The proxy's user header, from anyone but the proxy, is removed before any kernel sees it."""
