@@ -1,23 +1,26 @@
 """A class signing in through a real JupyterHub at the same moment: how long each student waits from
 signing in to usable widgets, what each student's server holds in memory, and who failed.
 
-    .venv/bin/python -m benchmarks.hub_burst_bench [--students 10 30] [--browsers 3]
+    .venv/bin/python -m benchmarks.hub_burst_bench [--students 10 30] [--browsers 3] [--layout both]
 
 The hub is the one of the hub tests (tests/browser/hub.py): deploy/jupyterhub/jupyterhub_config.py with a
-test sign-in, configurable-http-proxy from npm, a throwaway PostgreSQL store. For each N a fresh hub is
-started, then N students arrive at once:
+test sign-in, configurable-http-proxy from npm, a throwaway PostgreSQL store. For each layout of that
+config (--layout: per-student, shared, or both, in that order) and each N, a fresh hub is started, then N
+students arrive at once:
 
 - a few (--browsers) are real Chromium pages that sign in at the hub's login page; their time runs from
   the sign-in click until the start page has a usable control (the hub starts their server on the way);
 - the rest are clients with a hub API token of their own (as a script or a tool would sign in): each asks
-  the hub to start its server, waits until the hub says it is ready, fetches the page with its token,
-  opens the kernel's websocket through the hub's proxy and speaks the widget protocol until the start
-  page's "Join the session" button exists. Their time runs from the burst's start.
+  the hub to start its server (per-student) or goes straight to the shared workbook service (shared),
+  fetches the page with its token, opens the kernel's websocket through the hub's proxy and speaks the
+  widget protocol until the start page's "Join the session" button exists. Their time runs from the
+  burst's start.
 
 Failed: a server the hub could not start, a page that is not the workbook, widgets that never arrive.
-Memory: USS (what only that process holds) of every process of each student's server once all are in,
-against stock Voila (its server and the kernel of a one-slider page) measured in the same run. The
-target (issue 11): no failure, and memory per student within 1.5x of stock Voila's server and kernel.
+Memory: USS (what only that process holds) of every process of each student's server once all are in (in
+the shared layout: the service's growth over the burst, divided by N), against stock Voila (its server and
+the kernel of a one-slider page) measured in the same run. Targets: no failure; p95 at most 3x one student
+alone (hub_bench); in the shared layout at most 80 MiB and 2.5 CPU-seconds per student (issue 27).
 A benchmark, not a test: it reports and never fails.
 """
 
@@ -38,10 +41,10 @@ import psutil
 from playwright.async_api import Browser, async_playwright
 
 from benchmarks.burst_bench import Arrival, client_visit
-from benchmarks.hub_bench import READY, _tree_uss, _uss_by_role
+from benchmarks.hub_bench import READY, _service_processes, _tree_uss, _uss_by_role
 from benchmarks.servers import chromium, machine, machine_cpu, percentile, steal_since, stock_server
 from tests.browser.chromium import CHROMIUM_FLAGS
-from tests.browser.hub import PASSWORD, Hub, processes_of, running_hub
+from tests.browser.hub import PASSWORD, SHARED_WORKBOOK, Hub, processes_of, running_hub
 from tests.store.postgres import postgres_server
 
 HUB_READY = "Join the session"  # a button of the start page for a student the hub signed in
@@ -54,6 +57,7 @@ HUB_FAILURES = ("never showed up", "failed to start", "Unhandled error starting"
 
 @dataclass
 class Burst:
+    layout: str
     students: int
     browsers: int
     arrivals: list[Arrival] = field(default_factory=list)
@@ -89,8 +93,20 @@ async def browser_arrival(browser: Browser, hub: Hub, name: str, t0: float) -> A
         await context.close()
 
 
-async def client_arrival(hub: Hub, name: str, token: str, t0: float) -> Arrival:
-    """Start the server through the hub's API with the student's own token, then open the workbook."""
+async def client_arrival(hub: Hub, name: str, token: str, t0: float, layout: str) -> Arrival:
+    """Start the server through the hub's API with the student's own token, then open the workbook; in the
+    shared layout, open the shared workbook with the token."""
+    headers = {"Authorization": f"token {token}"}
+    if layout == "shared":
+        return await client_visit(
+            f"{hub.url}{SHARED_WORKBOOK.rstrip('/')}",
+            [],
+            t0,
+            headers=headers,
+            ready=HUB_READY,
+            click=False,
+            timeout=TIMEOUT,
+        )
     try:
         await _api(hub, "POST", f"/users/{name}/server")
         deadline = t0 + TIMEOUT
@@ -103,7 +119,6 @@ async def client_arrival(hub: Hub, name: str, token: str, t0: float) -> Arrival:
             await asyncio.sleep(0.5)
     except Exception as error:
         return Arrival("client", failure=f"{type(error).__name__}: {error}"[:200])
-    headers = {"Authorization": f"token {token}"}
     return await client_visit(
         f"{hub.url}/user/{name}", [], t0, headers=headers, ready=HUB_READY, click=False, timeout=TIMEOUT
     )
@@ -129,39 +144,54 @@ def _hub_processes() -> list[psutil.Process]:
     return found
 
 
-async def run_burst(browser: Browser, folder: Path, db_url: str, students: int, browsers: int) -> Burst:
-    burst = Burst(students, browsers)
+async def run_burst(browser: Browser, folder: Path, db_url: str, students: int, browsers: int, layout: str) -> Burst:
+    burst = Burst(layout, students, browsers)
     names = [f"s{students:02d}-{number:02d}" for number in range(students)]
-    with running_hub(folder, db_url) as hub:
+    with running_hub(folder, db_url, layout=layout) as hub:
         await _api(hub, "POST", "/users", {"usernames": names})
         tokens = {}
         for name in names[browsers:]:
             made = await _api(hub, "POST", f"/users/{name}/tokens", {"note": "hub burst bench", "expires_in": 3600})
             tokens[name] = made["token"]
         hub_before = _cpu_seconds(_hub_processes())
+        service_before = _service_processes(hub)
+        service_cpu_before = _cpu_seconds(service_before)
+        service_uss_before = _uss_by_role(service_before)
         before, cpu_before = psutil.cpu_times(), machine_cpu()
         t0 = time.time()
         tasks = [browser_arrival(browser, hub, name, t0) for name in names[:browsers]]
-        tasks += [client_arrival(hub, name, tokens[name], t0) for name in names[browsers:]]
+        tasks += [client_arrival(hub, name, tokens[name], t0, layout) for name in names[browsers:]]
         burst.arrivals = list(await asyncio.gather(*tasks))
         burst.wall = time.time() - t0
         burst.machine_cpu = machine_cpu() - cpu_before
         burst.steal = steal_since(before)
         await asyncio.sleep(5)  # the pages' messages settle before memory is read
-        burst.uss = [_uss_by_role(processes_of(hub, name)) for name in names]
-        # Every student's processes started with the burst: their CPU time so far is the burst's.
-        servers = [process for name in names for process in processes_of(hub, name)]
-        kernels = [process for process in servers if "ipykernel" in " ".join(process.cmdline())]
-        burst.cpu = {
-            "hub and its proxy": _cpu_seconds(_hub_processes()) - hub_before,
-            "students' servers": _cpu_seconds([p for p in servers if p not in kernels]),
-            "kernels": _cpu_seconds(kernels),
-        }
+        if layout == "shared":
+            # Every page is still open: the service's growth is what the class costs it.
+            service = _service_processes(hub)
+            after = _uss_by_role(service)
+            burst.uss = [{role: (after[role] - service_uss_before[role]) / students for role in after}] * students
+            kernels = [process for process in service if "ipykernel" in " ".join(process.cmdline())]
+            burst.cpu = {
+                "hub and its proxy": _cpu_seconds(_hub_processes()) - hub_before,
+                "the shared service": _cpu_seconds(service) - service_cpu_before - _cpu_seconds(kernels),
+                "kernels": _cpu_seconds(kernels),
+            }
+        else:
+            burst.uss = [_uss_by_role(processes_of(hub, name)) for name in names]
+            # Every student's processes started with the burst: their CPU time so far is the burst's.
+            servers = [process for name in names for process in processes_of(hub, name)]
+            kernels = [process for process in servers if "ipykernel" in " ".join(process.cmdline())]
+            burst.cpu = {
+                "hub and its proxy": _cpu_seconds(_hub_processes()) - hub_before,
+                "students' servers": _cpu_seconds([p for p in servers if p not in kernels]),
+                "kernels": _cpu_seconds(kernels),
+            }
         burst.cpu["browsers and clients"] = burst.machine_cpu - sum(burst.cpu.values())
         burst.hub_failures = [
             line[:200] for line in hub.log.read_text().splitlines() if any(text in line for text in HUB_FAILURES)
         ]
-        for name in names:
+        for name in names if layout == "per-student" else []:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(hub.stop, name)
     return burst
@@ -171,17 +201,17 @@ def report(bursts: list[Burst], stock: dict[str, float]) -> None:
     bare = sum(stock.values())
     print(f"stock Voila, one-slider page: server {stock['voila']:.1f} MiB + kernel {stock['kernel']:.1f} MiB")
     print(
-        "| students at once | browsers + clients | sign-in to usable, median s | p95 s | max s | failed "
+        "| layout | students at once | browsers + clients | sign-in to usable, median s | p95 s | max s | failed "
         "| all in after s | machine CPU-s | USS per student, MiB (median) | vs stock Voila |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for burst in bursts:
         usable = [a.usable for a in burst.arrivals if a.usable is not None]
         failed = [a for a in burst.arrivals if a.failure]
         totals = [sum(uss.values()) for uss in burst.uss if sum(uss.values()) > 0]
         median_uss = statistics.median(totals) if totals else float("nan")
         print(
-            f"| {burst.students} | {burst.browsers} + {burst.students - burst.browsers} | "
+            f"| {burst.layout} | {burst.students} | {burst.browsers} + {burst.students - burst.browsers} | "
             f"{statistics.median(usable) if usable else float('nan'):.1f} | "
             f"{percentile(usable, 0.95) if usable else float('nan'):.1f} | {max(usable, default=float('nan')):.1f} | "
             f"{len(failed)} | {burst.wall:.0f} | {burst.machine_cpu:.0f} | {median_uss:.1f} | "
@@ -195,7 +225,8 @@ def report(bursts: list[Burst], stock: dict[str, float]) -> None:
         }
         browsers = sorted(a.usable for a in burst.arrivals if a.who == "browser" and a.usable is not None)
         print(
-            f"- N = {burst.students}: browsers usable at {', '.join(f'{t:.1f}' for t in browsers) or 'none'} s; "
+            f"- {burst.layout}, N = {burst.students}: "
+            f"browsers usable at {', '.join(f'{t:.1f}' for t in browsers) or 'none'} s; "
             f"per student Voila {by_role['voila']:.1f} MiB + kernel {by_role['kernel']:.1f} MiB"
             f" (+ {by_role['server']:.1f} other); the hypervisor took {burst.steal:.0%} of the CPU"
         )
@@ -224,13 +255,19 @@ async def amain(args: argparse.Namespace) -> int:
                     stock = {"voila": stock["voila"] + stock["server"], "kernel": stock["kernel"]}
                     await page.close()
                 bursts = []
-                for students in args.students:
-                    folder = home / f"hub-{students}"
-                    folder.mkdir()
-                    with postgres_server() as db_url:
-                        burst = await run_burst(browser, folder, db_url, students, min(args.browsers, students))
-                    print(f"  {students} at once: done in {burst.wall:.0f} s", file=sys.stderr, flush=True)
-                    bursts.append(burst)
+                layouts = ("per-student", "shared") if args.layout == "both" else (args.layout,)
+                for layout in layouts:
+                    for students in args.students:
+                        folder = home / f"hub-{layout}-{students}"
+                        folder.mkdir()
+                        with postgres_server() as db_url:
+                            burst = await run_burst(
+                                browser, folder, db_url, students, min(args.browsers, students), layout
+                            )
+                        print(
+                            f"  {layout}, {students} at once: done in {burst.wall:.0f} s", file=sys.stderr, flush=True
+                        )
+                        bursts.append(burst)
             print()
             report(bursts, stock)
         finally:
@@ -242,6 +279,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--students", type=int, nargs="+", default=[10, 30], help="students signing in at once")
     parser.add_argument("--browsers", type=int, default=3, help="of them, real browsers (the rest are clients)")
+    parser.add_argument("--layout", choices=("both", "shared", "per-student"), default="both")
     return asyncio.run(amain(parser.parse_args()))
 
 
