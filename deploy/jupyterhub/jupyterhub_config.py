@@ -7,6 +7,7 @@
 # docs/hosting.md walks through it from a fresh machine.
 import json
 import os
+import pwd
 import shutil
 import sys
 from pathlib import Path
@@ -48,6 +49,15 @@ if LAYOUT not in ("shared", "per-student"):
 # Where the shared workbook listens, on this machine only (the hub's proxy reaches it; students never do).
 WORKBOOK_SERVICE = "workbook"
 WORKBOOK_PORT = int(os.environ.get("SELFEXPLORE_HUB_WORKBOOK_PORT", "8890"))
+# SET (shared layout, recommended): a Unix user of its own for the shared workbook, and so for every student's
+# kernel, so that they cannot read the hub's folder (its cookie secret, its database) or write the installed
+# code. Make it once:
+#   useradd --system --create-home --home-dir /var/lib/selfexplore-workbook selfexplore-workbook
+# A hub run as root starts the workbook as that user itself; a hub run as a user of its own (docs/hosting.md)
+# starts it through sudo, with this line in /etc/sudoers.d/selfexplore:
+#   selfexplore ALL=(selfexplore-workbook) NOPASSWD:SETENV: /opt/selfexplore/venv/bin/selfexplore hub-service
+# Unset: the workbook runs as the hub's own user.
+WORKBOOK_USER = os.environ.get("SELFEXPLORE_HUB_WORKBOOK_USER", "").strip()
 
 # SET: the school's sign-in, one of (each its own package, installed beside JupyterHub):
 #   OAuth (Microsoft Entra ID, Google, Okta, any OpenID Connect), package oauthenticator:
@@ -157,19 +167,40 @@ if LAYOUT == "shared":
     # The shared workbook: a service the hub starts, stops and restarts with itself, signing each student in
     # with the hub's OAuth (no page to confirm it). Students are told the advisers as the hub starts; an
     # adviser added to the group later appears to them after the hub's next restart.
-    c.JupyterHub.services.append(
-        {
-            "name": WORKBOOK_SERVICE,
-            "url": f"http://127.0.0.1:{WORKBOOK_PORT}",
-            "command": [SELFEXPLORE, "hub-service"],
-            "environment": {
-                "SELFEXPLORE_DB_URL": STORE_URL,
-                "SELFEXPLORE_IDENTITY_KEY": IDENTITY_KEY,
-                "SELFEXPLORE_ADVISERS": json.dumps({name: str(ADVISER_NAMES.get(name) or name) for name in ADVISERS}),
-            },
-            "oauth_no_confirm": True,
-        }
-    )
+    workbook = {
+        "name": WORKBOOK_SERVICE,
+        "url": f"http://127.0.0.1:{WORKBOOK_PORT}",
+        "command": [SELFEXPLORE, "hub-service"],
+        "environment": {
+            "SELFEXPLORE_DB_URL": STORE_URL,
+            "SELFEXPLORE_IDENTITY_KEY": IDENTITY_KEY,
+            "SELFEXPLORE_ADVISERS": json.dumps({name: str(ADVISER_NAMES.get(name) or name) for name in ADVISERS}),
+        },
+        "oauth_no_confirm": True,
+    }
+    if WORKBOOK_USER:
+        try:
+            pwd.getpwnam(WORKBOOK_USER)
+        except KeyError:
+            raise ValueError(f"SELFEXPLORE_HUB_WORKBOOK_USER: no Unix user {WORKBOOK_USER!r} on this machine") from None
+        # Started in a folder every user may enter: the hub's own is closed to the workbook's user.
+        workbook["cwd"] = "/"
+        if os.geteuid() == 0:
+            workbook["user"] = WORKBOOK_USER
+        else:
+            # sudo keeps what the hub hands the service (--preserve-env, allowed by SETENV in sudoers) and sets
+            # HOME to the workbook user's own; it passes the hub's SIGTERM on when the hub stops.
+            workbook["command"] = [
+                "sudo",
+                "--non-interactive",
+                "--preserve-env",
+                "--set-home",
+                f"--user={WORKBOOK_USER}",
+                "--",
+                SELFEXPLORE,
+                "hub-service",
+            ]
+    c.JupyterHub.services.append(workbook)
     # Every signed-in user may open it (the hub's default role gives a user only their own things).
     c.JupyterHub.load_roles.append({"name": "user", "scopes": ["self", f"access:services!service={WORKBOOK_SERVICE}"]})
 

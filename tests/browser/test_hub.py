@@ -7,9 +7,15 @@ Under CI a missing hub, proxy or database fails the run; elsewhere these tests s
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pwd
 import re
 import shutil
+import stat
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +28,7 @@ import psutil
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+import selfexplore
 from selfexplore.content import load_content
 from selfexplore.store import Store
 from tests.browser.conftest import PageGuard, _missing, new_context, screenshots
@@ -483,6 +490,90 @@ class TestSharedLayout:
         expect(page.get_by_text("/services/workbook/").first).to_be_visible(timeout=60_000)
         assert shared_hub.server("wes") is None
         context.close()
+
+
+WORKBOOK_USER = "selfexplore-test-workbook"
+
+
+@contextlib.contextmanager
+def a_unix_user_of_its_own(name: str) -> Iterator[int]:
+    """A system user `name` with a home of its own that can run this project's interpreter and code (the
+    folders above them made enterable by others for the while, as a host's /opt is), removed afterwards."""
+    if os.geteuid() != 0:
+        _missing("running the workbook as a Unix user of its own needs root (to make the user)")
+    home = Path(tempfile.mkdtemp(prefix="selfexplore-workbook-home-"))
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--home-dir", str(home), "--shell", "/usr/sbin/nologin", name],
+        check=True,
+    )
+    opened: dict[Path, int] = {}
+    try:
+        account = pwd.getpwnam(name)
+        os.chown(home, account.pw_uid, account.pw_gid)
+        needed = [Path(os.path.realpath(sys.executable)), Path(sys.executable), Path(__file__).resolve()]
+        for path in needed:
+            for folder in path.parents:
+                mode = folder.stat().st_mode
+                if not mode & stat.S_IXOTH and folder not in opened:
+                    opened[folder] = mode
+                    folder.chmod(mode | stat.S_IXOTH)
+        yield account.pw_uid
+    finally:
+        for folder, mode in opened.items():
+            folder.chmod(mode)
+        subprocess.run(["userdel", name], check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+class TestSharedWorkbookUser:
+    """The shared workbook run as a Unix user of its own (SELFEXPLORE_HUB_WORKBOOK_USER), as a hub run as root
+    starts it: the students' server and kernels cannot read the hub's secrets or write the installed code."""
+
+    def test_the_workbook_runs_as_its_own_user_who_cannot_reach_the_hubs_secrets(
+        self, tmp_path_factory: pytest.TempPathFactory, browser: Browser, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        with a_unix_user_of_its_own(WORKBOOK_USER) as uid:
+            monkeypatch.setenv("SELFEXPLORE_HUB_WORKBOOK_USER", WORKBOOK_USER)
+            home = tmp_path_factory.mktemp("separate-hub")
+            for hub in _hub(home, DEPLOY_CONFIG, "shared"):
+                context, guard, page = signed_in_to_workbook(browser, hub, "zed", SHARED_WORKBOOK)
+                interests = go_to(page, "interests")
+                interests.get_by_role("radiogroup").nth(0).get_by_role("radio").nth(3).check()
+                saved(page, "statement 1 (")
+                workbook = [
+                    process
+                    for process in hub.processes()
+                    if process.environ().get("JUPYTERHUB_SERVICE_NAME") == "workbook"
+                ]
+                # The service's Voila and the student's kernel, both as the workbook's user.
+                assert len(workbook) >= 2 and {process.uids().real for process in workbook} == {uid}, workbook
+                # The answer reaches the store (the page's status line may run ahead of the database's commit).
+                with Store.open(load_content(), hub.db_url, identity_key=TEST_IDENTITY_KEY.encode()) as store:
+                    for _ in range(100):
+                        if store.answers(store.latest_attempt(store.student_for("hub", "zed"))):
+                            break
+                        time.sleep(0.1)
+                    assert len(store.answers(store.latest_attempt(store.student_for("hub", "zed")))) == 1
+
+                def as_workbook(*command: str) -> int:
+                    return subprocess.run(["runuser", "-u", WORKBOOK_USER, "--", *command], check=False).returncode
+
+                # What the hub keeps in its folder (the cookie secret forges any hub session), and the code.
+                assert (home / "jupyterhub_cookie_secret").exists()
+                assert as_workbook("cat", str(home / "jupyterhub_cookie_secret")) != 0
+                assert as_workbook("cat", str(home / "jupyterhub.sqlite")) != 0
+                package = Path(selfexplore.__file__).parent
+                assert as_workbook("test", "-r", str(package / "__init__.py")) == 0  # it runs the code...
+                assert as_workbook("test", "-w", str(package / "__init__.py")) != 0  # ...and cannot change it
+                guard.check()
+                context.close()
+            # The hub stopped it with itself: nothing of the workbook's user is left running.
+            left = []
+            for process in psutil.process_iter():
+                with contextlib.suppress(psutil.Error):
+                    if process.uids().real == uid:
+                        left.append(process)
+            assert not left, left
 
 
 class TestKubernetesValues:

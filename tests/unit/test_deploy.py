@@ -6,6 +6,7 @@ comes from."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ import pytest
 import yaml
 from jupyterhub.app import JupyterHub
 from jupyterhub.spawner import Spawner
+from tornado.web import HTTPError
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,3 +166,88 @@ class TestImage:
         kept = {line[1:] for line in ignored if line.startswith("!")}
         assert ignored[ignored.index("*")] == "*"
         assert kept == {"pyproject.toml", "README.md", "src", "data", "notebooks"}
+
+
+ONE_MACHINE = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
+
+
+def _one_machine(monkeypatch: pytest.MonkeyPatch, **environ: str) -> Config:
+    """deploy/jupyterhub's config as the hub reads it, with the hub's environment as `environ` gives it."""
+    for name in ("SELFEXPLORE_HUB_LAYOUT", "SELFEXPLORE_HUB_WORKBOOK_USER", "SELFEXPLORE_HUB_WORKBOOK_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SELFEXPLORE_DB_URL", "postgresql+psycopg://store")
+    monkeypatch.setenv("SELFEXPLORE_IDENTITY_KEY", "k" * 43)
+    monkeypatch.setenv("SELFEXPLORE_ADVISER_USERS", "lee")
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    config = Config()
+    exec(compile(ONE_MACHINE.read_text(encoding="utf-8"), str(ONE_MACHINE), "exec"), {"get_config": lambda: config})  # noqa: S102 - the project's own config
+    return config
+
+
+def _workbook(config: Config) -> dict[str, Any]:
+    found = [service for service in config.JupyterHub.services if service["name"] == "workbook"]
+    assert len(found) == 1, config.JupyterHub.services
+    return found[0]
+
+
+class TestOneMachine:
+    """deploy/jupyterhub/jupyterhub_config.py: its two layouts and the shared workbook's own Unix user. The
+    config runs in a real hub in tests/browser/test_hub.py."""
+
+    def test_the_shared_workbook_is_the_default_with_the_store_and_no_other_user(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        config = _one_machine(monkeypatch)
+        workbook = _workbook(config)
+        assert workbook["command"][1:] == ["hub-service"]
+        assert workbook["url"] == "http://127.0.0.1:8890"
+        assert workbook["environment"]["SELFEXPLORE_DB_URL"] == "postgresql+psycopg://store"
+        assert json.loads(workbook["environment"]["SELFEXPLORE_ADVISERS"]) == {"lee": "lee"}
+        assert "user" not in workbook and "cwd" not in workbook
+        roles = {role["name"]: role for role in config.JupyterHub.load_roles}
+        assert "access:services!service=workbook" in roles["user"]["scopes"]
+
+    def test_the_per_student_layout_has_no_shared_workbook(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        config = _one_machine(monkeypatch, SELFEXPLORE_HUB_LAYOUT="per-student")
+        assert [service["name"] for service in config.JupyterHub.services] == ["idle-culler"]
+
+    def test_an_unknown_layout_or_workbook_user_is_refused_naming_the_setting(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        with pytest.raises(ValueError, match="SELFEXPLORE_HUB_LAYOUT is 'shared' or 'per-student'"):
+            _one_machine(monkeypatch, SELFEXPLORE_HUB_LAYOUT="shard")
+        with pytest.raises(ValueError, match="SELFEXPLORE_HUB_WORKBOOK_USER: no Unix user 'no-such-user-here'"):
+            _one_machine(monkeypatch, SELFEXPLORE_HUB_WORKBOOK_USER="no-such-user-here")
+
+    def test_a_hub_run_as_root_starts_the_workbook_as_its_own_user(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(os, "geteuid", lambda: 0)
+        workbook = _workbook(_one_machine(monkeypatch, SELFEXPLORE_HUB_WORKBOOK_USER="nobody"))
+        assert workbook["user"] == "nobody"
+        assert workbook["cwd"] == "/"
+        assert workbook["command"][1:] == ["hub-service"]
+
+    def test_a_hub_run_as_its_own_user_starts_the_workbook_through_sudo(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(os, "geteuid", lambda: 998)
+        workbook = _workbook(_one_machine(monkeypatch, SELFEXPLORE_HUB_WORKBOOK_USER="nobody"))
+        assert "user" not in workbook
+        command = workbook["command"]
+        assert command[0] == "sudo" and command[-2:] == [command[-2], "hub-service"]
+        assert command[-2].endswith("selfexplore")
+        # Non-interactive (no password prompt to hang on), the hub's environment kept, the user's own home.
+        assert {"--non-interactive", "--preserve-env", "--set-home", "--user=nobody"} <= set(command)
+        # The sudoers line in the config's comment allows exactly this command.
+        sudoers = next(
+            line for line in ONE_MACHINE.read_text(encoding="utf-8").splitlines() if "NOPASSWD:SETENV:" in line
+        )
+        assert sudoers.rstrip().endswith("selfexplore hub-service")
+
+    def test_a_student_who_asks_for_a_server_of_their_own_is_told_where_the_workbook_is(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        config = _one_machine(monkeypatch)
+        user = SimpleNamespace(groups=[], base_url="/pdw/user/ann/", name="ann")
+        with pytest.raises(HTTPError) as refused:
+            config.Spawner.pre_spawn_hook(SimpleNamespace(user=user, environment={}))
+        assert refused.value.status_code == 403
+        assert "/pdw/services/workbook/" in refused.value.jupyterhub_message  # type: ignore[attr-defined]

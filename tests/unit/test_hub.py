@@ -23,6 +23,7 @@ from selfexplore.serving.hub import (
     hub_voila_settings,
     listen_address,
     missing_hub_variables,
+    service_child_environment,
     voila_child_environment,
 )
 from selfexplore.serving.hubvoila import HubVoila
@@ -239,10 +240,12 @@ class TestHubService:
         with pytest.raises(HostingError, match="JUPYTERHUB_SERVICE_URL"):
             hub_service_settings({**SERVICE_ENV, "JUPYTERHUB_SERVICE_URL": "127.0.0.1"})
 
-    def test_its_kernels_never_get_the_services_token(self) -> None:
-        child = voila_child_environment(SERVICE_ENV)
+    def test_its_kernels_never_get_the_services_token_or_the_unix_user_it_runs_as(self) -> None:
+        child = service_child_environment({**SERVICE_ENV, "JUPYTERHUB_USER": "selfexplore-workbook"})
         assert "JUPYTERHUB_API_TOKEN" not in child
+        assert "JUPYTERHUB_USER" not in child
         assert child["JUPYTERHUB_SERVICE_NAME"] == "workbook"
+        assert child["SELFEXPLORE_DB_URL"] == SERVICE_ENV["SELFEXPLORE_DB_URL"]
 
 
 def _page_request(user: str | None, *, signed_in: bool = True, cookie: str | None = "browser-1") -> SimpleNamespace:

@@ -51,6 +51,12 @@ class TestSharedHubService:
             {"JUPYTERHUB_USER": "s042"}
         )
 
+    def test_the_unix_user_a_hub_starts_the_service_as_is_nobodys_identity(self) -> None:
+        # A hub that starts the service as a user of its own sets JUPYTERHUB_USER to that user's name.
+        started_as = {**SERVICE, "JUPYTERHUB_USER": "selfexplore-workbook"}
+        assert resolve_identity(started_as, {HUB_USER_HEADER: "s042"}) == SignedIn("hub", "s042")
+        assert resolve_identity(started_as, {}) is None
+
     def test_without_the_servers_header_nobody_is_signed_in(self) -> None:
         assert resolve_identity(SERVICE, {}) is None
         assert resolve_identity(SERVICE, {HUB_USER_HEADER: "  "}) is None

@@ -201,7 +201,16 @@ def hub_service(*, content_dir: str | None = None, db_url: str | None = None) ->
     """Check the pack and the store, then become the workbook every student shares, until the hub stops it."""
     _check_hub("hub-service", "a service (deploy/jupyterhub)", SERVICE_VARIABLES)
     arguments, config = hub_service_settings(os.environ)
-    return _become_voila(arguments, config, voila_child_environment(prepare(content_dir, db_url)))
+    return _become_voila(arguments, config, service_child_environment(prepare(content_dir, db_url)))
+
+
+def service_child_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The shared service's Voila and kernels' environment: a student's, without the hub's token and without
+    JUPYTERHUB_USER, which a hub sets to the service's Unix user when it starts it as one of its own (that
+    name is nobody's answers: each kernel's student comes from its page request)."""
+    child = voila_child_environment(env)
+    child.pop(HUB_ENV, None)
+    return child
 
 
 def _become_voila(arguments: list[str], config: dict[str, Any], env: dict[str, str]) -> int:

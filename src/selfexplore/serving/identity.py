@@ -74,15 +74,17 @@ def hub_sign_out_url(environ: Mapping[str, str]) -> str | None:
 
 def resolve_identity(environ: Mapping[str, str], headers: Mapping[str, str] | None = None) -> SignedIn | None:
     """The signed-in user, or None when the student is to be known by a resume code."""
-    hub_user = environ.get(HUB_ENV, "").strip()
-    if hub_user:
-        return SignedIn("hub", hub_user)
     lowered = {key.lower(): value for key, value in (headers or {}).items()}
     if environ.get(HUB_SERVICE_ENV, "").strip():
         # A shared hub service: its server signed the request in. A student is one hub user whichever
-        # layout the hub runs, so the same "hub" identity as on a server of their own.
+        # layout the hub runs, so the same "hub" identity as on a server of their own. First: a hub that
+        # starts the service as a Unix user of its own sets JUPYTERHUB_USER to that user's name, which is
+        # nobody's answers.
         shared_user = lowered.get(HUB_USER_HEADER.lower(), "").strip()
         return SignedIn("hub", shared_user) if shared_user else None
+    hub_user = environ.get(HUB_ENV, "").strip()
+    if hub_user:
+        return SignedIn("hub", hub_user)
     header = settings.TRUSTED_HEADER.read(environ).lower()
     if header and headers:
         name = user_name_from_header(lowered.get(header, ""))
