@@ -177,6 +177,11 @@ class TestHubVoila:
         # The hub signs the student in; its sign-in cookie is no business of the kernel's.
         assert voila_config(pool=0, cookies=False)["VoilaConfiguration"]["http_header_envs"] == []
 
+    def test_kernels_are_reached_through_unix_sockets_not_local_ports(self) -> None:
+        # No other local user can connect, and two servers starting kernels at once never pick one port.
+        assert page_config()["KernelManager"] == {"transport": "ipc"}
+        assert voila_config(pool=0, cookies=False)["KernelManager"] == {"transport": "ipc"}
+
     def test_pages_load_only_the_extensions_the_widgets_need(self) -> None:
         allowed = page_config()["VoilaConfiguration"]["extension_allowlist"]
         assert set(allowed) == {

@@ -264,6 +264,11 @@ def page_config(guarded: Guards | None = None) -> dict[str, Any]:
         "VoilaConfiguration": {"extension_allowlist": list(PAGE_EXTENSIONS)},
         # Every line of the server's log says when (security review of 5 December 2026, finding 13).
         "Application": {"log_format": LOG_FORMAT, "log_datefmt": LOG_DATE_FORMAT},
+        # The server reaches its kernels through Unix sockets beside their connection files (in a folder only
+        # the server's user may enter), not TCP ports on 127.0.0.1: no other local user can connect, no
+        # "running over TCP without encryption" warning per kernel (walk review 9), and no two servers of a
+        # hub starting kernels at once can choose the same free port (a kernel lost in hub_burst_bench).
+        "KernelManager": {"transport": "ipc"},
     }
     if guarded is not None:
         config["GuardedVoila"] = guarded.config()
