@@ -27,11 +27,11 @@ from typing import Literal
 
 from selfexplore.content import Content
 from selfexplore.explore import ways_for
-from selfexplore.results import Results
+from selfexplore.results import CLOSE_FIT, Results
 
 SECOND_SPECIALTIES = 2
 SECOND_WAYS = ("series", "group")
-PATH_FIT_MIN = 55
+PATH_FIT_MIN = CLOSE_FIT
 ADVISOR_STEP = "society-advisor_meeting"
 BREADTH_STEP = "breadth_explore"
 SERIES_EVENT = "specialty-interest-series"

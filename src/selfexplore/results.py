@@ -39,6 +39,11 @@ RANKED_AS_IMPORTANT = 3
 # answers to separate the fields: below it the order of the list says more about small differences between
 # pages than about the student.
 SEPARATION = 8
+# Below this fit a field is not close to the student's answers (50 is as much for as against): a list whose
+# best is below it is shown as the closest fields, not as fields that fit (walk review: "Career paths that fit
+# you best" over fits of 48 down to 10). The plan draws steps from the closest career path only from here.
+CLOSE_FIT = 55
+
 FIT_EXPLAINED = (
     "The fit says how far a field agrees with what you answered: 50 is as much for as against. It rises with "
     "each interest the field shares with you, a little with each thing it lacks that you would rather not do, "
@@ -324,8 +329,16 @@ def render_matches(content: Content, results: Results, kind: FieldList, link: Ca
         _match_item(content, match, matches[0], place, link, open_=place <= TOP)
         for place, match in enumerate(matches[:SHOWN], start=1)
     )
+    close = matches[0].fit >= CLOSE_FIT
+    heading = f"{plural} that fit you best" if close else f"{plural} closest to your answers"
+    not_close = (
+        ""
+        if close
+        else f"<p><strong>None is close to what you answered yet:</strong> the closest fits {matches[0].fit}. "
+        f"Read these as {plural.lower()} to explore, not as ones that fit.</p>"
+    )
     parts.append(
-        f'<section aria-labelledby="se-top-{kind}"><h2 id="se-top-{kind}">{plural} that fit you best</h2>'
+        f'<section aria-labelledby="se-top-{kind}"><h2 id="se-top-{kind}">{heading}</h2>{not_close}'
         f"<p>{FIT_EXPLAINED} Open a {singular} to read its page and check the reasons against it.</p>"
         f'<ol class="se-matches">{items}</ol></section>'
     )

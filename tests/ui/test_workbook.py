@@ -8,6 +8,7 @@ import asyncio
 import json
 import re
 from datetime import date
+from html import escape
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -26,7 +27,7 @@ from selfexplore.ui.balance import BalanceView
 from selfexplore.ui.controls import edit_size
 from selfexplore.ui.matches import MatchesView
 from selfexplore.ui.page import PageView
-from selfexplore.ui.plan import PlanView
+from selfexplore.ui.plan import SAME_REASON, PlanView
 from selfexplore.ui.questions import QuestionsView
 from selfexplore.ui.start import StartView
 from selfexplore.workbook import PAGES, PAGES_BY_ID
@@ -630,7 +631,9 @@ class TestMatchesPage:
         assert 'href="?page=specialties&amp;id=' in html and "pass=" not in html
         assert "Too little answered" not in html
         view.kind.set_state({"index": 1})
-        assert "Career paths that fit you best" in view.results_html.value
+        # A student drawn to procedures has no career path close to their answers: the list says so.
+        assert "Career paths closest to your answers" in view.results_html.value
+        assert "None is close to what you answered yet" in view.results_html.value
         assert "<svg" in view.profile_html.value and "se-scroll" in view.profile_html.value
 
     def test_too_few_answers_bring_a_warning(self, content: Content, store: Store) -> None:
@@ -676,6 +679,20 @@ class TestPlanPage:
         assert "kept, with your note" in opened.status
         view.steps[-1].choice.set_state({"index": 1})
         assert {s.step_id: s.status for s in store.plan(attempt)}["society-advisor_meeting"] == "dismissed"
+
+    def test_a_reason_shared_by_several_steps_is_said_once(self, content: Content, store: Store) -> None:
+        _opened, view = self._plan(content, store)
+        whys = [step.step.suggestion.why for step in view.steps]
+        first = whys[0]
+        run = next((index for index, why in enumerate(whys) if why != first), len(whys))
+        assert run > 1, whys  # the first match gives several steps, each for the same reason
+        shown = [step.info.value for step in view.steps[:run]]
+        assert escape(first) in shown[0]
+        for later in shown[1:]:
+            assert escape(first) not in later and SAME_REASON in later
+        # A new reason is said again in full.
+        if run < len(whys):
+            assert escape(whys[run]) in view.steps[run].info.value
 
     def test_a_note_without_a_choice_is_saved_but_keeps_nothing(self, content: Content, store: Store) -> None:
         opened, view = self._plan(content, store)

@@ -11,6 +11,7 @@ from selfexplore.charts import fit_chart, profile_chart, share_bars
 from selfexplore.content import Content
 from selfexplore.matching import Match, Reason
 from selfexplore.results import (
+    CLOSE_FIT,
     NEAR_NEUTRAL,
     TRUST_THRESHOLD,
     build_results,
@@ -174,6 +175,22 @@ class TestReasonsSayWhatThePageSays:
                 assert abs(content.field(match.id).value(reason.key) - 0.5) > NEAR_NEUTRAL
                 why = content.field(match.id).profile[reason.key].why
                 assert escape(why) in html
+
+    def test_a_list_whose_best_is_not_close_is_not_called_a_fit(self, content: Content) -> None:
+        # A surgeon-to-be: specialties fit well, no career path comes close (walk review: "Career paths that fit
+        # you best" over fits of 48 down to 10).
+        results = build_results(content, answers_leaning(content, {"procedures", "operating_room"}))
+        assert results.specialties[0].fit >= CLOSE_FIT > results.paths[0].fit
+        specialties = render_matches(content, results, "specialties", lambda page_id: f"#{page_id}")
+        assert "Specialties that fit you best" in specialties and "None is close" not in specialties
+        paths = render_matches(content, results, "paths", lambda page_id: f"#{page_id}")
+        assert "that fit you best" not in paths
+        assert "Career paths closest to your answers" in paths
+        assert f"the closest fits {results.paths[0].fit}" in paths
+        # A student drawn to teaching and breadth has paths that do fit.
+        teaching = build_results(content, answers_leaning(content, {"acuity", "breadth", "teaching"}))
+        assert teaching.paths[0].fit >= CLOSE_FIT
+        assert "Career paths that fit you best" in render_matches(content, teaching, "paths", lambda page_id: page_id)
 
     def test_the_fit_is_shown_with_words_not_as_a_share(self, content: Content) -> None:
         results = build_results(content, answers_leaning(content, {"procedures", "operating_room"}))

@@ -20,12 +20,17 @@ from selfexplore.workbook import PageSpec, Route
 
 _CHOICES = (("Keep this step", "accepted"), ("Not now", "dismissed"))
 NO_MONTH = "none"
+SAME_REASON = "For the same reason as the step above."
 
 
 class StepControl:
     """One step: keep it or not, a note of the student's own, and a month to aim for; saved on each change."""
 
-    def __init__(self, visit: Visit, step: Step, months: tuple[tuple[str, str], ...], chrome: Chrome) -> None:
+    def __init__(
+        self, visit: Visit, step: Step, months: tuple[tuple[str, str], ...], chrome: Chrome, *, why_shown: bool = True
+    ) -> None:
+        """`why_shown=False` for a step right after one with the same reason, which is then said once, at the
+        first step it explains (walk review: five steps each said "your match number 1 (fit 95)")."""
         self.visit = visit
         self.step = step
         self.chrome = chrome
@@ -35,7 +40,7 @@ class StepControl:
         # step's title again) is for screen readers only, so the title is not read out twice on screen.
         self.info = widgets.HTML(
             f'<h3 class="se-step-title">{escape(suggestion.title)}</h3>'
-            f'<p class="se-step-why">{escape(suggestion.why)}</p>'
+            + f'<p class="se-step-why">{escape(suggestion.why) if why_shown else SAME_REASON}</p>'
             + (f'<p class="se-step-how"><em>How:</em> {escape(suggestion.how)}</p>' if suggestion.how else "")
         )
         self.choice = widgets.RadioButtons(
@@ -136,7 +141,17 @@ class PlanView(PageView):
         if not self.visit.known:
             return
         months = month_choices(self.today)
-        self.steps = [StepControl(self.visit, step, months, self.chrome) for step in self.visit.plan()]
+        plan = self.visit.plan()
+        self.steps = [
+            StepControl(
+                self.visit,
+                step,
+                months,
+                self.chrome,
+                why_shown=index == 0 or step.suggestion.why != plan[index - 1].suggestion.why,
+            )
+            for index, step in enumerate(plan)
+        ]
         self.notice.value = (
             ""
             if self.visit.results().trustworthy
