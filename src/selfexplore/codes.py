@@ -175,5 +175,5 @@ def new_adviser_code() -> str:
 
 def adviser_code_hash(code: str) -> str:
     """The stored form of an adviser code (MalformedCode for text that cannot be one)."""
-    canonical = _normalise(code, ADVISER_SYMBOLS, "An adviser code")
+    canonical = _normalise(code, ADVISER_SYMBOLS, "An advisor code")
     return hashlib.sha256(b"selfexplore-adviser-code:" + canonical.encode()).hexdigest()

@@ -187,7 +187,7 @@ class AdviserShare:
     def adviser_words(self) -> str:
         """Who sees it, as the student reads it."""
         if self.adviser_name is None:
-            return "the adviser who enters your adviser code"
+            return "the advisor who enters your advisor code"
         return self.adviser_display or self.adviser_name
 
     def expired(self, now: datetime) -> bool:
@@ -195,5 +195,5 @@ class AdviserShare:
 
 
 # An adviser code that opens nothing: one message, whatever the reason.
-WRONG_ADVISER_CODE = "That adviser code opens nothing: it is mistyped, expired, withdrawn or already used."
+WRONG_ADVISER_CODE = "That advisor code opens nothing: it is mistyped, expired, withdrawn or already used."
 NOT_SHARED = "This student no longer shares anything with you."

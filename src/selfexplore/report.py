@@ -208,6 +208,6 @@ def render_report_html(content: Content, report: Report) -> str:
     host."""
     heading = (
         f"<h1>My selfexplore report</h1><p class='muted'>Attempt {report.attempt}, made on "
-        f"{made_on_words(report.made_on)}. For my conversations with advisers at {escape(report.school)}.</p>"
+        f"{made_on_words(report.made_on)}. For my conversations with advisors at {escape(report.school)}.</p>"
     )
     return html_document(f"My selfexplore report, attempt {report.attempt}", heading + report_body(content, report))

@@ -211,7 +211,7 @@ def label_html(label: str | None, number: int) -> str:
     for a share made with an adviser code, a number (the adviser's notes can say who it is)."""
     if label:
         return escape(label)
-    return f"Student {number} (shared with an adviser code)"
+    return f"Student {number} (shared with an advisor code)"
 
 
 def check_note(text: object) -> str:

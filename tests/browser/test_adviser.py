@@ -66,15 +66,15 @@ def test_a_student_shares_the_adviser_reads_the_student_withdraws(
     screenshots(student, "share-preview")
     plan.get_by_role("button", name="Share it").click()
     code = plan.locator(".se-share .se-code").inner_text()
-    saved(student, "Adviser code made: whoever enters it first sees the reflections you marked for them")
-    expect(plan.get_by_text("not entered by any adviser yet")).to_be_visible()
+    saved(student, "Advisor code made: whoever enters it first sees the reflections you marked for them")
+    expect(plan.get_by_text("not entered by any advisor yet")).to_be_visible()
     screenshots(student, "share-code")
 
     # The adviser, on their own server, enters the code and reads what was shared.
     page.goto(adviser_page(adviser))
     expect(page.locator(".se-advisees")).to_be_visible()
     expect(page.get_by_text("No student shares anything with you now.")).to_be_visible()
-    page.get_by_label("Adviser code").fill(code)
+    page.get_by_label("Advisor code").fill(code)
     page.get_by_role("button", name="Add the student").click()
     shared = page.locator(".se-shared-with-me")
     expect(shared).to_contain_text(MARKED)
@@ -91,10 +91,10 @@ def test_a_student_shares_the_adviser_reads_the_student_withdraws(
     # The student sees who has it now, and withdraws.
     student.reload()
     plan = go_to(student, "plan")
-    expect(plan.get_by_text("lee (through your adviser code) sees")).to_be_visible()
+    expect(plan.get_by_text("lee (through your advisor code) sees")).to_be_visible()
     plan.get_by_role("button", name="Withdraw: lee").click()
     saved(student, "Withdrawn: lee no longer sees the reflections you marked for them")
-    expect(plan.get_by_text("Nothing: no adviser sees anything of yours.")).to_be_visible()
+    expect(plan.get_by_text("Nothing: no advisor sees anything of yours.")).to_be_visible()
     guard.check()
     context.close()
 

@@ -170,7 +170,7 @@ class TestTheStudentShares:
             try:
                 visit.preview_share(["plan"], adviser, days, date.today())
             except Exception as error:
-                assert "adviser" in str(error) or "days" in str(error)
+                assert "advisor" in str(error) or "days" in str(error)
             else:
                 raise AssertionError("a forged choice was accepted")
         assert store.advisees("mallory") == [] and store.advisees("lee") == []
@@ -202,20 +202,20 @@ class TestTheStudentShares:
         control.show_preview()
         assert "carries no name" in control.preview.value
         control.confirm.click()
-        assert "se-code" in control.outcome.value and "Adviser code made" in opened.status
+        assert "se-code" in control.outcome.value and "Advisor code made" in opened.status
         code = control.outcome.value.split('class="se-code"', 1)[1].split(">", 1)[1].split("<", 1)[0]
-        assert "not entered by any adviser yet" in html_of(control.current)
+        assert "not entered by any advisor yet" in html_of(control.current)
 
         lee, kim = adviser_page(content, store, LEE_PAGE), adviser_page(content, store, KIM_PAGE)
         lee.code.set_state({"value": code})
         lee.redeem()
         assert "my own words" in html_of(lee.detail)
-        assert "Student " in html_of(lee.listing) and "shared with an adviser code" in html_of(lee.listing)
+        assert "Student " in html_of(lee.listing) and "shared with an advisor code" in html_of(lee.listing)
         kim.code.set_state({"value": code})
         kim.redeem()
         assert "opens nothing" in kim.status.value and "my own words" not in html_of(kim.widget)
         control.refresh()
-        assert "lee (through your adviser code) sees" in html_of(control.current)
+        assert "lee (through your advisor code) sees" in html_of(control.current)
 
     def test_the_start_page_shares_and_withdraws_too(self, content: Content, store: Store) -> None:
         opened = signed_in(content, store)
@@ -242,7 +242,7 @@ class TestTheAdviserPage:
         ):
             assert service_for(content, environ, lambda *_: pytest.fail("a service was made")) is None
         view = AdviseesView(content, None)
-        assert "This page is for advisers" in html_of(view.widget)
+        assert "This page is for advisors" in html_of(view.widget)
 
     def test_under_a_hub_only_members_of_the_advisers_group_see_it(self) -> None:
         environ = {

@@ -374,7 +374,7 @@ class Visit:
             raise IdentityError(NOT_SIGNED_IN)
         chosen = parse_items(items)
         if adviser is not None and adviser not in dict(self.advisers):
-            raise InputError("There is no such adviser to share with.")
+            raise InputError("There is no such advisor to share with.")
         html = shared_html(self.content, chosen, self.store.student_material(self.student, chosen), made_on)
         self._preview = Preview(chosen, adviser, parse_days(days), html, self.version)
         return self._preview

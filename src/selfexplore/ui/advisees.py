@@ -35,7 +35,7 @@ INTRO = (
     "<h1>Students who shared with you</h1><p>Each student below chose what to share with you, and for how long. "
     "What you see follows their answers as they change them, and a student can withdraw at any time: within "
     "seconds they are gone from this page, with what it showed of them. Your notes are yours alone: no other "
-    "adviser, and not the student, reads them.</p>"
+    "advisor, and not the student, reads them.</p>"
 )
 
 
@@ -50,10 +50,10 @@ class AdviseesView:
         heading = widgets.HTML(INTRO)
         if service is None:
             # Nothing from the store is read: a page without the adviser role shows only this.
-            self.widget = widgets.VBox([heading, widgets.HTML("<p role='alert'>This page is for advisers.</p>")])
+            self.widget = widgets.VBox([heading, widgets.HTML("<p role='alert'>This page is for advisors.</p>")])
             self.widget.add_class("se-page-frame")
             return
-        self.code = widgets.Text(description="Adviser code", placeholder="the code a student gave you")
+        self.code = widgets.Text(description="Advisor code", placeholder="the code a student gave you")
         self.redeem_button = widgets.Button(description="Add the student")
         self.redeem_button.on_click(lambda _b: self.redeem())
         self.refresh_button = widgets.Button(description="Check for changes")
@@ -81,7 +81,7 @@ class AdviseesView:
             [
                 heading,
                 widgets.HTML(
-                    "<h2>A student gave you an adviser code?</h2><p>Type it here. The first adviser to enter a code "
+                    "<h2>A student gave you an advisor code?</h2><p>Type it here. The first advisor to enter a code "
                     "is the only one who sees what it shares.</p>"
                 ),
                 self.code,

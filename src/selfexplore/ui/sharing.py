@@ -17,7 +17,7 @@ from selfexplore.ui.chrome import Chrome, failure_message
 
 CODE = "code"  # the adviser choice "make an adviser code"
 UNCHOSEN = "none"  # no adviser picked yet: a student names their own, nobody is picked for them
-CODE_CHOICE = "An adviser code I hand over"
+CODE_CHOICE = "An advisor code I hand over"
 
 
 def share_words(share: AdviserShare, now: datetime) -> str:
@@ -28,10 +28,10 @@ def share_words(share: AdviserShare, now: datetime) -> str:
         return f"Expired on {until}: nobody sees {what} any more."
     if share.adviser_name is None:
         return (
-            f"Adviser code made on {made_on_words(share.created_at.date())}, not entered by any adviser yet. Whoever "
+            f"Advisor code made on {made_on_words(share.created_at.date())}, not entered by any advisor yet. Whoever "
             f"enters it first sees {what} until {until}."
         )
-    how = " (through your adviser code)" if share.by_code else ""
+    how = " (through your advisor code)" if share.by_code else ""
     return f"{escape(share.adviser_words)}{how} sees {what} until {until}."
 
 
@@ -62,9 +62,9 @@ class ShareControl:
         self.preview_button.on_click(lambda _b: self.show_preview())
         self.confirm.on_click(lambda _b: self.share())
         who = (
-            "Pick your advisor below, or make an adviser code to hand over."
+            "Pick your advisor below, or make an advisor code to hand over."
             if visit.advisers
-            else "You make an adviser code and hand it to your advisor, in person or by email."
+            else "You make an advisor code and hand it to your advisor, in person or by email."
         )
         self.widget = widgets.VBox(
             [
@@ -94,7 +94,7 @@ class ShareControl:
         return items, str(self.adviser.value), int(self.days.value)
 
     def _adviser_words(self, adviser: str) -> str:
-        return dict(self.visit.advisers).get(adviser, "the adviser who enters your code")
+        return dict(self.visit.advisers).get(adviser, "the advisor who enters your code")
 
     def _changed(self, _change: object = None) -> None:
         """A choice changed: the preview shown is no longer what would be shared."""
@@ -154,13 +154,13 @@ class ShareControl:
         what = items_words(made.items)
         if code is not None:
             self.outcome.value = (
-                '<div class="se-notice"><h3>Your adviser code</h3>'
-                f'<p class="se-code" aria-label="Your adviser code is {escape(" ".join(code), quote=True)}">'
-                f"{escape(code)}</p><p>Hand it to your advisor. The first adviser to enter it on their adviser page "
+                '<div class="se-notice"><h3>Your advisor code</h3>'
+                f'<p class="se-code" aria-label="Your advisor code is {escape(" ".join(code), quote=True)}">'
+                f"{escape(code)}</p><p>Hand it to your advisor. The first advisor to enter it on their advisor page "
                 f"sees {escape(what)} until {escape(until)}; nobody else can use it after that. It is shown only "
                 "now: the workbook keeps only a scrambled form of it.</p></div>"
             )
-            self.chrome.say(f"Adviser code made: whoever enters it first sees {what} until {until}.")
+            self.chrome.say(f"Advisor code made: whoever enters it first sees {what} until {until}.")
         else:
             self.outcome.value = ""
             self.chrome.say(f"Shared with {made.adviser_words} until {until}: {what}. Nobody else sees it.")
@@ -187,7 +187,7 @@ class ShareControl:
             self.current.children = (widgets.HTML(f'<p class="se-alert">{escape(failure_message(error))}</p>'),)
             return
         if not shares:
-            self.current.children = (widgets.HTML("<p>Nothing: no adviser sees anything of yours.</p>"),)
+            self.current.children = (widgets.HTML("<p>Nothing: no advisor sees anything of yours.</p>"),)
             return
         rows: list[widgets.Widget] = []
         now = datetime.now(UTC)
