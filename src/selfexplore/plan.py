@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from selfexplore.content import Content
+from selfexplore.content import Content, Support, SupportKind
 from selfexplore.explore import ways_for
 from selfexplore.results import CLOSE_FIT, Results
 
@@ -106,6 +106,21 @@ def status_words(step: Step) -> str:
     return "not kept yet: choose “Keep this step” to put it in your plan"
 
 
+# How a step names what to do with a support, by its kind: one talks with an office or a person, reads what is
+# online and looks into a programme (walk review: "Talk with AAMC Careers in Medicine.", a website).
+_SUPPORT_VERBS: Mapping[SupportKind, str] = {
+    "office": "Talk with the {name}.",
+    "person": "Talk with the {name}.",
+    "online": "Read {name}.",
+    "program": "Look into {name}.",
+}
+
+
+def support_step(support: Support) -> str:
+    """The step for one support, in words that suit what it is."""
+    return _SUPPORT_VERBS[support.kind].format(name=support.name)
+
+
 def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tuple[Suggestion, ...]:
     found: list[Suggestion] = []
     # Steps drawn from matches only when enough was answered for the ranking to mean something, and the
@@ -160,7 +175,7 @@ def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tu
             found.append(
                 Suggestion(
                     step_id,
-                    f"Talk with {support.name}.",
+                    support_step(support),
                     f"You ticked “{challenge.label}”; {support.name} can help with it.",
                     support.how_to_reach,
                 )

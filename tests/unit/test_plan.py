@@ -9,7 +9,7 @@ import pytest
 
 from selfexplore.content import Content
 from selfexplore.matching import FIT_BANDS, Match, fit_words
-from selfexplore.plan import PATH_FIT_MIN, SECOND_SPECIALTIES, SECOND_WAYS, suggest
+from selfexplore.plan import PATH_FIT_MIN, SECOND_SPECIALTIES, SECOND_WAYS, suggest, support_step
 from selfexplore.results import Results, build_results
 from selfexplore.scoring import Answer
 from tests.helpers import answers_leaning
@@ -80,3 +80,20 @@ class TestFitWords:
         if lowest > 0:
             below = replace(at, fit=lowest - 1)
             assert not fit_words(below, best).endswith(words)
+
+
+class TestSupportSteps:
+    def test_each_support_is_named_with_a_verb_that_suits_what_it_is(self, content: Content) -> None:
+        supports = content.resources.supports_by_id
+        assert support_step(supports["dean-for-students"]) == "Talk with the Dean for Students."
+        assert support_step(supports["aamc-careers-in-medicine"]) == "Read AAMC Careers in Medicine."
+        for support in content.resources.supports:
+            step = support_step(support)
+            assert step.endswith(f"{support.name}.")
+            # A website or a programme is never talked with; only offices and people are.
+            assert step.startswith("Talk with") == (support.kind in ("office", "person")), step
+
+    def test_a_ticked_challenge_brings_its_supports_steps_in_those_words(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, {"procedures"}))
+        steps = {s.id: s for s in suggest(content, results, ["uncertainty"])}
+        assert steps["support_aamc-careers-in-medicine"].title == "Read AAMC Careers in Medicine."
