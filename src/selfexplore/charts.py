@@ -102,9 +102,10 @@ def profile_chart(content: Content, scored: ScoredProfile) -> str:
         rows.append(f'<tr><th scope="row">{escape(dimension.label)}</th><td>{escape(shown)}</td><td>{where}</td></tr>')
     axis = f'<line x1="{middle}" x2="{middle}" y1="18" y2="{len(shown_dimensions) * _ROW + 4}" class="se-svg-axis"/>'
     table = (
-        '<table><thead><tr><th scope="col">Dimension</th><th scope="col">Your value (0-1)</th>'
+        '<table><thead><tr><th scope="col">What it is about</th><th scope="col">Your value (0-1)</th>'
         f'<th scope="col">You lean</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
-    caption = "Your profile: bars to the right lean towards a dimension, to the left away from it"
-    title = f"Your profile across the {len(shown_dimensions)} dimensions"
+    # In a student's words, not the model's (walk review 8: "lean towards a dimension").
+    caption = "Your profile: a bar to the right means you lean towards that side of the work, to the left away from it"
+    title = f"Your profile across {len(shown_dimensions)} sides of the work"
     return figure_html(caption, svg_html(title, len(shown_dimensions), axis + "".join(bars)), table)

@@ -198,7 +198,7 @@ def _profile_table(content: Content, page: Field) -> str:
         )
     table = (
         '<table class="se-wide"><caption>Profile values from 0 (low) to 1 (high); 0.5 is neither</caption>'
-        '<thead><tr><th scope="col">Dimension</th><th scope="col">Value</th><th scope="col">Why</th>'
+        '<thead><tr><th scope="col">What it is about</th><th scope="col">Value</th><th scope="col">Why</th>'
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     return (
@@ -222,6 +222,14 @@ def agreement(student: float | None, page: float) -> Agreement:
 _AGREEMENT_WORDS = {"agree": "You agree", "differ": "You differ", "neither": "No clear view either way"}
 
 
+def _differences_words(count: int) -> str:
+    if count == 0:
+        return "You differ from this page on nothing you have a clear view on."
+    if count == 1:
+        return "The one thing you differ on comes first."
+    return f"The {count} things you differ on come first."
+
+
 def _beside(content: Content, page: Field, scored: ScoredProfile) -> str:
     rows = []
     for dimension in content.matched_dimensions:
@@ -238,11 +246,13 @@ def _beside(content: Content, page: Field, scored: ScoredProfile) -> str:
                 f"<td>{_AGREEMENT_WORDS[verdict]}. {escape(page.name)}: {escape(anchor)}</td></tr>",
             )
         )
-    # Differences first: they are what a student most needs to ask about.
+    # Differences first: they are what a student most needs to ask about. The caption says how many there
+    # are (walk review: "differences first" over a table that began with five agreements).
     body = "".join(row for _, row in sorted(rows, key=lambda r: r[0]))
+    caption = f"Values from 0 (low) to 1 (high). {_differences_words(sum(1 for order, _ in rows if order == 0))}"
     table = (
-        '<table class="se-wide"><caption>Values from 0 (low) to 1 (high); differences '
-        'first</caption><thead><tr><th scope="col">Dimension</th><th scope="col">This page</th>'
+        f'<table class="se-wide"><caption>{caption}</caption><thead><tr><th scope="col">What it is about</th>'
+        '<th scope="col">This page</th>'
         f'<th scope="col">You</th><th scope="col">Where and why</th></tr></thead><tbody>{body}</tbody></table>'
     )
     return (

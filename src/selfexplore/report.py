@@ -180,7 +180,7 @@ def report_body(content: Content, report: Report, sections: frozenset[ReportPart
             for d in content.matched_dimensions
         )
         parts.append(
-            f"<{part}>My profile</{part}><table><thead><tr><th scope='col'>Dimension</th>"
+            f"<{part}>My profile</{part}><table><thead><tr><th scope='col'>What it is about</th>"
             "<th scope='col'>Value (0-1)</th>"
             f"</tr></thead><tbody>{profile_rows}</tbody></table>"
             "<p class='muted'>Values run from 0 (low) to 1 (high); 0.5 means no preference. A page fits better the "

@@ -37,6 +37,24 @@ class TestPages:
         assert "script" not in tags(beside)
         assert ways_for(content, page), "every page says how to explore it here"
 
+    def test_the_side_by_side_caption_counts_the_differences_it_puts_first(self, content: Content) -> None:
+        scored = score_answers(content, answers_leaning(content, SURGICAL))
+        for page_id in ("general-surgery", "psychiatry"):
+            beside = render_field(content, content.field(page_id), scored)
+            differ = beside.count('<tr class="se-differ">')
+            if differ == 0:
+                assert "You differ from this page on nothing you have a clear view on." in beside
+            else:
+                words = "The one thing you differ on" if differ == 1 else f"The {differ} things you differ on"
+                assert f"{words} come" in beside
+                # ...and they do come first.
+                assert beside.index('<tr class="se-differ">') == beside.index('<tr class="se-')
+        surgeon, psychiatry = (
+            render_field(content, content.field(page_id), scored).count('<tr class="se-differ">')
+            for page_id in ("general-surgery", "psychiatry")
+        )
+        assert surgeon < psychiatry  # a student drawn to the operating room differs more from psychiatry
+
     def test_a_specialty_is_explored_through_the_series_group_mentors_and_shadowing(self, content: Content) -> None:
         ways = ways_for(content, content.field("dermatology"))
         assert [w.step_id for w in ways][:4] == [
