@@ -58,6 +58,8 @@ WORKBOOK_PORT = int(os.environ.get("SELFEXPLORE_HUB_WORKBOOK_PORT", "8890"))
 #   selfexplore ALL=(selfexplore-workbook) NOPASSWD:SETENV: /opt/selfexplore/venv/bin/selfexplore hub-service
 # Unset: the workbook runs as the hub's own user.
 WORKBOOK_USER = os.environ.get("SELFEXPLORE_HUB_WORKBOOK_USER", "").strip()
+# SET (shared layout): how many kernels the workbook keeps ready for students arriving at once (0: none).
+WORKBOOK_POOL = os.environ.get("SELFEXPLORE_HUB_WORKBOOK_POOL", "8").strip()
 
 # SET: the school's sign-in, one of (each its own package, installed beside JupyterHub):
 #   OAuth (Microsoft Entra ID, Google, Okta, any OpenID Connect), package oauthenticator:
@@ -175,6 +177,9 @@ if LAYOUT == "shared":
             "SELFEXPLORE_DB_URL": STORE_URL,
             "SELFEXPLORE_IDENTITY_KEY": IDENTITY_KEY,
             "SELFEXPLORE_ADVISERS": json.dumps({name: str(ADVISER_NAMES.get(name) or name) for name in ADVISERS}),
+            # Kernels that have run the workbook before students arrive (about 72 MiB each while they wait):
+            # a student who arrives takes one, and the pool refills one at a time behind them.
+            "SELFEXPLORE_POOL": WORKBOOK_POOL,
         },
         "oauth_no_confirm": True,
     }

@@ -141,6 +141,16 @@ def _sealer(kernel_key: bytes) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
+def query_proof(kernel_key: bytes, kernel_id: str) -> str:
+    """What a preheated kernel shows the server to hear its page's request (/voila/query/<kernel id>): an
+    HMAC of its id under its connection key, which only that kernel and the server hold. Behind a proxy on
+    the same machine (a hub's) every visitor reaches the server from loopback, so loopback alone proves
+    nothing."""
+    if not kernel_key:
+        raise ValueError("a kernel without a connection key cannot prove itself")
+    return hmac.new(kernel_key, b"selfexplore-voila-query:" + kernel_id.encode(), hashlib.sha256).hexdigest()
+
+
 def seal_pass(kernel_key: bytes, token: str) -> str:
     """The pass, sealed for the server under the kernel's connection key."""
     return _sealer(kernel_key).encrypt(token.encode()).decode("ascii")

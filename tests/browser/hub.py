@@ -120,6 +120,8 @@ def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG, layout: s
         "SELFEXPLORE_HUB_URL": url,
         "SELFEXPLORE_HUB_LAYOUT": layout,
         "SELFEXPLORE_HUB_WORKBOOK_PORT": str(free_port()),
+        # Two kernels ready in the shared workbook: the tests' students take the pool's kernels and its refills.
+        "SELFEXPLORE_HUB_WORKBOOK_POOL": "2",
         "SELFEXPLORE_HUB_HOME": str(home / "users"),
         "SELFEXPLORE_HUB_DB_URL": f"sqlite:///{home / 'jupyterhub.sqlite'}",
         "SELFEXPLORE_TEST_HUB_PASSWORD": PASSWORD,

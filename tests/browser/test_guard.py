@@ -39,6 +39,7 @@ from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from selfexplore import codes
 from selfexplore.serving.guard import MESSAGE_BURST, MESSAGES_PER_SECOND, WEBSOCKETS_PER_KERNEL
+from selfexplore.serving.request import QUERY_PROOF_HEADER
 from tests.browser.chromium import CHROMIUM_FLAGS
 from tests.browser.conftest import TEST_POOL, assert_no_serious_axe_violations, new_context, running, screenshots
 from tests.browser.conftest import _chromium as chromium_path
@@ -150,6 +151,22 @@ def _websocket_status(base: str, kernel: str, cookie: str | None) -> int:
     return in_a_thread(attempt())
 
 
+def _query_status(base: str, kernel: str, proof: str | None) -> int:
+    """101 when the websocket where a preheated kernel hears its page's request opens, else the refusal's."""
+
+    async def attempt() -> int:
+        url = base.replace("http://", "ws://") + f"/voila/query/{kernel}"
+        request = HTTPRequest(url, headers={QUERY_PROOF_HEADER: proof} if proof is not None else {})
+        try:
+            connection = await websocket_connect(request)
+        except HTTPClientError as error:
+            return error.code
+        connection.close()
+        return 101
+
+    return in_a_thread(attempt())
+
+
 @contextmanager
 def _websockets_held(base: str, kernel: str, cookie: str, count: int) -> Iterator[list[int]]:
     """Open `count` websockets to a kernel with this Cookie header, at once, and hold those that open until
@@ -221,6 +238,10 @@ def test_a_kernel_answers_only_the_browser_its_page_was_rendered_for(
         assert _websocket_status(base, kernel, _cookie_header(mine)) == 403
         assert _get(f"{base}/api/kernels/{kernel}", {"Cookie": _cookie_header(mine)})[0] == 403
         assert _get(f"{base}/voila/api/shutdown/{kernel}", {"Cookie": _cookie_header(mine)}, "POST")[0] == 403
+        # Where a preheated kernel hears its page's request: even from this machine (as through a hub's proxy),
+        # only the kernel itself, with a proof made from its connection key.
+        assert _query_status(base, kernel, None) == 403
+        assert _query_status(base, kernel, codes.query_proof(b"not the kernel's key", kernel)) == 403
         # The student's own browser still can, and their page still works.
         assert _websocket_status(base, kernel, _cookie_header(theirs)) == 101
         theirs.get_by_role("link", name="Interests").first.click()

@@ -204,6 +204,7 @@ class TestOneMachine:
         assert workbook["url"] == "http://127.0.0.1:8890"
         assert workbook["environment"]["SELFEXPLORE_DB_URL"] == "postgresql+psycopg://store"
         assert json.loads(workbook["environment"]["SELFEXPLORE_ADVISERS"]) == {"lee": "lee"}
+        assert workbook["environment"]["SELFEXPLORE_POOL"] == "8"  # kernels ready for a room arriving at once
         assert "user" not in workbook and "cwd" not in workbook
         roles = {role["name"]: role for role in config.JupyterHub.load_roles}
         assert "access:services!service=workbook" in roles["user"]["scopes"]

@@ -122,9 +122,11 @@ class TestHubVoila:
     def test_a_students_server_keeps_no_kernels_waiting(self) -> None:
         assert hub_pool_size({}) == DEFAULT_HUB_POOL == 0
         assert hub_pool_size({"SELFEXPLORE_POOL": "0"}) == 0
-        # Voila's preheated kernels are reached by a websocket that checks no sign-in: not under a hub.
+        # Kernels waiting for one student are memory nobody else can use.
         for named in ("1", "8", "many"):
-            with pytest.raises(HostingError, match="SELFEXPLORE_POOL must be 0 or unset under a hub"):
+            with pytest.raises(
+                HostingError, match="SELFEXPLORE_POOL must be 0 or unset for a hub's server of one user"
+            ):
                 hub_pool_size({"SELFEXPLORE_POOL": named})
 
     def test_voila_answers_at_the_hubs_prefix_and_address_with_the_hubs_sign_in(self) -> None:
@@ -234,8 +236,11 @@ class TestHubService:
         # The kernel learns the signed-in user from the server, and nothing of the browser's cookies.
         headers = config["VoilaConfiguration"]["http_header_envs"]
         assert HUB_USER_HEADER in headers and "Cookie" not in headers
-        # No kernels kept waiting (the preheated kernels' websocket checks no sign-in).
-        assert not any("preheat_kernel" in argument for argument in arguments)
+        # Kernels kept ready for the class, as `serve` keeps them (8 unless SELFEXPLORE_POOL says otherwise).
+        assert "--VoilaConfiguration.preheat_kernel=True" in arguments
+        assert list(config["VoilaKernelManager"]["kernel_pools_config"].values()) == [{"pool_size": 8}]
+        none = hub_service_settings({**SERVICE_ENV, "SELFEXPLORE_POOL": "0"})
+        assert not any("preheat_kernel" in argument for argument in none[0]) and "VoilaKernelManager" not in none[1]
         assert config["HubOAuth"]["api_token"] == SERVICE_ENV["JUPYTERHUB_API_TOKEN"]
         assert not any("service-token" in argument for argument in arguments)
 

@@ -20,10 +20,12 @@ import pytest
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
 from selfexplore import settings
+from selfexplore.codes import query_proof
 from selfexplore.serving.identity import resolve_identity
 from selfexplore.serving.kernels import PacedKernelManager
 from selfexplore.serving.request import (
     PASS_COOKIE,
+    QUERY_PROOF_HEADER,
     VISITOR_HEADER,
     PageRequest,
     forwarded_headers,
@@ -142,16 +144,24 @@ class TestPageRequest:
         assert signed_in is not None and signed_in.name == "student42"
 
 
+KERNEL_KEY = b"a-kernels-connection-key"
+
+
 class TestPreheatedRequest:
     """A pooled kernel hears its page request from Voila's /voila/query/<kernel id> websocket."""
 
-    def _voila(self, send: str | None, delay: float) -> Callable[[], Coroutine[Any, Any, dict[str, str]]]:
+    def _voila(
+        self, send: str | None, delay: float, shown: list[str] | None = None
+    ) -> Callable[[], Coroutine[Any, Any, dict[str, str]]]:
+        shown = shown if shown is not None else []
+
         async def scenario() -> dict[str, str]:
             from tornado.web import Application
             from tornado.websocket import WebSocketHandler
 
             class Query(WebSocketHandler):
                 async def open(self, kernel_id: str) -> None:
+                    shown.append(self.request.headers.get(QUERY_PROOF_HEADER, ""))
                     await asyncio.sleep(delay)
                     if send is None:
                         self.close()
@@ -162,7 +172,7 @@ class TestPreheatedRequest:
             port = next(iter(server._sockets.values())).getsockname()[1]
             try:
                 environ = {"VOILA_APP_PORT": str(port), "VOILA_SERVER_URL": "/", "VOILA_KERNEL_ID": "k1"}
-                return await wait_for_request(environ)
+                return await wait_for_request(environ, KERNEL_KEY)
             finally:
                 server.stop()
 
@@ -174,6 +184,13 @@ class TestPreheatedRequest:
             "QUERY_STRING": "page=values",
             "HTTP_COOKIE": f"{PASS_COOKIE}=x",
         }
+
+    def test_the_kernel_proves_itself_with_its_connection_key(self) -> None:
+        shown: list[str] = []
+        in_a_thread(self._voila("{}", delay=0.0, shown=shown)())
+        assert shown == [query_proof(KERNEL_KEY, "k1")]
+        # The proof is the kernel's own: another key or another kernel id gives another.
+        assert query_proof(b"another key", "k1") != shown[0] != query_proof(KERNEL_KEY, "k2")
 
     def test_a_closed_connection_opens_the_app_as_for_an_empty_request(self) -> None:
         assert in_a_thread(self._voila(None, delay=0.0)()) == {}

@@ -1,4 +1,5 @@
-"""`selfexplore hub-server`: the workbook as one student's (or one facilitator's) JupyterHub server.
+"""`selfexplore hub-server`: the workbook as one student's (or one facilitator's) JupyterHub server; and
+`selfexplore hub-service`: the one workbook every student of a hub shares, run by the hub as a service.
 
 JupyterHub starts this command for a user who signs in, with the JUPYTERHUB_* variables that say who the
 user is and where the server is to answer (`JUPYTERHUB_SERVICE_URL`, under `JUPYTERHUB_SERVICE_PREFIX`,
@@ -52,9 +53,7 @@ HUB_VARIABLES = (
 )
 # The hub gives a server its API token under both names (the second for older single-user servers).
 HUB_TOKENS = ("JUPYTERHUB_API_TOKEN", "JPY_API_TOKEN")
-# A student's server has one student: no kernels kept waiting. Voila's preheated kernels learn their request
-# through a websocket of their own (/voila/query/<kernel id>) that checks no sign-in, so a pool is refused
-# under a hub rather than opened to anyone who reaches the server.
+# A student's server has one student: no kernels kept waiting (they would be memory no one else can use).
 DEFAULT_HUB_POOL = 0
 # The hub's sign-in inside Voila: who may open the server, and who may use its kernels.
 IDENTITY_PROVIDER = "selfexplore.serving.hubvoila.HubIdentityProvider"
@@ -90,12 +89,12 @@ def check_home(environ: Mapping[str, str]) -> Path:
 
 
 def hub_pool_size(environ: Mapping[str, str]) -> int:
-    """No pool for a hub's server; SELFEXPLORE_POOL other than 0 is refused in one line."""
+    """No pool for a hub's server of one user; SELFEXPLORE_POOL other than 0 is refused in one line."""
     if environ.get(settings.POOL.name, "").strip() in ("", "0"):
         return DEFAULT_HUB_POOL
     raise HostingError(
-        f"{settings.POOL.name} must be 0 or unset under a hub: preheated kernels are reached by a websocket that "
-        "checks no sign-in"
+        f"{settings.POOL.name} must be 0 or unset for a hub's server of one user: kernels kept waiting for one "
+        "student are memory nobody else can use (the shared workbook, hub-service, keeps a pool for the class)"
     )
 
 
@@ -142,8 +141,11 @@ def hub_service_settings(environ: Mapping[str, str]) -> tuple[list[str], dict[st
         raise HostingError(f"JUPYTERHUB_SERVICE_PREFIX: {error}") from None
     ip, port = listen_address(environ["JUPYTERHUB_SERVICE_URL"])
     guarded = guards({key: value for key, value in environ.items() if key != settings.TRUSTED_HEADER.name})
-    arguments = voila_arguments(port, ip=ip, pool=DEFAULT_HUB_POOL, base_url=prefix)
-    config = voila_config(pool=DEFAULT_HUB_POOL, guarded=guarded, cookies=False)
+    # Kernels that have run the app before the room arrives (SELFEXPLORE_POOL): each hears its student's
+    # request from a websocket only that kernel may open (selfexplore.codes.query_proof).
+    pool = settings.POOL.read(environ)
+    arguments = voila_arguments(port, ip=ip, pool=pool, base_url=prefix)
+    config = voila_config(pool=pool, guarded=guarded, cookies=False)
     config["VoilaConfiguration"]["http_header_envs"].append(HUB_USER_HEADER)
     config["Voila"] = {"identity_provider_class": IDENTITY_PROVIDER, "authorizer_class": AUTHORIZER}
     config["HubOAuth"] = {"api_token": environ["JUPYTERHUB_API_TOKEN"]}
@@ -184,12 +186,12 @@ def _check_hub(command: str, started_as: str, names: tuple[str, ...]) -> None:
     # is about to become Voila and import it again.
     if importlib.util.find_spec("jupyterhub") is None:
         raise HostingError(f"{command} needs the hub extra: pip install 'selfexplore[hub]'")
-    hub_pool_size(os.environ)  # a pool asked for is refused here, in one line
 
 
 def hub_server(*, role: Role = "", content_dir: str | None = None, db_url: str | None = None) -> int:
     """Check the pack and the store, then become the user's Voila, until the hub stops the server."""
     _check_hub("hub-server", "a user's server", HUB_VARIABLES)
+    hub_pool_size(os.environ)  # a pool asked for is refused here, in one line
     check_home(os.environ)
     arguments, config = hub_voila_settings(os.environ, role=role)
     # Every setting is checked there (a bad activity interval or advisers' list is one line here, not a
@@ -200,6 +202,7 @@ def hub_server(*, role: Role = "", content_dir: str | None = None, db_url: str |
 def hub_service(*, content_dir: str | None = None, db_url: str | None = None) -> int:
     """Check the pack and the store, then become the workbook every student shares, until the hub stops it."""
     _check_hub("hub-service", "a service (deploy/jupyterhub)", SERVICE_VARIABLES)
+    settings.POOL.read(os.environ)  # a pool size that is not a number is refused here, in one line
     arguments, config = hub_service_settings(os.environ)
     return _become_voila(arguments, config, service_child_environment(prepare(content_dir, db_url)))
 

@@ -30,6 +30,8 @@ VISITOR_HEADER = "X-Selfexplore-Visitor"
 # service: selfexplore.serving.hubvoila). That server removes the header from every request and sets it from
 # the hub's OAuth sign-in; a kernel of a hub service believes it, and no other kernel does.
 HUB_USER_HEADER = "X-Selfexplore-Hub-User"
+# A preheated kernel's proof, on the websocket where it hears its page's request (selfexplore.codes.query_proof).
+QUERY_PROOF_HEADER = "X-Selfexplore-Kernel-Proof"
 CONNECT_TIMEOUT = 10.0
 _log = logging.getLogger(__name__)
 
@@ -86,16 +88,22 @@ def query_url(environ: Mapping[str, str]) -> str:
     return f"{protocol}://{host}:{port}{base}voila/query/{environ.get('VOILA_KERNEL_ID', '')}"
 
 
-async def wait_for_request(environ: Mapping[str, str]) -> dict[str, str]:
+async def wait_for_request(environ: Mapping[str, str], kernel_key: bytes = b"") -> dict[str, str]:
     """The request of a preheated kernel's page, as environment variables; empty when it cannot come (the
-    connection to Voila failed or closed: the app then opens as for a request with nothing in it).
+    connection to Voila failed or closed: the app then opens as for a request with nothing in it). The
+    kernel proves itself with `kernel_key`, its connection key (selfexplore.codes.query_proof).
 
     Runs on the kernel's own event loop, so the cell that started the app has already returned. There is no
     time limit: a kernel may wait in the pool for hours before a student arrives."""
+    from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
 
+    from selfexplore.codes import query_proof
+
+    url = query_url(environ)
+    headers = {QUERY_PROOF_HEADER: query_proof(kernel_key, environ.get("VOILA_KERNEL_ID", ""))} if kernel_key else {}
     try:
-        connection = await websocket_connect(query_url(environ), connect_timeout=CONNECT_TIMEOUT)
+        connection = await websocket_connect(HTTPRequest(url, headers=headers, connect_timeout=CONNECT_TIMEOUT))
     except Exception as error:
         _log.warning("no page request from Voila: %s", type(error).__name__)
         return {}

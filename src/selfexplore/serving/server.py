@@ -35,6 +35,7 @@ sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 import asyncio  # noqa: E402
 import functools  # noqa: E402
+import hmac  # noqa: E402
 import logging  # noqa: E402 - after the line above, which must come before any import of jsonschema
 import resource  # noqa: E402
 import secrets  # noqa: E402
@@ -62,7 +63,7 @@ from voila.tornado.handler import TornadoVoilaHandler  # noqa: E402
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler  # noqa: E402
 
 # Of the package, only these small modules: the kernels need the rest, the server does not.
-from selfexplore.codes import PASS_LIFETIME, looks_like_pass, open_seal  # noqa: E402
+from selfexplore.codes import PASS_LIFETIME, looks_like_pass, open_seal, query_proof  # noqa: E402
 from selfexplore.serving.guard import (  # noqa: E402
     BROWSER_COOKIE,
     HOST_ONLY_PREFIX,
@@ -87,7 +88,7 @@ from selfexplore.serving.guard import (  # noqa: E402
     without_cookies,
     zmq_sockets_needed,
 )
-from selfexplore.serving.request import PASS_COOKIE, VISITOR_HEADER  # noqa: E402
+from selfexplore.serving.request import PASS_COOKIE, QUERY_PROOF_HEADER, VISITOR_HEADER  # noqa: E402
 
 LEDGER = "selfexplore_ledger"  # the application settings that hold the ledger and the app
 APP = "selfexplore_app"
@@ -328,10 +329,21 @@ class BoundShutdownHandler(PlainErrors, VoilaShutdownKernelHandler):  # type: ig
 
 
 class LoopbackRequestInfoHandler(QuietOnceClosed, PlainErrors, RequestInfoSocketHandler):  # type: ignore[misc]
-    """Where a preheated kernel hears its page's request (with the page's cookies): its own machine only."""
+    """Where a preheated kernel hears its page's request (with the page's cookies, or the hub user): that
+    kernel alone, from this machine, proving itself with its connection key (selfexplore.codes.query_proof).
+    Behind a hub's proxy every visitor comes from loopback, so the address alone would let anyone who holds
+    a kernel's id hear its student's request."""
 
     async def get(self, *args: Any, **kwargs: Any) -> None:
         if not is_loopback(self.request.remote_ip):
+            raise web.HTTPError(403)
+        kernel_id = args[0] if args else kwargs.get("kernel_id", "")
+        try:
+            key: bytes = self.settings["kernel_manager"].get_kernel(kernel_id).session.key
+        except KeyError:
+            raise web.HTTPError(403) from None
+        shown = self.request.headers.get(QUERY_PROOF_HEADER, "")
+        if not key or not hmac.compare_digest(shown, query_proof(key, kernel_id)):
             raise web.HTTPError(403)
         await super().get(*args, **kwargs)
 

@@ -177,13 +177,19 @@ class WorkbookApp:
             _log.warning("this kernel has no connection key to seal the sign-in with: it is not kept")
 
 
-def kernel_seal() -> Callable[[str], str] | None:
-    """Seals a page pass under this kernel's connection key, which only it and the server hold
-    (selfexplore.codes.seal_pass); None outside a kernel, or in a kernel without a key."""
+def kernel_key() -> bytes:
+    """This kernel's connection key, which only it and the server hold; empty outside a kernel."""
     from IPython import get_ipython
 
     key = getattr(getattr(getattr(get_ipython(), "kernel", None), "session", None), "key", b"")
-    return functools.partial(seal_pass, key) if isinstance(key, bytes) and key else None
+    return key if isinstance(key, bytes) else b""
+
+
+def kernel_seal() -> Callable[[str], str] | None:
+    """Seals a page pass under this kernel's connection key (selfexplore.codes.seal_pass); None outside a
+    kernel, or in a kernel without a key."""
+    key = kernel_key()
+    return functools.partial(seal_pass, key) if key else None
 
 
 def in_voila(environ: Mapping[str, str]) -> bool:
@@ -225,7 +231,7 @@ def workbook_app(content: Content | None = None, visit: Visit | None = None) -> 
         preload()
 
         async def arrive_later() -> None:
-            request = await wait_for_request(environ)
+            request = await wait_for_request(environ, kernel_key())
             app.arrive({**environ, **request})
 
         # Kept on the app: the event loop holds only a weak reference to a task.
