@@ -30,7 +30,7 @@ from playwright.sync_api import Browser, expect, sync_playwright
 
 from benchmarks.servers import MIB, chromium, machine, stock_server
 from tests.browser.chromium import CHROMIUM_FLAGS
-from tests.browser.hub import SHARED_WORKBOOK, Hub, processes_of, running_hub, sign_in_page
+from tests.browser.hub import SHARED_WORKBOOK, Hub, processes_of, running_hub, sign_in_page, wait_for_pool
 from tests.store.postgres import postgres_server
 
 TIMEOUT_MS = 180_000
@@ -100,9 +100,11 @@ class Run:
     shared_base: dict[str, float] | None = None  # the service before the first student, MiB by role
 
 
-def _run_layout(browser: Browser, home: Path, db_url: str, layout: str, count: int) -> Run:
+def _run_layout(browser: Browser, home: Path, db_url: str, layout: str, count: int, pool: int = 0) -> Run:
     students: list[Student] = []
-    with running_hub(home, db_url, layout=layout) as hub:
+    with running_hub(home, db_url, layout=layout, pool=pool if layout == "shared" else 0) as hub:
+        if layout == "shared" and pool:
+            wait_for_pool(hub, pool)
         lands = SHARED_WORKBOOK if layout == "shared" else None
         base = _uss_by_role(_service_processes(hub)) if layout == "shared" else None
         cpu_before = _cpu_seconds(hub)
@@ -158,6 +160,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=5)
     parser.add_argument("--layout", choices=("both", "shared", "per-student"), default="both")
+    parser.add_argument("--pool", type=int, default=0, help="kernels the shared workbook keeps ready (0: none)")
     args = parser.parse_args()
     expect.set_options(timeout=TIMEOUT_MS)
     layouts = ("per-student", "shared") if args.layout == "both" else (args.layout,)
@@ -180,7 +183,7 @@ def main() -> int:
             context.close()
         for layout in layouts:
             (home / layout).mkdir()
-            runs.append(_run_layout(browser, home / layout, db_url, layout, args.students))
+            runs.append(_run_layout(browser, home / layout, db_url, layout, args.students, args.pool))
         browser.close()
 
     bare = stock_uss["voila"] + stock_uss["kernel"] + stock_uss["server"]

@@ -1,12 +1,12 @@
 """A class signing in through a real JupyterHub at the same moment: how long each student waits from
 signing in to usable widgets, what each student's server holds in memory, and who failed.
 
-    .venv/bin/python -m benchmarks.hub_burst_bench [--students 10 30] [--browsers 3] [--layout both]
+    .venv/bin/python -m benchmarks.hub_burst_bench [--students 10 30] [--browsers 3] [--layout both] [--pool 0]
 
 The hub is the one of the hub tests (tests/browser/hub.py): deploy/jupyterhub/jupyterhub_config.py with a
 test sign-in, configurable-http-proxy from npm, a throwaway PostgreSQL store. For each layout of that
 config (--layout: per-student, shared, or both, in that order) and each N, a fresh hub is started, then N
-students arrive at once:
+students arrive at once (with --pool K, once the shared workbook has K kernels ready):
 
 - a few (--browsers) are real Chromium pages that sign in at the hub's login page; their time runs from
   the sign-in click until the start page has a usable control (the hub starts their server on the way);
@@ -44,7 +44,7 @@ from benchmarks.burst_bench import Arrival, client_visit
 from benchmarks.hub_bench import READY, _service_processes, _tree_uss, _uss_by_role
 from benchmarks.servers import chromium, machine, machine_cpu, percentile, steal_since, stock_server
 from tests.browser.chromium import CHROMIUM_FLAGS
-from tests.browser.hub import PASSWORD, SHARED_WORKBOOK, Hub, processes_of, running_hub
+from tests.browser.hub import PASSWORD, SHARED_WORKBOOK, Hub, processes_of, running_hub, wait_for_pool
 from tests.store.postgres import postgres_server
 
 HUB_READY = "Join the session"  # a button of the start page for a student the hub signed in
@@ -144,10 +144,17 @@ def _hub_processes() -> list[psutil.Process]:
     return found
 
 
-async def run_burst(browser: Browser, folder: Path, db_url: str, students: int, browsers: int, layout: str) -> Burst:
-    burst = Burst(layout, students, browsers)
+async def run_burst(
+    browser: Browser, folder: Path, db_url: str, students: int, browsers: int, layout: str, pool: int = 0
+) -> Burst:
+    warm = layout == "shared" and pool > 0
+    burst = Burst(f"{layout}, {pool} ready" if warm else layout, students, browsers)
     names = [f"s{students:02d}-{number:02d}" for number in range(students)]
-    with running_hub(folder, db_url, layout=layout) as hub:
+    with running_hub(folder, db_url, layout=layout, pool=pool if layout == "shared" else 0) as hub:
+        if warm:
+            # The room arrives once the pool is full, as it would after a host warmed it before the session.
+            waited = await asyncio.to_thread(wait_for_pool, hub, pool)
+            print(f"  {pool} kernels ready after {waited:.0f} s", file=sys.stderr, flush=True)
         await _api(hub, "POST", "/users", {"usernames": names})
         tokens = {}
         for name in names[browsers:]:
@@ -262,7 +269,7 @@ async def amain(args: argparse.Namespace) -> int:
                         folder.mkdir()
                         with postgres_server() as db_url:
                             burst = await run_burst(
-                                browser, folder, db_url, students, min(args.browsers, students), layout
+                                browser, folder, db_url, students, min(args.browsers, students), layout, args.pool
                             )
                         print(
                             f"  {layout}, {students} at once: done in {burst.wall:.0f} s", file=sys.stderr, flush=True
@@ -280,6 +287,9 @@ def main() -> int:
     parser.add_argument("--students", type=int, nargs="+", default=[10, 30], help="students signing in at once")
     parser.add_argument("--browsers", type=int, default=3, help="of them, real browsers (the rest are clients)")
     parser.add_argument("--layout", choices=("both", "shared", "per-student"), default="both")
+    parser.add_argument(
+        "--pool", type=int, default=0, help="kernels the shared workbook has ready before the room arrives (0: none)"
+    )
     return asyncio.run(amain(parser.parse_args()))
 
 

@@ -101,10 +101,13 @@ TEST_IDENTITY_KEY = "test-hub-identity-key-of-at-least-32-characters"
 
 
 @contextmanager
-def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG, layout: str = "per-student") -> Iterator[Hub]:
+def running_hub(
+    home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG, layout: str = "per-student", pool: int = 2
+) -> Iterator[Hub]:
     """Start the hub in `home` over the store at `db_url`, and stop it (and every user's server) at the end.
     `deploy` is the school's config it runs: the one-machine config, or Z2JH_CONFIG for the Kubernetes
-    values; `layout` the one-machine config's layout (SELFEXPLORE_HUB_LAYOUT: shared or per-student)."""
+    values; `layout` the one-machine config's layout (SELFEXPLORE_HUB_LAYOUT: shared or per-student);
+    `pool` the kernels the shared workbook keeps ready (SELFEXPLORE_HUB_WORKBOOK_POOL)."""
     log = home / "hub.log"
     url = f"http://127.0.0.1:{free_port()}"
     env = {
@@ -120,8 +123,9 @@ def running_hub(home: Path, db_url: str, deploy: Path = DEPLOY_CONFIG, layout: s
         "SELFEXPLORE_HUB_URL": url,
         "SELFEXPLORE_HUB_LAYOUT": layout,
         "SELFEXPLORE_HUB_WORKBOOK_PORT": str(free_port()),
-        # Two kernels ready in the shared workbook: the tests' students take the pool's kernels and its refills.
-        "SELFEXPLORE_HUB_WORKBOOK_POOL": "2",
+        # Two kernels ready in the shared workbook by default: the tests' students take the pool's kernels and
+        # its refills.
+        "SELFEXPLORE_HUB_WORKBOOK_POOL": str(pool),
         "SELFEXPLORE_HUB_HOME": str(home / "users"),
         "SELFEXPLORE_HUB_DB_URL": f"sqlite:///{home / 'jupyterhub.sqlite'}",
         "SELFEXPLORE_TEST_HUB_PASSWORD": PASSWORD,
@@ -166,6 +170,18 @@ def sign_in_page(context: BrowserContext, hub: Hub, user: str, lands: str | None
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{hub.url}{lands or f'/user/{user}/'}")
     return page
+
+
+def wait_for_pool(hub: Hub, size: int, timeout: float = 600.0) -> float:
+    """Wait until the shared workbook's pool holds `size` kernels (Voila says so in the hub's log); the
+    seconds it took."""
+    started = time.monotonic()
+    wanted = f"is filled with {size} kernel(s)"
+    while wanted not in hub.log.read_text(errors="replace"):
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"the workbook's pool did not reach {size} kernels in {timeout:.0f} s")
+        time.sleep(0.5)
+    return time.monotonic() - started
 
 
 def processes_of(hub: Hub, user: str) -> list[psutil.Process]:
