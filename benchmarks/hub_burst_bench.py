@@ -162,7 +162,8 @@ async def run_burst(
             tokens[name] = made["token"]
         hub_before = _cpu_seconds(_hub_processes())
         service_before = _service_processes(hub)
-        service_cpu_before = _cpu_seconds(service_before)
+        # By process: with a warm pool, kernels already ran before the burst.
+        service_cpu_before = {process.pid: _cpu_seconds([process]) for process in service_before}
         service_uss_before = _uss_by_role(service_before)
         before, cpu_before = psutil.cpu_times(), machine_cpu()
         t0 = time.time()
@@ -179,10 +180,14 @@ async def run_burst(
             after = _uss_by_role(service)
             burst.uss = [{role: (after[role] - service_uss_before[role]) / students for role in after}] * students
             kernels = [process for process in service if "ipykernel" in " ".join(process.cmdline())]
+
+            def during(processes: list[psutil.Process]) -> float:
+                return sum(_cpu_seconds([p]) - service_cpu_before.get(p.pid, 0.0) for p in processes)
+
             burst.cpu = {
                 "hub and its proxy": _cpu_seconds(_hub_processes()) - hub_before,
-                "the shared service": _cpu_seconds(service) - service_cpu_before - _cpu_seconds(kernels),
-                "kernels": _cpu_seconds(kernels),
+                "the shared service": during([process for process in service if process not in kernels]),
+                "kernels": during(kernels),
             }
         else:
             burst.uss = [_uss_by_role(processes_of(hub, name)) for name in names]
