@@ -61,15 +61,26 @@ def ways_for(content: Content, page: Field) -> tuple[WayHere, ...]:
     return tuple(found)
 
 
-def render_ways(content: Content, page: Field) -> str:
-    """Escaped HTML: the "how to explore it here" section of a page."""
-    items = "".join(
-        f"<li><strong>{escape(way.action)}</strong> <span class='se-way-detail'>{escape(way.name)}: "
-        f"{escape(way.detail)} <em>When or how:</em> {escape(way.how)}</span></li>"
-        for way in ways_for(content, page)
-    )
+def render_ways(content: Content, page: Field, described: dict[str, str] | None = None) -> str:
+    """Escaped HTML: the "how to explore it here" section of a page. On a page of several fields,
+    `described` (shared by their calls) holds who and what was described already, and under which field's
+    name: each is described in full once, and named after that (walk review: the Society advisor's paragraph
+    eight times over on Career paths)."""
+    items = []
+    for way in ways_for(content, page):
+        first = described.get(way.name) if described is not None else None
+        if first is None:
+            if described is not None:
+                described[way.name] = page.name
+            detail = f"{escape(way.detail)} <em>When or how:</em> {escape(way.how)}"
+        else:
+            detail = f"described under {escape(first)} above."
+        items.append(
+            f"<li><strong>{escape(way.action)}</strong> <span class='se-way-detail'>{escape(way.name)}: "
+            f"{detail}</span></li>"
+        )
     school = escape(content.resources.school.name)
     return (
         f'<section aria-labelledby="se-explore-{escape(page.id)}"><h3 id="se-explore-{escape(page.id)}">'
-        f"How to explore it at {school}</h3><ul class='se-ways'>{items}</ul></section>"
+        f"How to explore it at {school}</h3><ul class='se-ways'>{''.join(items)}</ul></section>"
     )

@@ -300,6 +300,7 @@ def render_paths(content: Content, ranked: Sequence[tuple[Field, int | None]], l
     """The career paths in the order given (best fit first, see results.paths_by_fit), each with its fit
     when known, the degrees that lead there and the school's ways to explore it; escaped HTML."""
     parts = []
+    described: dict[str, str] = {}
     for page, fit in ranked:
         shown = f' <span class="se-fit">fit {fit}</span>' if fit is not None else ""
         degrees = "".join(f"<li><strong>{escape(d.name)}</strong>: {escape(d.text)}</li>" for d in page.degrees)
@@ -308,7 +309,7 @@ def render_paths(content: Content, ranked: Sequence[tuple[Field, int | None]], l
             f'<section class="se-path"><h2><a href="{href}">{escape(page.name)}</a>{shown}</h2>'
             f"<p>{escape(page.summary)}</p>"
             + (f"<h3>Degrees and programs that lead here</h3><ul>{degrees}</ul>" if degrees else "")
-            + render_ways(content, page)
+            + render_ways(content, page, described)
             + "</section>"
         )
     return "".join(parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from selfexplore.cli import main
 from selfexplore.content import Content, load_content
 from selfexplore.explore import ways_for
-from selfexplore.fields import agreement, render_comparison, render_field
+from selfexplore.fields import agreement, render_comparison, render_field, render_paths
 from selfexplore.plan import ADVISOR_STEP, Step, merge, month_choices, month_label, status_words, step_status, suggest
 from selfexplore.report import build_report, render_report_html, report_json
 from selfexplore.results import build_results, compare_attempts, render_movement
@@ -263,3 +264,19 @@ class TestReportCommand:
         )
         assert len(capsys.readouterr().err.strip().splitlines()) == 1
         assert not (tmp_path / "r.html").exists()
+
+
+class TestCareerPathsPage:
+    def test_who_and_what_the_paths_share_is_described_once_and_named_after_that(self, content: Content) -> None:
+        html = render_paths(content, [(page, None) for page in content.paths], lambda page_id: page_id)
+        advisor = content.resources.supports_by_id["society-advisor"]
+        assert html.count(escape(advisor.how_to_reach)) == 1
+        first = content.paths[0].name
+        assert f"{escape(advisor.name)}: described under {escape(first)} above." in html
+        # Every path still says what to do, each way once per path.
+        for page in content.paths:
+            for way in ways_for(content, page):
+                assert escape(way.action) in html
+        # A page of one field describes everything in full.
+        alone = render_field(content, content.paths[-1])
+        assert escape(advisor.how_to_reach) in alone and "described under" not in alone
