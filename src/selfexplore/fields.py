@@ -268,8 +268,12 @@ def render_comparison(content: Content, pages: Iterable[Field], scored: ScoredPr
     heads = "".join(f'<th scope="col">{escape(p.name)}</th>' for p in chosen)
     you = '<th scope="col">You</th>' if scored is not None else ""
 
+    # Each cell names its column (data-label): on a phone the table stacks into one card per row, and the
+    # cell says which field it is about (walk review 7: one column of three showed at 375 px).
+    names = [escape(p.name, quote=True) for p in chosen]
+
     def fact_row(label: str, cells: Iterable[str]) -> str:
-        tds = "".join(f"<td>{cell}</td>" for cell in cells)
+        tds = "".join(f'<td data-label="{name}">{cell}</td>' for name, cell in zip(names, cells, strict=True))
         return f'<tr><th scope="row">{escape(label)}</th>{tds}{"<td></td>" if scored is not None else ""}</tr>'
 
     rows = [
@@ -283,11 +287,13 @@ def render_comparison(content: Content, pages: Iterable[Field], scored: ScoredPr
         fact_row("Lifestyle", (escape(p.lifestyle.text) for p in chosen)),
     ]
     for dimension in content.matched_dimensions:
-        cells = "".join(f"<td>{p.value(dimension.id):.2f}</td>" for p in chosen)
+        cells = "".join(
+            f'<td data-label="{name}">{p.value(dimension.id):.2f}</td>' for name, p in zip(names, chosen, strict=True)
+        )
         mine = ""
         if scored is not None:
             score = scored.scores[dimension.id]
-            mine = f"<td>{'not answered' if score.unanswered else f'{score.value:.2f}'}</td>"
+            mine = f'<td data-label="You">{"not answered" if score.unanswered else f"{score.value:.2f}"}</td>'
         rows.append(f'<tr><th scope="row">{escape(dimension.label)}</th>{cells}{mine}</tr>')
     table = (
         '<table class="se-compare se-wide"><caption>Side by side; profile values run from 0 (low) to 1 (high)</caption>'

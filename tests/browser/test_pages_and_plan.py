@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import screenshots
 from tests.browser.workbook import answer_interests, follow, go_to, groups, saved, shown, start_new_workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("guard")]
@@ -44,6 +45,9 @@ class TestPagesPlanAndReport:
         table = page.locator("table.se-compare")
         expect(table.get_by_role("columnheader", name=name, exact=True)).to_be_visible()
         expect(table.get_by_role("columnheader", name=other, exact=True)).to_be_visible()
+        # On a phone the rows stack as cards, each cell headed by its field (walk review 7); the layout check
+        # runs at both widths.
+        screenshots(page, "compare-two")
 
         # Build a plan: keep the first step with a note and a month, set the last one aside.
         plan = go_to(page, "plan")

@@ -96,6 +96,11 @@ class TestPages:
         html = render_comparison(content, pages, scored)
         assert html.count('<th scope="col">') == 5  # What, three pages, You
         assert html.count('<tr><th scope="row">') == 5 + len(content.matched_dimensions)
+        # Each cell names its field (a phone shows the rows as cards); the student's own cells say "You".
+        rows = 5 + len(content.matched_dimensions)
+        for page in pages:
+            assert html.count(f'<td data-label="{escape(page.name, quote=True)}">') == rows
+        assert html.count('<td data-label="You">') == len(content.matched_dimensions)
 
 
 class TestPlan:
