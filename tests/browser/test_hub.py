@@ -502,6 +502,8 @@ def a_unix_user_of_its_own(name: str) -> Iterator[int]:
     if os.geteuid() != 0:
         _missing("running the workbook as a Unix user of its own needs root (to make the user)")
     home = Path(tempfile.mkdtemp(prefix="selfexplore-workbook-home-"))
+    # Left by a run that was stopped before it could remove it: this test's user, made afresh.
+    subprocess.run(["userdel", name], check=False, capture_output=True)
     subprocess.run(
         ["useradd", "--system", "--no-create-home", "--home-dir", str(home), "--shell", "/usr/sbin/nologin", name],
         check=True,

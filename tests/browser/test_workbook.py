@@ -63,6 +63,8 @@ class TestWorkbook:
         # Signed in through a cookie of this browser, never through the address.
         at(page, "")
         assert code.replace("-", "") not in page.url
+        # The page posts the kernel's seal to the server once the code is shown: the cookie follows shortly.
+        assert eventually(lambda: any(c["name"] == PASS_COOKIE for c in page.context.cookies()))
         (kept,) = [c for c in page.context.cookies() if c["name"] == PASS_COOKIE]
         # Set by the server: no script on the page can read it, and no other site's page or link sends it.
         assert kept["httpOnly"] and kept["sameSite"] == "Strict" and kept["expires"] > time.time() + 3600
