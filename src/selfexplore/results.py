@@ -24,7 +24,7 @@ from html import escape
 
 from selfexplore.charts import fit_chart, profile_chart
 from selfexplore.content import Content, Field
-from selfexplore.matching import FieldList, Match, Reason, fit_words, rank
+from selfexplore.matching import FieldList, Match, Reason, fit_words, lean, rank
 from selfexplore.scoring import Answer, AnswerStyle, ScoredProfile, answer_style, score_answers
 
 TOP = 3
@@ -379,6 +379,45 @@ def render_matches(content: Content, results: Results, kind: FieldList, link: Ca
         )
     parts.append(fit_chart(matches[:SHOWN], f"Fit of your top {min(SHOWN, len(matches))} {plural.lower()}"))
     return "".join(parts)
+
+
+# The profile at a glance, before the list of matches (walk review: the profile came only after the list):
+# the sides of the work the student leans most strongly towards and away from.
+GLANCE = 3
+GLANCE_LEAN = 0.5  # on -1..1: an answer of 4 or 2 out of 5 on every statement of a side, or stronger
+
+
+def _words_list(labels: list[str]) -> str:
+    """ "a", "a and b", "a, b, and c" (the last comma keeps labels that hold an "and" apart)."""
+    if len(labels) <= 2:
+        return " and ".join(labels)
+    return ", ".join(labels[:-1]) + ", and " + labels[-1]
+
+
+def profile_glance(content: Content, results: Results) -> str:
+    """One sentence before the matches: what the student leans towards and away from most (escaped HTML);
+    empty while nothing is answered."""
+    scores = results.scored.scores
+    # Labels run on inside a sentence: "towards hands-on procedures" (none starts with a name or an acronym).
+    leaning = [
+        (lean(scores[d.id].value), d.label[:1].lower() + d.label[1:])
+        for d in content.matched_dimensions
+        if not scores[d.id].unanswered
+    ]
+    if not leaning:
+        return ""
+    towards = [label for value, label in sorted(leaning, key=lambda x: -x[0]) if value >= GLANCE_LEAN][:GLANCE]
+    away = [label for value, label in sorted(leaning, key=lambda x: x[0]) if value <= -GLANCE_LEAN][:GLANCE]
+    parts = []
+    if towards:
+        parts.append(f"you lean most towards {escape(_words_list(towards))}")
+    if away:
+        parts.append(f"most away from {escape(_words_list(away))}")
+    said = ", and ".join(parts) if parts else "you do not lean strongly towards or away from any side of the work yet"
+    return (
+        f'<p class="se-glance"><strong>Your profile at a glance:</strong> {said}. The whole profile is under '
+        "the list.</p>"
+    )
 
 
 def render_profile(content: Content, results: Results) -> str:

@@ -628,6 +628,10 @@ class TestMatchesPage:
         assert isinstance(view, MatchesView)
         html = view.results_html.value
         assert "Specialties that fit you best" in html and "What draws you" in html
+        # The profile at a glance comes before the list (the whole profile is under it).
+        assert "you lean most towards hands-on procedures" in view.glance_html.value
+        order = [id(child) for child in view.widget.children]
+        assert order.index(id(view.glance_html)) < order.index(id(view.results_html))
         assert 'href="?page=specialties&amp;id=' in html and "pass=" not in html
         assert "Too little answered" not in html
         view.kind.set_state({"index": 1})

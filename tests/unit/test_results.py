@@ -17,6 +17,7 @@ from selfexplore.results import (
     build_results,
     paths_by_fit,
     previous_attempt,
+    profile_glance,
     quotable,
     reason_words,
     render_matches,
@@ -197,3 +198,22 @@ class TestReasonsSayWhatThePageSays:
         html = render_matches(content, results, "specialties", lambda page_id: f"#{page_id}")
         assert "closest of your matches" in html
         assert "of 100" not in html and "not a chance" in html
+
+
+class TestProfileGlance:
+    def test_the_strongest_leanings_come_before_the_list_in_one_sentence(self, content: Content) -> None:
+        results = build_results(content, answers_leaning(content, {"procedures", "operating_room"}))
+        glance = profile_glance(content, results)
+        assert "Your profile at a glance" in glance
+        assert "towards hands-on procedures and working in the operating room" in glance
+        assert "script" not in tags(glance)
+
+    def test_the_sentence_names_what_the_student_leans_away_from_too(self, content: Content) -> None:
+        answers = answers_leaning(content, {"procedures"}, {"children", "reproductive_health"})
+        glance = profile_glance(content, build_results(content, answers))
+        assert "most away from" in glance and "caring for children" in glance
+
+    def test_no_strong_leaning_is_said_and_nothing_answered_says_nothing(self, content: Content) -> None:
+        middling = profile_glance(content, build_results(content, answers_leaning(content, set())))
+        assert "you do not lean strongly towards or away from any side of the work yet" in middling
+        assert profile_glance(content, build_results(content, {})) == ""

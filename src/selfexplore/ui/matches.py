@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from selfexplore.matching import FieldList
-from selfexplore.results import render_matches, render_movement, render_profile
+from selfexplore.results import profile_glance, render_matches, render_movement, render_profile
 from selfexplore.ui.chrome import not_signed_in, page_heading
 from selfexplore.ui.page import PageContext, PageView
 from selfexplore.workbook import PageSpec, field_route
@@ -29,6 +29,7 @@ class MatchesView(PageView):
             "A match is a place to start asking questions, not an answer.",
         )
         self.kind = widgets.ToggleButtons(options=list(_KINDS), value="specialties", description="Show")
+        self.glance_html = widgets.HTML()
         self.results_html = widgets.HTML()
         self.profile_html = widgets.HTML()
         self.movement_html = widgets.HTML()
@@ -38,6 +39,7 @@ class MatchesView(PageView):
         self.kind.observe(lambda _c: self.draw(), names="value")
         self.show(
             heading,
+            self.glance_html,
             self.kind,
             self.results_html,
             self.movement_html,
@@ -47,7 +49,9 @@ class MatchesView(PageView):
 
     def refresh(self) -> None:
         if self.visit.known:
-            self.profile_html.value = render_profile(self.content, self.visit.results())
+            results = self.visit.results()
+            self.glance_html.value = profile_glance(self.content, results)
+            self.profile_html.value = render_profile(self.content, results)
             self.draw()
 
     def draw(self) -> None:
