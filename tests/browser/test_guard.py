@@ -135,36 +135,30 @@ def _get(url: str, headers: dict[str, str] | None = None, method: str = "GET") -
         return error.code, error.read().decode()
 
 
-def _websocket_status(base: str, kernel: str, cookie: str | None) -> int:
-    """101 when the kernel's websocket opens with this Cookie header, else the refusal's status."""
+def _socket_status(url: str, headers: dict[str, str]) -> int:
+    """101 when a websocket opens at `url` with these headers, else the refusal's status."""
 
     async def attempt() -> int:
-        url = base.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels"
-        request = HTTPRequest(url, headers={"Cookie": cookie} if cookie else {})
         try:
-            connection = await websocket_connect(request)
+            connection = await websocket_connect(HTTPRequest(url, headers=headers))
         except HTTPClientError as error:
             return error.code
         connection.close()
         return 101
 
     return in_a_thread(attempt())
+
+
+def _websocket_status(base: str, kernel: str, cookie: str | None) -> int:
+    """101 when the kernel's websocket opens with this Cookie header, else the refusal's status."""
+    url = base.replace("http://", "ws://") + f"/api/kernels/{kernel}/channels"
+    return _socket_status(url, {"Cookie": cookie} if cookie else {})
 
 
 def _query_status(base: str, kernel: str, proof: str | None) -> int:
     """101 when the websocket where a preheated kernel hears its page's request opens, else the refusal's."""
-
-    async def attempt() -> int:
-        url = base.replace("http://", "ws://") + f"/voila/query/{kernel}"
-        request = HTTPRequest(url, headers={QUERY_PROOF_HEADER: proof} if proof is not None else {})
-        try:
-            connection = await websocket_connect(request)
-        except HTTPClientError as error:
-            return error.code
-        connection.close()
-        return 101
-
-    return in_a_thread(attempt())
+    url = base.replace("http://", "ws://") + f"/voila/query/{kernel}"
+    return _socket_status(url, {QUERY_PROOF_HEADER: proof} if proof is not None else {})
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from selfexplore import settings
 from selfexplore.serving.identity import ADVISER_ROLE, FACILITATOR_ROLE, HUB_ENV, HUB_SERVICE_ENV
 from selfexplore.serving.request import HUB_USER_HEADER
 from selfexplore.serving.serve import (
+    Guards,
     HostingError,
     adviser_arguments,
     facilitator_arguments,
@@ -131,38 +132,44 @@ def listen_address(service_url: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def hub_service_settings(environ: Mapping[str, str]) -> tuple[list[str], dict[str, Any]]:
-    """Voila's settings for the workbook every student shares, run by the hub as a service: the student's
-    settings at the service's prefix and address, with the hub's OAuth sign-in, each kernel bound to its hub
-    user, and the user handed to the kernel in request.HUB_USER_HEADER (which the server alone sets)."""
+def _hub_address(environ: Mapping[str, str]) -> tuple[str, str, int, Guards]:
+    """What the hub gives a server it starts: the prefix to answer at, the address to listen on, and the caps
+    on kernels as for `serve` (the hub signs users in, so no proxy's header is believed)."""
     try:
         prefix = normalise_base_url(environ["JUPYTERHUB_SERVICE_PREFIX"])
     except ValueError as error:
         raise HostingError(f"JUPYTERHUB_SERVICE_PREFIX: {error}") from None
     ip, port = listen_address(environ["JUPYTERHUB_SERVICE_URL"])
     guarded = guards({key: value for key, value in environ.items() if key != settings.TRUSTED_HEADER.name})
+    return prefix, ip, port, guarded
+
+
+def _behind_the_hubs_sign_in(config: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The hub's sign-in inside Voila, with the server's hub token in its (private) config file."""
+    config["Voila"] = {"identity_provider_class": IDENTITY_PROVIDER, "authorizer_class": AUTHORIZER}
+    config["HubOAuth"] = {"api_token": environ["JUPYTERHUB_API_TOKEN"]}
+    return config
+
+
+def hub_service_settings(environ: Mapping[str, str]) -> tuple[list[str], dict[str, Any]]:
+    """Voila's settings for the workbook every student shares, run by the hub as a service: the student's
+    settings at the service's prefix and address, with the hub's OAuth sign-in, each kernel bound to its hub
+    user, and the user handed to the kernel in request.HUB_USER_HEADER (which the server alone sets)."""
+    prefix, ip, port, guarded = _hub_address(environ)
     # Kernels that have run the app before the room arrives (SELFEXPLORE_POOL): each hears its student's
     # request from a websocket only that kernel may open (selfexplore.codes.query_proof).
     pool = settings.POOL.read(environ)
     arguments = voila_arguments(port, ip=ip, pool=pool, base_url=prefix)
     config = voila_config(pool=pool, guarded=guarded, cookies=False)
     config["VoilaConfiguration"]["http_header_envs"].append(HUB_USER_HEADER)
-    config["Voila"] = {"identity_provider_class": IDENTITY_PROVIDER, "authorizer_class": AUTHORIZER}
-    config["HubOAuth"] = {"api_token": environ["JUPYTERHUB_API_TOKEN"]}
     config["HubVoila"] = {"shared": True}
-    return arguments, config
+    return arguments, _behind_the_hubs_sign_in(config, environ)
 
 
 def hub_voila_settings(environ: Mapping[str, str], *, role: Role = "") -> tuple[list[str], dict[str, Any]]:
     """Voila's command-line settings and config file for this hub server: the workbook (or the dashboard)
     at the hub's prefix and address, with the hub's sign-in and the server's hub token in the config."""
-    try:
-        prefix = normalise_base_url(environ["JUPYTERHUB_SERVICE_PREFIX"])
-    except ValueError as error:
-        raise HostingError(f"JUPYTERHUB_SERVICE_PREFIX: {error}") from None
-    ip, port = listen_address(environ["JUPYTERHUB_SERVICE_URL"])
-    # The caps on kernels, as for `serve`; the hub signs users in, so no proxy's header is believed.
-    guarded = guards({key: value for key, value in environ.items() if key != settings.TRUSTED_HEADER.name})
+    prefix, ip, port, guarded = _hub_address(environ)
     if role == FACILITATOR_ROLE:
         arguments = facilitator_arguments(port, ip=ip, base_url=prefix, dashboard_only=True)
         config = page_config(guarded)
@@ -173,9 +180,7 @@ def hub_voila_settings(environ: Mapping[str, str], *, role: Role = "") -> tuple[
         arguments = voila_arguments(port, ip=ip, pool=DEFAULT_HUB_POOL, base_url=prefix)
         # The hub signs students in: no cookie is needed.
         config = voila_config(pool=DEFAULT_HUB_POOL, guarded=guarded, cookies=False)
-    config["Voila"] = {"identity_provider_class": IDENTITY_PROVIDER, "authorizer_class": AUTHORIZER}
-    config["HubOAuth"] = {"api_token": environ["JUPYTERHUB_API_TOKEN"]}
-    return arguments, config
+    return arguments, _behind_the_hubs_sign_in(config, environ)
 
 
 def _check_hub(command: str, started_as: str, names: tuple[str, ...]) -> None:
