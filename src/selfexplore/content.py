@@ -189,6 +189,17 @@ class Fact(_Model):
 
 class Training(Fact):
     years: float | None = Constraint(default=None, ge=0, le=12)
+    # Where programmes differ in length (three or four years), `years` is the shortest and this the longest.
+    years_at_most: float | None = Constraint(default=None, ge=0, le=12)
+
+    @property
+    def years_shown(self) -> str | None:
+        """ "3 years", or "3 to 4 years" where programmes differ; None where the page gives no length."""
+        if self.years is None:
+            return None
+        if self.years_at_most is None or self.years_at_most == self.years:
+            return f"{self.years:g} years"
+        return f"{self.years:g} to {self.years_at_most:g} years"
 
 
 class ListFact(_Model):
@@ -798,6 +809,9 @@ def _check_page(collector: _Collector, file: str, page: Field, dims: DimensionsF
         collector.add(file, "degrees", "only career paths list degrees")
     if page.kind == "specialty" and page.entry is None:
         collector.add(file, "entry", "is required: a specialty page says how hard it is to enter, from Match data")
+    training = page.training
+    if training.years_at_most is not None and (training.years is None or training.years_at_most < training.years):
+        collector.add(file, "training.years_at_most", "needs `years`, and cannot be less than it")
     if page.family is not None:
         if page.kind != "specialty":
             collector.add(file, "family", "only a specialty belongs to a core specialty's family")

@@ -23,12 +23,18 @@ class WayHere:
     name: str
     detail: str
     how: str
+    how_label: str  # what `how` says: how to reach a person or an office, or when an event is
 
 
-def _describe(target: Support | Event) -> tuple[str, str]:
+HOW_TO_REACH = "How to reach them"
+WHEN = "When"
+HOW = "How"  # a step of the student's own doing, such as reading a page
+
+
+def _describe(target: Support | Event) -> tuple[str, str, str]:
     if isinstance(target, Support):
-        return target.what, target.how_to_reach
-    return target.what, target.when
+        return target.what, target.how_to_reach, HOW_TO_REACH
+    return target.what, target.when, WHEN
 
 
 def ways_for(content: Content, page: Field) -> tuple[WayHere, ...]:
@@ -40,7 +46,7 @@ def ways_for(content: Content, page: Field) -> tuple[WayHere, ...]:
         if way.applies_to != kind:
             continue
         target: Support | Event = resources.supports_by_id.get(way.ref) or resources.events_by_id[way.ref]
-        detail, how = _describe(target)
+        detail, how, how_label = _describe(target)
         found.append(
             WayHere(
                 f"{page.id}_{way.id}",
@@ -49,6 +55,7 @@ def ways_for(content: Content, page: Field) -> tuple[WayHere, ...]:
                 target.name,
                 detail,
                 how,
+                how_label,
             )
         )
     for event_id in page.events:
@@ -56,7 +63,7 @@ def ways_for(content: Content, page: Field) -> tuple[WayHere, ...]:
         if any(w.name == event.name for w in found):
             continue
         found.append(
-            WayHere(f"{page.id}_{event.id}", page.id, f"Go to {event.name}.", event.name, event.what, event.when)
+            WayHere(f"{page.id}_{event.id}", page.id, f"Go to {event.name}.", event.name, event.what, event.when, WHEN)
         )
     return tuple(found)
 
@@ -72,7 +79,7 @@ def render_ways(content: Content, page: Field, described: dict[str, str] | None 
         if first is None:
             if described is not None:
                 described[way.name] = page.name
-            detail = f"{escape(way.detail)} <em>When or how:</em> {escape(way.how)}"
+            detail = f"{escape(way.detail)} <em>{way.how_label}:</em> {escape(way.how)}"
         else:
             detail = f"described under {escape(first)} above."
         items.append(

@@ -68,11 +68,10 @@ def _source(page: Field, number: int, source: Source) -> str:
 
 
 def _years(page: Field) -> str:
-    years = page.training.years
-    if years is None:
+    shown = page.training.years_shown
+    if shown is None:
         return ""
-    shown = f"{years:g}"
-    return f"<p><strong>Training after medical school:</strong> {escape(shown)} years</p>"
+    return f"<p><strong>Training after medical school:</strong> {escape(shown)}</p>"
 
 
 def _field_link(field_id: str) -> str:
@@ -154,7 +153,11 @@ def render_field(
     if page.fellowships.items:
         heading = "Fellowships and subspecialties" if page.kind == "specialty" else "Further training and roles"
         items = "".join(f"<li>{escape(item)}</li>" for item in page.fellowships.items)
-        parts.append(f"<h3>{heading}</h3><ul>{items}</ul>{_cite(page, page.fellowships.sources)}")
+        # The list's sources are named on a line of their own, not left as a bare "[4]" under the last item
+        # (walk review 8).
+        cite = _cite(page, page.fellowships.sources)
+        sources = f'<p class="se-muted se-list-sources">Sources of this list:{cite}</p>' if cite else ""
+        parts.append(f"<h3>{heading}</h3><ul>{items}</ul>{sources}")
     parts.append(_fact(page, "Lifestyle", page.lifestyle))
     if page.entry is not None:
         parts.append(
@@ -280,7 +283,7 @@ def render_comparison(content: Content, pages: Iterable[Field], scored: ScoredPr
         fact_row("In short", (escape(p.summary) for p in chosen)),
         fact_row(
             "Training after medical school",
-            (f"{p.training.years:g} years" if p.training.years is not None else "varies" for p in chosen),
+            (escape(p.training.years_shown or "varies") for p in chosen),
         ),
         fact_row("Training", (escape(p.training.text) for p in chosen)),
         fact_row("Fellowships and further training", (escape(", ".join(p.fellowships.items)) for p in chosen)),

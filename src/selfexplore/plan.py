@@ -26,7 +26,7 @@ from datetime import date
 from typing import Literal
 
 from selfexplore.content import Content, Support, SupportKind
-from selfexplore.explore import ways_for
+from selfexplore.explore import HOW, HOW_TO_REACH, WHEN, ways_for
 from selfexplore.results import CLOSE_FIT, Results
 
 SECOND_SPECIALTIES = 2
@@ -64,6 +64,7 @@ class Suggestion:
     title: str
     why: str
     how: str
+    how_label: str = HOW_TO_REACH  # what `how` says (explore.HOW_TO_REACH, WHEN or HOW)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tu
                 "Series session on the one you most wanted to read to the end.",
                 "Your answers do not yet separate the fields, so start broad rather than from a ranking.",
                 series.when if series is not None else "",
+                WHEN,
             )
         )
     for place, match in enumerate(specialties[: 1 + SECOND_SPECIALTIES], start=1):
@@ -153,15 +155,18 @@ def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tu
                     why,
                     f"Read the {core.name} page and its family of fields, and ask your Society advisor how "
                     f"students here prepare for {core.name}.",
+                    HOW,
                 )
             )
         for way in ways_for(content, page):
             if place == 1 or way.step_id.removeprefix(f"{page.id}_") in SECOND_WAYS:
-                found.append(Suggestion(way.step_id, way.action, why, way.how))
+                found.append(Suggestion(way.step_id, way.action, why, way.how, way.how_label))
     if ranked and results.paths and results.paths[0].fit >= PATH_FIT_MIN:
         match = results.paths[0]
         why = f"{match.name} is your closest career path (fit {match.fit})."
-        found.extend(Suggestion(w.step_id, w.action, why, w.how) for w in ways_for(content, content.field(match.id)))
+        found.extend(
+            Suggestion(w.step_id, w.action, why, w.how, w.how_label) for w in ways_for(content, content.field(match.id))
+        )
     supports = content.resources.supports_by_id
     ticked = set(challenges)
     for challenge in content.resources.challenges:

@@ -291,6 +291,10 @@ MALFORMED: dict[str, tuple[Mutation, str]] = {
         _edit(ANES, _set("sources", 0, "url", "careersinmedicine")),
         "specialties/anesthesiology.yaml: sources[0].url: 'careersinmedicine' is not a valid value here",
     ),
+    "training range shorter than its start": (
+        _edit(ANES, _set("training", "years_at_most", 2)),
+        "specialties/anesthesiology.yaml: training.years_at_most: needs `years`, and cannot be less than it",
+    ),
     "unknown related specialty": (
         _edit(ANES, _set("related", ["cardiology-x"])),
         "specialties/anesthesiology.yaml: related[0]: unknown specialty 'cardiology-x'",

@@ -66,6 +66,36 @@ class TestPages:
         ]
         assert all("Dermatology" in w.action for w in ways[:4])
 
+    def test_a_training_length_that_varies_is_shown_as_a_range_and_a_list_names_its_sources(
+        self, content: Content
+    ) -> None:
+        """Walk review 8: "Training after medical school: 3 years" sat above "Three or four years", and a bare
+        "[4]" under the fellowships."""
+        page = render_field(content, content.field("emergency-medicine"), None)
+        assert "<strong>Training after medical school:</strong> 3 to 4 years" in page
+        assert "Sources of this list:" in page.split("Fellowships and subspecialties")[1].split("</h3>", 2)[1]
+        assert "<strong>Training after medical school:</strong> 4 years" in render_field(
+            content, content.field("anesthesiology"), None
+        )
+        both = render_comparison(content, [content.field("emergency-medicine"), content.field("anesthesiology")], None)
+        assert ">3 to 4 years</td>" in both and ">4 years</td>" in both
+
+    def test_a_way_names_what_its_last_line_says_on_the_page_and_in_the_plan(self, content: Content) -> None:
+        """Walk review: the plan said "How:" over a when, the pages "When or how:" over the same line. An event
+        says when it is; a person or an office says how to reach them; the page and the plan step agree."""
+        ways = {w.step_id: w for w in ways_for(content, content.field("dermatology"))}
+        assert ways["dermatology_series"].how_label == "When"  # an event
+        assert ways["dermatology_shadow"].how_label == "How to reach them"  # people who arrange it
+        page = render_field(content, content.field("dermatology"), None)
+        assert "When or how" not in page
+        assert f"<em>When:</em> {escape(ways['dermatology_series'].how)}" in page
+        results = build_results(content, answers_leaning(content, {"procedures", "visual_pattern"}))
+        steps = {s.id: s for s in suggest(content, results, ())}
+        assert "dermatology_series" in steps, "the student's top match is dermatology"
+        for step_id, way in ways.items():
+            if step_id in steps:
+                assert (steps[step_id].how, steps[step_id].how_label) == (way.how, way.how_label)
+
     def test_a_path_adds_its_own_events(self, content: Content) -> None:
         ids = [w.step_id for w in ways_for(content, content.field("public-health"))]
         assert "public-health_ose-mph-session" in ids

@@ -41,7 +41,11 @@ class StepControl:
         self.info = widgets.HTML(
             f'<h3 class="se-step-title">{escape(suggestion.title)}</h3>'
             + f'<p class="se-step-why">{escape(suggestion.why) if why_shown else SAME_REASON}</p>'
-            + (f'<p class="se-step-how"><em>How:</em> {escape(suggestion.how)}</p>' if suggestion.how else "")
+            + (
+                f'<p class="se-step-how"><em>{suggestion.how_label}:</em> {escape(suggestion.how)}</p>'
+                if suggestion.how
+                else ""
+            )
         )
         self.choice = widgets.RadioButtons(
             options=list(_CHOICES),
