@@ -13,7 +13,8 @@ match can still be right for them; the tension is something to ask about, not a 
 
 Suggestions outside the top: fields ranked below the top few whose strongest draw (a shared interest, not a
 shared dislike) is not the strongest draw of any top match, so each suggestion shows another side of the student. When
-there are not enough of those, the next best pages fill the list.
+there are not enough of those, the next best pages that draw the student fill the list. A field that only lacks
+what the student would rather not do, or fits below SUGGESTION_FIT_MIN, is never suggested.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ SEPARATION = 8
 # best is below it is shown as the closest fields, not as fields that fit (walk review: "Career paths that fit
 # you best" over fits of 48 down to 10). The plan draws steps from the closest career path only from here.
 CLOSE_FIT = 55
+# A field outside the top is suggested only from this fit up (40: a little more against than for).
+SUGGESTION_FIT_MIN = 40
 
 FIT_EXPLAINED = (
     "The fit says how far a field agrees with what you answered: 50 is as much for as against. It rises with "
@@ -132,16 +135,25 @@ def suggestions(
     matches: Sequence[Match], top: int = TOP, count: int = SUGGESTIONS, shown: int = SHOWN
 ) -> tuple[Match, ...]:
     """A few pages outside the top worth a look (see the module's docstring): first from beyond the list
-    already shown, when they still fit better than not (fit above 50), then from the rest of that list."""
+    already shown, when they still fit better than not (fit above 50), then from the rest of that list.
+
+    Each has something that draws the student to it (a shared interest, or a body system they chose), which
+    is the reason shown, and fits at least SUGGESTION_FIT_MIN: a field that only lacks what the student
+    would rather not do, or that is mostly against them, is not suggested (walk review: Neurology at fit 27
+    because the student would rather not operate). Fewer than `count`, or none, when no more qualify."""
     leading = {m.draws[0].key for m in matches[:top] if m.draws}
-    rest = [*(m for m in matches[shown:] if m.fit > 50), *matches[top:shown]]
-    different = [m for m in rest if m.draws and m.draws[0].key not in leading]
+    rest = [
+        m
+        for m in [*(m for m in matches[shown:] if m.fit > 50), *matches[top:shown]]
+        if m.fit >= SUGGESTION_FIT_MIN and quotable(m.draws)
+    ]
     chosen: list[Match] = []
-    for match in different:
-        if match.draws[0].key not in {c.draws[0].key for c in chosen}:
+    for match in rest:
+        key = quotable(match.draws)[0].key
+        if key not in leading and key not in {quotable(c.draws)[0].key for c in chosen}:
             chosen.append(match)
         if len(chosen) == count:
-            return tuple(chosen)
+            break
     for match in rest:
         if len(chosen) == count:
             break
@@ -370,12 +382,13 @@ def render_matches(content: Content, results: Results, kind: FieldList, link: Ca
     if extra:
         listed = "".join(
             f'<li><a href="{escape(link(m.id), quote=True)}">{escape(m.name)}</a> (fit {m.fit}): '
-            f"{reason_words(content, m, quotable(m.draws)[0]) if quotable(m.draws) else ''}</li>"
+            f"{reason_words(content, m, quotable(m.draws)[0])}</li>"
             for m in extra
         )
         parts.append(
             f'<section aria-labelledby="se-more-{kind}"><h2 id="se-more-{kind}">Also worth a look</h2>'
-            f"<p>Outside your top {TOP}, but each fits another side of your answers.</p><ul>{listed}</ul></section>"
+            f"<p>Outside your top {TOP}, but each shares something with what you answered.</p><ul>{listed}</ul>"
+            "</section>"
         )
     parts.append(fit_chart(matches[:SHOWN], f"Fit of your top {min(SHOWN, len(matches))} {plural.lower()}"))
     return "".join(parts)

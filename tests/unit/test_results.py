@@ -13,6 +13,7 @@ from selfexplore.matching import Match, Reason
 from selfexplore.results import (
     CLOSE_FIT,
     NEAR_NEUTRAL,
+    SUGGESTION_FIT_MIN,
     TRUST_THRESHOLD,
     build_results,
     paths_by_fit,
@@ -89,6 +90,32 @@ class TestResults:
         same = Reason("procedures", 1.0, 0.9, 0.9)
         matches = [Match(f"p{n}", f"P{n}", 60, 1.0 - n / 100, (same,), ()) for n in range(8)]
         assert [m.id for m in suggestions(matches)] == ["p3", "p4", "p5"]
+
+    def test_a_suggestion_is_drawn_to_never_only_an_absence_or_a_low_fit(self) -> None:
+        """Walk review 8: Neurology at fit 27 was "worth a look" because the student would rather not operate,
+        and fields with no reason at all filled the list."""
+        draw = Reason("procedures", 1.0, 0.9, 0.9)
+        absence = Reason("operating_room", 0.5, 0.1, 0.1)
+        matches = [
+            *(Match(f"top{n}", f"Top{n}", 80, 3.0 - n / 10, (draw,), ()) for n in range(3)),
+            Match("only-absent", "Only absent", 60, 1.0, (absence,), ()),
+            Match("nothing", "Nothing", 55, 0.9, (), ()),
+            Match("low", "Low", SUGGESTION_FIT_MIN - 1, -0.5, (draw,), ()),
+            Match("drawn", "Drawn", SUGGESTION_FIT_MIN, -0.6, (absence, draw), ()),
+        ]
+        assert [m.id for m in suggestions(matches)] == ["drawn"]
+        assert suggestions(matches[:5]) == ()
+
+    def test_every_suggestion_shown_says_what_draws_the_student(self, content: Content) -> None:
+        for leaning in ({"procedures"}, {"mind_behavior", "continuity"}, {"research"}, {"children", "team_based"}):
+            results = build_results(content, answers_leaning(content, leaning))
+            for kind in ("specialties", "paths"):
+                html = render_matches(content, results, kind, lambda page_id: page_id)
+                if "Also worth a look" not in html:
+                    continue
+                listed = html.split("Also worth a look")[1].split("</ul>")[0].split("<li>")[1:]
+                assert listed and all("you lean" in item or "you chose it" in item for item in listed), listed
+                assert all("has little of it" not in item for item in listed)
 
     def test_with_nothing_answered_no_list_is_shown(self, content: Content) -> None:
         html = render_matches(content, build_results(content, {}), "specialties", lambda page_id: page_id)
