@@ -30,7 +30,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, ValidationError, model_validator
 from pydantic import Field as Constraint
 
 from selfexplore import settings
@@ -325,6 +325,21 @@ class Need(_Model):
     description: Text
 
 
+class Contact(_Model):
+    """Where to reach a person or an office, as the school gives it: the pages show only what is here."""
+
+    email: EmailStr | None = None
+    url: Url | None = None
+    phone: Text | None = None
+    place: Text | None = None  # a room, a building, office hours
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Contact:
+        if not any((self.email, self.url, self.phone, self.place)):
+            raise ValueError("needs at least one of email, url, phone or place")
+        return self
+
+
 class Support(_Model):
     id: Id
     name: Text
@@ -332,6 +347,7 @@ class Support(_Model):
     what: Text
     needs: tuple[Id, ...] = Constraint(min_length=1)
     how_to_reach: Text
+    contact: Contact | None = None
     sources: tuple[Id, ...] = Constraint(min_length=1)
 
 
@@ -584,7 +600,7 @@ def _plain(detail: Mapping[str, Any]) -> str:
         return f"needs at least {least} {'entry' if least == 1 else 'entries'}, has {context.get('actual_length')}"
     if kind == "string_pattern_mismatch":
         return f"{detail.get('input')!r} is not a valid value here (lower-case words joined by - or _; URLs start with https://)"
-    return str(detail.get("msg", "is not valid"))
+    return str(detail.get("msg", "is not valid")).removeprefix("Value error, ")
 
 
 _UNREADABLE = object()

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from selfexplore.content import Content, Event, Field, Support
+from selfexplore.content import Contact, Content, Event, Field, Support
+from selfexplore.support import contact_html
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class WayHere:
     detail: str
     how: str
     how_label: str  # what `how` says: how to reach a person or an office, or when an event is
+    contact: Contact | None = None  # a person's or an office's contact details, as the content pack gives them
 
 
 HOW_TO_REACH = "How to reach them"
@@ -31,10 +33,10 @@ WHEN = "When"
 HOW = "How"  # a step of the student's own doing, such as reading a page
 
 
-def _describe(target: Support | Event) -> tuple[str, str, str]:
+def _describe(target: Support | Event) -> tuple[str, str, str, Contact | None]:
     if isinstance(target, Support):
-        return target.what, target.how_to_reach, HOW_TO_REACH
-    return target.what, target.when, WHEN
+        return target.what, target.how_to_reach, HOW_TO_REACH, target.contact
+    return target.what, target.when, WHEN, None
 
 
 def ways_for(content: Content, page: Field) -> tuple[WayHere, ...]:
@@ -46,7 +48,7 @@ def ways_for(content: Content, page: Field) -> tuple[WayHere, ...]:
         if way.applies_to != kind:
             continue
         target: Support | Event = resources.supports_by_id.get(way.ref) or resources.events_by_id[way.ref]
-        detail, how, how_label = _describe(target)
+        detail, how, how_label, contact = _describe(target)
         found.append(
             WayHere(
                 f"{page.id}_{way.id}",
@@ -56,6 +58,7 @@ def ways_for(content: Content, page: Field) -> tuple[WayHere, ...]:
                 detail,
                 how,
                 how_label,
+                contact,
             )
         )
     for event_id in page.events:
@@ -79,7 +82,7 @@ def render_ways(content: Content, page: Field, described: dict[str, str] | None 
         if first is None:
             if described is not None:
                 described[way.name] = page.name
-            detail = f"{escape(way.detail)} <em>{way.how_label}:</em> {escape(way.how)}"
+            detail = f"{escape(way.detail)} <em>{way.how_label}:</em> {escape(way.how)}{contact_html(way.contact)}"
         else:
             detail = f"described under {escape(first)} above."
         items.append(

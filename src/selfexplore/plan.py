@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from selfexplore.content import Content, Support, SupportKind
+from selfexplore.content import Contact, Content, Support, SupportKind
 from selfexplore.explore import HOW, HOW_TO_REACH, WHEN, ways_for
 from selfexplore.results import CLOSE_FIT, Results
 
@@ -65,6 +65,7 @@ class Suggestion:
     why: str
     how: str
     how_label: str = HOW_TO_REACH  # what `how` says (explore.HOW_TO_REACH, WHEN or HOW)
+    contact: Contact | None = None  # how to reach the person or office of the step, as the content gives it
 
 
 @dataclass(frozen=True)
@@ -160,12 +161,13 @@ def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tu
             )
         for way in ways_for(content, page):
             if place == 1 or way.step_id.removeprefix(f"{page.id}_") in SECOND_WAYS:
-                found.append(Suggestion(way.step_id, way.action, why, way.how, way.how_label))
+                found.append(Suggestion(way.step_id, way.action, why, way.how, way.how_label, way.contact))
     if ranked and results.paths and results.paths[0].fit >= PATH_FIT_MIN:
         match = results.paths[0]
         why = f"{match.name} is your closest career path (fit {match.fit})."
         found.extend(
-            Suggestion(w.step_id, w.action, why, w.how, w.how_label) for w in ways_for(content, content.field(match.id))
+            Suggestion(w.step_id, w.action, why, w.how, w.how_label, w.contact)
+            for w in ways_for(content, content.field(match.id))
         )
     supports = content.resources.supports_by_id
     ticked = set(challenges)
@@ -183,6 +185,7 @@ def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tu
                     support_step(support),
                     f"You ticked “{challenge.label}”; {support.name} can help with it.",
                     support.how_to_reach,
+                    contact=support.contact,
                 )
             )
     advisor = supports.get("society-advisor")
@@ -192,6 +195,7 @@ def suggest(content: Content, results: Results, challenges: Iterable[str]) -> tu
             "Meet your Society advisor and go through this plan together.",
             "Your Society advisor coordinates your advising team and helps turn a plan into a timeline.",
             advisor.how_to_reach if advisor is not None else "",
+            contact=advisor.contact if advisor is not None else None,
         )
     )
     return tuple(found)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
 
-from selfexplore.content import Challenge, Content, Event, Support
+from selfexplore.content import Challenge, Contact, Content, Event, Support
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,31 @@ def help_for(content: Content, challenge_ids: Iterable[str]) -> tuple[Help, ...]
     )
 
 
+def contact_html(contact: Contact | None) -> str:
+    """Escaped HTML: how to reach a person or an office, exactly as the content pack gives it (an email and
+    a web page as links, a phone, a place); empty where it gives none."""
+    if contact is None:
+        return ""
+    parts = []
+    if contact.email:
+        parts.append(f'Email <a href="mailto:{escape(contact.email, quote=True)}">{escape(contact.email)}</a>')
+    if contact.url:
+        parts.append(
+            f'<a href="{escape(contact.url, quote=True)}" rel="noopener noreferrer" target="_blank">'
+            f"{escape(contact.url)}</a>"
+        )
+    if contact.phone:
+        parts.append(f"Phone {escape(contact.phone)}")
+    if contact.place:
+        parts.append(escape(contact.place))
+    return f' <span class="se-contact">{" · ".join(parts)}</span>'
+
+
+def reach_html(support: Support) -> str:
+    """Escaped HTML: the support's own words on how to reach it, then its contact details."""
+    return escape(support.how_to_reach) + contact_html(support.contact)
+
+
 def render_help(content: Content, challenge_ids: Iterable[str]) -> str:
     """Escaped HTML: for each ticked challenge, who to go to and how to reach them."""
     found = help_for(content, challenge_ids)
@@ -46,8 +71,7 @@ def render_help(content: Content, challenge_ids: Iterable[str]) -> str:
     ]
     for entry in found:
         supports = "".join(
-            f"<li><strong>{escape(s.name)}</strong>: {escape(s.what)} <em>How to reach them:</em> "
-            f"{escape(s.how_to_reach)}</li>"
+            f"<li><strong>{escape(s.name)}</strong>: {escape(s.what)} <em>How to reach them:</em> {reach_html(s)}</li>"
             for s in entry.supports
         )
         events = "".join(f"<li>{escape(e.name)} ({escape(e.when)})</li>" for e in entry.events)
@@ -64,8 +88,7 @@ def advising_map(content: Content) -> str:
         supports = [s for s in resources.supports if need.id in s.needs]
         events = [e for e in resources.events if need.id in e.needs]
         people = "".join(
-            f"<li><strong>{escape(s.name)}</strong>. <em>How to reach them:</em> {escape(s.how_to_reach)}</li>"
-            for s in supports
+            f"<li><strong>{escape(s.name)}</strong>. <em>How to reach them:</em> {reach_html(s)}</li>" for s in supports
         )
         happenings = "".join(f"<li>{escape(e.name)} ({escape(e.when)})</li>" for e in events)
         sections.append(

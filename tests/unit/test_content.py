@@ -356,6 +356,19 @@ MALFORMED: dict[str, tuple[Mutation, str]] = {
         _edit("resources.yaml", _set("challenges", 0, "supports", ["nobody"])),
         "resources.yaml: challenges[0].supports: unknown support 'nobody'",
     ),
+    "contact that says nothing": (
+        _edit("resources.yaml", _set("supports", 0, "contact", {})),
+        "resources.yaml: supports[0].contact: needs at least one of email, url, phone or place",
+    ),
+    "contact email that is not an address": (
+        _edit("resources.yaml", _set("supports", 0, "contact", {"email": "dean at the school"})),
+        "resources.yaml: supports[0].contact.email: value is not a valid email address: An email address must "
+        "have an @-sign.",
+    ),
+    "contact with an unknown field": (
+        _edit("resources.yaml", _set("supports", 0, "contact", {"fax": "1"})),
+        "resources.yaml: supports[0].contact.fax: is not a known field",
+    ),
     "event serving an unknown need": (
         _edit("resources.yaml", _set("events", 0, "needs", ["fun"])),
         "resources.yaml: events[0].needs: unknown need 'fun'",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from html import escape
 
 import pytest
 
 from selfexplore.charts import fit_chart, profile_chart, share_bars
-from selfexplore.content import Content
+from selfexplore.content import Contact, Content, Resources
 from selfexplore.matching import Match, Reason
+from selfexplore.plan import suggest
 from selfexplore.results import (
     CLOSE_FIT,
     NEAR_NEUTRAL,
@@ -26,7 +28,7 @@ from selfexplore.results import (
     tensions,
 )
 from selfexplore.scoring import score_answers, value_ids
-from selfexplore.support import help_for, render_help
+from selfexplore.support import advising_map, help_for, render_help
 from selfexplore.workbook import STEPS, neighbours, progress
 from tests.helpers import answers_leaning, tags
 
@@ -184,6 +186,30 @@ class TestHelp:
     @pytest.mark.parametrize("ticked", [[], ["unknown"]])
     def test_nothing_known_ticked_points_to_the_society_advisor(self, content: Content, ticked: list[str]) -> None:
         assert "Society advisor" in render_help(content, ticked)
+
+    def test_a_support_shows_its_contact_as_the_content_gives_it_on_every_page_that_names_it(
+        self, content: Content
+    ) -> None:
+        """Walk review 4: "How to reach them: Contact the Dean for Students" said no more than the name. A
+        contact in the content pack is shown as links on Who can help, its map, the pages' ways and the plan;
+        where the pack gives none, nothing is made up."""
+        dean = content.resources.supports_by_id["dean-for-students"]
+        assert dean.contact is None
+        assert "se-contact" not in render_help(content, ["time"]).split("Dean for Students", 1)[1].split("</li>")[0]
+        contact = Contact(email="dean@example.edu", url="https://example.edu/dean?a=1&b=<2>", place="Room 1 <B>")
+        data = content.resources.model_dump()
+        next(s for s in data["supports"] if s["id"] == dean.id)["contact"] = contact.model_dump()
+        changed = dataclasses.replace(content, resources=Resources.model_validate(data))
+        shown = render_help(changed, ["time"])
+        assert '<a href="mailto:dean@example.edu">dean@example.edu</a>' in shown
+        assert 'href="https://example.edu/dean?a=1&amp;b=&lt;2&gt;"' in shown and "Room 1 &lt;B&gt;" in shown
+        assert "<B>" not in shown
+        assert "mailto:dean@example.edu" in advising_map(changed)
+        results = build_results(changed, answers_leaning(changed, {"procedures"}))
+        steps = {s.id: s for s in suggest(changed, results, ["time"])}
+        assert steps["support_dean-for-students"].contact == contact
+        aamc = content.resources.supports_by_id["aamc-careers-in-medicine"]
+        assert aamc.contact is not None and aamc.contact.url == "https://careersinmedicine.aamc.org/"
 
 
 class TestReasonsSayWhatThePageSays:

@@ -13,6 +13,7 @@ from selfexplore.markup import download_link
 from selfexplore.plan import PLAN_CHOICES, Step, month_choices, month_label, status_words
 from selfexplore.report import render_report_html, report_json
 from selfexplore.services.visit import Visit
+from selfexplore.support import contact_html
 from selfexplore.ui.chrome import Chrome, Quiet, mark, not_signed_in, page_heading
 from selfexplore.ui.page import PageContext, PageView
 from selfexplore.ui.sharing import ShareControl
@@ -42,7 +43,8 @@ class StepControl:
             f'<h3 class="se-step-title">{escape(suggestion.title)}</h3>'
             + f'<p class="se-step-why">{escape(suggestion.why) if why_shown else SAME_REASON}</p>'
             + (
-                f'<p class="se-step-how"><em>{suggestion.how_label}:</em> {escape(suggestion.how)}</p>'
+                f'<p class="se-step-how"><em>{suggestion.how_label}:</em> {escape(suggestion.how)}'
+                f"{contact_html(suggestion.contact)}</p>"
                 if suggestion.how
                 else ""
             )
