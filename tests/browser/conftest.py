@@ -400,6 +400,16 @@ _LAYOUT = """() => {
       problems.push(`text cut with an ellipsis: ${name(el)}`);
     }
   }
+  // No shown text under 12 px, SVG text at the size it is drawn (walk review 7: chart text scaled to a phone's
+  // column came out at about 10 px).
+  for (const el of all) {
+    if (!visible(el) || screenReaderOnly(el)) continue;
+    const own = Array.from(el.childNodes).some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!own) continue;
+    let size = parseFloat(getComputedStyle(el).fontSize);
+    if (el instanceof SVGGraphicsElement && el.getScreenCTM()) size *= el.getScreenCTM().a;
+    if (size < 11.5) problems.push(`text under 12 px (${size.toFixed(1)} px): ${name(el)}`);
+  }
   // Text typed in a field at least 16 px (under that a phone zooms the page in on focus, and typed text
   // reads smaller than the question above it).
   scopes.forEach((scope) => scope.querySelectorAll(

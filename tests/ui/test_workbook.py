@@ -638,7 +638,7 @@ class TestMatchesPage:
         # A student drawn to procedures has no career path close to their answers: the list says so.
         assert "Career paths closest to your answers" in view.results_html.value
         assert "None is close to what you answered yet" in view.results_html.value
-        assert "<svg" in view.profile_html.value and "se-scroll" in view.profile_html.value
+        assert 'class="se-bars se-bars-profile"' in view.profile_html.value and "se-scroll" in view.profile_html.value
 
     def test_too_few_answers_bring_a_warning(self, content: Content, store: Store) -> None:
         opened = started(content, store)

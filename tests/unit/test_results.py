@@ -155,14 +155,25 @@ class TestCharts:
     def test_the_profile_chart_has_a_title_and_a_table_with_every_dimension(self, content: Content) -> None:
         scored = score_answers(content, {"i01": 5})
         html = profile_chart(content, scored)
-        assert 'role="img"' in html and "<title" in html
+        title = re.search(r'role="img" aria-labelledby="([^"]+)"', html)
+        assert title is not None and f'id="{title.group(1)}" class="se-chart-title">Your profile across' in html
         assert html.count('<th scope="row">') == len(content.matched_dimensions)
         assert "not answered" in html
+        # A bar starts at the middle: right for a high value, left (and marked low) for a low one.
+        assert html.count('class="se-bar-label"') == len(content.matched_dimensions)
+        low = profile_chart(content, score_answers(content, answers_leaning(content, set(), {"procedures"})))
+        assert 'class="se-bar se-bar-low" style="left:' in low
+        assert re.search(r'class="se-bar" style="left:50\.0%;width:[1-9]', profile_chart(content, scored))
 
     def test_the_fit_chart_lists_each_match_with_its_fit(self) -> None:
         matches = [Match("a", "A & B", 70, 1.0, (), ()), Match("c", "C", 40, -1.0, (), ())]
         html = fit_chart(matches, "Fits")
         assert "A &amp; B" in html and "<td>70</td>" in html and "<td>40</td>" in html
+        # Walk review 7: the label and the figure are page text, not SVG text scaled to the column.
+        assert "<svg" not in html
+        assert '<div class="se-bar-label">A &amp; B</div>' in html
+        assert 'style="left:0.0%;width:70.0%"' in html and 'style="left:0.0%;width:40.0%"' in html
+        assert html.count('class="se-bar-axis" style="left:50.0%"') == 2
 
     def test_share_bars_are_as_tall_as_their_rows_and_as_long_as_their_shares(self) -> None:
         # The viewBox holds exactly the rows drawn (no blank space under the bars); a share past 1 or below 0
