@@ -420,10 +420,9 @@ _LAYOUT = """() => {
   }));
   // No box wider than its column: one that scrolls sideways without saying so pans the whole column under
   // a swipe and cuts the first letters of every line. A table that scrolls on purpose says so (.se-scroll).
-  // Not yet a list box (<select>): the specialty directory's long "Family › Field" options overflow it at
-  // 375 px, which the phone-first pass (issue 28) answers by making that list links.
+  // List boxes count too: the directory's was one, and its "Family › Field" lines ran past its edge at 375 px.
   for (const el of all) {
-    if (!visible(el) || el.closest('.se-scroll') || el.closest('svg') || el.tagName === 'SELECT') continue;
+    if (!visible(el) || el.closest('.se-scroll') || el.closest('svg')) continue;
     const style = getComputedStyle(el);
     const pans = ['auto', 'scroll'].includes(style.overflowX);
     if (pans && el.scrollWidth > el.clientWidth + 1) {

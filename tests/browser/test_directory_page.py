@@ -27,37 +27,55 @@ def _open(page: Page, server: str, query: str = "page=specialties") -> None:
 
 
 class TestDirectoryPage:
-    def test_the_page_lists_every_specialty_and_shows_the_first(
+    def test_the_page_lists_every_specialty_as_links_grouped_by_family(
         self, page: Page, server: str, content: Content
     ) -> None:
         _open(page, server)
-        listing = page.get_by_label("Pages")
+        listing = page.get_by_role("navigation", name="Pages")
         entries = directory(content, "specialties")
-        expect(listing.locator("option")).to_have_count(len(content.specialties))
-        # Grouped by family: a subspecialty sits under its core specialty ("Internal Medicine › Cardiology").
-        expect(listing.locator("option")).to_have_text([entry.label for entry in entries])
-        expect(page.locator(f"#title-{entries[0].id}")).to_have_text(entries[0].name)
+        # Grouped by family: a subspecialty is listed under its core specialty.
+        expect(listing.get_by_role("link")).to_have_text([entry.name for entry in entries])
+        internal = listing.get_by_role("listitem").filter(
+            has=page.get_by_role("link", name="Internal Medicine", exact=True)
+        )
+        expect(internal.get_by_role("list").get_by_role("link")).to_have_count(
+            len(content.families["internal-medicine"])
+        )
+        expect(page.get_by_text("Choose a page from the list to read it here.")).to_be_visible()
         assert_no_serious_axe_violations(page)
+        screenshots(page, "directory")
 
-    def test_a_page_opens_from_its_address_and_the_address_follows_the_list(
+    def test_a_link_opens_its_page_with_its_heading_in_view_and_the_address_follows(
         self, page: Page, server: str, content: Content
     ) -> None:
         _open(page, server, "page=specialties&id=psychiatry")
         expect(page.locator("#title-psychiatry")).to_have_text(content.field("psychiatry").name)
         page.get_by_role("button", name="Career paths (8)").click()
-        listing = page.get_by_label("Pages")
-        expect(listing.locator("option")).to_have_count(len(content.paths))
-        listing.select_option(label=content.field("public-health").name)
-        expect(page.locator("#title-public-health")).to_have_text(content.field("public-health").name)
+        listing = page.get_by_role("navigation", name="Pages")
+        listing.get_by_text("All 8 career paths").click()  # the list is folded while a page is open
+        expect(listing.get_by_role("link")).to_have_count(len(content.paths))
+        listing.get_by_role("link", name=content.field("public-health").name).click()
+        heading = page.locator("#title-public-health")
+        expect(heading).to_have_text(content.field("public-health").name)
+        expect(heading).to_be_focused()
+        expect(heading).to_be_in_viewport()
         expect(page.get_by_text("Degrees and programs that lead here")).to_be_visible()
         at(page, "page=specialties&id=public-health")
+        # Folded away under its summary now that a page is open, the list marks the page open.
+        expect(listing.locator("details")).not_to_have_attribute("open", "")
+        expect(listing.locator('a[aria-current="page"]')).to_have_text(content.field("public-health").name)
+        page.go_back()
+        expect(page.locator("#title-psychiatry")).to_be_visible()
 
     def test_search_narrows_the_list(self, page: Page, server: str, content: Content) -> None:
         _open(page, server)
         page.get_by_label("Search").fill("neurology")
-        listing = page.get_by_label("Pages")
-        expect(listing.locator("option")).to_have_count(2)
-        listing.select_option(label=content.field("child-neurology").name)
+        page.get_by_label("Search").press("Enter")
+        listing = page.get_by_role("navigation", name="Pages")
+        expect(listing.get_by_role("link")).to_have_count(2)
+        expect(listing).to_contain_text("2 of 52 specialties")
+        expect(page.get_by_role("status").filter(has_text="match")).to_have_text("2 pages match")
+        listing.get_by_role("link", name=content.field("child-neurology").name).click()
         expect(page.locator("#title-child-neurology")).to_be_visible()
 
 

@@ -25,6 +25,7 @@ from selfexplore.ui.app import PREPARE_DELAY, WorkbookApp, workbook_app
 from selfexplore.ui.aside import AdvisingView, CompareView, PathsView
 from selfexplore.ui.balance import BalanceView
 from selfexplore.ui.controls import edit_size
+from selfexplore.ui.directory import DirectoryView
 from selfexplore.ui.matches import MatchesView
 from selfexplore.ui.page import PageView
 from selfexplore.ui.plan import SAME_REASON, PlanView
@@ -775,16 +776,15 @@ class TestExplorePages:
         heads = re.findall(r'<th scope="col">([^<]*)</th>', view.table.value)
         assert heads == ["What", "Pediatrics", "Public health", "Dermatology", "You"]
 
-    def test_a_specialty_page_opens_from_its_address_and_the_address_follows_the_list(
+    def test_a_specialty_page_opens_from_its_address_and_is_marked_in_the_list(
         self, content: Content, store: Store
     ) -> None:
         opened = started(content, store)
         view = opened.go("page=specialties&id=psychiatry")
         assert "Psychiatry" in html_of(view.widget) and "This page beside your own profile" in html_of(view.widget)
-        listing = find(view.widget, widgets.Select, "Pages")
-        listing.set_state({"index": 0})
-        assert opened.app.shell.place["query"] == f"page=specialties&id={listing.value}"
-        assert opened.app.shell.place["replace"] is True
+        assert isinstance(view, DirectoryView)
+        assert 'id=psychiatry" aria-current="page">Psychiatry</a>' in view.listing.value
+        assert opened.app.shell.place["query"] == "page=specialties&id=psychiatry"
 
     def test_the_advising_map_puts_the_ticked_challenges_first(self, content: Content, store: Store) -> None:
         opened = started(content, store)

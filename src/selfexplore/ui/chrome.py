@@ -56,10 +56,12 @@ def page_heading(title: str, intro: str) -> widgets.HTML:
     return widgets.HTML(f"<h1>{escape(title)}</h1><p class='se-intro'>{escape(intro)}</p>")
 
 
-def link(route: Route, text: str, css: str = "") -> str:
-    """An in-app link: the page script turns a click on it into a page change inside the kernel."""
+def link(route: Route, text: str, css: str = "", *, current: bool = False) -> str:
+    """An in-app link: the page script turns a click on it into a page change inside the kernel. `current`
+    marks the link to the page already open (aria-current)."""
     cls = f' class="{escape(css, quote=True)}"' if css else ""
-    return f'<a href="{escape(route.href(), quote=True)}"{cls}>{escape(text)}</a>'
+    here = ' aria-current="page"' if current else ""
+    return f'<a href="{escape(route.href(), quote=True)}"{cls}{here}>{escape(text)}</a>'
 
 
 def not_signed_in(visit: Visit) -> widgets.HTML:
