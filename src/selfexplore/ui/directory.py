@@ -100,9 +100,11 @@ class DirectoryView(PageView):
         """The list's items: a family's fields nested under its core specialty, or, when a search leaves the
         core out, named with it ("within Internal Medicine")."""
 
-        def item(entry: DirectoryEntry, within: bool) -> str:
+        def item(entry: DirectoryEntry, named_with_family: bool) -> str:
             shown = link(field_route(entry.id), entry.name, current=entry.id == self.current)
-            return shown + (f'<span class="se-muted"> (within {escape(entry.core)})</span>' if within else "")
+            if named_with_family and entry.core is not None:
+                shown += f'<span class="se-muted"> (within {escape(entry.core)})</span>'
+            return shown
 
         groups: list[tuple[DirectoryEntry, list[DirectoryEntry]]] = []
         for entry in entries:
@@ -111,7 +113,7 @@ class DirectoryView(PageView):
             else:
                 groups.append((entry, []))
         return "".join(
-            f"<li>{item(head, head.core is not None)}"
+            f"<li>{item(head, True)}"
             + (f"<ul>{''.join(f'<li>{item(m, False)}</li>' for m in members)}</ul>" if members else "")
             + "</li>"
             for head, members in groups
