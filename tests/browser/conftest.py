@@ -336,6 +336,51 @@ def _settle(page: Page) -> None:
     page.evaluate(_SETTLE)
 
 
+# The height a page's content takes for each line of text it shows, at 375 px: blank space under every
+# statement (85 px each on the interests page, walk review 4: 59 px a line) raises it, a long paragraph does
+# not. Pages of text and tables take 30 to 45 px a line, and the question pages, whose answers are targets
+# sized for a finger, about 50.
+HEIGHT_PER_LINE = 56
+_HEIGHT_AND_LINES = """() => {
+  let scopes = Array.from(document.querySelectorAll('.se-app'));
+  if (!scopes.length) scopes = Array.from(document.querySelectorAll('.se-page-frame'));
+  if (!scopes.length) scopes = [document.body];
+  // A line is a height at which some text is shown: text side by side (a table's row, a bar's label and
+  // figure) is one line. Text folded away in a closed disclosure, or kept for screen readers, is not shown.
+  const tops = new Set();
+  const range = document.createRange();
+  const shown = (el) => {
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) return false;
+    const folded = el.closest('details:not([open])');
+    return !folded || el.closest('summary') !== null;
+  };
+  const scroller = document.getElementById('rendered_cells') || document.scrollingElement;
+  const offset = scroller === document.scrollingElement ? window.scrollY : scroller.scrollTop;
+  scopes.forEach((scope) => {
+    const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim() || !shown(node.parentElement)) continue;
+      range.selectNodeContents(node);
+      for (const rect of range.getClientRects()) {
+        if (rect.width > 1 && rect.height > 1) tops.add(Math.round((rect.top + offset) / 4));
+      }
+    }
+    scope.querySelectorAll('input:not([type=hidden]):not([type=radio]):not([type=checkbox]), textarea, select')
+      .forEach((el) => { if (shown(el)) tops.add(Math.round((el.getBoundingClientRect().top + offset) / 4)); });
+  });
+  // The height of what is shown (the app, not the window around a short page).
+  const height = scopes.reduce((sum, scope) => sum + scope.getBoundingClientRect().height, 0);
+  return [Math.round(height), tops.size];
+}"""
+
+
+def height_per_line(page: Page) -> tuple[int, int]:
+    """The page's whole height in px and the lines of text it shows (see HEIGHT_PER_LINE)."""
+    height, lines = page.evaluate(_HEIGHT_AND_LINES)
+    return int(height), int(lines)
+
+
 def screenshots(page: Page, name: str) -> list[Path]:
     """Full-page PNGs at 1280 px and 375 px wide (<name>-1280.png, <name>-375.png); restores the viewport.
 
@@ -351,6 +396,14 @@ def screenshots(page: Page, name: str) -> list[Path]:
         page.set_viewport_size({"width": width, "height": before["height"]})
         _settle(page)
         problems += [f"at {width} px: {problem}" for problem in layout_problems(page)]
+        if width == SCREENSHOT_WIDTHS[-1]:
+            height, lines = height_per_line(page)
+            with (ARTIFACTS / "heights.txt").open("a", encoding="utf-8") as record:
+                record.write(f"{name}\t{height}\t{lines}\t{height / max(lines, 1):.0f}\n")
+            if height > HEIGHT_PER_LINE * max(lines, 1):
+                problems.append(
+                    f"at {width} px: {height} px tall for {lines} lines of text, over {HEIGHT_PER_LINE} px a line"
+                )
         hidden: int = page.evaluate(_HIDDEN_HEIGHT)
         if hidden > 0:
             page.set_viewport_size({"width": width, "height": min(before["height"] + hidden, _MAX_HEIGHT)})

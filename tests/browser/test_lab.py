@@ -77,8 +77,15 @@ class TestJupyterLab:
         first = questions.get_by_role("radiogroup").first
         first.get_by_role("radio", name="Agree", exact=True).check()
         expect(output.locator(".se-status")).to_contain_text("Saved statement 1 (Agree)")
+        # The status line stays in view while the notebook scrolls through the app, as in the served app (walk
+        # review: it sat at the end of the app, 3,814 px down).
+        page.locator(".jp-WindowedPanel-outer").evaluate("el => el.scrollBy(0, 3000)")
+        expect(output.locator(".se-status-line")).to_be_in_viewport()
+        questions.get_by_role("radiogroup").nth(20).get_by_role("radio", name="Disagree", exact=True).check()
+        expect(output.locator(".se-status")).to_contain_text("Saved statement 21 (Disagree)")
+        expect(output.locator(".se-status-line")).to_be_in_viewport()
         screenshot(page, "lab-interests")
 
         with Store.open(load_content(), database) as store:
             visit_answers = store.answers(store.latest_attempt(store.resume(code)))
-        assert visit_answers == {"i01": 4}
+        assert visit_answers == {"i01": 4, load_content().questionnaire.items[20].id: 2}

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import assert_no_serious_axe_violations, screenshots
-from tests.browser.workbook import answer_interests, follow, go_to, start_new_workbook
+from tests.browser.workbook import answer_interests, follow, go_to, open_app, start_new_workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("guard")]
 
@@ -42,6 +42,30 @@ class TestMatchesPage:
         expect(heading).to_have_text(name)
         expect(heading).to_be_focused()
         expect(heading).to_be_in_viewport()
+        screenshots(page, "specialty-from-match")
         # A bookmark of the same page, opened afresh, lands on it too.
         page.goto(f"{server}/?page=specialties&id={page_id}")
         expect(page.locator(f"#title-{page_id}")).to_be_in_viewport()
+
+
+class TestDarkMode:
+    def test_pages_read_in_dark_mode_when_the_browser_asks(self, page: Page, server: str) -> None:
+        """Issue 28's visual pass: a browser that prefers a dark scheme gets the dark palette, and every page
+        keeps axe-core's contrast rules (text, links, buttons, the chosen answer, the status line)."""
+        page.emulate_media(color_scheme="dark")
+        start_new_workbook(page, server)
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(22, 25, 29)", background
+        assert_no_serious_axe_violations(page)
+        screenshots(page, "dark-start")
+        follow(page, "Continue to the questions", "interests")
+        answer_interests(page, 5)
+        assert_no_serious_axe_violations(page)
+        for page_id in ("matches", "plan", "advising"):
+            go_to(page, page_id)
+            assert_no_serious_axe_violations(page)
+            screenshots(page, f"dark-{page_id}")
+        open_app(page, server, "page=specialties&id=cardiology")
+        expect(page.locator("#title-cardiology")).to_be_visible()
+        assert_no_serious_axe_violations(page)
+        screenshots(page, "dark-specialty")
