@@ -222,7 +222,7 @@ def reason_words(content: Content, match: Match, reason: Reason) -> str:
     if reason.absence:
         return f"<strong>{label}</strong>: {_leaning(student)}, and {name} has little of it: {why}"
     joint = "and" if reason.contribution > 0 else "but"
-    strong = " <em>A strong conflict: this is central to the field.</em>" if reason.strong else ""
+    strong = ' <em class="se-conflict">A strong conflict: this is central to the field.</em>' if reason.strong else ""
     return f"<strong>{label}</strong>: {_leaning(student)}, {joint} in {name}: {why}{strong}"
 
 
@@ -258,9 +258,9 @@ def _reasons(content: Content, match: Match) -> str:
     absences = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.absences)[:3])
     conflicts = "".join(f"<li>{reason_words(content, match, r)}</li>" for r in quotable(match.conflicts)[:3])
     return (
-        f"<h4>What draws you</h4><ul>{draws or '<li>Nothing stands out yet.</li>'}</ul>"
-        + (f"<h4>Also absent here, as you wanted</h4><ul>{absences}</ul>" if absences else "")
-        + f"<h4>What works against it</h4><ul>{conflicts or '<li>Nothing stands out.</li>'}</ul>"
+        f"<h4 class='se-for'>What draws you</h4><ul>{draws or '<li>Nothing stands out yet.</li>'}</ul>"
+        + (f"<h4 class='se-absent'>Also absent here, as you wanted</h4><ul>{absences}</ul>" if absences else "")
+        + f"<h4 class='se-against'>What works against it</h4><ul>{conflicts or '<li>Nothing stands out.</li>'}</ul>"
     )
 
 

@@ -129,6 +129,9 @@ class TestResults:
         assert "script" not in tags(html)
         assert "x.ipynb?page=psychiatry&amp;a=&lt;b&gt;" in html
         assert html.count('class="se-match"') == 10
+        # Each match's reasons are headed by what they say, marked for colour (never colour alone).
+        assert html.count("<h4 class='se-for'>What draws you</h4>") == 10
+        assert html.count("<h4 class='se-against'>What works against it</h4>") == 10
 
 
 class TestRules:
