@@ -60,8 +60,17 @@ def reach_html(support: Support) -> str:
     return escape(support.how_to_reach) + contact_html(support.contact)
 
 
-def render_help(content: Content, challenge_ids: Iterable[str]) -> str:
-    """Escaped HTML: for each ticked challenge, who to go to and how to reach them."""
+def _names(names: list[str]) -> str:
+    """ "a", "a and b", "a, b and c", escaped."""
+    shown = [escape(n) for n in names]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def render_help(content: Content, challenge_ids: Iterable[str], *, full: bool = True) -> str:
+    """Escaped HTML: for each ticked challenge, who to go to and how to reach them. A person or an office
+    named under several challenges is described at the first and named after that (walk review 4: the
+    Society advisor's line under every need). `full=False` leaves out what each one does, for a page that
+    describes them further down (Who can help)."""
     found = help_for(content, challenge_ids)
     if not found:
         return "<p>Nothing ticked. Whatever comes up later, your Society advisor is a good first person to ask.</p>"
@@ -69,11 +78,18 @@ def render_help(content: Content, challenge_ids: Iterable[str]) -> str:
         "<p class=\"se-muted\">These pairings are the workbook's suggestions, not the school's rules: check "
         "them with your Society advisor, who knows who can help best.</p>"
     ]
+    described: set[str] = set()
+
+    def line(support: Support) -> str:
+        name = f"<strong>{escape(support.name)}</strong>"
+        if support.id in described:
+            return f"<li>{name}: described above.</li>"
+        described.add(support.id)
+        what = f"{escape(support.what)} " if full else ""
+        return f"<li>{name}: {what}<em>How to reach them:</em> {reach_html(support)}</li>"
+
     for entry in found:
-        supports = "".join(
-            f"<li><strong>{escape(s.name)}</strong>: {escape(s.what)} <em>How to reach them:</em> {reach_html(s)}</li>"
-            for s in entry.supports
-        )
+        supports = "".join(line(s) for s in entry.supports)
         events = "".join(f"<li>{escape(e.name)} ({escape(e.when)})</li>" for e in entry.events)
         events_part = f"<p>Events that can help:</p><ul>{events}</ul>" if events else ""
         parts.append(f"<h3>{escape(entry.challenge.label)}</h3><ul class='se-supports'>{supports}</ul>{events_part}")
@@ -81,24 +97,36 @@ def render_help(content: Content, challenge_ids: Iterable[str]) -> str:
 
 
 def advising_map(content: Content) -> str:
-    """Escaped HTML: for each need in the content pack, the supports and the events that answer it."""
+    """Escaped HTML: for each need, who and which events answer it, by name; then each person, office and
+    event once, with what it does and how to reach it; then the sources."""
     resources = content.resources
     sections = []
     for need in resources.needs:
-        supports = [s for s in resources.supports if need.id in s.needs]
-        events = [e for e in resources.events if need.id in e.needs]
-        people = "".join(
-            f"<li><strong>{escape(s.name)}</strong>. <em>How to reach them:</em> {reach_html(s)}</li>" for s in supports
-        )
-        happenings = "".join(f"<li>{escape(e.name)} ({escape(e.when)})</li>" for e in events)
+        supports = [s.name for s in resources.supports if need.id in s.needs]
+        events = [f"{e.name} ({e.when})" for e in resources.events if need.id in e.needs]
         sections.append(
             f'<section class="se-need"><h3>{escape(need.label)}</h3><p>{escape(need.description)}</p>'
-            + (f"<p>Go to:</p><ul>{people}</ul>" if people else "")
-            + (f"<p>Events:</p><ul>{happenings}</ul>" if happenings else "")
+            + (f"<p><strong>Go to:</strong> {_names(supports)}.</p>" if supports else "")
+            + (f"<p><strong>Events:</strong> {_names(events)}.</p>" if events else "")
             + "</section>"
         )
+    people = "".join(
+        f'<section class="se-support"><h3>{escape(s.name)}</h3><p>{escape(s.what)}</p>'
+        f"<p><em>How to reach them:</em> {reach_html(s)}</p></section>"
+        for s in resources.supports
+    )
+    happenings = "".join(
+        f'<section class="se-event"><h3>{escape(e.name)}</h3><p>{escape(e.what)}</p>'
+        f"<p><em>When:</em> {escape(e.when)}</p></section>"
+        for e in resources.events
+    )
     sources = "".join(
         f'<li>{escape(s.publisher)}, <a href="{escape(s.url, quote=True)}">{escape(s.title)}</a> ({s.year})</li>'
         for s in resources.sources
     )
-    return f"<h2>By what you need</h2>{''.join(sections)}<h2>Sources</h2><ul>{sources}</ul>"
+    return (
+        f"<h2>By what you need</h2>{''.join(sections)}"
+        f"<h2>Who they are and how to reach them</h2>{people}"
+        f"<h2>The events</h2>{happenings}"
+        f"<h2>Sources</h2><ul>{sources}</ul>"
+    )

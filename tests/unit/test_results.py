@@ -201,6 +201,33 @@ class TestHelp:
     def test_nothing_known_ticked_points_to_the_society_advisor(self, content: Content, ticked: list[str]) -> None:
         assert "Society advisor" in render_help(content, ticked)
 
+    def test_who_can_help_describes_each_person_office_and_event_once(self, content: Content) -> None:
+        """Walk review 4: Who can help was 17,700 px on a phone, the Society advisor's line under need after
+        need. Needs now name who to go to; each is described once, with how to reach them."""
+        resources = content.resources
+        page = advising_map(content)
+        advisor = resources.supports_by_id["society-advisor"]
+        assert page.count(escape(advisor.how_to_reach)) == 1
+        needs, described = page.split("<h2>Who they are and how to reach them</h2>")
+        for support in resources.supports:
+            assert described.count(f"<h3>{escape(support.name)}</h3>") == 1
+            assert escape(support.what) not in needs
+        for event in resources.events:
+            assert described.count(f"<h3>{escape(event.name)}</h3>") == 1
+        explore = next(n for n in resources.needs if n.id == "explore-specialties")
+        named = page.split(f"<h3>{escape(explore.label)}</h3>")[1].split("</section>")[0]
+        assert "<strong>Go to:</strong>" in named and escape(advisor.name) in named
+        assert len(page) < 40_000
+
+    def test_ticked_challenges_describe_a_shared_support_once(self, content: Content) -> None:
+        ticked = [c.id for c in content.resources.challenges]
+        advisor = content.resources.supports_by_id["society-advisor"]
+        for full in (True, False):
+            html = render_help(content, ticked, full=full)
+            assert html.count(escape(advisor.how_to_reach)) == 1
+            assert f"<strong>{escape(advisor.name)}</strong>: described above." in html
+            assert (escape(advisor.what) in html) is full
+
     def test_a_support_shows_its_contact_as_the_content_gives_it_on_every_page_that_names_it(
         self, content: Content
     ) -> None:

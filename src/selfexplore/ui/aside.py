@@ -131,5 +131,5 @@ class AdvisingView(PageView):
 
     def refresh(self) -> None:
         ticked = self.visit.challenges()
-        mine = f"<h2>For what you ticked</h2>{render_help(self.content, ticked)}" if ticked else ""
+        mine = f"<h2>For what you ticked</h2>{render_help(self.content, ticked, full=False)}" if ticked else ""
         self.map_html.value = mine + advising_map(self.content)
