@@ -98,26 +98,28 @@ def render_help(content: Content, challenge_ids: Iterable[str], *, full: bool = 
 
 def advising_map(content: Content) -> str:
     """Escaped HTML: for each need, who and which events answer it, by name; then each person, office and
-    event once, with what it does and how to reach it; then the sources."""
+    event once, folded under its name, with what it does and how to reach it or when it is; then the
+    sources."""
     resources = content.resources
     sections = []
     for need in resources.needs:
         supports = [s.name for s in resources.supports if need.id in s.needs]
-        events = [f"{e.name} ({e.when})" for e in resources.events if need.id in e.needs]
+        events = [e.name for e in resources.events if need.id in e.needs]  # when each is: under The events
         sections.append(
             f'<section class="se-need"><h3>{escape(need.label)}</h3><p>{escape(need.description)}</p>'
             + (f"<p><strong>Go to:</strong> {_names(supports)}.</p>" if supports else "")
             + (f"<p><strong>Events:</strong> {_names(events)}.</p>" if events else "")
             + "</section>"
         )
+    # Each folded under its name (a phone shows the names on one screen; a tap opens one).
     people = "".join(
-        f'<section class="se-support"><h3>{escape(s.name)}</h3><p>{escape(s.what)}</p>'
-        f"<p><em>How to reach them:</em> {reach_html(s)}</p></section>"
+        f'<details class="se-entry"><summary>{escape(s.name)}</summary><p>{escape(s.what)}</p>'
+        f"<p><em>How to reach them:</em> {reach_html(s)}</p></details>"
         for s in resources.supports
     )
     happenings = "".join(
-        f'<section class="se-event"><h3>{escape(e.name)}</h3><p>{escape(e.what)}</p>'
-        f"<p><em>When:</em> {escape(e.when)}</p></section>"
+        f'<details class="se-entry"><summary>{escape(e.name)}</summary><p>{escape(e.what)}</p>'
+        f"<p><em>When:</em> {escape(e.when)}</p></details>"
         for e in resources.events
     )
     sources = "".join(
@@ -126,7 +128,7 @@ def advising_map(content: Content) -> str:
     )
     return (
         f"<h2>By what you need</h2>{''.join(sections)}"
-        f"<h2>Who they are and how to reach them</h2>{people}"
-        f"<h2>The events</h2>{happenings}"
+        f"<h2>Who they are and how to reach them</h2><p>Open a name to read what they do and how to reach them."
+        f"</p>{people}<h2>The events</h2><p>Open an event to read what it is and when.</p>{happenings}"
         f"<h2>Sources</h2><ul>{sources}</ul>"
     )

@@ -303,7 +303,11 @@ class TestWorkbook:
             go_to(page, page_id)
             assert_no_serious_axe_violations(page)
             screenshots(page, page_id)
-        shown(page, "advising")
+        advising = shown(page, "advising")
+        # Who can help: each person or office folded under its name, opened with a tap.
+        advising.get_by_text("Society advisor", exact=True).click()
+        expect(advising.get_by_text("start with the advisor named by your Society")).to_be_visible()
+        screenshots(page, "advising-opened")
         page.goto(f"{server}/?page=specialties&id=internal-medicine-pediatrics")
         expect(page.locator("#title-internal-medicine-pediatrics")).to_be_visible()
         assert_no_serious_axe_violations(page)

@@ -210,10 +210,10 @@ class TestHelp:
         assert page.count(escape(advisor.how_to_reach)) == 1
         needs, described = page.split("<h2>Who they are and how to reach them</h2>")
         for support in resources.supports:
-            assert described.count(f"<h3>{escape(support.name)}</h3>") == 1
+            assert described.count(f"<summary>{escape(support.name)}</summary>") == 1
             assert escape(support.what) not in needs
         for event in resources.events:
-            assert described.count(f"<h3>{escape(event.name)}</h3>") == 1
+            assert described.count(f"<summary>{escape(event.name)}</summary>") == 1
         explore = next(n for n in resources.needs if n.id == "explore-specialties")
         named = page.split(f"<h3>{escape(explore.label)}</h3>")[1].split("</section>")[0]
         assert "<strong>Go to:</strong>" in named and escape(advisor.name) in named
