@@ -141,7 +141,7 @@ def suggestions(
     is the reason shown, and fits at least SUGGESTION_FIT_MIN: a field that only lacks what the student
     would rather not do, or that is mostly against them, is not suggested (walk review: Neurology at fit 27
     because the student would rather not operate). Fewer than `count`, or none, when no more qualify."""
-    leading = {m.draws[0].key for m in matches[:top] if m.draws}
+    leading = {quotable(m.draws)[0].key for m in matches[:top] if quotable(m.draws)}
     rest = [
         m
         for m in [*(m for m in matches[shown:] if m.fit > 50), *matches[top:shown]]

@@ -37,8 +37,8 @@ class DirectoryView(PageView):
         self.listing = widgets.HTML()
         self.page = widgets.HTML()
         self.status = widgets.HTML()
-        self.section.observe(self._refill, names="value")
-        self.search.observe(self._refill, names="value")
+        self.section.observe(self._changed, names="value")
+        self.search.observe(self._changed, names="value")
         self.show(
             widgets.HTML(
                 "<h1>Specialties and career paths</h1>"
@@ -69,6 +69,11 @@ class DirectoryView(PageView):
         elif self._drawn_at != self.visit.version:
             self._draw_page()
         self._drawn_at = self.visit.version
+
+    def _changed(self, _change: Any = None) -> None:
+        """The student switched section or searched (not the view itself, opening a page: see `select`)."""
+        if not self.quiet:
+            self._refill()
 
     def _refill(self, _change: Any = None) -> None:
         section = self._section()
